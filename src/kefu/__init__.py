@@ -1,0 +1,1 @@
+"""kefu (客服): customer service for a consumer platform with a billion users."""
