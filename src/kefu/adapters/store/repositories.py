@@ -1,0 +1,186 @@
+"""SQLAlchemy repositories: each loads and saves one aggregate through the unit of work's session."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kefu.adapters.store import mapping as m
+from kefu.adapters.store.tables import (
+    AgentRow,
+    AuditRow,
+    ConversationRow,
+    CustomerRow,
+    MessageRow,
+    SiteRow,
+    UserRow,
+)
+from kefu.domain.agents import Agent
+from kefu.domain.audit import AuditEntry
+from kefu.domain.conversations import Conversation, Message
+from kefu.domain.customers import Customer
+from kefu.domain.sites import Site
+from kefu.domain.users import User
+from kefu.domain.vocabulary import ConversationStatus
+
+
+def _after(stmt: Select[Any], column: Any, after: str | None, limit: int) -> Select[Any]:
+    """Keyset pagination on a time-ordered id: stable under inserts, and flat cost however deep."""
+    if after is not None:
+        stmt = stmt.where(column > after)
+    return stmt.order_by(column).limit(limit)
+
+
+class SqlUsers:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def add(self, user: User) -> None:
+        self._s.add(m.user_to_row(user, UserRow()))
+
+    async def get(self, user_id: str) -> User | None:
+        row = await self._s.get(UserRow, user_id)
+        return None if row is None else m.user_from_row(row)
+
+    async def by_username(self, username: str) -> User | None:
+        row = (await self._s.execute(select(UserRow).where(UserRow.username == username))).scalar()
+        return None if row is None else m.user_from_row(row)
+
+    async def save(self, user: User) -> None:
+        row = await self._s.get(UserRow, user.id)
+        m.user_to_row(user, row or UserRow())
+
+
+class SqlSites:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def list(self) -> list[Site]:
+        rows = (await self._s.execute(select(SiteRow).order_by(SiteRow.id))).scalars()
+        return [Site(r.id, r.name, r.name_zh, r.timezone) for r in rows]
+
+
+class SqlCustomers:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def add(self, customer: Customer) -> None:
+        self._s.add(m.customer_to_row(customer, CustomerRow()))
+
+    async def get(self, customer_id: str) -> Customer | None:
+        row = await self._s.get(CustomerRow, customer_id)
+        return None if row is None else m.customer_from_row(row)
+
+    async def by_external_id(self, external_id: str) -> Customer | None:
+        stmt = select(CustomerRow).where(CustomerRow.external_id == external_id)
+        row = (await self._s.execute(stmt)).scalar()
+        return None if row is None else m.customer_from_row(row)
+
+    async def save(self, customer: Customer) -> None:
+        row = await self._s.get(CustomerRow, customer.id)
+        if row is not None:
+            m.customer_to_row(customer, row)
+
+    async def page(self, after: str | None, limit: int) -> list[Customer]:
+        stmt = _after(select(CustomerRow), CustomerRow.id, after, limit)
+        return [m.customer_from_row(r) for r in (await self._s.execute(stmt)).scalars()]
+
+
+class SqlAgents:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def add(self, agent: Agent) -> None:
+        self._s.add(m.agent_to_row(agent, AgentRow()))
+
+    async def get(self, agent_id: str) -> Agent | None:
+        row = await self._s.get(AgentRow, agent_id)
+        return None if row is None else m.agent_from_row(row)
+
+    async def by_user_id(self, user_id: str) -> Agent | None:
+        row = (await self._s.execute(select(AgentRow).where(AgentRow.user_id == user_id))).scalar()
+        return None if row is None else m.agent_from_row(row)
+
+    async def save(self, agent: Agent) -> None:
+        row = await self._s.get(AgentRow, agent.id)
+        if row is not None:
+            m.agent_to_row(agent, row)
+
+    async def page(self, after: str | None, limit: int, site: str | None = None) -> list[Agent]:
+        stmt = select(AgentRow)
+        if site is not None:
+            stmt = stmt.where(AgentRow.site == site)
+        stmt = _after(stmt, AgentRow.id, after, limit)
+        return [m.agent_from_row(r) for r in (await self._s.execute(stmt)).scalars()]
+
+
+class SqlConversations:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def add(self, conversation: Conversation) -> None:
+        self._s.add(m.conversation_to_row(conversation, ConversationRow()))
+        for message in conversation.messages:
+            self._s.add(m.message_to_row(message))
+
+    async def get(self, conversation_id: str, with_messages: bool = True) -> Conversation | None:
+        row = await self._s.get(ConversationRow, conversation_id)
+        if row is None:
+            return None
+        messages: list[Message] = []
+        if with_messages:
+            stmt = (
+                select(MessageRow)
+                .where(MessageRow.conversation_id == conversation_id)
+                .order_by(MessageRow.id)
+            )
+            messages = [m.message_from_row(r) for r in (await self._s.execute(stmt)).scalars()]
+        return m.conversation_from_row(row, messages)
+
+    async def save(self, conversation: Conversation) -> None:
+        row = await self._s.get(ConversationRow, conversation.id)
+        if row is not None:
+            m.conversation_to_row(conversation, row)
+
+    async def add_message(self, message: Message) -> None:
+        self._s.add(m.message_to_row(message))
+
+    async def page(
+        self,
+        after: str | None,
+        limit: int,
+        status: ConversationStatus | None = None,
+        queue: str | None = None,
+        customer_id: str | None = None,
+        agent_id: str | None = None,
+    ) -> list[Conversation]:
+        stmt = select(ConversationRow)
+        filters = {
+            ConversationRow.status: status,
+            ConversationRow.queue: queue,
+            ConversationRow.customer_id: customer_id,
+            ConversationRow.agent_id: agent_id,
+        }
+        for column, value in filters.items():
+            if value is not None:
+                stmt = stmt.where(column == value)
+        stmt = _after(stmt, ConversationRow.id, after, limit)
+        return [m.conversation_from_row(r) for r in (await self._s.execute(stmt)).scalars()]
+
+
+class SqlAuditLog:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def append(self, entry: AuditEntry) -> None:
+        self._s.add(m.audit_to_row(entry))
+
+    async def for_subject(self, subject_type: str, subject_id: str) -> list[AuditEntry]:
+        stmt = (
+            select(AuditRow)
+            .where(AuditRow.subject_type == subject_type, AuditRow.subject_id == subject_id)
+            .order_by(AuditRow.id)
+        )
+        return [m.audit_from_row(r) for r in (await self._s.execute(stmt)).scalars()]

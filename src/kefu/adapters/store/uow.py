@@ -1,0 +1,78 @@
+"""The SQLAlchemy unit of work: one session, one transaction, events held until commit."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from kefu.adapters.store.repositories import (
+    SqlAgents,
+    SqlAuditLog,
+    SqlConversations,
+    SqlCustomers,
+    SqlSites,
+    SqlUsers,
+)
+from kefu.domain.errors import Conflict
+from kefu.domain.events import Event
+from kefu.services.ports import (
+    AgentRepository,
+    AuditLog,
+    ConversationRepository,
+    CustomerRepository,
+    SiteRepository,
+    UserRepository,
+)
+
+
+class SqlUnitOfWork:
+    users: UserRepository
+    sites: SiteRepository
+    customers: CustomerRepository
+    agents: AgentRepository
+    conversations: ConversationRepository
+    audit: AuditLog
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+        self._events: list[Event] = []
+        self._committed: list[Event] = []
+
+    async def __aenter__(self) -> Self:
+        self._session = self._sessions()
+        self.users = SqlUsers(self._session)
+        self.sites = SqlSites(self._session)
+        self.customers = SqlCustomers(self._session)
+        self.agents = SqlAgents(self._session)
+        self.conversations = SqlConversations(self._session)
+        self.audit = SqlAuditLog(self._session)
+        self._events = []
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        try:
+            await self._session.rollback()
+        finally:
+            await self._session.close()
+
+    async def commit(self) -> None:
+        try:
+            await self._session.commit()
+        except IntegrityError as exc:
+            # A race the handler's own checks could not see (two creates with one unique key at once).
+            await self._session.rollback()
+            raise Conflict("the change clashes with data saved at the same moment; retry") from exc
+        self._committed.extend(self._events)
+        self._events = []
+
+    def emit(self, event: Event) -> None:
+        self._events.append(event)
+
+    def collect_events(self) -> list[Event]:
+        out, self._committed = self._committed, []
+        return out

@@ -1,0 +1,122 @@
+"""One place that wires kefu together: settings, store, bus, counters, security, clock.
+
+The API, the CLI, the simulator and the tests all start here; tests pass fakes or real services into the
+same function instead of building their own wiring.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import redis.asyncio as aioredis
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from kefu.adapters.bus.memory import InProcessBus
+from kefu.adapters.bus.nats import NatsPublisher
+from kefu.adapters.security.passwords import Argon2Hasher
+from kefu.adapters.security.tokens import JwtTokens
+from kefu.adapters.store.engine import create_engine, upgrade
+from kefu.adapters.store.uow import SqlUnitOfWork
+from kefu.config import Settings
+from kefu.domain.clock import Clock, SystemClock
+from kefu.services.messagebus import MessageBus
+from kefu.services.ports import EventPublisher, PasswordHasher, UnitOfWork
+
+
+@dataclass
+class Kefu:
+    """Everything a running kefu holds; ``close()`` releases it."""
+
+    settings: Settings
+    engine: AsyncEngine
+    bus: MessageBus
+    publisher: EventPublisher
+    local_bus: InProcessBus
+    redis: aioredis.Redis | None = None
+    _closers: list[Any] = field(default_factory=list)
+
+    async def health(self) -> dict[str, str]:
+        """State of each backing service: ``ok`` or a short reason."""
+        state: dict[str, str] = {}
+        try:
+            async with self.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+            state["database"] = "ok"
+        except Exception as exc:
+            state["database"] = f"down: {type(exc).__name__}"
+        state["bus"] = "ok" if await self.publisher.healthy() else "down"
+        if self.redis is not None:
+            try:
+                await self.redis.ping()
+                state["redis"] = "ok"
+            except Exception as exc:
+                state["redis"] = f"down: {type(exc).__name__}"
+        return state
+
+    async def close(self) -> None:
+        for closer in reversed(self._closers):
+            await closer()
+        self._closers.clear()
+
+
+class _FanOut:
+    """Publish to the local bus (live views in this process) and to NATS (everyone else)."""
+
+    def __init__(self, local: InProcessBus, remote: NatsPublisher) -> None:
+        self.local = local
+        self.remote = remote
+
+    async def publish(self, events: Any) -> None:
+        await self.local.publish(events)
+        await self.remote.publish(events)
+
+    async def healthy(self) -> bool:
+        return await self.remote.healthy()
+
+
+async def bootstrap(
+    settings: Settings,
+    *,
+    migrate: bool = True,
+    clock: Clock | None = None,
+    hasher: PasswordHasher | None = None,
+    publisher: EventPublisher | None = None,
+    database_schema: str | None = None,
+) -> Kefu:
+    """Build a ready kefu. ``migrate`` applies pending migrations first (``kefu serve`` does)."""
+    engine = create_engine(settings.database_url, schema=database_schema or settings.database_schema)
+    closers: list[Any] = [engine.dispose]
+    if migrate:
+        await upgrade(engine)
+    sessions = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+
+    def uow_factory() -> UnitOfWork:
+        return SqlUnitOfWork(sessions)
+
+    local = InProcessBus()
+    closers.append(local.close)
+    chosen: EventPublisher
+    if publisher is not None:
+        chosen = publisher
+    elif settings.nats_url:
+        nats_publisher = NatsPublisher(settings.nats_url)
+        await nats_publisher.connect()
+        closers.append(nats_publisher.close)
+        chosen = _FanOut(local, nats_publisher)
+    else:
+        chosen = local
+    redis_client: aioredis.Redis | None = None
+    if settings.redis_url:
+        redis_client = aioredis.from_url(settings.redis_url)
+        closers.append(redis_client.aclose)
+    bus = MessageBus(
+        uow_factory=uow_factory,
+        publisher=chosen,
+        clock=clock or SystemClock(),
+        settings=settings,
+        hasher=hasher or Argon2Hasher(),
+        tokens=JwtTokens(settings.secret.get_secret_value()),
+    )
+    return Kefu(settings, engine, bus, chosen, local, redis_client, closers)

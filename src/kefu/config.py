@@ -1,0 +1,62 @@
+"""One typed ``Settings`` for kefu, validated at start and passed in, never read ad hoc.
+
+Precedence: CLI flags (passed as keyword overrides) > ``KEFU_*`` environment variables > defaults.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from kefu.domain.errors import ConfigurationError
+
+DEV_SECRET = "kefu-development-secret-not-for-production"  # noqa: S105 - the placeholder that prod refuses
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="KEFU_", extra="ignore", frozen=True)
+
+    env: Literal["dev", "prod"] = "dev"
+    database_url: str = "sqlite+aiosqlite:///./var/kefu.db"
+    # PostgreSQL schema to use (search_path); lets several kefu instances or test runs share one database.
+    database_schema: str | None = None
+    redis_url: str | None = None
+    nats_url: str | None = None
+    secret: SecretStr = SecretStr(DEV_SECRET)
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+
+    # Sessions from the login endpoint; long-lived API tokens are issued separately.
+    session_ttl_s: int = Field(default=12 * 3600, ge=60)
+    elderly_age: int = Field(default=60, ge=40, le=120)
+    business_lines: tuple[str, ...] = ("social", "payments", "games")
+    local_timezone: str = "Asia/Shanghai"
+    page_size_max: int = Field(default=200, ge=1, le=1000)
+    log_json: bool | None = None  # None: JSON in prod, coloured console in dev
+
+    @model_validator(mode="after")
+    def _refuse_weak_prod(self) -> Settings:
+        if self.env == "prod" and (
+            self.secret.get_secret_value() == DEV_SECRET or len(self.secret.get_secret_value()) < 32
+        ):
+            raise ConfigurationError(
+                "KEFU_ENV=prod needs KEFU_SECRET set to a random value of at least 32 characters"
+            )
+        return self
+
+    @property
+    def json_logs(self) -> bool:
+        return self.env == "prod" if self.log_json is None else self.log_json
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from the environment, with explicit overrides (CLI flags) on top; None means not given."""
+    given = {k: v for k, v in overrides.items() if v is not None}
+    try:
+        return Settings(**given)
+    except ConfigurationError:
+        raise
+    except ValueError as exc:  # pydantic's ValidationError is a ValueError
+        raise ConfigurationError(f"invalid configuration: {exc}") from exc

@@ -1,0 +1,99 @@
+"""One error hierarchy for all of kefu.
+
+Every error a caller can cause is a ``KefuError`` with a stable ``code`` (part of the API contract), a
+human ``title`` and a suggested HTTP ``status``. The HTTP layer maps any ``KefuError`` to RFC 9457
+problem+json in one handler; the CLI prints ``detail`` on one line and exits non-zero. Domain code never
+raises HTTP exceptions.
+
+    KefuError                      500  internal (never raised for bad input)
+    ├── InvalidInput               422  a value is well-formed but not acceptable
+    ├── NotFound                   404  an id that does not exist
+    ├── Conflict                   409  the request clashes with current state
+    │   ├── AlreadyExists          409  a unique key is taken (external_id, username)
+    │   └── IllegalTransition      409  a lifecycle step that is not allowed now
+    ├── Unauthenticated            401  no or bad credentials
+    ├── Forbidden                  403  authenticated, but the role may not do this
+    ├── ConfigurationError         500  kefu refuses to start (e.g. default secret in prod)
+    └── Unavailable                503  a backing service is down
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class KefuError(Exception):
+    """Base of every error kefu raises on purpose."""
+
+    code: ClassVar[str] = "internal"
+    title: ClassVar[str] = "Internal error"
+    status: ClassVar[int] = 500
+
+    def __init__(self, detail: str, **fields: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.fields = fields
+
+
+class InvalidInput(KefuError):
+    code = "invalid_input"
+    title = "Invalid input"
+    status = 422
+
+
+class NotFound(KefuError):
+    code = "not_found"
+    title = "Not found"
+    status = 404
+
+    def __init__(self, kind: str, ident: str) -> None:
+        super().__init__(f"{kind} {ident!r} does not exist", kind=kind, id=ident)
+
+
+class Conflict(KefuError):
+    code = "conflict"
+    title = "Conflict with current state"
+    status = 409
+
+
+class AlreadyExists(Conflict):
+    code = "already_exists"
+    title = "Already exists"
+
+
+class IllegalTransition(Conflict):
+    code = "illegal_transition"
+    title = "Illegal state transition"
+
+    def __init__(self, kind: str, ident: str, state: str, action: str) -> None:
+        super().__init__(
+            f"cannot {action} {kind} {ident!r} while it is {state}",
+            kind=kind,
+            id=ident,
+            state=state,
+            action=action,
+        )
+
+
+class Unauthenticated(KefuError):
+    code = "unauthenticated"
+    title = "Authentication required"
+    status = 401
+
+
+class Forbidden(KefuError):
+    code = "forbidden"
+    title = "Not allowed for this role"
+    status = 403
+
+
+class ConfigurationError(KefuError):
+    code = "configuration"
+    title = "Configuration refused"
+    status = 500
+
+
+class Unavailable(KefuError):
+    code = "unavailable"
+    title = "Service unavailable"
+    status = 503

@@ -1,0 +1,127 @@
+"""Domain events: facts in the past tense, published on the bus only after their transaction commits.
+
+Each event has a dotted ``name`` (the bus subject suffix, e.g. ``conversation.created``) and a flat,
+JSON-friendly payload.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, ClassVar
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    name: ClassVar[str] = "event"
+
+    def payload(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            out[f.name] = value.isoformat() if isinstance(value, datetime) else value
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerCreated(Event):
+    name: ClassVar[str] = "customer.created"
+    customer_id: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerUpdated(Event):
+    name: ClassVar[str] = "customer.updated"
+    customer_id: str
+    fields: tuple[str, ...]
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AgentCreated(Event):
+    name: ClassVar[str] = "agent.created"
+    agent_id: str
+    site: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AgentUpdated(Event):
+    name: ClassVar[str] = "agent.updated"
+    agent_id: str
+    fields: tuple[str, ...]
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AgentPresenceChanged(Event):
+    name: ClassVar[str] = "agent.presence_changed"
+    agent_id: str
+    site: str
+    presence: str
+    previous: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationCreated(Event):
+    name: ClassVar[str] = "conversation.created"
+    conversation_id: str
+    customer_id: str
+    business_line: str
+    channel: str
+    queue: str
+    priority: int
+    care: bool
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class MessagePosted(Event):
+    name: ClassVar[str] = "message.posted"
+    conversation_id: str
+    message_id: str
+    sender: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationAssigned(Event):
+    name: ClassVar[str] = "conversation.assigned"
+    conversation_id: str
+    agent_id: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationResolved(Event):
+    name: ClassVar[str] = "conversation.resolved"
+    conversation_id: str
+    agent_id: str | None
+    disposition: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationClosed(Event):
+    name: ClassVar[str] = "conversation.closed"
+    conversation_id: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationAbandoned(Event):
+    name: ClassVar[str] = "conversation.abandoned"
+    conversation_id: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class UserCreated(Event):
+    name: ClassVar[str] = "user.created"
+    user_id: str
+    username: str
+    role: str
+    at: datetime

@@ -1,0 +1,60 @@
+"""The FastAPI application: routers, problem+json errors, request ids, and kefu's lifecycle."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib.metadata import version
+
+from fastapi import FastAPI
+
+from kefu.bootstrap import Kefu, bootstrap
+from kefu.config import Settings
+from kefu.entrypoints.api import problems
+from kefu.entrypoints.api.middleware import RequestContext
+from kefu.entrypoints.api.routes import agents, auth, conversations, customers, health, sites
+
+DESCRIPTION = """\
+kefu (客服) routes every contact to the right agent across six service bases, puts elderly and vulnerable
+customers first, and stops scam payments in flight (劝阻止付).
+
+Every endpoint except `/healthz`, the docs and `POST /api/v1/auth/login` needs
+`Authorization: Bearer <token>`.
+Errors are RFC 9457 `application/problem+json` with a stable `code`.
+"""
+
+
+def create_app(settings: Settings | None = None, kefu: Kefu | None = None) -> FastAPI:
+    """The app. Give ``kefu`` to serve an already bootstrapped instance (tests), else it starts its own."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if kefu is not None:
+            app.state.kefu = kefu
+            yield
+            return
+        if settings is None:
+            raise RuntimeError("create_app needs settings or a bootstrapped kefu")
+        own = await bootstrap(settings)
+        app.state.kefu = own
+        try:
+            yield
+        finally:
+            await own.close()
+
+    app = FastAPI(
+        title="kefu",
+        version=version("kefu"),
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url="/docs",
+        redoc_url=None,
+        openapi_url="/openapi.json",
+    )
+    if kefu is not None:
+        app.state.kefu = kefu
+    problems.install(app)
+    for module in (health, auth, sites, customers, agents, conversations):
+        app.include_router(module.router)
+    app.add_middleware(RequestContext)
+    return app

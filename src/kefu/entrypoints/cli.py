@@ -1,0 +1,176 @@
+"""The ``kefu`` command line: serve, migrate, users and tokens, demo data.
+
+Errors print one line on stderr and exit non-zero; they never dump a traceback on the user.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from kefu.bootstrap import Kefu, bootstrap
+from kefu.config import Settings, load_settings
+from kefu.domain.commands import CreateUser, IssueToken
+from kefu.domain.errors import ConfigurationError, KefuError
+from kefu.domain.users import SYSTEM_ACTOR, check_role
+from kefu.entrypoints.logging import configure_logging
+
+T = TypeVar("T")
+
+app = typer.Typer(
+    help="kefu (客服): customer service with routing, scam interdiction and elderly care.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+user_app = typer.Typer(help="Users who sign in or call the API.", no_args_is_help=True)
+token_app = typer.Typer(help="Long-lived API tokens.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
+app.add_typer(token_app, name="token")
+
+
+class Overrides:
+    def __init__(self, **values: Any) -> None:
+        self.values = values
+
+    def settings(self, **more: Any) -> Settings:
+        return load_settings(**{**self.values, **more})
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    database_url: Annotated[str | None, typer.Option(help="Overrides KEFU_DATABASE_URL.")] = None,
+    redis_url: Annotated[str | None, typer.Option(help="Overrides KEFU_REDIS_URL.")] = None,
+    nats_url: Annotated[str | None, typer.Option(help="Overrides KEFU_NATS_URL.")] = None,
+    env: Annotated[str | None, typer.Option(help="dev or prod; overrides KEFU_ENV.")] = None,
+) -> None:
+    ctx.obj = Overrides(database_url=database_url, redis_url=redis_url, nats_url=nats_url, env=env)
+
+
+def _settings(ctx: typer.Context, **more: Any) -> Settings:
+    overrides: Overrides = ctx.obj
+    settings = overrides.settings(**more)
+    configure_logging(settings.json_logs, level="WARNING")
+    return settings
+
+
+def _run(settings: Settings, work: Callable[[Kefu], Awaitable[T]]) -> T:
+    async def main() -> T:
+        kefu = await bootstrap(settings)
+        try:
+            return await work(kefu)
+        finally:
+            await kefu.close()
+
+    return asyncio.run(main())
+
+
+@app.command()
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str | None, typer.Option(help="Interface to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="TCP port.")] = None,
+) -> None:
+    """Apply migrations and serve the API, the workspace and the wallboard."""
+    import uvicorn  # noqa: PLC0415 - only the server needs it; keeps other commands quick to start
+
+    from kefu.entrypoints.api.app import create_app  # noqa: PLC0415 - same reason
+
+    settings = _settings(ctx, host=host, port=port)
+    configure_logging(settings.json_logs)
+    print(f"kefu serving on http://{settings.host}:{settings.port}  (API docs at /docs)", flush=True)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        access_log=False,
+        log_level="warning",
+        timeout_graceful_shutdown=5,
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade(ctx: typer.Context) -> None:
+    """Apply all pending migrations."""
+    from kefu.adapters.store.engine import create_engine, current_revision, upgrade  # noqa: PLC0415
+
+    settings = _settings(ctx)
+
+    async def main() -> str | None:
+        engine = create_engine(settings.database_url, schema=settings.database_schema)
+        try:
+            await upgrade(engine)
+            return await current_revision(engine)
+        finally:
+            await engine.dispose()
+
+    print(f"database at revision {asyncio.run(main())}")
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        first = getpass.getpass("Password: ")
+        if getpass.getpass("Repeat password: ") != first:
+            raise KefuError("the two passwords differ")
+        return first
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+@user_app.command("create")
+def user_create(
+    ctx: typer.Context,
+    username: str,
+    role: Annotated[str, typer.Option(help="admin, supervisor, agent or integration.")],
+) -> None:
+    """Create a user; the password is read from stdin when it is not a terminal, else prompted."""
+    settings = _settings(ctx)
+    checked_role = check_role(role)
+    password = _read_password()
+    user = _run(settings, lambda k: k.bus.handle(CreateUser(username, password, checked_role), SYSTEM_ACTOR))
+    print(f"created user {user.username} ({user.role}) id={user.id}")
+
+
+@token_app.command("create")
+def token_create(
+    ctx: typer.Context,
+    username: str,
+    days: Annotated[int, typer.Option(min=1, max=3650, help="Days until the token expires.")] = 365,
+) -> None:
+    """Print a long-lived bearer token for USERNAME (and nothing else, for scripts)."""
+    settings = _settings(ctx)
+    issued = _run(settings, lambda k: k.bus.handle(IssueToken(username, days), SYSTEM_ACTOR))
+    print(issued.access_token)
+
+
+@app.command()
+def demo(ctx: typer.Context) -> None:
+    """Seed demo data (idempotent) and print the demo logins."""
+    from kefu.sim.demo import seed_demo  # noqa: PLC0415
+
+    settings = _settings(ctx)
+    if settings.env == "prod":
+        raise ConfigurationError("demo data and its printed passwords are for KEFU_ENV=dev only")
+    result = _run(settings, lambda k: seed_demo(k.bus))
+    made = ", ".join(f"{n} {what}" for what, n in result.created.items())
+    print(f"demo data ready ({made} new)")
+    print("demo logins (password for each):")
+    for username, password, role in result.logins:
+        print(f"  {username:<12} {password}   {role}")
+
+
+def main() -> None:
+    try:
+        app()
+    except KefuError as exc:
+        print(f"error: {exc.detail}", file=sys.stderr)
+        sys.exit(2 if isinstance(exc, ConfigurationError) else 1)
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,203 @@
+"""Conversations: open, message, assign, resolve, close, abandon, read."""
+
+from __future__ import annotations
+
+from kefu.domain import events
+from kefu.domain.commands import (
+    AbandonConversation,
+    AssignConversation,
+    CloseConversation,
+    OpenConversation,
+    PostMessage,
+    ResolveConversation,
+)
+from kefu.domain.conversations import Conversation, Message, Sender, initial_priority
+from kefu.domain.errors import Forbidden, InvalidInput, NotFound
+from kefu.domain.ids import new_id
+from kefu.domain.vocabulary import ConversationStatus
+from kefu.services.authz import allowed, require
+from kefu.services.context import Context
+from kefu.services.handlers.customers import local_today
+from kefu.services.pagination import Page, page_of
+
+
+async def _load(ctx: Context, conversation_id: str, with_messages: bool = False) -> Conversation:
+    conversation = await ctx.uow.conversations.get(conversation_id, with_messages=with_messages)
+    if conversation is None:
+        raise NotFound("conversation", conversation_id)
+    return conversation
+
+
+async def _agent_id_of_actor(ctx: Context) -> str | None:
+    agent = await ctx.uow.agents.by_user_id(ctx.actor.user_id)
+    return None if agent is None else agent.id
+
+
+async def _check_own(ctx: Context, conversation: Conversation, doing: str) -> None:
+    """Agents act only on conversations assigned to them; supervisors and admins on any."""
+    if ctx.actor.role != "agent":
+        return
+    if conversation.agent_id is None or conversation.agent_id != await _agent_id_of_actor(ctx):
+        raise Forbidden(f"agents may {doing} only conversations assigned to them")
+
+
+async def open_conversation(cmd: OpenConversation, ctx: Context) -> Conversation:
+    require(ctx.actor, "conversations.open")
+    if cmd.business_line not in ctx.settings.business_lines:
+        raise InvalidInput(
+            f"unknown business line {cmd.business_line!r}; "
+            f"lines are {', '.join(ctx.settings.business_lines)}",
+            field="business_line",
+        )
+    async with ctx.uow:
+        customer = await ctx.uow.customers.get(cmd.customer_id)
+        if customer is None:
+            raise InvalidInput(f"no customer {cmd.customer_id!r}", field="customer_id")
+        now = ctx.clock.now()
+        care = customer.needs_care(local_today(ctx), ctx.settings.elderly_age)
+        conversation = Conversation(
+            id=new_id(),
+            customer_id=customer.id,
+            business_line=cmd.business_line,
+            channel=cmd.channel,
+            queue=cmd.business_line,
+            priority=initial_priority(care),
+            status="queued",
+            created_at=now,
+            updated_at=now,
+            subject=cmd.subject,
+            care=care,
+        )
+        if cmd.text:
+            conversation.post(Message(new_id(), conversation.id, "customer", cmd.text, now))
+        await ctx.uow.conversations.add(conversation)
+        await ctx.audit("conversation.created", "conversation", conversation.id, customer_id=customer.id)
+        ctx.uow.emit(
+            events.ConversationCreated(
+                conversation.id,
+                customer.id,
+                conversation.business_line,
+                conversation.channel,
+                conversation.queue,
+                conversation.priority,
+                care,
+                now,
+            )
+        )
+        for message in conversation.messages:
+            ctx.uow.emit(events.MessagePosted(conversation.id, message.id, message.sender, now))
+        await ctx.uow.commit()
+    return conversation
+
+
+async def post_message(cmd: PostMessage, ctx: Context) -> Message:
+    sender: Sender
+    if allowed(ctx.actor, "conversations.post_customer"):
+        sender = "customer"
+    elif allowed(ctx.actor, "conversations.post_agent"):
+        sender = "agent"
+    else:
+        raise Forbidden(f"role {ctx.actor.role!r} may not post messages")
+    if not cmd.body.strip():
+        raise InvalidInput("body must not be blank", field="body")
+    async with ctx.uow:
+        conversation = await _load(ctx, cmd.conversation_id)
+        if sender == "agent":
+            await _check_own(ctx, conversation, "reply to")
+        now = ctx.clock.now()
+        message = Message(new_id(), conversation.id, sender, cmd.body, now, ctx.actor.user_id)
+        conversation.post(message)
+        await ctx.uow.conversations.add_message(message)
+        await ctx.uow.conversations.save(conversation)
+        ctx.uow.emit(events.MessagePosted(conversation.id, message.id, sender, now))
+        await ctx.uow.commit()
+    return message
+
+
+async def assign_conversation(cmd: AssignConversation, ctx: Context) -> Conversation:
+    require(ctx.actor, "conversations.assign")
+    async with ctx.uow:
+        conversation = await _load(ctx, cmd.conversation_id)
+        if await ctx.uow.agents.get(cmd.agent_id) is None:
+            raise InvalidInput(f"no agent {cmd.agent_id!r}", field="agent_id")
+        now = ctx.clock.now()
+        conversation.assign(cmd.agent_id, now)
+        await ctx.uow.conversations.save(conversation)
+        await ctx.audit("conversation.assigned", "conversation", conversation.id, agent_id=cmd.agent_id)
+        ctx.uow.emit(events.ConversationAssigned(conversation.id, cmd.agent_id, now))
+        await ctx.uow.commit()
+    return conversation
+
+
+async def resolve_conversation(cmd: ResolveConversation, ctx: Context) -> Conversation:
+    require(ctx.actor, "conversations.resolve")
+    if not cmd.disposition.strip():
+        raise InvalidInput("disposition must not be blank", field="disposition")
+    async with ctx.uow:
+        conversation = await _load(ctx, cmd.conversation_id)
+        await _check_own(ctx, conversation, "resolve")
+        now = ctx.clock.now()
+        conversation.resolve(cmd.disposition, cmd.note, now)
+        await ctx.uow.conversations.save(conversation)
+        await ctx.audit("conversation.resolved", "conversation", conversation.id, disposition=cmd.disposition)
+        ctx.uow.emit(
+            events.ConversationResolved(conversation.id, conversation.agent_id, cmd.disposition, now)
+        )
+        await ctx.uow.commit()
+    return conversation
+
+
+async def close_conversation(cmd: CloseConversation, ctx: Context) -> Conversation:
+    require(ctx.actor, "conversations.close")
+    async with ctx.uow:
+        conversation = await _load(ctx, cmd.conversation_id)
+        await _check_own(ctx, conversation, "close")
+        now = ctx.clock.now()
+        conversation.close(now)
+        await ctx.uow.conversations.save(conversation)
+        await ctx.audit("conversation.closed", "conversation", conversation.id)
+        ctx.uow.emit(events.ConversationClosed(conversation.id, now))
+        await ctx.uow.commit()
+    return conversation
+
+
+async def abandon_conversation(cmd: AbandonConversation, ctx: Context) -> Conversation:
+    require(ctx.actor, "conversations.abandon")
+    async with ctx.uow:
+        conversation = await _load(ctx, cmd.conversation_id)
+        now = ctx.clock.now()
+        conversation.abandon(now)
+        await ctx.uow.conversations.save(conversation)
+        await ctx.audit("conversation.abandoned", "conversation", conversation.id)
+        ctx.uow.emit(events.ConversationAbandoned(conversation.id, now))
+        await ctx.uow.commit()
+    return conversation
+
+
+async def get_conversation(conversation_id: str, ctx: Context) -> Conversation:
+    require(ctx.actor, "conversations.read")
+    async with ctx.uow:
+        conversation = await _load(ctx, conversation_id, with_messages=True)
+        if ctx.actor.role == "agent" and conversation.agent_id != await _agent_id_of_actor(ctx):
+            raise Forbidden("agents may read only conversations assigned to them")
+    return conversation
+
+
+async def list_conversations(
+    after: str | None,
+    limit: int,
+    ctx: Context,
+    status: ConversationStatus | None = None,
+    queue: str | None = None,
+    customer_id: str | None = None,
+) -> Page[Conversation]:
+    require(ctx.actor, "conversations.read")
+    async with ctx.uow:
+        # An agent's list is their own work; the queue as a whole is the supervisors' view.
+        agent_id = await _agent_id_of_actor(ctx) if ctx.actor.role == "agent" else None
+        if ctx.actor.role == "agent" and agent_id is None:
+            return Page([], None)
+        rows = await ctx.uow.conversations.page(
+            after, limit + 1, status=status, queue=queue, customer_id=customer_id, agent_id=agent_id
+        )
+    return page_of(rows, limit)
