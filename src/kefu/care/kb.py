@@ -24,7 +24,8 @@ from importlib import resources
 
 import yaml
 
-from kefu.care.text import Language, tokens
+from kefu.care.text import tokens
+from kefu.domain.vocabulary import Language
 
 K1 = 1.2
 B = 0.75

@@ -10,12 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kefu.care.errors import InvalidCareInput
+from kefu.domain.conversations import CARE_PRIORITY_BOOST
 
 ELDERLY_AGE = 60
 ELDERLY_CARE_SKILL = "elderly_care"
-# Routing adds this to the task's priority. Large enough to move a care conversation ahead of ordinary work
-# in the same queue, small enough that an anti-fraud hold (the top of its own queue) still comes first.
-CARE_PRIORITY_BOOST = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +34,7 @@ def care_plan(
     age_years: int | None,
     vulnerable: bool,
     elderly_age: int = ELDERLY_AGE,
-    priority_boost: int = CARE_PRIORITY_BOOST,
+    priority_boost: int = CARE_PRIORITY_BOOST,  # the conversation's own rule, so the two never disagree
 ) -> CarePlan:
     """The care plan for a customer of ``age_years`` (None when unknown) who may be flagged vulnerable."""
     if age_years is not None and age_years < 0:

@@ -13,9 +13,9 @@ import threading
 import unicodedata
 import warnings
 from collections.abc import Iterable
-from typing import Any, Literal
+from typing import Any
 
-Language = Literal["zh", "en"]
+from kefu.domain.vocabulary import Language
 
 DEFAULT_LANGUAGE: Language = "zh"
 # A text is Chinese when at least this share of its letters are CJK ideographs. One ideograph carries

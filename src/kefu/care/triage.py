@@ -20,7 +20,8 @@ from typing import Any
 import yaml
 
 from kefu.care.human import wants_human
-from kefu.care.text import Language, detect_language, normalise
+from kefu.care.text import detect_language, normalise
+from kefu.domain.vocabulary import Language
 
 GENERAL = "general"
 HUMAN_REQUEST = "human_request"
