@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 
 from kefu.adapters.bus.memory import InProcessBus
 from kefu.bootstrap import Kefu
+from tests.conftest import make_user
 
 PROBLEM = "application/problem+json"
 H = dict[str, dict[str, str]]
@@ -186,8 +188,6 @@ async def test_agent_is_created_offline_and_sets_own_presence(
     api: httpx.AsyncClient, kefu: Kefu, headers: H
 ) -> None:
     """A new agent is offline; the agent's own login may go available, but not change a colleague."""
-    from tests.conftest import make_user
-
     own = await make_user(kefu, "fang.qing", "agent")
     mine = await new_agent(api, headers["supervisor"], username="fang.qing")
     other = await new_agent(api, headers["supervisor"], name="曾琳智")
@@ -225,8 +225,6 @@ async def test_bad_agent_input_is_422(api: httpx.AsyncClient, headers: H, patch:
 
 async def test_conversation_lifecycle_over_http(api: httpx.AsyncClient, kefu: Kefu, headers: H) -> None:
     """queued → assigned → resolved → closed, with messages from both sides and 409 on illegal steps."""
-    from tests.conftest import make_user
-
     agent_h = await make_user(kefu, "zeng.linzhi", "agent")
     agent = await new_agent(api, headers["supervisor"], username="zeng.linzhi")
     customer = await new_customer(api, headers["integration"], external_id="cv", birth_date=years_ago(80))
