@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -17,12 +17,11 @@ H = dict[str, dict[str, str]]
 
 
 def years_ago(n: int) -> str:
-    today = date.today()
-    return (
-        date(today.year - n, 1, 1).isoformat()
-        if today.month > 1
-        else date(today.year - n - 1, 1, 1).isoformat()
-    )
+    """A birth date that makes someone exactly ``n`` years old today in the centre's time zone."""
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date() - timedelta(days=1)
+    if (today.month, today.day) == (2, 29):
+        today -= timedelta(days=1)
+    return today.replace(year=today.year - n).isoformat()
 
 
 async def new_customer(api: httpx.AsyncClient, h: dict[str, str], **fields: object) -> dict[str, object]:
@@ -131,7 +130,7 @@ async def test_patch_changes_only_the_fields_sent(api: httpx.AsyncClient, header
 async def test_bad_customer_input_is_422_naming_the_field(
     api: httpx.AsyncClient, headers: H, body: dict[str, object], field: str
 ) -> None:
-    """Wrong types, unknown fields, bad phones and future birth dates get 422 problem+json naming the field."""
+    """Wrong types, unknown fields, bad phones and future birth dates get 422 naming the field."""
     r = await api.post("/api/v1/customers", json=body, headers=headers["integration"])
     assert r.status_code == 422, r.text
     assert r.headers["content-type"].startswith(PROBLEM)
