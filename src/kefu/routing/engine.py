@@ -1,0 +1,363 @@
+"""The routing engine: matches waiting tasks to agents, fairly and in O(log n) per event.
+
+Design in three sentences. Waiting tasks and idle agents live in *pools* (see ``pools.py``), one per
+distinct eligibility, so a decision only touches the heads of a few heaps. After every event the engine
+runs ``_dispatch``: agents whose state changed first take the best task among their pools, then pools
+that received tasks hand their best tasks to their best idle agents, in global rank order. That keeps
+the engine work conserving (no eligible agent idles while an eligible task waits) and every agent takes
+the highest-ranked task it may serve.
+
+The engine never reads a clock and performs no I/O: the caller passes ``now`` (float epoch seconds),
+persists the returned events, and calls ``tick(now)`` when ``next_deadline()`` comes due.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable
+
+from kefu.routing.errors import (
+    DuplicateError,
+    OfferExpiredError,
+    TaskStateError,
+)
+from kefu.routing.events import (
+    AgentSetAway,
+    AgentWrapUpEnded,
+    OfferAccepted,
+    OfferCreated,
+    OfferDeclined,
+    OfferExpired,
+    OfferRescinded,
+    RoutingEvent,
+    TaskCompleted,
+    TaskEscalated,
+    TaskQueued,
+    TaskRemoved,
+    TaskRequeued,
+)
+from kefu.routing.model import AgentSpec, Presence, QueueSpec, TaskSpec, TaskState
+from kefu.routing.pools import Agent, Offer, Pool, QueueState, Task, TaskEntry
+from kefu.routing.state import EngineState
+
+Events = list[RoutingEvent]
+_OUTCOME_MEMORY = 100_000  # how many finished offers we remember to explain a late accept
+
+
+class RoutingEngine(EngineState):
+    """In-memory matching engine for one routing partition (a group of sites and queues)."""
+
+    # == configuration ===========================================================================
+    def set_queue(self, spec: QueueSpec, now: float) -> Events:
+        """Create or replace a queue. Waiting tasks of a replaced queue move to the new steps."""
+        steps = spec.steps()
+        queue = self._queues.get(spec.queue_id)
+        if queue is None:
+            queue = self._queues[spec.queue_id] = QueueState(spec.queue_id, spec, steps)
+        queue.spec, queue.steps = spec, steps
+        base = steps[0][0]
+        queue.agents = {
+            a.agent_id: a for a in self._agents.values() if all(a.level(s) >= lv for s, lv in base)
+        }
+        dirty: list[Pool] = []
+        for task in list(self._tasks.values()):
+            if task.queue is queue and task.state in (TaskState.WAITING, TaskState.OFFERED):
+                task.step = self._step_at(queue, now - task.enqueued_at)
+                self._schedule_escalation(task)
+                if task.state is TaskState.WAITING and task.pool is not None:
+                    task.pool.drop_task(task)
+                    dirty.append(self._place(task))
+        events: Events = []
+        self._dispatch(now, (), dirty, events)
+        return events
+
+    def add_agent(self, spec: AgentSpec, now: float) -> Events:
+        """Register an agent; if available they are offered work at once."""
+        self._register_agent(spec, now)
+        events: Events = []
+        agent = self._agents[spec.agent_id]
+        self._dispatch(now, (agent,), (), events)
+        return events
+
+    def update_agent(self, spec: AgentSpec, now: float) -> Events:
+        """Change an agent's site, skills, capacity or presence; ongoing work is kept."""
+        agent = self._agent(spec.agent_id)
+        site, skills, capacity = self._validated_agent(spec)
+        self._unlink(agent)
+        agent.site, agent.skills, agent.capacity = site, skills, capacity
+        agent.total_capacity = max(1, sum(capacity.values()))
+        for channel in capacity:
+            agent.load.setdefault(channel, 0)
+        self._link(agent)
+        events = self._presence(agent, Presence(spec.presence), now)
+        self._dispatch(now, (agent,), (), events)
+        return events
+
+    def set_presence(self, agent_id: str, presence: Presence | str, now: float) -> Events:
+        """Agent goes available, away or offline. Leaving rescinds pending offers (tasks go back)."""
+        agent = self._agent(agent_id)
+        events: Events = []
+        pools = self._presence_change(agent, Presence(presence), now, events)
+        self._dispatch(now, (agent,), pools, events)
+        return events
+
+    # == tasks ===================================================================================
+    def add_task(self, spec: TaskSpec, now: float) -> Events:
+        """Enqueue a task (with its original ``enqueued_at``) and offer it if an agent is free."""
+        task = self._register_task(spec, now)
+        events: Events = [TaskQueued(task.task_id, task.queue.queue_id, task.base_priority, now)]
+        assert task.pool is not None  # noqa: S101 - a registered task is always placed
+        self._dispatch(now, (), (task.pool,), events)
+        return events
+
+    def remove_task(self, task_id: str, now: float, reason: str = "abandoned") -> Events:
+        """The customer left: end a waiting or offered task. An assigned task ends with ``complete``."""
+        task = self._task(task_id)
+        events: Events = []
+        agents: tuple[Agent, ...] = ()
+        if task.state is TaskState.ASSIGNED:
+            raise TaskStateError(f"task {task_id!r} is assigned; complete it instead", task_id=task_id)
+        if task.state is TaskState.OFFERED:
+            assert task.offer is not None  # noqa: S101 - an offered task has its offer
+            offer = task.offer
+            self._close_offer(offer, "rescinded")
+            agents = (offer.agent,)
+            events.append(OfferRescinded(offer.offer_id, task_id, offer.agent.agent_id, "task_removed", now))
+        else:
+            self._leave_waiting(task)
+        self._end(task)
+        events.append(TaskRemoved(task_id, task.queue.queue_id, reason, now))
+        self._dispatch(now, agents, (), events)
+        return events
+
+    def complete(self, task_id: str, now: float) -> Events:
+        """The agent finished an assigned task; they wrap up on that channel before new offers there."""
+        task = self._task(task_id)
+        agent = task.agent
+        if task.state is not TaskState.ASSIGNED or agent is None:
+            raise TaskStateError(f"task {task_id!r} is {task.state}, not assigned", task_id=task_id)
+        del agent.assigned[task_id]
+        agent.load[task.channel] -= 1
+        until = now + self.config.wrap_up_s
+        if self.config.wrap_up_s > 0:
+            self._start_wrap_up(agent, task.channel, until)
+        else:
+            agent.free_since = now
+        self._end(task)
+        events: Events = [TaskCompleted(task_id, task.queue.queue_id, agent.agent_id, now, until)]
+        self._dispatch(now, (agent,), (), events)
+        return events
+
+    # == offers ==================================================================================
+    def accept(self, offer_id: str, now: float) -> Events:
+        """The agent takes the task. Raises a ``RoutingConflict`` if the offer is no longer pending;
+        an offer past its expiry is refused without changing state (the next ``tick`` expires it)."""
+        offer = self._pending_offer(offer_id)
+        if now >= offer.expires_at:
+            raise OfferExpiredError(f"offer {offer_id!r} expired at {offer.expires_at}", offer_id=offer_id)
+        task, agent = offer.task, offer.agent
+        self._forget_offer(offer, "accepted")
+        task.state, task.agent = TaskState.ASSIGNED, agent
+        agent.assigned[task.task_id] = task
+        agent.missed = 0
+        return [OfferAccepted(offer_id, task.task_id, agent.agent_id, now)]
+
+    def decline(self, offer_id: str, now: float) -> Events:
+        """The agent refuses; the task returns to its place and goes to the next agent."""
+        offer = self._pending_offer(offer_id)
+        task, agent = offer.task, offer.agent
+        agent.missed = 0  # a decline is an answer: the agent is there
+        self._close_offer(offer, "declined")
+        events: Events = [OfferDeclined(offer_id, task.task_id, agent.agent_id, now)]
+        pool = self._requeue(task, agent, "declined", now, events)
+        self._dispatch(now, (agent,), (pool,), events)
+        return events
+
+    # == time ====================================================================================
+    def next_deadline(self) -> float | None:
+        """When ``tick`` next has something to do (offer expiry, wrap-up end, escalation), or None."""
+        heaps = (self._clean_expiries(), self._clean_wrap_ups(), self._clean_escalations())
+        times = [h[0][0] for h in heaps if h]
+        return min(times, default=None)
+
+    def tick(self, now: float) -> Events:
+        """Process every deadline up to ``now``, earliest first; deadlines due at the same instant are
+        applied together and then dispatched, so simultaneous escalations respect priority order."""
+        events: Events = []
+        while (due := self.next_deadline()) is not None and due <= now:
+            agents: dict[str, Agent] = {}
+            pools: list[Pool] = []
+            while (h := self._clean_expiries()) and h[0][0] == due:
+                offer = heapq.heappop(h)[2]
+                self._expire(offer, due, agents, pools, events)
+            while (w := self._clean_wrap_ups()) and w[0][0] == due:
+                _, _, agent, channel = heapq.heappop(w)
+                del agent.wrap_until[channel]
+                agent.free_since = due
+                agents[agent.agent_id] = agent
+                events.append(AgentWrapUpEnded(agent.agent_id, channel, due))
+            while (e := self._clean_escalations()) and e[0][0] == due:
+                _, _, task, step = heapq.heappop(e)
+                pool = self._escalate(task, step, due, events)
+                if pool is not None:
+                    pools.append(pool)
+            self._dispatch(now, agents.values(), pools, events)
+        return events
+
+    def rebalance(self, now: float) -> Events:
+        """Process due deadlines, then match every agent and every pool: the first call after a restore."""
+        events = self.tick(now)
+        self._dispatch(now, list(self._agents.values()), list(self._pools.values()), events)
+        return events
+
+    # == dispatch ================================================================================
+    def _dispatch(self, now: float, agents: Iterable[Agent], pools: Iterable[Pool], events: Events) -> None:
+        """Restore work conservation after an event touched ``agents`` and ``pools``."""
+        # Agents first: a freed agent takes the best task among all its pools, not merely a new one.
+        for agent in agents:
+            agent.version += 1
+            if agent.presence is Presence.AVAILABLE:
+                for channel, own in agent.pools.items():
+                    self._serve_agent(agent, channel, own, now, events)
+            self._park(agent)
+        self._serve_pools(pools, now, events)
+
+    def _serve_agent(self, agent: Agent, channel: str, own: list[Pool], now: float, events: Events) -> None:
+        """Offer the agent the best-ranked tasks it may take on ``channel`` until it is full."""
+        while agent.idle_on(channel):
+            best: TaskEntry | None = None
+            for pool in own:
+                if pool.live:
+                    entry = pool.best_task_for(agent)
+                    if entry is not None and (best is None or entry[:3] < best[:3]):
+                        best = entry
+            if best is None:
+                return
+            self._offer(best[4], agent, now, events)
+
+    def _serve_pools(self, pools: Iterable[Pool], now: float, events: Events) -> None:
+        """Pools that received tasks hand their heads to their best idle agents, best rank first across
+        pools, so an idle agent eligible for several of them gets the best task."""
+        order = []
+        for pool in pools:
+            head = pool.head()
+            if head is not None and pool.idle:
+                order.append((head[:3], id(pool), pool))
+        heapq.heapify(order)
+        aside: list[tuple[Pool, TaskEntry]] = []
+        while order:
+            pool = heapq.heappop(order)[2]
+            head = pool.head()
+            if head is None:
+                continue
+            agent = pool.best_idle(head[4])
+            if agent is not None:
+                self._offer(head[4], agent, now, events)
+                self._park(agent)
+            elif pool.idle:
+                # Only agents who declined this task are idle here; later tasks may still use them.
+                aside.append((pool, heapq.heappop(pool.tasks)))
+            else:
+                continue
+            nxt = pool.head()
+            if nxt is not None:
+                heapq.heappush(order, (nxt[:3], id(pool), pool))
+        for pool, entry in aside:
+            heapq.heappush(pool.tasks, entry)
+
+    def _park(self, agent: Agent) -> None:
+        """Record an agent who stays idle in the idle heap of each pool they may serve."""
+        if agent.presence is not Presence.AVAILABLE:
+            return
+        key = self._strategy_key(agent)
+        for channel, own in agent.pools.items():
+            if own and agent.idle_on(channel):
+                for pool in own:
+                    pool.push_idle(agent, key)
+
+    def _offer(self, task: Task, agent: Agent, now: float, events: Events) -> None:
+        self._leave_waiting(task)
+        offer = Offer(self._new_id(), task, agent, now, now + self.config.offer_timeout_s)
+        if offer.offer_id in self._offers or offer.offer_id in self._outcomes:
+            raise DuplicateError(f"id factory repeated offer id {offer.offer_id!r}")
+        task.state, task.offer = TaskState.OFFERED, offer
+        agent.load[task.channel] += 1
+        agent.offers[offer.offer_id] = offer
+        agent.last_offer_seq = next(self._offer_seq)
+        agent.version += 1
+        self._offers[offer.offer_id] = offer
+        heapq.heappush(self._expiries, (offer.expires_at, next(self._seq), offer))
+        events.append(OfferCreated(offer.offer_id, task.task_id, agent.agent_id, offer.expires_at, now))
+
+    # == state transitions =======================================================================
+    def _presence_change(self, agent: Agent, presence: Presence, now: float, events: Events) -> list[Pool]:
+        if presence is agent.presence:
+            return []
+        agent.presence = presence
+        agent.version += 1
+        if presence is Presence.AVAILABLE:
+            agent.missed = 0
+            agent.free_since = now
+            return []
+        pools = []
+        for offer in list(agent.offers.values()):
+            self._close_offer(offer, "rescinded")
+            events.append(
+                OfferRescinded(offer.offer_id, offer.task.task_id, agent.agent_id, "agent_unavailable", now)
+            )
+            pools.append(self._requeue(offer.task, None, "rescinded", now, events))
+        return pools
+
+    def _presence(self, agent: Agent, presence: Presence, now: float) -> Events:
+        events: Events = []
+        pools = self._presence_change(agent, presence, now, events)
+        self._dispatch(now, (), pools, events)
+        return events
+
+    def _expire(
+        self, offer: Offer, now: float, agents: dict[str, Agent], pools: list[Pool], ev: Events
+    ) -> None:
+        agent, task = offer.agent, offer.task
+        self._close_offer(offer, "expired")
+        ev.append(OfferExpired(offer.offer_id, task.task_id, agent.agent_id, now))
+        pools.append(self._requeue(task, agent, "expired", now, ev))
+        agent.missed += 1
+        if agent.missed >= self.config.max_missed_offers and agent.presence is Presence.AVAILABLE:
+            missed = agent.missed
+            pools.extend(self._presence_change(agent, Presence.AWAY, now, ev))
+            ev.append(AgentSetAway(agent.agent_id, missed, now))
+        agents[agent.agent_id] = agent
+
+    def _escalate(self, task: Task, step: int, now: float, events: Events) -> Pool | None:
+        queue = task.queue
+        task.step = step
+        skills, sites, _ = queue.steps[step]
+        events.append(TaskEscalated(task.task_id, queue.queue_id, step, skills, str(sites), now))
+        self._schedule_escalation(task)
+        if task.state is not TaskState.WAITING or task.pool is None:
+            return None
+        task.pool.drop_task(task)
+        return self._place(task)
+
+    def _requeue(self, task: Task, agent: Agent | None, reason: str, now: float, events: Events) -> Pool:
+        """Put a task whose offer failed back at its original place (its rank never changed)."""
+        if agent is not None:
+            task.excluded.add(agent.agent_id)
+        task.state, task.offer = TaskState.WAITING, None
+        task.queue.add_waiting(task)
+        events.append(TaskRequeued(task.task_id, task.queue.queue_id, reason, now))
+        return self._place(task)
+
+    def _close_offer(self, offer: Offer, outcome: str) -> None:
+        """End a pending offer that did not lead to an assignment: the agent's capacity comes back."""
+        self._forget_offer(offer, outcome)
+        offer.agent.load[offer.task.channel] -= 1
+        offer.agent.version += 1
+        offer.task.offer = None
+
+    def _forget_offer(self, offer: Offer, outcome: str) -> None:
+        del self._offers[offer.offer_id]
+        del offer.agent.offers[offer.offer_id]
+        self._outcomes[offer.offer_id] = outcome
+        if len(self._outcomes) > _OUTCOME_MEMORY:
+            self._outcomes.popitem(last=False)

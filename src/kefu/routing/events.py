@@ -1,0 +1,153 @@
+"""What the routing engine reports back: one frozen, past-tense event per state change.
+
+Every mutating engine call returns the events it caused, in the order they happened, so the service
+layer can persist them and publish them on the bus after commit. ``topic`` is the bus subject suffix.
+Times are float epoch seconds, exactly as the caller passed them in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+
+@dataclass(frozen=True, slots=True)
+class RoutingEvent:
+    """Base class, so handlers can accept any routing event."""
+
+    topic: ClassVar[str] = "routing"
+
+
+@dataclass(frozen=True, slots=True)
+class TaskQueued(RoutingEvent):
+    """A task entered its queue and waits for an agent."""
+
+    topic: ClassVar[str] = "task.queued"
+    task_id: str
+    queue_id: str
+    priority: int
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class TaskRequeued(RoutingEvent):
+    """A task went back to its place in the queue after an offer failed (``reason``: offer outcome)."""
+
+    topic: ClassVar[str] = "task.requeued"
+    task_id: str
+    queue_id: str
+    reason: str
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class TaskEscalated(RoutingEvent):
+    """A task's eligibility widened to escalation ``step`` (1-based; 0 is the queue's own skills)."""
+
+    topic: ClassVar[str] = "task.escalated"
+    task_id: str
+    queue_id: str
+    step: int
+    skills: tuple[tuple[str, int], ...]
+    sites: str
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class TaskRemoved(RoutingEvent):
+    """A task left routing before anyone took it (``reason``: e.g. ``abandoned``)."""
+
+    topic: ClassVar[str] = "task.removed"
+    task_id: str
+    queue_id: str
+    reason: str
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class TaskCompleted(RoutingEvent):
+    """An assigned task ended; the agent is in wrap-up on that channel until ``wrap_up_until``."""
+
+    topic: ClassVar[str] = "task.completed"
+    task_id: str
+    queue_id: str
+    agent_id: str
+    at: float
+    wrap_up_until: float
+
+
+@dataclass(frozen=True, slots=True)
+class OfferCreated(RoutingEvent):
+    """A task was proposed to one agent, who must accept before ``expires_at``."""
+
+    topic: ClassVar[str] = "offer.created"
+    offer_id: str
+    task_id: str
+    agent_id: str
+    expires_at: float
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class OfferAccepted(RoutingEvent):
+    """The agent accepted; the task is now assigned to them."""
+
+    topic: ClassVar[str] = "offer.accepted"
+    offer_id: str
+    task_id: str
+    agent_id: str
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class OfferDeclined(RoutingEvent):
+    """The agent declined; the task will not be offered to them again."""
+
+    topic: ClassVar[str] = "offer.declined"
+    offer_id: str
+    task_id: str
+    agent_id: str
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class OfferExpired(RoutingEvent):
+    """Nobody answered the offer in time; it counts as a missed offer for the agent."""
+
+    topic: ClassVar[str] = "offer.expired"
+    offer_id: str
+    task_id: str
+    agent_id: str
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class OfferRescinded(RoutingEvent):
+    """The engine withdrew a pending offer (``reason``: ``task_removed`` or ``agent_unavailable``)."""
+
+    topic: ClassVar[str] = "offer.rescinded"
+    offer_id: str
+    task_id: str
+    agent_id: str
+    reason: str
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class AgentSetAway(RoutingEvent):
+    """The engine set an agent away after ``missed_offers`` offers in a row went unanswered."""
+
+    topic: ClassVar[str] = "agent.set_away"
+    agent_id: str
+    missed_offers: int
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class AgentWrapUpEnded(RoutingEvent):
+    """An agent's wrap-up on ``channel`` is over; they can take new work there."""
+
+    topic: ClassVar[str] = "agent.wrap_up_ended"
+    agent_id: str
+    channel: str
+    at: float
