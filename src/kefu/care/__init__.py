@@ -6,6 +6,7 @@ Pure: no I/O frameworks, no clock. The service layer loads state, calls these fu
     triage.py      intent, language, business line from the customer's words (shipped zh+en lexicon)
     human.py       wants_human: the customer can always reach a person by asking
     policy.py      care_plan and agent-facing care_guidance
+    self_service.py  decide_self_service: the knowledge base answers, or a human does
     kb.py          knowledge base search (BM25, jieba) and the ``confident`` self-service rule
     callbacks.py   the callback state machine, retries and rollovers
     events.py      events returned by callback transitions
@@ -57,6 +58,7 @@ from kefu.care.human import wants_human
 from kefu.care.kb import CONFIDENT_AT, CONFIDENT_LEAD, Article, Hit, KnowledgeBase, confident, seed_articles
 from kefu.care.keep_place import CALLBACK_OFFER_S, may_offer_callback
 from kefu.care.policy import ELDERLY_AGE, ELDERLY_CARE_SKILL, CarePlan, care_guidance, care_plan
+from kefu.care.self_service import SelfServiceDecision, decide_self_service
 from kefu.care.text import detect_language, warm_up
 from kefu.care.triage import Triage, triage
 
@@ -88,12 +90,14 @@ __all__ = [
     "InvalidFollowUpRules",
     "KnowledgeBase",
     "RetryPolicy",
+    "SelfServiceDecision",
     "Triage",
     "cancel_callback",
     "care_guidance",
     "care_plan",
     "confident",
     "daytime_window",
+    "decide_self_service",
     "default_follow_up_rules",
     "detect_language",
     "follow_up_rules_from_dict",

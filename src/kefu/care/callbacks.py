@@ -153,7 +153,7 @@ def schedule_callback(
     window_end: datetime,
     now: datetime,
     phone: str | None = None,
-    origin: CallbackOrigin = CallbackOrigin.REQUESTED,
+    origin: CallbackOrigin | str = CallbackOrigin.REQUESTED,
     roll_over: bool = False,
 ) -> Transition:
     """A new ``scheduled`` callback; its first attempt is at the window's start (or now, inside it)."""

@@ -17,9 +17,9 @@ _ZH_ALWAYS = ("转人工", "人工客服", "人工服务", "真人客服", "客�
 # "人工" alone is a request unless it starts or ends a word that means something else.
 _ZH_RENGONG_NOT_BEFORE = (
     "智能", "智慧", "合成", "降雨", "增雨", "湖", "岛", "授精", "呼吸", "心脏", "关节", "耳蜗", "费", "成本",
-    "作", "工资", "林", "养殖", "培育", "造", "制", "编辑", "审核", "标注", "翻译",
+    "作", "资", "程", "林", "养殖", "培育", "造", "制", "编辑", "审核", "标注", "翻译",
 )  # fmt: skip
-_ZH_RENGONG_NOT_AFTER = ("机器", "个", "非", "有")
+_ZH_RENGONG_NOT_AFTER = ("机器", "非")
 _ZH_NEGATIONS = ("不要", "不用", "不需要", "不想", "别", "无需", "不必", "不转")
 
 _EN_REQUEST = re.compile(
