@@ -10,8 +10,11 @@ def mask_phone(phone: str | None) -> str | None:
     if "*" in phone:  # already masked: masking twice must not hide the digits we meant to keep
         return phone
     digits_at = [i for i, ch in enumerate(phone) if ch.isdigit()]
-    if len(digits_at) <= 4:
-        return "*" * len(phone)
-    keep_head = 3 if len(digits_at) >= 8 else 0
-    hidden = set(digits_at[keep_head:-4])
+    n = len(digits_at)
+    # Keep the last four (two for short numbers) and up to three leading digits, but always hide at least
+    # four digits and a third of them, so a short landline is not left almost whole.
+    tail = 4 if n >= 8 else 2
+    hide_at_least = max(4, -(-n // 3))
+    head = max(0, min(3, n - tail - hide_at_least))
+    hidden = set(digits_at[head : n - tail])
     return "".join("*" if i in hidden else ch for i, ch in enumerate(phone))

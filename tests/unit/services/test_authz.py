@@ -1,0 +1,45 @@
+"""The permission table."""
+
+from __future__ import annotations
+
+import pytest
+
+from kefu.domain.errors import Forbidden
+from kefu.domain.users import Actor
+from kefu.services.authz import GRANTS, allowed, require
+
+
+def actor(role: str) -> Actor:
+    return Actor("u", role, role)  # type: ignore[arg-type]
+
+
+def test_every_permission_is_held_by_an_admin_or_an_integration() -> None:
+    """No permission is unreachable: someone can do every thing kefu offers."""
+    for permission, roles in GRANTS.items():
+        assert roles, permission
+
+
+@pytest.mark.parametrize(
+    ("role", "permission", "expected"),
+    [
+        ("agent", "customers.read_unmasked", False),
+        ("supervisor", "customers.read_unmasked", True),
+        ("agent", "agents.write", False),
+        ("integration", "conversations.post_customer", True),
+        ("agent", "conversations.post_customer", False),
+        ("admin", "conversations.post_agent", False),
+        ("supervisor", "users.manage", False),
+        ("admin", "users.manage", True),
+    ],
+)
+def test_roles_get_what_their_work_needs(role: str, permission: str, expected: bool) -> None:
+    """Agents cannot see full phone numbers or manage staff; only admins manage users."""
+    assert allowed(actor(role), permission) is expected  # type: ignore[arg-type]
+
+
+def test_require_raises_forbidden_naming_the_role() -> None:
+    """A refused action is a 403 whose message names the role."""
+    with pytest.raises(Forbidden) as err:
+        require(actor("agent"), "users.manage")
+    assert err.value.status == 403
+    assert "agent" in err.value.detail
