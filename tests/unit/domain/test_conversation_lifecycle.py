@@ -35,7 +35,7 @@ def act(conv: Conversation, action: str, now: datetime) -> None:
 
 @given(st.lists(st.sampled_from(ACTIONS), max_size=25))
 def test_only_legal_steps_change_state(actions: list[str]) -> None:
-    """Every action either follows the table or raises IllegalTransition and leaves the conversation as it was."""
+    """Each action follows the table, or raises IllegalTransition and leaves the conversation as it was."""
     conv = fresh()
     now = T0
     for action in actions:

@@ -18,7 +18,7 @@ def test_the_usual_chinese_mobile_number() -> None:
 
 @given(phones)
 def test_masking_keeps_length_and_last_four_and_hides_the_middle(phone: str) -> None:
-    """Same shape, same last digits (four, or two if short), at least four and a third of the digits hidden."""
+    """Same shape, same last digits (four, or two if short), at least four and a third hidden."""
     masked = mask_phone(phone)
     assert masked is not None
     assert len(masked) == len(phone)
