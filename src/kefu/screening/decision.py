@@ -1,0 +1,196 @@
+"""The screening decision: allow, warn, hold or block, with its score, reasons and typology.
+
+``screen`` is pure: the same rule set, payment, profile and counter features always give the same decision.
+Order of evaluation:
+
+1. the allow lane: a payee the payer trusts (family, their landlord) is allowed outright, then the rule
+   set's ``allow`` conditions;
+2. every deciding rule whose condition holds adds its weight; the score is that sum clamped to 0..100 and
+   the thresholds turn it into a decision;
+3. shadow rules are evaluated and reported with the score they *would* give, but never change the decision.
+
+The typology is the one whose matched rules carry the most weight, falling back to what the memo speaks of.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from kefu.screening.counters import CounterFeatures, InMemoryCounterStore
+from kefu.screening.features import FeatureBuilder
+from kefu.screening.payment import PayerProfile, Payment
+from kefu.screening.rules import Rule, RuleSet, Thresholds
+from kefu.screening.typologies import TYPOLOGIES
+
+Outcome = Literal["allow", "warn", "hold", "block"]
+Lane = Literal["trusted_payee", "allow_rule", "rules"]
+OUTCOMES: tuple[Outcome, ...] = ("allow", "warn", "hold", "block")
+
+TRUSTED_PAYEE_CODE = "trusted_payee"
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    code: str
+    weight: int
+    message_zh: str
+    message_en: str
+    typology: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "weight": self.weight,
+            "message_zh": self.message_zh,
+            "message_en": self.message_en,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    payment_id: str
+    decision: Outcome
+    score: int
+    reasons: tuple[Reason, ...]
+    typology: str | None
+    rule_set_version: str
+    lane: Lane = "rules"
+    shadow: tuple[Reason, ...] = ()
+    shadow_score: int = 0
+    shadow_decision: Outcome = "allow"
+
+    @property
+    def stops_payment(self) -> bool:
+        """Whether the payment must not go through now (a hold waits for a case; a block refuses)."""
+        return self.decision in {"hold", "block"}
+
+    def to_dict(self) -> dict[str, Any]:
+        """The decision as the screening response and audit record carry it."""
+        return {
+            "payment_id": self.payment_id,
+            "decision": self.decision,
+            "score": self.score,
+            "reasons": [r.to_dict() for r in self.reasons],
+            "typology": self.typology,
+            "rule_set_version": self.rule_set_version,
+            "lane": self.lane,
+            "shadow": {
+                "score": self.shadow_score,
+                "decision": self.shadow_decision,
+                "reasons": [r.to_dict() for r in self.shadow],
+            },
+        }
+
+
+_DEFAULT_BUILDER = FeatureBuilder()
+
+
+def screen(
+    rule_set: RuleSet,
+    payment: Payment,
+    profile: PayerProfile,
+    counters: CounterFeatures,
+    thresholds: Thresholds | None = None,
+    builder: FeatureBuilder | None = None,
+) -> Decision:
+    """Decide on one payment. ``thresholds`` overrides the rule set's own (e.g. from settings)."""
+    limits = thresholds or rule_set.thresholds
+    version = rule_set.version
+    if payment.payee.account_id in profile.trusted_payees:
+        reason = Reason(
+            TRUSTED_PAYEE_CODE, 0, "收款人在付款人的可信名单中", "the payee is on the payer's trusted list"
+        )
+        return Decision(payment.payment_id, "allow", 0, (reason,), None, version, "trusted_payee")
+
+    features = (builder or _DEFAULT_BUILDER).build(payment, profile, counters)
+    for allow in rule_set.allow:
+        if allow.predicate(features):
+            reason = Reason(allow.code, 0, allow.message_zh, allow.message_en)
+            return Decision(payment.payment_id, "allow", 0, (reason,), None, version, "allow_rule")
+
+    matched = [r for r in rule_set.deciding if r.predicate(features)]
+    total = 0
+    for rule in matched:
+        total += rule.weight
+    score = _clamp(total)
+    decision = _outcome(limits, score)
+
+    shadow: tuple[Reason, ...] = ()
+    shadow_score = score
+    if rule_set.shadow:
+        fired = [r for r in rule_set.shadow if r.predicate(features)]
+        shadow = tuple(_reason(r) for r in fired)
+        shadow_score = _clamp(total + sum(r.weight for r in fired))
+
+    matched.sort(key=_by_weight)
+    return Decision(
+        payment_id=payment.payment_id,
+        decision=decision,
+        score=score,
+        reasons=tuple(_reason(r) for r in matched),
+        typology=_dominant_typology(matched, features["memo_typologies"]),
+        rule_set_version=version,
+        lane="rules",
+        shadow=shadow,
+        shadow_score=shadow_score,
+        shadow_decision=_outcome(limits, shadow_score),
+    )
+
+
+class Screener:
+    """The in-process hot path: in-memory counters plus ``screen``, synchronous end to end."""
+
+    def __init__(
+        self,
+        rule_set: RuleSet,
+        counters: InMemoryCounterStore | None = None,
+        thresholds: Thresholds | None = None,
+    ) -> None:
+        self.rule_set = rule_set
+        self.counters = counters or InMemoryCounterStore()
+        self.thresholds = thresholds
+        self.builder = FeatureBuilder()
+
+    def screen(self, payment: Payment, profile: PayerProfile) -> Decision:
+        features = self.counters.record(payment)
+        decision = screen(self.rule_set, payment, profile, features, self.thresholds, self.builder)
+        if decision.stops_payment:
+            self.counters.stop(payment)
+        return decision
+
+
+def _clamp(total: int) -> int:
+    return 0 if total < 0 else 100 if total > 100 else total
+
+
+def _outcome(limits: Thresholds, score: int) -> Outcome:
+    if score >= limits.block:
+        return "block"
+    if score >= limits.hold:
+        return "hold"
+    if score >= limits.warn:
+        return "warn"
+    return "allow"
+
+
+def _by_weight(rule: Rule) -> int:
+    return -rule.weight
+
+
+def _reason(rule: Rule) -> Reason:
+    return Reason(rule.code, rule.weight, rule.message_zh, rule.message_en, rule.typology)
+
+
+def _dominant_typology(matched: list[Rule], memo_typologies: frozenset[str]) -> str | None:
+    weights: dict[str, int] = {}
+    for rule in matched:
+        if rule.typology is not None and rule.weight > 0:
+            weights[rule.typology] = weights.get(rule.typology, 0) + rule.weight
+    if weights:
+        # ties go to the typology listed first, so the answer never depends on rule order
+        return max(TYPOLOGIES, key=lambda t: (weights.get(t, 0), -TYPOLOGIES.index(t)))
+    for typology in TYPOLOGIES:
+        if typology in memo_typologies:
+            return typology
+    return None

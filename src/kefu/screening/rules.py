@@ -1,0 +1,215 @@
+"""Rule sets: versioned YAML, validated and compiled once, then evaluated on every payment.
+
+A rule set has a ``version``, optional ``thresholds``, an optional ``allow`` lane (conditions that allow a
+payment outright, checked after the payer's trusted payees) and ``rules``. Each rule has a ``code``, a
+``when`` condition in the language of ``kefu.screening.conditions``, a ``weight`` (negative weights lower
+the score), an optional ``typology``, bilingual messages, and ``shadow: true`` to evaluate and report it
+without letting it decide — how a new rule earns trust before it goes live.
+
+Any problem raises ``InvalidRuleSet`` with the rule's code and one line saying what is wrong.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from kefu.screening.conditions import ConditionError, Predicate, compile_condition
+from kefu.screening.errors import InvalidRuleSet
+from kefu.screening.features import FEATURE_SCHEMA
+from kefu.screening.typologies import TYPOLOGIES
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """Score cut-offs, each inclusive: warn <= hold <= block."""
+
+    warn: int = 40
+    hold: int = 65
+    block: int = 90
+
+    def __post_init__(self) -> None:
+        if not 0 < self.warn <= self.hold <= self.block <= 100:
+            raise InvalidRuleSet(
+                f"thresholds must satisfy 0 < warn <= hold <= block <= 100, got "
+                f"warn={self.warn} hold={self.hold} block={self.block}"
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    code: str
+    when: str
+    weight: int
+    typology: str | None
+    message_zh: str
+    message_en: str
+    shadow: bool = False
+    predicate: Predicate = field(default=lambda f: False, repr=False, compare=False)
+    features: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class AllowRule:
+    code: str
+    when: str
+    message_zh: str
+    message_en: str
+    predicate: Predicate = field(default=lambda f: False, repr=False, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSet:
+    version: str
+    rules: tuple[Rule, ...]
+    allow: tuple[AllowRule, ...] = ()
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    source: str = field(default="", repr=False, compare=False)
+    # Split once here rather than on every screening: the hot loop walks plain tuples.
+    deciding: tuple[Rule, ...] = field(init=False, repr=False, compare=False)
+    shadow: tuple[Rule, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "deciding", tuple(r for r in self.rules if not r.shadow))
+        object.__setattr__(self, "shadow", tuple(r for r in self.rules if r.shadow))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The rule set as data (for ``GET /api/v1/rules``), without compiled predicates."""
+        return {
+            "version": self.version,
+            "thresholds": {
+                "warn": self.thresholds.warn,
+                "hold": self.thresholds.hold,
+                "block": self.thresholds.block,
+            },
+            "allow": [
+                {"code": a.code, "when": a.when, "message_zh": a.message_zh, "message_en": a.message_en}
+                for a in self.allow
+            ],
+            "rules": [
+                {
+                    "code": r.code,
+                    "when": r.when,
+                    "weight": r.weight,
+                    "typology": r.typology,
+                    "shadow": r.shadow,
+                    "message_zh": r.message_zh,
+                    "message_en": r.message_en,
+                }
+                for r in self.rules
+            ],
+        }
+
+
+def load_rule_set(text: str) -> RuleSet:
+    """Parse and validate a YAML rule set; raises ``InvalidRuleSet`` on the first problem."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        first = str(exc).splitlines()[0] if str(exc) else "unreadable"
+        raise InvalidRuleSet(f"the rule set is not valid YAML: {first}") from exc
+    if not isinstance(data, Mapping):
+        raise InvalidRuleSet("the rule set must be a mapping with version and rules")
+    return rule_set_from_dict(data, source=text)
+
+
+def rule_set_from_dict(data: Mapping[str, Any], source: str = "") -> RuleSet:
+    """Validate and compile a rule set already parsed into data."""
+    unknown = set(data) - {"version", "thresholds", "allow", "rules"}
+    if unknown:
+        raise InvalidRuleSet(f"unknown top-level keys: {', '.join(sorted(map(str, unknown)))}")
+    version = data.get("version")
+    if not isinstance(version, str | int) or isinstance(version, bool) or not str(version).strip():
+        raise InvalidRuleSet("version must be a non-empty string")
+    thresholds = _thresholds(data.get("thresholds") or {})
+    raw_rules = data.get("rules")
+    if not isinstance(raw_rules, list) or not raw_rules:
+        raise InvalidRuleSet("rules must be a non-empty list")
+    raw_allow = data.get("allow") or []
+    if not isinstance(raw_allow, list):
+        raise InvalidRuleSet("allow must be a list")
+    seen: set[str] = set()
+    rules = tuple(_rule(raw, i, seen) for i, raw in enumerate(raw_rules))
+    allow = tuple(_allow_rule(raw, i, seen) for i, raw in enumerate(raw_allow))
+    return RuleSet(str(version), rules, allow, thresholds, source)
+
+
+def default_rule_set() -> RuleSet:
+    """The rule set shipped with kefu (``kefu/screening/default_rules.yaml``)."""
+    text = resources.files("kefu.screening").joinpath("default_rules.yaml").read_text(encoding="utf-8")
+    return load_rule_set(text)
+
+
+def _thresholds(raw: object) -> Thresholds:
+    if not isinstance(raw, Mapping):
+        raise InvalidRuleSet("thresholds must be a mapping of warn, hold and block")
+    extra = set(raw) - {"warn", "hold", "block"}
+    if extra:
+        raise InvalidRuleSet(f"unknown threshold keys: {', '.join(sorted(map(str, extra)))}")
+    values = {}
+    for key in ("warn", "hold", "block"):
+        if key in raw:
+            value = raw[key]
+            if type(value) is not int:
+                raise InvalidRuleSet(f"threshold {key} must be an integer")
+            values[key] = value
+    return Thresholds(**values)
+
+
+_RULE_KEYS = {"code", "when", "weight", "typology", "shadow", "message_zh", "message_en"}
+
+
+def _common(raw: object, index: int, seen: set[str], keys: set[str]) -> tuple[str, Mapping[str, Any]]:
+    if not isinstance(raw, Mapping):
+        raise InvalidRuleSet(f"entry #{index + 1} must be a mapping")
+    code = raw.get("code")
+    if not isinstance(code, str) or not code.replace("_", "").isalnum():
+        raise InvalidRuleSet(f"entry #{index + 1} needs a code of letters, digits and underscores")
+    if code in seen:
+        raise InvalidRuleSet("duplicate code", code)
+    seen.add(code)
+    extra = set(raw) - keys
+    if extra:
+        raise InvalidRuleSet(f"unknown keys: {', '.join(sorted(map(str, extra)))}", code)
+    for key in ("message_zh", "message_en"):
+        if not isinstance(raw.get(key), str) or not raw[key].strip():
+            raise InvalidRuleSet(f"{key} must be a non-empty string", code)
+    return code, raw
+
+
+def _compile(code: str, raw: Mapping[str, Any]) -> tuple[str, Predicate, frozenset[str]]:
+    when = raw.get("when")
+    if isinstance(when, bool):
+        when = "true" if when else "false"
+    if not isinstance(when, str):
+        raise InvalidRuleSet("when must be a condition string", code)
+    try:
+        predicate, used = compile_condition(when, FEATURE_SCHEMA)
+    except ConditionError as exc:
+        raise InvalidRuleSet(f"condition {when!r}: {exc}", code) from exc
+    return when, predicate, used
+
+
+def _rule(raw: object, index: int, seen: set[str]) -> Rule:
+    code, data = _common(raw, index, seen, _RULE_KEYS)
+    when, predicate, used = _compile(code, data)
+    weight = data.get("weight")
+    if type(weight) is not int or not -100 <= weight <= 100:
+        raise InvalidRuleSet("weight must be an integer from -100 to 100", code)
+    typology = data.get("typology")
+    if typology is not None and typology not in TYPOLOGIES:
+        raise InvalidRuleSet(f"unknown typology {typology!r}; expected one of {', '.join(TYPOLOGIES)}", code)
+    shadow = data.get("shadow", False)
+    if not isinstance(shadow, bool):
+        raise InvalidRuleSet("shadow must be true or false", code)
+    return Rule(code, when, weight, typology, data["message_zh"], data["message_en"], shadow, predicate, used)
+
+
+def _allow_rule(raw: object, index: int, seen: set[str]) -> AllowRule:
+    code, data = _common(raw, index, seen, {"code", "when", "message_zh", "message_en"})
+    when, predicate, _ = _compile(code, data)
+    return AllowRule(code, when, data["message_zh"], data["message_en"], predicate)
