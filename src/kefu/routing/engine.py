@@ -55,6 +55,7 @@ class RoutingEngine(EngineState):
         if queue is None:
             queue = self._queues[spec.queue_id] = QueueState(spec.queue_id, spec, steps)
         queue.spec, queue.steps = spec, steps
+        queue.pools.clear()  # steps may have changed: pool lookups must be recomputed
         base = steps[0][0]
         queue.agents = {
             a.agent_id: a for a in self._agents.values() if all(a.level(s) >= lv for s, lv in base)
@@ -223,14 +224,25 @@ class RoutingEngine(EngineState):
         self._serve_pools(pools, now, events)
 
     def _serve_agent(self, agent: Agent, channel: str, own: list[Pool], now: float, events: Events) -> None:
-        """Offer the agent the best-ranked tasks it may take on ``channel`` until it is full."""
+        """Offer the agent the best-ranked tasks it may take on ``channel`` until it is full.
+
+        This is the hot path of a busy centre, hence the inlined comparisons: rank first, then
+        enqueued_at, then arrival order, exactly the pools' heap order."""
+        agent_id = agent.agent_id
         while agent.idle_on(channel):
             best: TaskEntry | None = None
             for pool in own:
-                if pool.live:
+                if not pool.live:
+                    continue
+                entry: TaskEntry | None = pool.tasks[0]  # live > 0: entries exist, maybe stale on top
+                if entry is not None and entry[4].token != entry[3]:
+                    entry = pool.head()
+                if entry is not None and agent_id in entry[4].excluded:
                     entry = pool.best_task_for(agent)
-                    if entry is not None and (best is None or entry[:3] < best[:3]):
-                        best = entry
+                if entry is None:
+                    continue
+                if best is None or entry[0] < best[0] or (entry[0] == best[0] and entry[1:3] < best[1:3]):
+                    best = entry
             if best is None:
                 return
             self._offer(best[4], agent, now, events)
@@ -342,7 +354,7 @@ class RoutingEngine(EngineState):
     def _requeue(self, task: Task, agent: Agent | None, reason: str, now: float, events: Events) -> Pool:
         """Put a task whose offer failed back at its original place (its rank never changed)."""
         if agent is not None:
-            task.excluded.add(agent.agent_id)
+            task.excluded = task.excluded | {agent.agent_id}
         task.state, task.offer = TaskState.WAITING, None
         task.queue.add_waiting(task)
         events.append(TaskRequeued(task.task_id, task.queue.queue_id, reason, now))

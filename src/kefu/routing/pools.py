@@ -25,6 +25,7 @@ from kefu.routing.model import ELDERLY_CARE_SKILL, Presence, TaskState
 PoolKey = tuple[tuple[tuple[str, int], ...], str | None, str, bool]
 TaskEntry = tuple[float, float, int, int, "Task"]
 AgentEntry = tuple[int, int, float, int, int, "Agent"]
+_NO_ONE: frozenset[str] = frozenset()
 
 
 class Task:
@@ -76,7 +77,8 @@ class Task:
         self.offer: Offer | None = None
         self.agent: Agent | None = None
         # Agents who declined or missed this task: it is never offered to them again (as in TaskRouter).
-        self.excluded: set[str] = set()
+        # Shared empty frozenset until someone declines: most tasks never need their own set.
+        self.excluded: frozenset[str] = _NO_ONE
 
 
 class Agent:
@@ -153,7 +155,7 @@ class Offer:
 class QueueState:
     """Per-queue bookkeeping for live figures; routing itself works on pools."""
 
-    __slots__ = ("agents", "queue_id", "spec", "steps", "waiting", "waiting_heap")
+    __slots__ = ("agents", "pools", "queue_id", "spec", "steps", "waiting", "waiting_heap")
 
     def __init__(self, queue_id: str, spec: Any, steps: Any) -> None:
         self.queue_id = queue_id
@@ -162,6 +164,8 @@ class QueueState:
         self.waiting: dict[str, Task] = {}
         self.waiting_heap: list[tuple[float, int, Task]] = []
         self.agents: dict[str, Agent] = {}
+        # (step, home site, channel, vulnerable) -> pool: saves hashing the skill tuple per task.
+        self.pools: dict[tuple[int, str | None, str, bool], Pool] = {}
 
     def add_waiting(self, task: Task) -> None:
         self.waiting[task.task_id] = task
@@ -211,11 +215,12 @@ class Pool:
         self.live -= 1
 
     def head(self) -> TaskEntry | None:
+        """Best valid entry. Every way out of a pool goes through ``drop_task``, which bumps the task's
+        token, so a token match alone proves the entry is current."""
         heap = self.tasks
         while heap:
             entry = heap[0]
-            task = entry[4]
-            if task.token == entry[3] and task.state is TaskState.WAITING and task.pool is self:
+            if entry[4].token == entry[3]:
                 return entry
             heapq.heappop(heap)
         return None
@@ -235,7 +240,7 @@ class Pool:
 
     def compact(self) -> None:
         if len(self.tasks) > 2 * self.live + 64:
-            self.tasks = [e for e in self.tasks if e[4].token == e[3] and e[4].pool is self]
+            self.tasks = [e for e in self.tasks if e[4].token == e[3]]
             heapq.heapify(self.tasks)
 
     # -- idle agents ---------------------------------------------------------------------------------

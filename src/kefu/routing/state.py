@@ -79,9 +79,14 @@ class EngineState:
 
     # == placement and registration ==============================================================
     def _place(self, task: Task) -> Pool:
-        skills, sites, _ = task.queue.steps[task.step]
-        site = task.home_site if sites is SiteScope.HOME else None
-        pool = self._pool((skills, site, task.channel, task.vulnerable))
+        """Put a waiting task into the pool of its current step (pool lookups are cached per queue)."""
+        queue = task.queue
+        slot = (task.step, task.home_site, task.channel, task.vulnerable)
+        pool = queue.pools.get(slot)
+        if pool is None:
+            skills, sites, _ = queue.steps[task.step]
+            site = task.home_site if sites is SiteScope.HOME else None
+            pool = queue.pools[slot] = self._pool((skills, site, task.channel, task.vulnerable))
         pool.push_task(task)
         return pool
 
@@ -352,7 +357,7 @@ class EngineState:
             t.rank,
             t.home_site,
             t.vulnerable,
-            frozenset(t.excluded),
+            t.excluded,
             t.agent.agent_id if t.agent is not None else (t.offer.agent.agent_id if t.offer else None),
             t.offer.offer_id if t.offer is not None else None,
         )
