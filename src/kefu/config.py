@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from kefu.domain.errors import ConfigurationError
@@ -58,5 +58,8 @@ def load_settings(**overrides: Any) -> Settings:
         return Settings(**given)
     except ConfigurationError:
         raise
-    except ValueError as exc:  # pydantic's ValidationError is a ValueError
-        raise ConfigurationError(f"invalid configuration: {exc}") from exc
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}" for e in exc.errors()
+        )
+        raise ConfigurationError(f"invalid configuration: {problems}") from exc
