@@ -18,6 +18,7 @@ from kefu.config import Settings, load_settings
 from kefu.domain.commands import CreateUser, IssueToken
 from kefu.domain.errors import ConfigurationError, KefuError
 from kefu.domain.users import SYSTEM_ACTOR, check_role
+from kefu.entrypoints.cli_bench import bench_app
 from kefu.entrypoints.logging import configure_logging
 
 T = TypeVar("T")
@@ -34,6 +35,7 @@ token_app = typer.Typer(help="Long-lived API tokens.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
+app.add_typer(bench_app, name="bench")
 
 
 class Overrides:
