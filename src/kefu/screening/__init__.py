@@ -6,12 +6,21 @@ decisions; ``kefu.adapters.counters`` keeps the same counters in Redis for many 
 
 from kefu.screening.backtest import backtest, format_backtest
 from kefu.screening.counters import CounterFeatures, CounterPolicy, CounterStore, InMemoryCounterStore
-from kefu.screening.decision import OUTCOMES, Decision, Outcome, Reason, Screener, screen
+from kefu.screening.decision import OUTCOMES, Decision, Outcome, Screener, screen
 from kefu.screening.errors import InvalidPayment, InvalidRuleSet
 from kefu.screening.features import FEATURE_SCHEMA, FeatureBuilder
 from kefu.screening.lexicon import MemoLexicon
 from kefu.screening.payment import DeviceSignals, Payee, PayerProfile, Payment
-from kefu.screening.rules import AllowRule, Rule, RuleSet, Thresholds, default_rule_set, load_rule_set
+from kefu.screening.rules import (
+    AllowRule,
+    Reason,
+    Rule,
+    RuleIndex,
+    RuleSet,
+    Thresholds,
+    default_rule_set,
+    load_rule_set,
+)
 from kefu.screening.typologies import PLAYBOOKS, TYPOLOGIES, Playbook, Typology, playbook
 
 __all__ = [
@@ -37,6 +46,7 @@ __all__ = [
     "Playbook",
     "Reason",
     "Rule",
+    "RuleIndex",
     "RuleSet",
     "Screener",
     "Thresholds",

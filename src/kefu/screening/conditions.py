@@ -20,11 +20,30 @@ import operator
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 Features = Mapping[str, Any]
 Predicate = Callable[[Features], bool]
 _Getter = Callable[[Features], Any]
+
+
+class Guard(NamedTuple):
+    """A necessary condition cheap to index on; rule sets bucket rules by guard so a payment only evaluates
+    the rules whose guard it meets.
+
+    ``flag``: the boolean feature is true; ``member``: the string ``value`` is in the set feature;
+    ``atleast``: the integer feature is at least ``value``.
+    """
+
+    kind: str
+    feature: str
+    value: str | int | None = None
+
+
+class Condition(NamedTuple):
+    predicate: Predicate
+    features: frozenset[str]
+    guards: tuple[Guard, ...]
 
 
 class ConditionError(ValueError):
@@ -35,6 +54,14 @@ _TOKEN = re.compile(
     r"\s*(?:(?P<int>-?\d[\d_]*)|(?P<str>'[^']*'|\"[^\"]*\")|(?P<op>==|!=|<=|>=|<|>|\(|\)|\[|\]|,)"
     r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*))"
 )
+_FEATURE_VS_LITERAL: dict[str, Callable[[str, Any], Predicate]] = {
+    "==": lambda n, v: lambda f: f[n] == v,
+    "!=": lambda n, v: lambda f: f[n] != v,
+    "<": lambda n, v: lambda f: f[n] < v,
+    "<=": lambda n, v: lambda f: f[n] <= v,
+    ">": lambda n, v: lambda f: f[n] > v,
+    ">=": lambda n, v: lambda f: f[n] >= v,
+}
 _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
     "==": operator.eq,
     "!=": operator.ne,
@@ -53,15 +80,17 @@ class _Node:
     get: _Getter
     constant: bool = False
     value: Any = None
+    feature: str | None = None  # set when the node is a bare feature lookup
+    guards: tuple[Guard, ...] = ()
 
 
-def compile_condition(text: str, schema: Mapping[str, str]) -> tuple[Predicate, frozenset[str]]:
-    """Parse ``text`` against ``schema`` (feature name -> type); returns the predicate and features used."""
+def compile_condition(text: str, schema: Mapping[str, str]) -> Condition:
+    """Parse ``text`` against ``schema`` (feature name -> type): the predicate, features used and guards."""
     parser = _Parser(text, schema)
     node = parser.parse()
     if node.kind != "bool":
         raise ConditionError(f"a condition must be true or false, not {node.kind}")
-    return node.get, frozenset(parser.used)
+    return Condition(node.get, frozenset(parser.used), node.guards)
 
 
 class _Parser:
@@ -178,7 +207,8 @@ class _Parser:
             if feature_type is None:
                 raise ConditionError(f"unknown feature {value!r}")
             self.used.add(value)
-            return _Node(feature_type, operator.itemgetter(value))
+            guards: tuple[Guard, ...] = (Guard("flag", value),) if feature_type == "bool" else ()
+            return _Node(feature_type, operator.itemgetter(value), feature=value, guards=guards)
         raise ConditionError(f"expected a value but found {value!r}")
 
     def parse_list(self) -> _Node:
@@ -207,18 +237,33 @@ def _boolean(node: _Node, op: str) -> _Node:
 
 def _all_of(parts: list[_Node]) -> _Node:
     getters = tuple(p.get for p in parts)
+    guards = tuple(g for p in parts for g in p.guards)  # every conjunct's guard must hold
     if len(getters) == 2:
         a, b = getters
-        return _Node("bool", lambda f: bool(a(f)) and bool(b(f)))
-    return _Node("bool", lambda f: all(g(f) for g in getters))
+        return _Node("bool", lambda f: a(f) and b(f), guards=guards)
+
+    def every(f: Features) -> bool:
+        for get in getters:
+            if not get(f):
+                return False
+        return True
+
+    return _Node("bool", every, guards=guards)
 
 
 def _any_of(parts: list[_Node]) -> _Node:
     getters = tuple(p.get for p in parts)
     if len(getters) == 2:
         a, b = getters
-        return _Node("bool", lambda f: bool(a(f)) or bool(b(f)))
-    return _Node("bool", lambda f: any(g(f) for g in getters))
+        return _Node("bool", lambda f: a(f) or b(f))
+
+    def some(f: Features) -> bool:
+        for get in getters:
+            if get(f):
+                return True
+        return False
+
+    return _Node("bool", some)
 
 
 def _compare(op: str, left: _Node, right: _Node) -> _Node:
@@ -226,11 +271,13 @@ def _compare(op: str, left: _Node, right: _Node) -> _Node:
         raise ConditionError(f"cannot compare {left.kind} {op} {right.kind}")
     if op not in {"==", "!="} and left.kind != "int":
         raise ConditionError(f"'{op}' compares numbers only, not {left.kind}")
+    # Specialise the common "feature OP literal" shape: one dict lookup and one comparison, no calls.
+    if right.constant and left.feature is not None:
+        guards: tuple[Guard, ...] = ()
+        if left.kind == "int" and op in {">=", ">"}:
+            guards = (Guard("atleast", left.feature, right.value + (op == ">")),)
+        return _Node("bool", _FEATURE_VS_LITERAL[op](left.feature, right.value), guards=guards)
     fn = _COMPARE[op]
-    # Specialise the common "feature OP literal" shape: one dict lookup and one comparison per evaluation.
-    if right.constant and not left.constant:
-        lget, literal = left.get, right.value
-        return _Node("bool", lambda f: fn(lget(f), literal))
     lget, rget = left.get, right.get
     return _Node("bool", lambda f: fn(lget(f), rget(f)))
 
@@ -239,6 +286,16 @@ def _member(left: _Node, right: _Node, *, negate: bool) -> _Node:
     allowed = {("str", "set"), ("str", "list_str"), ("int", "list_int")}
     if (left.kind, right.kind) not in allowed:
         raise ConditionError(f"cannot test {left.kind} 'in' {right.kind}")
+    if left.constant and right.feature is not None:
+        literal, name = left.value, right.feature
+        if negate:
+            return _Node("bool", lambda f: literal not in f[name])
+        return _Node("bool", lambda f: literal in f[name], guards=(Guard("member", name, literal),))
+    if right.constant and left.feature is not None:
+        name, values = left.feature, right.value
+        if negate:
+            return _Node("bool", lambda f: f[name] not in values)
+        return _Node("bool", lambda f: f[name] in values)
     lget, rget = left.get, right.get
     if negate:
         return _Node("bool", lambda f: lget(f) not in rget(f))

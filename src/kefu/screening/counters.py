@@ -20,9 +20,10 @@ payment's ``created_at``):
 from __future__ import annotations
 
 import heapq
-from bisect import bisect_right, insort
-from dataclasses import astuple, dataclass, field
-from typing import Protocol
+from bisect import bisect_right
+from collections import deque
+from dataclasses import dataclass, field
+from typing import NamedTuple, Protocol
 
 from kefu.screening.payment import Payment
 
@@ -41,8 +42,9 @@ class CounterPolicy:
     dedup_ms: int = DAY_MS  # stream redelivery happens within minutes; a day is generous
 
 
-@dataclass(frozen=True, slots=True)
-class CounterFeatures:
+class CounterFeatures(NamedTuple):
+    """Counter-derived features of one payment (a named tuple: built on every payment, so kept cheap)."""
+
     payer_out_count_1h: int = 1
     payer_out_count_24h: int = 1
     payer_out_count_7d: int = 1
@@ -59,7 +61,7 @@ class CounterFeatures:
 
     def encode(self) -> str:
         """A compact text form (booleans as 0/1) for stores that keep the first answer per payment."""
-        return ",".join(str(int(v)) for v in astuple(self))
+        return ",".join(str(int(v)) for v in self)
 
     @classmethod
     def decode(cls, text: str) -> CounterFeatures:
@@ -96,7 +98,9 @@ def epoch_ms(payment: Payment) -> int:
 
 @dataclass(slots=True)
 class _PayerState:
-    outflow: list[tuple[int, int]] = field(default_factory=list)  # (ms, amount), sorted by ms
+    # Two parallel lists sorted by time: bisect on plain ints and C-level sums over slices.
+    times: list[int] = field(default_factory=list)
+    amounts: list[int] = field(default_factory=list)
     stops: dict[str, int] = field(default_factory=dict)  # payment_id -> ms
 
 
@@ -122,7 +126,7 @@ class InMemoryCounterStore:
         self._reports: dict[str, int] = {}
         self._watchlist: set[str] = set()
         self._seen: dict[str, CounterFeatures] = {}
-        self._seen_expiry: list[tuple[int, str]] = []
+        self._seen_order: deque[tuple[int, str]] = deque()
 
     # -- the hot path ------------------------------------------------------------------------------------
 
@@ -135,25 +139,25 @@ class InMemoryCounterStore:
         payer = self._payers.get(payment.payer_id)
         if payer is None:
             payer = self._payers[payment.payer_id] = _PayerState()
-        c1, c24, c7, s1, s24, s7 = _outflow(payer.outflow, t, payment.amount)
+        c1, c24, c7, s1, s24, s7 = _outflow(payer, t, payment.amount)
         stopped = sum(1 for ms in payer.stops.values() if t - DAY_MS < ms <= t) if payer.stops else 0
         distinct, age_ms = self._payee_seen(payment.payee.account_id, payment.payer_id, t)
         first_to_payee, test_then_large = self._pair_seen(payment, t)
         payee_id = payment.payee.account_id
-        features = CounterFeatures(
-            payer_out_count_1h=c1,
-            payer_out_count_24h=c24,
-            payer_out_count_7d=c7,
-            payer_out_sum_1h=s1,
-            payer_out_sum_24h=s24,
-            payer_out_sum_7d=s7,
-            first_to_payee=first_to_payee,
-            payee_distinct_payers_24h=distinct,
-            payee_age_s=max(0, age_ms) // 1000,
-            payee_reports=self._reports.get(payee_id, 0),
-            payee_watchlisted=payee_id in self._watchlist,
-            test_then_large=test_then_large,
-            payer_stopped_24h=stopped,
+        features = CounterFeatures(  # positional, in field order: the hot path's cheapest construction
+            c1,
+            c24,
+            c7,
+            s1,
+            s24,
+            s7,
+            first_to_payee,
+            distinct,
+            max(0, age_ms) // 1000,
+            self._reports.get(payee_id, 0),
+            payee_id in self._watchlist,
+            test_then_large,
+            stopped,
         )
         self._remember(payment.payment_id, t, features)
         return features
@@ -194,10 +198,11 @@ class InMemoryCounterStore:
 
     def _remember(self, payment_id: str, t: int, features: CounterFeatures) -> None:
         self._seen[payment_id] = features
-        heapq.heappush(self._seen_expiry, (t + self.policy.dedup_ms, payment_id))
-        while self._seen_expiry and self._seen_expiry[0][0] <= t:
-            _, old = heapq.heappop(self._seen_expiry)
-            self._seen.pop(old, None)
+        order = self._seen_order
+        order.append((t + self.policy.dedup_ms, payment_id))
+        # Arrival order, not a heap: an entry may outlive its window a little, never expire early.
+        while order[0][0] <= t:
+            self._seen.pop(order.popleft()[1], None)
 
     def stop(self, payment: Payment) -> None:
         payer = self._payers.get(payment.payer_id)
@@ -238,24 +243,24 @@ class InMemoryCounterStore:
         self.set_watchlisted(account_id, listed)
 
 
-def _outflow(outflow: list[tuple[int, int]], t: int, amount: int) -> tuple[int, int, int, int, int, int]:
-    """Add the payment, drop what is older than a week; (count, sum) over 1 h, 24 h and 7 d."""
-    insort(outflow, (t, amount))
-    cut = bisect_right(outflow, (t - WEEK_MS, _MAX_INT))
+def _outflow(payer: _PayerState, t: int, amount: int) -> tuple[int, int, int, int, int, int]:
+    """Add the payment, drop what is a week old; (count, sum) over 1 h, 24 h and 7 d up to ``t``."""
+    times, amounts = payer.times, payer.amounts
+    if not times or times[-1] <= t:  # the usual case: payments arrive in time order
+        times.append(t)
+        amounts.append(amount)
+    else:
+        at = bisect_right(times, t)
+        times.insert(at, t)
+        amounts.insert(at, amount)
+    cut = bisect_right(times, t - WEEK_MS)
     if cut:
-        del outflow[:cut]
-    end = bisect_right(outflow, (t, _MAX_INT))
-    start_24h = bisect_right(outflow, (t - DAY_MS, _MAX_INT), 0, end)
-    start_1h = bisect_right(outflow, (t - HOUR_MS, _MAX_INT), start_24h, end)
-    sum_7d = sum_24h = sum_1h = 0
-    for i in range(end):
-        a = outflow[i][1]
-        sum_7d += a
-        if i >= start_24h:
-            sum_24h += a
-            if i >= start_1h:
-                sum_1h += a
+        del times[:cut]
+        del amounts[:cut]
+    end = bisect_right(times, t)
+    start_24h = bisect_right(times, t - DAY_MS, 0, end)
+    start_1h = bisect_right(times, t - HOUR_MS, start_24h, end)
+    sum_1h = sum(amounts[start_1h:end])
+    sum_24h = sum_1h + sum(amounts[start_24h:start_1h])
+    sum_7d = sum_24h + sum(amounts[:start_24h])
     return end - start_1h, end - start_24h, end, sum_1h, sum_24h, sum_7d
-
-
-_MAX_INT = 1 << 62  # sorts after any amount, so bisect on (ms, _MAX_INT) lands after every entry at ms

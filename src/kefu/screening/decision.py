@@ -20,7 +20,7 @@ from typing import Any, Literal
 from kefu.screening.counters import CounterFeatures, InMemoryCounterStore
 from kefu.screening.features import FeatureBuilder
 from kefu.screening.payment import PayerProfile, Payment
-from kefu.screening.rules import Rule, RuleSet, Thresholds
+from kefu.screening.rules import Reason, Rule, RuleSet, Thresholds
 from kefu.screening.typologies import TYPOLOGIES
 
 Outcome = Literal["allow", "warn", "hold", "block"]
@@ -28,23 +28,6 @@ Lane = Literal["trusted_payee", "allow_rule", "rules"]
 OUTCOMES: tuple[Outcome, ...] = ("allow", "warn", "hold", "block")
 
 TRUSTED_PAYEE_CODE = "trusted_payee"
-
-
-@dataclass(frozen=True, slots=True)
-class Reason:
-    code: str
-    weight: int
-    message_zh: str
-    message_en: str
-    typology: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "code": self.code,
-            "weight": self.weight,
-            "message_zh": self.message_zh,
-            "message_en": self.message_en,
-        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,32 +92,36 @@ def screen(
             reason = Reason(allow.code, 0, allow.message_zh, allow.message_en)
             return Decision(payment.payment_id, "allow", 0, (reason,), None, version, "allow_rule")
 
-    matched = [r for r in rule_set.deciding if r.predicate(features)]
+    matched = rule_set.deciding_index.matches(features)
     total = 0
     for rule in matched:
         total += rule.weight
-    score = _clamp(total)
+    score = 0 if total < 0 else 100 if total > 100 else total
     decision = _outcome(limits, score)
 
     shadow: tuple[Reason, ...] = ()
     shadow_score = score
     if rule_set.shadow:
-        fired = [r for r in rule_set.shadow if r.predicate(features)]
-        shadow = tuple(_reason(r) for r in fired)
-        shadow_score = _clamp(total + sum(r.weight for r in fired))
+        fired = rule_set.shadow_index.matches(features)
+        if fired:
+            fired.sort(key=_by_weight)
+            shadow = tuple(r.reason for r in fired)
+            shadow_total = total + sum(r.weight for r in fired)
+            shadow_score = 0 if shadow_total < 0 else 100 if shadow_total > 100 else shadow_total
 
-    matched.sort(key=_by_weight)
+    if len(matched) > 1:
+        matched.sort(key=_by_weight)
     return Decision(
-        payment_id=payment.payment_id,
-        decision=decision,
-        score=score,
-        reasons=tuple(_reason(r) for r in matched),
-        typology=_dominant_typology(matched, features["memo_typologies"]),
-        rule_set_version=version,
-        lane="rules",
-        shadow=shadow,
-        shadow_score=shadow_score,
-        shadow_decision=_outcome(limits, shadow_score),
+        payment.payment_id,
+        decision,
+        score,
+        tuple([r.reason for r in matched]),
+        _dominant_typology(matched, features["memo_typologies"]),
+        version,
+        "rules",
+        shadow,
+        shadow_score,
+        decision if shadow_score == score else _outcome(limits, shadow_score),
     )
 
 
@@ -160,10 +147,6 @@ class Screener:
         return decision
 
 
-def _clamp(total: int) -> int:
-    return 0 if total < 0 else 100 if total > 100 else total
-
-
 def _outcome(limits: Thresholds, score: int) -> Outcome:
     if score >= limits.block:
         return "block"
@@ -174,12 +157,8 @@ def _outcome(limits: Thresholds, score: int) -> Outcome:
     return "allow"
 
 
-def _by_weight(rule: Rule) -> int:
-    return -rule.weight
-
-
-def _reason(rule: Rule) -> Reason:
-    return Reason(rule.code, rule.weight, rule.message_zh, rule.message_en, rule.typology)
+def _by_weight(rule: Rule) -> tuple[int, int]:
+    return -rule.weight, rule.index
 
 
 def _dominant_typology(matched: list[Rule], memo_typologies: frozenset[str]) -> str | None:
@@ -189,8 +168,14 @@ def _dominant_typology(matched: list[Rule], memo_typologies: frozenset[str]) -> 
             weights[rule.typology] = weights.get(rule.typology, 0) + rule.weight
     if weights:
         # ties go to the typology listed first, so the answer never depends on rule order
-        return max(TYPOLOGIES, key=lambda t: (weights.get(t, 0), -TYPOLOGIES.index(t)))
-    for typology in TYPOLOGIES:
-        if typology in memo_typologies:
-            return typology
+        best, best_weight = None, 0
+        for typology in TYPOLOGIES:
+            weight = weights.get(typology, 0)
+            if weight > best_weight:
+                best, best_weight = typology, weight
+        return best
+    if memo_typologies:
+        for typology in TYPOLOGIES:
+            if typology in memo_typologies:
+                return typology
     return None

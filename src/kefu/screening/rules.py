@@ -6,11 +6,16 @@ payment outright, checked after the payer's trusted payees) and ``rules``. Each 
 the score), an optional ``typology``, bilingual messages, and ``shadow: true`` to evaluate and report it
 without letting it decide — how a new rule earns trust before it goes live.
 
+Rules are indexed by a guard taken from their condition (see ``RuleIndex``): a memo typology test if there
+is one, else the first top-level flag or ``feature >= number`` conjunct. Write the rarest conjunct first;
+the result is the same either way, only the cost differs.
+
 Any problem raises ``InvalidRuleSet`` with the rule's code and one line saying what is wrong.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
@@ -18,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from kefu.screening.conditions import ConditionError, Predicate, compile_condition
+from kefu.screening.conditions import ConditionError, Features, Guard, Predicate, compile_condition
 from kefu.screening.errors import InvalidRuleSet
 from kefu.screening.features import FEATURE_SCHEMA
 from kefu.screening.typologies import TYPOLOGIES
@@ -41,6 +46,25 @@ class Thresholds:
 
 
 @dataclass(frozen=True, slots=True)
+class Reason:
+    """Why a decision came out as it did: one matched rule, as the API and the audit log show it."""
+
+    code: str
+    weight: int
+    message_zh: str
+    message_en: str
+    typology: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "weight": self.weight,
+            "message_zh": self.message_zh,
+            "message_en": self.message_en,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class Rule:
     code: str
     when: str
@@ -51,6 +75,72 @@ class Rule:
     shadow: bool = False
     predicate: Predicate = field(default=lambda f: False, repr=False, compare=False)
     features: frozenset[str] = frozenset()
+    guard: Guard | None = None
+    index: int = 0  # position in the rule set; ties between equal weights keep this order
+    reason: Reason = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Built once at load: a matched rule's reason is shared, never rebuilt per payment.
+        object.__setattr__(
+            self, "reason", Reason(self.code, self.weight, self.message_zh, self.message_en, self.typology)
+        )
+
+
+class RuleIndex:
+    """Rules bucketed by guard, so a payment evaluates only the rules whose guard it meets.
+
+    A rule guarded by ``payer_elderly`` is skipped outright for younger payers; one guarded by
+    ``'investment' in memo_typologies`` only runs when the memo speaks of investment; rules guarded by
+    ``amount >= X`` sit in threshold order and only those with ``X <= amount`` run. Results are exactly those
+    of evaluating every rule, because a guard is a necessary condition of its rule.
+    """
+
+    __slots__ = ("flags", "members", "rules", "thresholds", "unguarded")
+
+    def __init__(self, rules: tuple[Rule, ...]) -> None:
+        self.rules = rules
+        unguarded: list[Rule] = []
+        flags: dict[str, list[Rule]] = {}
+        members: dict[str, dict[str, list[Rule]]] = {}
+        atleast: dict[str, list[tuple[int, Rule]]] = {}
+        for rule in rules:
+            guard = rule.guard
+            if guard is None:
+                unguarded.append(rule)
+            elif guard.kind == "flag":
+                flags.setdefault(guard.feature, []).append(rule)
+            elif guard.kind == "member":
+                members.setdefault(guard.feature, {}).setdefault(str(guard.value), []).append(rule)
+            else:
+                atleast.setdefault(guard.feature, []).append((int(guard.value or 0), rule))
+        self.unguarded = tuple(unguarded)
+        self.flags = tuple((name, tuple(bucket)) for name, bucket in flags.items())
+        self.members = tuple(
+            (name, {literal: tuple(bucket) for literal, bucket in by_literal.items()})
+            for name, by_literal in members.items()
+        )
+        self.thresholds: tuple[tuple[str, list[int], tuple[Rule, ...]], ...] = tuple(
+            (name, [t for t, _ in ordered], tuple(r for _, r in ordered))
+            for name, pairs in atleast.items()
+            for ordered in [sorted(pairs, key=lambda pair: (pair[0], pair[1].index))]
+        )
+
+    def matches(self, features: Features) -> list[Rule]:
+        """The rules whose conditions hold, in no particular order."""
+        matched = [r for r in self.unguarded if r.predicate(features)]
+        for name, bucket in self.flags:
+            if features[name]:
+                matched.extend(r for r in bucket if r.predicate(features))
+        for name, by_literal in self.members:
+            for value in features[name]:
+                hit = by_literal.get(value)
+                if hit:
+                    matched.extend(r for r in hit if r.predicate(features))
+        for name, limits, ordered in self.thresholds:
+            reached = bisect_right(limits, features[name])
+            if reached:
+                matched.extend(r for r in ordered[:reached] if r.predicate(features))
+        return matched
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,13 +159,19 @@ class RuleSet:
     allow: tuple[AllowRule, ...] = ()
     thresholds: Thresholds = field(default_factory=Thresholds)
     source: str = field(default="", repr=False, compare=False)
-    # Split once here rather than on every screening: the hot loop walks plain tuples.
+    # Split and indexed once here rather than on every screening.
     deciding: tuple[Rule, ...] = field(init=False, repr=False, compare=False)
     shadow: tuple[Rule, ...] = field(init=False, repr=False, compare=False)
+    deciding_index: RuleIndex = field(init=False, repr=False, compare=False)
+    shadow_index: RuleIndex = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "deciding", tuple(r for r in self.rules if not r.shadow))
-        object.__setattr__(self, "shadow", tuple(r for r in self.rules if r.shadow))
+        deciding = tuple(r for r in self.rules if not r.shadow)
+        shadow = tuple(r for r in self.rules if r.shadow)
+        object.__setattr__(self, "deciding", deciding)
+        object.__setattr__(self, "shadow", shadow)
+        object.__setattr__(self, "deciding_index", RuleIndex(deciding))
+        object.__setattr__(self, "shadow_index", RuleIndex(shadow))
 
     def to_dict(self) -> dict[str, Any]:
         """The rule set as data (for ``GET /api/v1/rules``), without compiled predicates."""
@@ -181,22 +277,26 @@ def _common(raw: object, index: int, seen: set[str], keys: set[str]) -> tuple[st
     return code, raw
 
 
-def _compile(code: str, raw: Mapping[str, Any]) -> tuple[str, Predicate, frozenset[str]]:
+def _compile(code: str, raw: Mapping[str, Any]) -> tuple[str, Predicate, frozenset[str], Guard | None]:
     when = raw.get("when")
     if isinstance(when, bool):
         when = "true" if when else "false"
     if not isinstance(when, str):
         raise InvalidRuleSet("when must be a condition string", code)
     try:
-        predicate, used = compile_condition(when, FEATURE_SCHEMA)
+        condition = compile_condition(when, FEATURE_SCHEMA)
     except ConditionError as exc:
         raise InvalidRuleSet(f"condition {when!r}: {exc}", code) from exc
-    return when, predicate, used
+    # Prefer a set-member guard (a memo typology is rare), else the first flag or threshold the author wrote.
+    members = [g for g in condition.guards if g.kind == "member"]
+    candidates = members or list(condition.guards)
+    guard = candidates[0] if candidates else None
+    return when, condition.predicate, condition.features, guard
 
 
 def _rule(raw: object, index: int, seen: set[str]) -> Rule:
     code, data = _common(raw, index, seen, _RULE_KEYS)
-    when, predicate, used = _compile(code, data)
+    when, predicate, used, guard = _compile(code, data)
     weight = data.get("weight")
     if type(weight) is not int or not -100 <= weight <= 100:
         raise InvalidRuleSet("weight must be an integer from -100 to 100", code)
@@ -206,10 +306,22 @@ def _rule(raw: object, index: int, seen: set[str]) -> Rule:
     shadow = data.get("shadow", False)
     if not isinstance(shadow, bool):
         raise InvalidRuleSet("shadow must be true or false", code)
-    return Rule(code, when, weight, typology, data["message_zh"], data["message_en"], shadow, predicate, used)
+    return Rule(
+        code,
+        when,
+        weight,
+        typology,
+        data["message_zh"],
+        data["message_en"],
+        shadow,
+        predicate,
+        used,
+        guard,
+        index,
+    )
 
 
 def _allow_rule(raw: object, index: int, seen: set[str]) -> AllowRule:
     code, data = _common(raw, index, seen, {"code", "when", "message_zh", "message_en"})
-    when, predicate, _ = _compile(code, data)
+    when, predicate, _, _ = _compile(code, data)
     return AllowRule(code, when, data["message_zh"], data["message_en"], predicate)

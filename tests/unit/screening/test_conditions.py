@@ -13,8 +13,7 @@ SCHEMA = {"a": "bool", "b": "bool", "c": "bool", "n": "int", "s": "str", "tags":
 
 
 def run(text: str, **features: object) -> bool:
-    predicate, _ = compile_condition(text, SCHEMA)
-    return predicate(features)
+    return compile_condition(text, SCHEMA).predicate(features)
 
 
 def test_comparisons_and_literals():
@@ -43,8 +42,16 @@ def test_precedence_not_and_or():
 
 def test_reports_features_used():
     """The compiler reports which features a condition reads."""
-    _, used = compile_condition("a and n > 1 or 'x' in tags", SCHEMA)
-    assert used == {"a", "n", "tags"}
+    assert compile_condition("a and n > 1 or 'x' in tags", SCHEMA).features == {"a", "n", "tags"}
+
+
+def test_guards_are_necessary_conditions():
+    """Guards name the flags and set members a condition cannot be true without; or-branches give none."""
+    guards = compile_condition("a and n > 1 and 'x' in tags and n != 3", SCHEMA).guards
+    assert guards == (("flag", "a", None), ("atleast", "n", 2), ("member", "tags", "x"))
+    assert compile_condition("a or b", SCHEMA).guards == ()
+    assert compile_condition("not a", SCHEMA).guards == ()
+    assert compile_condition("'x' not in tags", SCHEMA).guards == ()
 
 
 @pytest.mark.parametrize(

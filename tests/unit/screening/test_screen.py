@@ -12,6 +12,7 @@ from kefu.screening import (
     OUTCOMES,
     CounterFeatures,
     DeviceSignals,
+    FeatureBuilder,
     PayerProfile,
     Screener,
     Thresholds,
@@ -117,6 +118,10 @@ def test_decision_serialises_for_the_api():
 
 CONDITIONS = (
     "amount >= 100_000",
+    "amount > 2_000_000 and payer_elderly",
+    "payee_reports >= 1 or night",
+    "'investment' in memo_typologies and amount >= 50_000 and not night",
+    "payer_out_count_1h >= 3 and first_to_payee",
     "first_to_payee",
     "payer_elderly",
     "night",
@@ -218,6 +223,19 @@ def test_shadow_rules_never_change_the_decision(rule_set, payment, profile, coun
     assert (with_shadow.decision, with_shadow.score) == (without.decision, without.score)
     assert [r.code for r in with_shadow.reasons] == [r.code for r in without.reasons]
     assert {r.code for r in with_shadow.shadow} <= {r.code for r in rule_set.shadow}
+
+
+@settings(max_examples=200)
+@given(rule_sets(), payments, profiles, counter_features)
+def test_rule_index_matches_exactly_the_rules_that_hold(rule_set, payment, profile, counters):
+    """Guard indexing is only a shortcut: it finds exactly the rules whose conditions hold."""
+    features = FeatureBuilder().build(payment, profile, counters)
+    for rules, index in (
+        (rule_set.deciding, rule_set.deciding_index),
+        (rule_set.shadow, rule_set.shadow_index),
+    ):
+        expected = sorted(r.index for r in rules if r.predicate(features))
+        assert sorted(r.index for r in index.matches(features)) == expected
 
 
 @settings(max_examples=100)
