@@ -14,7 +14,7 @@ persists the returned events, and calls ``tick(now)`` when ``next_deadline()`` c
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from kefu.routing.errors import (
     DuplicateError,
@@ -212,7 +212,7 @@ class RoutingEngine(EngineState):
         return events
 
     # == dispatch ================================================================================
-    def _dispatch(self, now: float, agents: Iterable[Agent], pools: Iterable[Pool], events: Events) -> None:
+    def _dispatch(self, now: float, agents: Collection[Agent], pools: Collection[Pool], events: Events) -> None:
         """Restore work conservation after an event touched ``agents`` and ``pools``."""
         # Agents first: a freed agent takes the best task among all its pools, not merely a new one.
         for agent in agents:
@@ -221,7 +221,8 @@ class RoutingEngine(EngineState):
                 for channel, own in agent.pools.items():
                     self._serve_agent(agent, channel, own, now, events)
             self._park(agent)
-        self._serve_pools(pools, now, events)
+        if pools:
+            self._serve_pools(pools, now, events)
 
     def _serve_agent(self, agent: Agent, channel: str, own: list[Pool], now: float, events: Events) -> None:
         """Offer the agent the best-ranked tasks it may take on ``channel`` until it is full.
@@ -252,8 +253,7 @@ class RoutingEngine(EngineState):
         pools, so an idle agent eligible for several of them gets the best task."""
         order = []
         for pool in pools:
-            head = pool.head()
-            if head is not None and pool.idle:
+            if pool.idle and (head := pool.head()) is not None:  # busy centre: no idle agents, done
                 order.append((head[:3], id(pool), pool))
         heapq.heapify(order)
         aside: list[tuple[Pool, TaskEntry]] = []

@@ -304,3 +304,28 @@ def test_bad_specs_are_refused() -> None:
         engine.add_agent(agent("a1", payments=7), T0)
     with pytest.raises(InvalidRoutingSpec):
         engine.set_queue(QueueSpec("q", {"x": 1}, escalation=(EscalationStep(0, {"x": 1}),)), T0)
+
+
+def test_replacing_a_queue_moves_its_waiting_tasks_to_the_new_steps() -> None:
+    """Relaxing a queue's skills at run time lets a waiting task reach an agent who did not qualify."""
+    engine = make(None, QueueSpec("payments", {"payments": 4}))
+    engine.add_agent(agent("a1", payments=2), T0)
+    assert offers(engine.add_task(task("t1"), T0)) == []
+    events = engine.set_queue(QueueSpec("payments", {"payments": 2}), T0 + 1)
+    assert offers(events)[0].agent_id == "a1"
+    assert engine.queue_figures("payments", T0 + 1).agents == {
+        "shenzhen": {"available": 0, "busy": 1, "away": 0}
+    }
+
+
+def test_updating_an_agent_keeps_their_work_and_routes_by_new_skills() -> None:
+    """New skills take effect at once; an assignment held before the change is kept."""
+    engine = make(None, QueueSpec("payments", {"payments": 1}), QueueSpec("games", {"games": 2}))
+    engine.add_agent(AgentSpec("a1", "wuhan", {"payments": 3}, {"chat": 1, "voice": 1}, ON), T0)
+    engine.accept(offers(engine.add_task(task("t1"), T0))[0].offer_id, T0)
+    engine.add_task(task("g1", queue="games", channel="voice"), T0)
+    events = engine.update_agent(
+        AgentSpec("a1", "wuhan", {"payments": 3, "games": 2}, {"chat": 1, "voice": 1}, ON), T0
+    )
+    assert offers(events)[0].task_id == "g1"
+    assert engine.task("t1").state is TaskState.ASSIGNED

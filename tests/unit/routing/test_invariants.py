@@ -103,6 +103,16 @@ class RoutingMachine(RuleBasedStateMachine):
         self._run(self.engine.add_agent(AgentSpec(agent_id, site, skills, capacity, presence), self.now))
 
     @precondition(lambda self: self.skills)
+    @rule(data=st.data(), skills=skill_maps, site=st.sampled_from(SITES))
+    def retrain(self, data: st.DataObject, skills: dict[str, int], site: str) -> None:
+        """An agent's skills or site change while they may hold offers and tasks."""
+        agent_id = data.draw(st.sampled_from(sorted(self.skills)))
+        view = self.engine.agent(agent_id)
+        self.skills[agent_id] = skills
+        spec = AgentSpec(agent_id, site, skills, dict(view.capacity), view.presence)
+        self._run(self.engine.update_agent(spec, self.now))
+
+    @precondition(lambda self: self.skills)
     @rule(data=st.data(), presence=st.sampled_from(list(Presence)))
     def set_presence(self, data: st.DataObject, presence: Presence) -> None:
         agent_id = data.draw(st.sampled_from(sorted(self.skills)))
