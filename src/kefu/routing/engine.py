@@ -212,7 +212,9 @@ class RoutingEngine(EngineState):
         return events
 
     # == dispatch ================================================================================
-    def _dispatch(self, now: float, agents: Collection[Agent], pools: Collection[Pool], events: Events) -> None:
+    def _dispatch(
+        self, now: float, agents: Collection[Agent], pools: Collection[Pool], events: Events
+    ) -> None:
         """Restore work conservation after an event touched ``agents`` and ``pools``."""
         # Agents first: a freed agent takes the best task among all its pools, not merely a new one.
         for agent in agents:
