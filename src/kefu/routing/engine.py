@@ -164,7 +164,8 @@ class RoutingEngine(EngineState):
         return [OfferAccepted(offer_id, task.task_id, agent.agent_id, now)]
 
     def decline(self, offer_id: str, now: float) -> Events:
-        """The agent refuses; the task returns to its place and goes to the next agent."""
+        """The agent refuses; the task returns to its place and goes to the next agent. A decline that
+        arrives after the expiry but before ``tick`` processed it still counts as a decline."""
         offer = self._pending_offer(offer_id)
         task, agent = offer.task, offer.agent
         agent.missed = 0  # a decline is an answer: the agent is there
@@ -290,10 +291,11 @@ class RoutingEngine(EngineState):
                     pool.push_idle(agent, key)
 
     def _offer(self, task: Task, agent: Agent, now: float, events: Events) -> None:
+        offer_id = self._new_id()
+        if offer_id in self._offers or offer_id in self._outcomes:  # checked before any state changes
+            raise DuplicateError(f"id factory repeated offer id {offer_id!r}", offer_id=offer_id)
         self._leave_waiting(task)
-        offer = Offer(self._new_id(), task, agent, now, now + self.config.offer_timeout_s)
-        if offer.offer_id in self._offers or offer.offer_id in self._outcomes:
-            raise DuplicateError(f"id factory repeated offer id {offer.offer_id!r}")
+        offer = Offer(offer_id, task, agent, now, now + self.config.offer_timeout_s)
         task.state, task.offer = TaskState.OFFERED, offer
         agent.load[task.channel] += 1
         agent.offers[offer.offer_id] = offer

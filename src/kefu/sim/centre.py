@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from kefu.domain.errors import InvalidInput
 from kefu.routing import (
     AgentSpec,
     EngineConfig,
@@ -242,7 +243,9 @@ def simulate_centre(
     The first ``warmup_share`` of the run is not measured, so the empty start does not flatter the
     figures. ``occupancy`` is agents' handling time over their available time in the measured period."""
     if hours <= 0 or calls_per_hour <= 0 or aht_s <= 0 or agents < 1:
-        raise ValueError("hours, calls per hour and AHT must be positive, with at least one agent")
+        raise InvalidInput("hours, calls per hour and AHT must be positive, with at least one agent")
+    if handle_time not in HANDLE_TIMES or (patience_s is not None and patience_s <= 0):
+        raise InvalidInput(f"handle time must be one of {sorted(HANDLE_TIMES)}; patience must be positive")
     queue, specs = single_queue(agents)
     stream = Stream("general", calls_per_hour, aht_s)
     run = run_centre(

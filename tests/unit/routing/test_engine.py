@@ -329,3 +329,14 @@ def test_updating_an_agent_keeps_their_work_and_routes_by_new_skills() -> None:
     )
     assert offers(events)[0].task_id == "g1"
     assert engine.task("t1").state is TaskState.ASSIGNED
+
+
+def test_repeated_offer_id_is_refused_without_losing_the_task() -> None:
+    """If the id factory repeats an id the engine refuses to offer, and the task stays waiting."""
+    engine = RoutingEngine(id_factory=lambda: "same")
+    engine.set_queue(QueueSpec("payments", {"payments": 1}), T0)
+    engine.add_agent(AgentSpec("a1", "shenzhen", {"payments": 3}, {"chat": 2}, ON), T0)
+    engine.add_task(task("t1"), T0)
+    with pytest.raises(RoutingConflict):
+        engine.add_task(task("t2"), T0)
+    assert engine.task("t2").state is TaskState.WAITING

@@ -6,6 +6,7 @@ import statistics
 
 import pytest
 
+from kefu.domain.errors import InvalidInput
 from kefu.sim.centre import (
     Stream,
     batch_means,
@@ -68,5 +69,7 @@ def test_escalation_lets_other_sites_help_a_short_staffed_site() -> None:
 
 def test_bad_simulation_input_is_refused() -> None:
     """A simulation with no agents or no calls is refused rather than run."""
-    with pytest.raises(ValueError, match="at least one agent"):
+    with pytest.raises(InvalidInput, match="at least one agent"):
         simulate_centre(1, 100, 180, 0)
+    with pytest.raises(InvalidInput):
+        simulate_centre(1, 100, 180, 3, patience_s=0)
