@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import pytest
@@ -107,7 +108,9 @@ def test_the_served_schema_is_the_one_fuzzed(served: Served) -> None:
 
 
 @schema.parametrize()
-def test_no_server_errors_and_every_error_is_problem_json(case: schemathesis.Case, served: Served) -> None:
+def test_no_server_errors_and_every_error_is_problem_json(
+    case: schemathesis.Case[Any], served: Served
+) -> None:
     """Any generated request, as admin or agent, gets a non-5xx answer; errors are problem+json."""
     for role, token in served.tokens.items():
         response = case.call(base_url=served.url, headers={"Authorization": f"Bearer {token}"})

@@ -50,7 +50,9 @@ async def read_stream(url: str, stream: str, after_seq: int = 0) -> list[StreamM
                 msg = await js.get_msg(stream, seq)
             except NotFoundError:  # removed by the stream's age limit
                 continue
-            out.append(StreamMessage(msg.subject, json.loads(msg.data or b"{}"), dict(msg.headers or {})))
+            out.append(
+                StreamMessage(msg.subject or "", json.loads(msg.data or b"{}"), dict(msg.headers or {}))
+            )
         return out
     finally:
         await nc.close()
