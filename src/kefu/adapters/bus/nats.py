@@ -7,12 +7,15 @@ and the message id (``Nats-Msg-Id``) lets the server drop a duplicate publish of
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from collections.abc import Sequence
 from typing import Any
 
 import nats
+import nats.errors
+import structlog
 from nats.aio.client import Client
 from nats.js import JetStreamContext
 from nats.js.api import StreamConfig
@@ -21,7 +24,13 @@ from nats.js.errors import BadRequestError
 from kefu.domain.errors import Unavailable
 from kefu.domain.events import Event
 
+log = structlog.get_logger("kefu.nats")
 SUBJECT_PREFIX = "kefu.events"
+_FIRST_CONNECT_S = 5.0
+
+
+async def _log_error(exc: Exception) -> None:
+    log.warning("nats connection problem", error=str(exc) or type(exc).__name__)
 STREAM = "KEFU_EVENTS"
 
 
@@ -43,9 +52,19 @@ class NatsPublisher:
 
     async def connect(self) -> None:
         try:
-            self._nc = await nats.connect(self.url, connect_timeout=3, max_reconnect_attempts=-1)
-        except Exception as exc:
-            raise Unavailable(f"cannot reach NATS at {self.url}: {exc}") from exc
+            # nats-py retries a first connection forever; a server that is down must be a clear error at
+            # start-up instead. Once connected, reconnecting is unlimited.
+            self._nc = await asyncio.wait_for(
+                nats.connect(
+                    self.url,
+                    connect_timeout=2,
+                    max_reconnect_attempts=-1,
+                    error_cb=_log_error,
+                ),
+                timeout=_FIRST_CONNECT_S,
+            )
+        except (TimeoutError, OSError, nats.errors.Error) as exc:
+            raise Unavailable(f"cannot reach NATS at {self.url}") from exc
         self._js = self._nc.jetstream()
         config = StreamConfig(name=self.stream, subjects=[f"{self.subject_prefix}.>"], max_age=7 * 24 * 3600)
         try:
