@@ -12,19 +12,23 @@ filling a fresh store (it includes the payer's payees and payer-payee pairs, i.e
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import platform
 import random
 import re
 import time
 import tracemalloc
+import uuid
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
 import yaml
+from redis.asyncio import Redis
 
+from kefu.adapters.counters import RedisCounterStore
 from kefu.screening import (
     InMemoryCounterStore,
     Payee,
@@ -71,7 +75,7 @@ def _labelled(count: int, seed: int) -> list[tuple[Payment, PayerProfile]]:
 
 
 def _timed(screener: Screener, items: Iterable[tuple[Payment, PayerProfile]]) -> tuple[int, float, float]:
-    """(decisions, CPU seconds, wall seconds) for screening ``items`` in order."""
+    """(decisions, CPU seconds, wall seconds) for screening ``items`` in order, garbage collector on."""
     gc.collect()
     screen = screener.screen
     n = 0
@@ -184,8 +188,7 @@ def payers_point(payers: int, measured: int, seed: int) -> dict[str, Any]:
     for payment, _ in _synthetic(payers, 3 * payers, seed):
         screener.counters.record(payment)
     fill_s = time.perf_counter() - started
-    batch = list(_synthetic(payers, measured, seed + 1, START + timedelta(days=3)))
-    n, cpu, _ = _timed(screener, batch)
+    n, cpu, _ = _timed(screener, list(_synthetic(payers, measured, seed + 1, START + timedelta(days=3))))
     return {
         "payers": payers,
         "tracked_payers": screener.counters.tracked_payers,
@@ -213,4 +216,50 @@ def memory_per_payer(payers: int, seed: int) -> dict[str, Any]:
         "payments_per_payer": 3,
         "bytes_per_payer": round(used / payers),
         "note": "includes the payer's payee, pair and 24 h redelivery entries",
+    }
+
+
+async def run_redis_counters_bench(
+    redis_url: str, count: int = 20_000, concurrency: int = 32
+) -> dict[str, Any]:
+    """Redis counter store: observe latency on one connection, and throughput with concurrent callers.
+
+    Uses a throw-away key prefix and deletes it afterwards. The figures are for the counter round trip
+    only; add the in-process decision cost from ``run_screening_bench`` for a full screening with Redis.
+    """
+    prefix = f"bench:scr:{uuid.uuid4().hex}"
+    client = Redis.from_url(redis_url, max_connections=concurrency + 4)
+    store = RedisCounterStore(client, prefix=prefix)
+    items = [p for p, _ in _labelled(count, 7)]
+    try:
+        samples = []
+        for payment in items[: count // 4]:
+            t0 = time.perf_counter_ns()
+            await store.observe(payment)
+            samples.append(time.perf_counter_ns() - t0)
+        samples.sort()
+        rest = items[count // 4 :]
+        queue: asyncio.Queue[Payment] = asyncio.Queue()
+        for payment in rest:
+            queue.put_nowait(payment)
+
+        async def worker() -> None:
+            while not queue.empty():
+                await store.observe(queue.get_nowait())
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        wall = time.perf_counter() - started
+    finally:
+        keys = [key async for key in client.scan_iter(match=f"{prefix}:*", count=1000)]
+        for start in range(0, len(keys), 1000):
+            await client.delete(*keys[start : start + 1000])
+        await client.aclose()
+    return {
+        "sequential_us": {
+            "p50": round(samples[len(samples) // 2] / 1000, 1),
+            "p99": round(samples[int(len(samples) * 0.99)] / 1000, 1),
+        },
+        "concurrent_observes_per_s": round(len(rest) / wall),
+        "concurrency": concurrency,
     }

@@ -57,6 +57,8 @@ class Payment:
             raise InvalidPayment("amount must be a positive integer number of minor units", "amount")
         if self.created_at.tzinfo is None:
             raise InvalidPayment("created_at must be timezone-aware", "created_at")
+        if len(self.currency) != 3 or not self.currency.isascii() or not self.currency.isupper():
+            raise InvalidPayment("currency must be an ISO 4217 code such as CNY", "currency")
 
     def to_dict(self) -> dict[str, Any]:
         """The screening request body for this payment (JSON-able)."""
