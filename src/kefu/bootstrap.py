@@ -21,8 +21,10 @@ from kefu.adapters.store.engine import create_engine, upgrade
 from kefu.adapters.store.uow import SqlUnitOfWork
 from kefu.config import Settings
 from kefu.domain.clock import Clock, SystemClock
+from kefu.routing import EngineConfig, Strategy
 from kefu.services.messagebus import MessageBus
 from kefu.services.ports import EventPublisher, PasswordHasher, UnitOfWork
+from kefu.services.routing import Router
 
 
 @dataclass
@@ -35,6 +37,7 @@ class Kefu:
     publisher: EventPublisher
     local_bus: InProcessBus
     redis: aioredis.Redis | None = None
+    router: Router | None = None
     _closers: list[Any] = field(default_factory=list)
 
     async def health(self) -> dict[str, str]:
@@ -84,8 +87,11 @@ async def bootstrap(
     hasher: PasswordHasher | None = None,
     publisher: EventPublisher | None = None,
     database_schema: str | None = None,
+    routing: bool = True,
 ) -> Kefu:
-    """Build a ready kefu. ``migrate`` applies pending migrations first (``kefu serve`` does)."""
+    """Build a ready kefu. ``migrate`` applies pending migrations first (``kefu serve`` does); ``routing``
+    starts this process's routing engine (one-shot CLI commands leave it off: their tasks are saved and
+    the serving process routes them)."""
     engine = create_engine(settings.database_url, schema=database_schema or settings.database_schema)
     closers: list[Any] = [engine.dispose]
     if migrate:
@@ -119,4 +125,17 @@ async def bootstrap(
         hasher=hasher or Argon2Hasher(),
         tokens=JwtTokens(settings.secret.get_secret_value()),
     )
-    return Kefu(settings, engine, bus, chosen, local, redis_client, closers)
+    router: Router | None = None
+    if routing:
+        router = Router(
+            bus,
+            EngineConfig(
+                offer_timeout_s=settings.offer_timeout_s,
+                max_missed_offers=settings.max_missed_offers,
+                wrap_up_s=settings.wrap_up_s,
+                strategy=Strategy(settings.routing_strategy),
+            ),
+        )
+        await router.start()
+        closers.append(router.stop)
+    return Kefu(settings, engine, bus, chosen, local, redis_client, router, closers)

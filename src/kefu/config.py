@@ -34,6 +34,12 @@ class Settings(BaseSettings):
     business_lines: tuple[str, ...] = ("social", "payments", "games")
     local_timezone: str = "Asia/Shanghai"
     page_size_max: int = Field(default=200, ge=1, le=1000)
+
+    # Routing (see docs/routing.md).
+    offer_timeout_s: float = Field(default=20, gt=0, le=600)
+    max_missed_offers: int = Field(default=3, ge=1, le=100)
+    wrap_up_s: float = Field(default=10, ge=0, le=3600)
+    routing_strategy: Literal["longest_idle", "least_occupied", "round_robin"] = "longest_idle"
     log_json: bool | None = None  # None: JSON in prod, coloured console in dev
 
     @model_validator(mode="after")

@@ -6,11 +6,12 @@ import asyncio
 from datetime import UTC, date, datetime
 
 import pytest
+from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from kefu.adapters.bus.memory import InProcessBus
-from kefu.adapters.store.engine import create_engine, current_revision, upgrade
+from kefu.adapters.store.engine import MIGRATIONS, create_engine, current_revision, upgrade
 from kefu.bootstrap import Kefu
 from kefu.domain import commands as c
 from kefu.domain.customers import Customer, TrustedContact
@@ -22,15 +23,18 @@ T = datetime(2026, 2, 3, 4, 5, 6, 789000, tzinfo=UTC)
 
 
 async def test_migrations_are_idempotent_and_seed_the_sites(database: Database) -> None:
-    """Upgrading twice is harmless, reaches the head revision and leaves exactly the six bases."""
+    """Upgrading twice is harmless, reaches the head revision, seeds the six bases and default queues."""
     engine = create_engine(database.url, schema=database.schema)
     try:
         await upgrade(engine)
         await upgrade(engine)
-        assert await current_revision(engine) == "0001"
+        head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
+        assert await current_revision(engine) == head
         async with engine.connect() as conn:
             count = (await conn.execute(text("SELECT count(*) FROM sites"))).scalar_one()
+            queues = (await conn.execute(text("SELECT id FROM queues ORDER BY id"))).scalars().all()
         assert count == 6
+        assert queues == ["anti_fraud", "elderly_care", "games", "payments", "social"]
     finally:
         await engine.dispose()
 

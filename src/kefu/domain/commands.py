@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from kefu.domain.customers import TrustedContact
+from kefu.domain.queues import EscalationStep, ServiceLevel
 from kefu.domain.vocabulary import Channel, Language, Presence, Role
 
 
@@ -112,3 +113,31 @@ class CloseConversation(Command):
 @dataclass(frozen=True, slots=True)
 class AbandonConversation(Command):
     conversation_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class CreateQueue(Command):
+    id: str
+    name: str
+    business_line: str
+    channels: tuple[str, ...]
+    skills: dict[str, int]
+    priority: int = 0
+    service_level: ServiceLevel = field(default_factory=ServiceLevel)
+    escalation: tuple[EscalationStep, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateQueue(Command):
+    queue_id: str
+    changes: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class AcceptOffer(Command):
+    offer_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class DeclineOffer(Command):
+    offer_id: str

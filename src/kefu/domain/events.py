@@ -125,3 +125,36 @@ class UserCreated(Event):
     username: str
     role: str
     at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TaskOpened(Event):
+    """Routable work was saved; the routing engine should start matching it."""
+
+    name: ClassVar[str] = "task.opened"
+    task_id: str
+    kind: str
+    subject_id: str
+    queue_id: str
+    channel: str
+    priority: int
+    care: bool
+    home_site: str | None
+    enqueued_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TaskClosed(Event):
+    """Routable work ended outside the engine (resolved, abandoned, assigned by hand)."""
+
+    name: ClassVar[str] = "task.closed"
+    task_id: str
+    reason: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class QueueChanged(Event):
+    name: ClassVar[str] = "queue.changed"
+    queue_id: str
+    at: datetime

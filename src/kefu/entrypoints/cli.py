@@ -66,7 +66,7 @@ def _settings(ctx: typer.Context, **more: Any) -> Settings:
 
 def _run(settings: Settings, work: Callable[[Kefu], Awaitable[T]]) -> T:
     async def main() -> T:
-        kefu = await bootstrap(settings)
+        kefu = await bootstrap(settings, routing=False)
         try:
             return await work(kefu)
         finally:

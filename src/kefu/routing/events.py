@@ -1,7 +1,8 @@
 """What the routing engine reports back: one frozen, past-tense event per state change.
 
 Every mutating engine call returns the events it caused, in the order they happened, so the service
-layer can persist them and publish them on the bus after commit. ``topic`` is the bus subject suffix.
+layer can persist them and publish them on the bus after commit. ``name`` is the bus subject suffix,
+as for every domain event.
 Times are float epoch seconds, exactly as the caller passed them in.
 """
 
@@ -10,19 +11,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from kefu.domain.events import Event
+
 
 @dataclass(frozen=True, slots=True)
-class RoutingEvent:
+class RoutingEvent(Event):
     """Base class, so handlers can accept any routing event."""
 
-    topic: ClassVar[str] = "routing"
+    name: ClassVar[str] = "routing"
 
 
 @dataclass(frozen=True, slots=True)
 class TaskQueued(RoutingEvent):
     """A task entered its queue and waits for an agent."""
 
-    topic: ClassVar[str] = "task.queued"
+    name: ClassVar[str] = "task.queued"
     task_id: str
     queue_id: str
     priority: int
@@ -33,7 +36,7 @@ class TaskQueued(RoutingEvent):
 class TaskRequeued(RoutingEvent):
     """A task went back to its place in the queue after an offer failed (``reason``: offer outcome)."""
 
-    topic: ClassVar[str] = "task.requeued"
+    name: ClassVar[str] = "task.requeued"
     task_id: str
     queue_id: str
     reason: str
@@ -44,7 +47,7 @@ class TaskRequeued(RoutingEvent):
 class TaskEscalated(RoutingEvent):
     """A task's eligibility widened to escalation ``step`` (1-based; 0 is the queue's own skills)."""
 
-    topic: ClassVar[str] = "task.escalated"
+    name: ClassVar[str] = "task.escalated"
     task_id: str
     queue_id: str
     step: int
@@ -57,7 +60,7 @@ class TaskEscalated(RoutingEvent):
 class TaskRemoved(RoutingEvent):
     """A task left routing before anyone took it (``reason``: e.g. ``abandoned``)."""
 
-    topic: ClassVar[str] = "task.removed"
+    name: ClassVar[str] = "task.removed"
     task_id: str
     queue_id: str
     reason: str
@@ -68,7 +71,7 @@ class TaskRemoved(RoutingEvent):
 class TaskCompleted(RoutingEvent):
     """An assigned task ended; the agent is in wrap-up on that channel until ``wrap_up_until``."""
 
-    topic: ClassVar[str] = "task.completed"
+    name: ClassVar[str] = "task.completed"
     task_id: str
     queue_id: str
     agent_id: str
@@ -80,7 +83,7 @@ class TaskCompleted(RoutingEvent):
 class OfferCreated(RoutingEvent):
     """A task was proposed to one agent, who must accept before ``expires_at``."""
 
-    topic: ClassVar[str] = "offer.created"
+    name: ClassVar[str] = "offer.created"
     offer_id: str
     task_id: str
     agent_id: str
@@ -92,7 +95,7 @@ class OfferCreated(RoutingEvent):
 class OfferAccepted(RoutingEvent):
     """The agent accepted; the task is now assigned to them."""
 
-    topic: ClassVar[str] = "offer.accepted"
+    name: ClassVar[str] = "offer.accepted"
     offer_id: str
     task_id: str
     agent_id: str
@@ -103,7 +106,7 @@ class OfferAccepted(RoutingEvent):
 class OfferDeclined(RoutingEvent):
     """The agent declined; the task will not be offered to them again."""
 
-    topic: ClassVar[str] = "offer.declined"
+    name: ClassVar[str] = "offer.declined"
     offer_id: str
     task_id: str
     agent_id: str
@@ -114,7 +117,7 @@ class OfferDeclined(RoutingEvent):
 class OfferExpired(RoutingEvent):
     """Nobody answered the offer in time; it counts as a missed offer for the agent."""
 
-    topic: ClassVar[str] = "offer.expired"
+    name: ClassVar[str] = "offer.expired"
     offer_id: str
     task_id: str
     agent_id: str
@@ -125,7 +128,7 @@ class OfferExpired(RoutingEvent):
 class OfferRescinded(RoutingEvent):
     """The engine withdrew a pending offer (``reason``: ``task_removed`` or ``agent_unavailable``)."""
 
-    topic: ClassVar[str] = "offer.rescinded"
+    name: ClassVar[str] = "offer.rescinded"
     offer_id: str
     task_id: str
     agent_id: str
@@ -137,7 +140,7 @@ class OfferRescinded(RoutingEvent):
 class AgentSetAway(RoutingEvent):
     """The engine set an agent away after ``missed_offers`` offers in a row went unanswered."""
 
-    topic: ClassVar[str] = "agent.set_away"
+    name: ClassVar[str] = "agent.set_away"
     agent_id: str
     missed_offers: int
     at: float
@@ -147,7 +150,7 @@ class AgentSetAway(RoutingEvent):
 class AgentWrapUpEnded(RoutingEvent):
     """An agent's wrap-up on ``channel`` is over; they can take new work there."""
 
-    topic: ClassVar[str] = "agent.wrap_up_ended"
+    name: ClassVar[str] = "agent.wrap_up_ended"
     agent_id: str
     channel: str
     at: float

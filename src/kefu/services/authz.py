@@ -26,6 +26,10 @@ Permission = Literal[
     "conversations.close",
     "conversations.abandon",
     "audit.read",
+    "queues.read",
+    "queues.write",
+    "queues.stats",
+    "offers.read_any",
 ]
 
 ALL: frozenset[Role] = frozenset({"admin", "supervisor", "agent", "integration"})
@@ -51,6 +55,11 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     "conversations.close": frozenset({"admin", "supervisor", "agent", "integration"}),
     "conversations.abandon": frozenset({"admin", "supervisor", "integration"}),
     "audit.read": MANAGERS,
+    "queues.read": STAFF,
+    "queues.write": MANAGERS,
+    "queues.stats": STAFF,
+    # Agents read and answer their own offers; supervisors may look at anyone's.
+    "offers.read_any": MANAGERS,
 }
 
 

@@ -18,7 +18,7 @@ from kefu.domain.clock import Clock
 from kefu.domain.events import Event
 from kefu.domain.users import Actor
 from kefu.services.context import Context
-from kefu.services.handlers import agents, conversations, customers, users
+from kefu.services.handlers import agents, conversations, customers, queues, users
 from kefu.services.ports import EventPublisher, PasswordHasher, TokenIssuer, UnitOfWorkFactory
 
 log = structlog.get_logger("kefu.bus")
@@ -41,6 +41,8 @@ COMMAND_HANDLERS: dict[type[c.Command], CommandHandler] = {
     c.ResolveConversation: conversations.resolve_conversation,
     c.CloseConversation: conversations.close_conversation,
     c.AbandonConversation: conversations.abandon_conversation,
+    c.CreateQueue: queues.create_queue,
+    c.UpdateQueue: queues.update_queue,
 }
 
 

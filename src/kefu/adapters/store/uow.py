@@ -16,6 +16,7 @@ from kefu.adapters.store.repositories import (
     SqlSites,
     SqlUsers,
 )
+from kefu.adapters.store.routing_repositories import SqlOffers, SqlQueues, SqlTasks
 from kefu.domain.errors import Conflict
 from kefu.domain.events import Event
 from kefu.services.ports import (
@@ -23,7 +24,10 @@ from kefu.services.ports import (
     AuditLog,
     ConversationRepository,
     CustomerRepository,
+    OfferRepository,
+    QueueRepository,
     SiteRepository,
+    TaskRepository,
     UserRepository,
 )
 
@@ -34,6 +38,9 @@ class SqlUnitOfWork:
     customers: CustomerRepository
     agents: AgentRepository
     conversations: ConversationRepository
+    queues: QueueRepository
+    tasks: TaskRepository
+    offers: OfferRepository
     audit: AuditLog
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
@@ -48,6 +55,9 @@ class SqlUnitOfWork:
         self.customers = SqlCustomers(self._session)
         self.agents = SqlAgents(self._session)
         self.conversations = SqlConversations(self._session)
+        self.queues = SqlQueues(self._session)
+        self.tasks = SqlTasks(self._session)
+        self.offers = SqlOffers(self._session)
         self.audit = SqlAuditLog(self._session)
         self._events = []
         return self

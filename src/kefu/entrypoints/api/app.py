@@ -12,7 +12,7 @@ from kefu.bootstrap import Kefu, bootstrap
 from kefu.config import Settings
 from kefu.entrypoints.api import problems
 from kefu.entrypoints.api.middleware import RequestContext
-from kefu.entrypoints.api.routes import agents, auth, conversations, customers, health, sites
+from kefu.entrypoints.api.routes import agents, auth, conversations, customers, health, offers, queues, sites
 
 DESCRIPTION = """\
 kefu (客服) routes every contact to the right agent across six service bases, puts elderly and vulnerable
@@ -54,7 +54,7 @@ def create_app(settings: Settings | None = None, kefu: Kefu | None = None) -> Fa
     if kefu is not None:
         app.state.kefu = kefu
     problems.install(app)
-    for module in (health, auth, sites, customers, agents, conversations):
+    for module in (health, auth, sites, customers, agents, conversations, queues, offers):
         app.include_router(module.router)
     app.add_middleware(RequestContext)
     return app

@@ -14,10 +14,12 @@ from kefu.domain.commands import (
 from kefu.domain.conversations import Conversation, Message, Sender, initial_priority
 from kefu.domain.errors import Forbidden, InvalidInput, NotFound
 from kefu.domain.ids import new_id
+from kefu.domain.queues import pick_queue
 from kefu.domain.vocabulary import ConversationStatus
 from kefu.services.authz import allowed, require
 from kefu.services.context import Context
 from kefu.services.handlers.customers import local_today
+from kefu.services.handlers.tasks import close_task, open_task
 from kefu.services.pagination import Page, page_of
 
 
@@ -53,6 +55,12 @@ async def open_conversation(cmd: OpenConversation, ctx: Context) -> Conversation
         customer = await ctx.uow.customers.get(cmd.customer_id)
         if customer is None:
             raise InvalidInput(f"no customer {cmd.customer_id!r}", field="customer_id")
+        queue = pick_queue(await ctx.uow.queues.list(), cmd.business_line, cmd.channel)
+        if queue is None:
+            raise InvalidInput(
+                f"no queue serves business line {cmd.business_line!r} on channel {cmd.channel!r}",
+                field="channel",
+            )
         now = ctx.clock.now()
         care = customer.needs_care(local_today(ctx), ctx.settings.elderly_age)
         conversation = Conversation(
@@ -60,7 +68,7 @@ async def open_conversation(cmd: OpenConversation, ctx: Context) -> Conversation
             customer_id=customer.id,
             business_line=cmd.business_line,
             channel=cmd.channel,
-            queue=cmd.business_line,
+            queue=queue.id,
             priority=initial_priority(care),
             status="queued",
             created_at=now,
@@ -86,6 +94,7 @@ async def open_conversation(cmd: OpenConversation, ctx: Context) -> Conversation
         )
         for message in conversation.messages:
             ctx.uow.emit(events.MessagePosted(conversation.id, message.id, message.sender, now))
+        await open_task(ctx, "conversation", conversation.id, queue.id, cmd.channel, care, customer.home_site)
         await ctx.uow.commit()
     return conversation
 
@@ -123,6 +132,7 @@ async def assign_conversation(cmd: AssignConversation, ctx: Context) -> Conversa
         now = ctx.clock.now()
         conversation.assign(cmd.agent_id, now)
         await ctx.uow.conversations.save(conversation)
+        await close_task(ctx, conversation.id, "assigned_by_hand", agent_id=cmd.agent_id)
         await ctx.audit("conversation.assigned", "conversation", conversation.id, agent_id=cmd.agent_id)
         ctx.uow.emit(events.ConversationAssigned(conversation.id, cmd.agent_id, now))
         await ctx.uow.commit()
@@ -139,6 +149,7 @@ async def resolve_conversation(cmd: ResolveConversation, ctx: Context) -> Conver
         now = ctx.clock.now()
         conversation.resolve(cmd.disposition, cmd.note, now)
         await ctx.uow.conversations.save(conversation)
+        await close_task(ctx, conversation.id, "completed")
         await ctx.audit("conversation.resolved", "conversation", conversation.id, disposition=cmd.disposition)
         ctx.uow.emit(
             events.ConversationResolved(conversation.id, conversation.agent_id, cmd.disposition, now)
@@ -168,6 +179,7 @@ async def abandon_conversation(cmd: AbandonConversation, ctx: Context) -> Conver
         now = ctx.clock.now()
         conversation.abandon(now)
         await ctx.uow.conversations.save(conversation)
+        await close_task(ctx, conversation.id, "abandoned")
         await ctx.audit("conversation.abandoned", "conversation", conversation.id)
         ctx.uow.emit(events.ConversationAbandoned(conversation.id, now))
         await ctx.uow.commit()

@@ -1,0 +1,64 @@
+"""Routable work as durable rows: opened in the same transaction as the thing it routes, closed with it.
+
+The routing engine learns of each change from the ``TaskOpened`` / ``TaskClosed`` events after commit; after
+a crash it is rebuilt from these rows, so no task is lost between the commit and the engine.
+"""
+
+from __future__ import annotations
+
+from kefu.domain import events
+from kefu.domain.ids import new_id
+from kefu.domain.tasks import Task, TaskKind
+from kefu.services.context import Context
+
+
+async def open_task(
+    ctx: Context,
+    kind: TaskKind,
+    subject_id: str,
+    queue_id: str,
+    channel: str,
+    care: bool,
+    home_site: str | None,
+    priority: int = 0,
+) -> Task:
+    now = ctx.clock.now()
+    task = Task(
+        id=new_id(),
+        kind=kind,
+        subject_id=subject_id,
+        queue_id=queue_id,
+        channel=channel,
+        priority=priority,
+        care=care,
+        state="waiting",
+        enqueued_at=now,
+        home_site=home_site,
+    )
+    await ctx.uow.tasks.add(task)
+    ctx.uow.emit(
+        events.TaskOpened(
+            task.id, kind, subject_id, queue_id, channel, priority, care, home_site, task.enqueued_at
+        )
+    )
+    return task
+
+
+async def close_task(ctx: Context, subject_id: str, reason: str, agent_id: str | None = None) -> Task | None:
+    """End the live task of a subject (if it has one) and tell the engine after commit."""
+    task = await ctx.uow.tasks.open_for_subject(subject_id)
+    if task is None:
+        return None
+    now = ctx.clock.now()
+    if reason == "assigned_by_hand" and task.assigned_at is None:
+        task.assigned_at = now
+        task.agent_id = agent_id
+        task.wait_s = (now - task.enqueued_at).total_seconds()
+    if reason == "abandoned" and task.assigned_at is None:
+        task.wait_s = (now - task.enqueued_at).total_seconds()
+    task.state = "ended"
+    task.ended_at = now
+    task.end_reason = reason
+    await ctx.uow.tasks.save(task)
+    ctx.uow.emit(events.TaskClosed(task.id, reason, now))
+    return task
