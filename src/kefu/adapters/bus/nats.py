@@ -26,12 +26,12 @@ from kefu.domain.events import Event
 
 log = structlog.get_logger("kefu.nats")
 SUBJECT_PREFIX = "kefu.events"
+STREAM = "KEFU_EVENTS"
 _FIRST_CONNECT_S = 5.0
 
 
 async def _log_error(exc: Exception) -> None:
     log.warning("nats connection problem", error=str(exc) or type(exc).__name__)
-STREAM = "KEFU_EVENTS"
 
 
 def encode(event: Event) -> bytes:
