@@ -19,6 +19,7 @@ from kefu.domain.commands import CreateUser, IssueToken
 from kefu.domain.errors import ConfigurationError, KefuError
 from kefu.domain.users import SYSTEM_ACTOR, check_role
 from kefu.entrypoints.cli_bench import bench_app
+from kefu.entrypoints.cli_routing import sim_app, staffing_app
 from kefu.entrypoints.logging import configure_logging
 
 T = TypeVar("T")
@@ -36,6 +37,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
 app.add_typer(bench_app, name="bench")
+app.add_typer(staffing_app, name="staffing")
+app.add_typer(sim_app, name="sim")
 
 
 class Overrides:
