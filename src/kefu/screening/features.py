@@ -71,6 +71,7 @@ _OFFICIAL_NAMES = (
 
 @lru_cache(maxsize=256)
 def _zone(name: str) -> ZoneInfo:
+    # An unknown zone in a customer record must not fail a payment; Beijing time is the platform default.
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
@@ -78,7 +79,7 @@ def _zone(name: str) -> ZoneInfo:
 
 
 class FeatureBuilder:
-    """Builds the feature mapping; holds the memo lexicon and per-zone hour offsets so they are built once."""
+    """Builds the feature mapping; holds the memo lexicon and a payee-name cache so they are built once."""
 
     def __init__(self, lexicon: MemoLexicon | None = None) -> None:
         self.lexicon = lexicon or MemoLexicon()
