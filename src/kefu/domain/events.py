@@ -158,3 +158,15 @@ class QueueChanged(Event):
     name: ClassVar[str] = "queue.changed"
     queue_id: str
     at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TaskAssigned(Event):
+    """An agent accepted routable work; the owner of the subject (conversation, callback, case) reacts."""
+
+    name: ClassVar[str] = "task.assigned"
+    task_id: str
+    kind: str
+    subject_id: str
+    agent_id: str
+    at: datetime

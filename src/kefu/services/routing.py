@@ -417,6 +417,7 @@ class Router:
         task.state, task.agent_id, task.assigned_at = "assigned", e.agent_id, at
         task.wait_s = (at - task.enqueued_at).total_seconds()
         await uow.tasks.save(task)
+        out.append(ev.TaskAssigned(task.id, task.kind, task.subject_id, e.agent_id, at))
         if task.kind == "conversation":
             conversation = await uow.conversations.get(task.subject_id, with_messages=False)
             if conversation is not None and conversation.status == "queued":
