@@ -214,6 +214,25 @@ def without_shadow_rules(rule_set):
 
 
 @settings(max_examples=200)
+@given(rule_sets(), payments, profiles, counter_features, st.integers(1, 100))
+def test_more_evidence_never_lowers_the_decision(rule_set, payment, profile, counters, weight):
+    """Adding a matching rule with positive weight never lowers the score or the decision."""
+    data = rule_set.to_dict()
+    extra = {
+        "code": "extra",
+        "when": "amount >= 1",
+        "weight": weight,
+        "message_zh": "加",
+        "message_en": "more",
+    }
+    stronger = load_rule_set(yaml.safe_dump({**data, "rules": [*data["rules"], extra]}))
+    before = screen(rule_set, payment, profile, counters)
+    after = screen(stronger, payment, profile, counters)
+    assert after.score >= before.score
+    assert OUTCOMES.index(after.decision) >= OUTCOMES.index(before.decision)
+
+
+@settings(max_examples=200)
 @given(rule_sets(), payments, profiles, counter_features)
 def test_shadow_rules_never_change_the_decision(rule_set, payment, profile, counters):
     """Making every shadow rule disappear leaves decision, score and reasons untouched."""
