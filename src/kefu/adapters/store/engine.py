@@ -58,7 +58,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None
     cursor.close()
 
 
-async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
+async def upgrade(engine: AsyncEngine, revision: str = "heads") -> None:
     """Apply Alembic migrations up to ``revision``; safe to call from several processes at once."""
     async with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
