@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from kefu.domain import events
 from kefu.domain.agents import Agent, check_capacity, check_skills
 from kefu.domain.commands import CreateAgent, SetPresence, UpdateAgent
@@ -11,6 +9,7 @@ from kefu.domain.errors import AlreadyExists, Forbidden, InvalidInput, NotFound
 from kefu.domain.ids import new_id
 from kefu.domain.vocabulary import known_skills
 from kefu.services.authz import allowed, require
+from kefu.services.changes import checked_changes
 from kefu.services.context import Context
 from kefu.services.pagination import Page, page_of
 
@@ -65,13 +64,7 @@ async def create_agent(cmd: CreateAgent, ctx: Context) -> Agent:
 
 async def update_agent(cmd: UpdateAgent, ctx: Context) -> Agent:
     require(ctx.actor, "agents.write")
-    unknown = set(cmd.changes) - _UPDATABLE
-    if unknown:
-        raise InvalidInput(f"cannot change {', '.join(sorted(unknown))}", field=sorted(unknown)[0])
-    changes: dict[str, Any] = dict(cmd.changes)
-    for name, value in changes.items():
-        if value is None:
-            raise InvalidInput(f"{name} cannot be cleared", field=name)
+    changes = checked_changes(cmd.changes, _UPDATABLE, required=_UPDATABLE)
     if "skills" in changes:
         changes["skills"] = check_skills(changes["skills"], known_skills(ctx.settings.business_lines))
     if "capacity" in changes:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import date
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from kefu.domain import events
@@ -16,6 +15,7 @@ from kefu.domain.privacy import mask_phone
 from kefu.domain.users import Actor
 from kefu.domain.vocabulary import LANGUAGES
 from kefu.services.authz import allowed, require
+from kefu.services.changes import checked_changes
 from kefu.services.context import Context
 from kefu.services.pagination import Page, page_of
 
@@ -72,10 +72,7 @@ async def create_customer(cmd: CreateCustomer, ctx: Context) -> Customer:
 
 async def update_customer(cmd: UpdateCustomer, ctx: Context) -> Customer:
     require(ctx.actor, "customers.write")
-    unknown = set(cmd.changes) - _UPDATABLE
-    if unknown:
-        raise InvalidInput(f"cannot change {', '.join(sorted(unknown))}", field=sorted(unknown)[0])
-    changes: dict[str, Any] = dict(cmd.changes)
+    changes = checked_changes(cmd.changes, _UPDATABLE, required=("name", "language", "vulnerable"))
     if "phone" in changes:
         changes["phone"] = check_phone(changes["phone"])
     if "birth_date" in changes:
@@ -84,9 +81,6 @@ async def update_customer(cmd: UpdateCustomer, ctx: Context) -> Customer:
         changes["trusted_contact"] = _checked_contact(changes["trusted_contact"])
     if changes.get("language", "zh") not in LANGUAGES:
         raise InvalidInput("language must be zh or en", field="language")
-    for required in ("name", "language", "vulnerable"):
-        if required in changes and changes[required] is None:
-            raise InvalidInput(f"{required} cannot be cleared", field=required)
     async with ctx.uow:
         customer = await ctx.uow.customers.get(cmd.customer_id)
         if customer is None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from typing import Any
 
 from kefu.domain import events
 from kefu.domain.commands import CreateQueue, UpdateQueue
@@ -12,6 +11,7 @@ from kefu.domain.errors import AlreadyExists, InvalidInput, NotFound
 from kefu.domain.queues import Queue, check_queue_shape
 from kefu.domain.vocabulary import known_skills
 from kefu.services.authz import require
+from kefu.services.changes import checked_changes
 from kefu.services.context import Context
 
 _ID = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
@@ -60,14 +60,10 @@ async def create_queue(cmd: CreateQueue, ctx: Context) -> Queue:
 
 async def update_queue(cmd: UpdateQueue, ctx: Context) -> Queue:
     require(ctx.actor, "queues.write")
-    unknown = set(cmd.changes) - _UPDATABLE
-    if unknown:
-        raise InvalidInput(f"cannot change {', '.join(sorted(unknown))}", field=sorted(unknown)[0])
-    changes: dict[str, Any] = {}
-    for name, value in cmd.changes.items():
-        if value is None:
-            raise InvalidInput(f"{name} cannot be cleared", field=name)
-        changes[name] = tuple(value) if name in {"channels", "escalation"} else value
+    changes = checked_changes(cmd.changes, _UPDATABLE, required=_UPDATABLE)
+    for name in ("channels", "escalation"):
+        if name in changes:
+            changes[name] = tuple(changes[name])
     async with ctx.uow:
         queue = await ctx.uow.queues.get(cmd.queue_id)
         if queue is None:
