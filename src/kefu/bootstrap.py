@@ -22,8 +22,10 @@ from kefu.adapters.store.uow import SqlUnitOfWork
 from kefu.config import Settings
 from kefu.domain.clock import Clock, SystemClock
 from kefu.routing import EngineConfig, Strategy
+from kefu.services.handlers.screening import ScreeningDesk
+from kefu.services.holds import HoldKeeper
 from kefu.services.messagebus import MessageBus
-from kefu.services.ports import EventPublisher, PasswordHasher, UnitOfWork
+from kefu.services.ports import EventPublisher, Notifier, PasswordHasher, UnitOfWork
 from kefu.services.routing import Router
 
 
@@ -39,6 +41,8 @@ class Kefu:
     redis: aioredis.Redis | None = None
     router: Router | None = None
     _closers: list[Any] = field(default_factory=list)
+    screening: ScreeningDesk | None = None  # the anti-fraud desk: counters, notifier, rule set
+    holds: HoldKeeper | None = None  # settles expired holds (where routing runs)
 
     async def health(self) -> dict[str, str]:
         """State of each backing service: ``ok`` or a short reason."""
@@ -88,6 +92,7 @@ async def bootstrap(
     publisher: EventPublisher | None = None,
     database_schema: str | None = None,
     routing: bool = True,
+    notifier: Notifier | None = None,
 ) -> Kefu:
     """Build a ready kefu. ``migrate`` applies pending migrations first (``kefu serve`` does); ``routing``
     starts this process's routing engine (one-shot CLI commands leave it off: their tasks are saved and
@@ -138,4 +143,55 @@ async def bootstrap(
         )
         await router.start()
         closers.append(router.stop)
-    return Kefu(settings, engine, bus, chosen, local, redis_client, router, closers)
+    desk, keeper = await start_screening(bus, redis_client, notifier, run_keeper=routing)
+    closers.extend(desk_closers(desk, keeper))
+    kefu = Kefu(settings, engine, bus, chosen, local, redis_client, router, closers)
+    kefu.screening, kefu.holds = desk, keeper
+    return kefu
+
+
+async def start_screening(
+    bus: MessageBus, redis_client: aioredis.Redis | None, notifier: Notifier | None, run_keeper: bool
+) -> tuple[ScreeningDesk, HoldKeeper | None]:
+    """Screening wiring: counters in Redis when configured (else in memory, rebuilt from the database's
+    watchlist and reports), the notifier for family alerts, the desk's commands and reactions, and the
+    hold keeper where routing runs."""
+    from kefu.adapters.counters import RedisCounterStore  # noqa: PLC0415 - keeps imports light
+    from kefu.adapters.notify import RecordingNotifier, WebhookNotifier  # noqa: PLC0415
+    from kefu.screening import CounterStore, InMemoryCounterStore  # noqa: PLC0415
+    from kefu.services.handlers import cases  # noqa: PLC0415
+
+    counters: CounterStore
+    if redis_client is not None:
+        counters = RedisCounterStore(redis_client)
+    else:
+        memory = InMemoryCounterStore()
+        async with bus.uow_factory() as uow:
+            listed, reports = await uow.fraud.reputation()
+        for account in listed:
+            memory.set_watchlisted(account)
+        for account, n in reports.items():
+            for _ in range(n):
+                memory.add_report(account)
+        counters = memory
+    if notifier is None:
+        url = bus.settings.notify_webhook_url
+        notifier = WebhookNotifier(url) if url else RecordingNotifier()
+    desk = ScreeningDesk(counters, notifier)
+    desk.register(bus.register)
+    cases.subscribe(bus, desk)
+    keeper: HoldKeeper | None = None
+    if run_keeper:
+        keeper = HoldKeeper(bus, desk, bus.settings.hold_check_s)
+        await keeper.start()
+    return desk, keeper
+
+
+def desk_closers(desk: ScreeningDesk, keeper: HoldKeeper | None) -> list[Any]:
+    out: list[Any] = []
+    aclose = getattr(desk.notifier, "aclose", None)
+    if aclose is not None:
+        out.append(aclose)
+    if keeper is not None:
+        out.append(keeper.stop)
+    return out

@@ -42,6 +42,16 @@ class Settings(BaseSettings):
     routing_strategy: Literal["longest_idle", "least_occupied", "round_robin"] = "longest_idle"
     log_json: bool | None = None  # None: JSON in prod, coloured console in dev
 
+    # Screening and intervention cases (see docs/screening.md).
+    hold_s: int = Field(default=86_400, ge=60, le=30 * 86_400)  # a hold unresolved this long is settled
+    recontact_s: int = Field(default=300, ge=10, le=86_400)  # next contact attempt after a missed one
+    hold_block_score: int = Field(default=80, ge=1, le=100)  # settled by policy: block at or above this
+    screen_warn: int | None = Field(default=None, ge=1, le=100)  # override the rule set's thresholds
+    screen_hold: int | None = Field(default=None, ge=1, le=100)
+    screen_block: int | None = Field(default=None, ge=1, le=100)
+    hold_check_s: float = Field(default=5.0, gt=0, le=600)  # how often `kefu serve` settles due holds
+    notify_webhook_url: str | None = None  # family alerts go here (JSON POST); None: logged and recorded
+
     @model_validator(mode="after")
     def _refuse_weak_prod(self) -> Settings:
         if self.env == "prod" and (

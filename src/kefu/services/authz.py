@@ -30,6 +30,13 @@ Permission = Literal[
     "queues.write",
     "queues.stats",
     "offers.read_any",
+    "payments.screen",
+    "cases.read",
+    "cases.work",
+    "rules.read",
+    "rules.write",
+    "payees.report",
+    "fraud.stats",
 ]
 
 ALL: frozenset[Role] = frozenset({"admin", "supervisor", "agent", "integration"})
@@ -60,6 +67,14 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     "queues.stats": STAFF,
     # Agents read and answer their own offers; supervisors may look at anyone's.
     "offers.read_any": MANAGERS,
+    # Anti-fraud desk: the payments side screens; specialists (agents with anti_fraud) work cases.
+    "payments.screen": frozenset({"admin", "integration"}),
+    "cases.read": STAFF,
+    "cases.work": STAFF,
+    "rules.read": ALL,
+    "rules.write": frozenset({"admin"}),
+    "payees.report": ALL,
+    "fraud.stats": STAFF,
 }
 
 

@@ -63,6 +63,12 @@ class MessageBus:
         self.hasher = hasher
         self.tokens = tokens
         self._event_handlers: dict[type[Event], list[EventHandler]] = defaultdict(list)
+        # Handlers wired at bootstrap with their own dependencies (e.g. the screening desk's counters).
+        self._command_handlers: dict[type[c.Command], CommandHandler] = {}
+
+    def register(self, command_type: type[c.Command], handler: CommandHandler) -> None:
+        """Add the one handler of a command whose handler needs more than a context."""
+        self._command_handlers[command_type] = handler
 
     def subscribe(self, event_type: type[Event], handler: EventHandler) -> None:
         self._event_handlers[event_type].append(handler)
@@ -72,7 +78,7 @@ class MessageBus:
         return Context(self.uow_factory(), actor, self.clock, self.settings, self.hasher, self.tokens)
 
     async def handle(self, command: c.Command, actor: Actor) -> Any:
-        handler = COMMAND_HANDLERS.get(type(command))
+        handler = self._command_handlers.get(type(command)) or COMMAND_HANDLERS.get(type(command))
         if handler is None:
             raise TypeError(f"no handler for {type(command).__name__}")
         ctx = self.context(actor)

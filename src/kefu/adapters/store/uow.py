@@ -17,15 +17,19 @@ from kefu.adapters.store.repositories import (
     SqlUsers,
 )
 from kefu.adapters.store.routing_repositories import SqlOffers, SqlQueues, SqlTasks
+from kefu.adapters.store.screening_repositories import SqlCases, SqlFraudRecords, SqlScreenings
 from kefu.domain.errors import Conflict
 from kefu.domain.events import Event
 from kefu.services.ports import (
     AgentRepository,
     AuditLog,
+    CaseRepository,
     ConversationRepository,
     CustomerRepository,
+    FraudRecords,
     OfferRepository,
     QueueRepository,
+    ScreeningRepository,
     SiteRepository,
     TaskRepository,
     UserRepository,
@@ -42,6 +46,9 @@ class SqlUnitOfWork:
     tasks: TaskRepository
     offers: OfferRepository
     audit: AuditLog
+    screenings: ScreeningRepository
+    cases: CaseRepository
+    fraud: FraudRecords
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -59,6 +66,9 @@ class SqlUnitOfWork:
         self.tasks = SqlTasks(self._session)
         self.offers = SqlOffers(self._session)
         self.audit = SqlAuditLog(self._session)
+        self.screenings = SqlScreenings(self._session)
+        self.cases = SqlCases(self._session)
+        self.fraud = SqlFraudRecords(self._session)
         self._events = []
         return self
 

@@ -1,0 +1,28 @@
+"""Family alerts as a JSON POST to a webhook (``KEFU_NOTIFY_WEBHOOK_URL``), e.g. an SMS gateway."""
+
+from __future__ import annotations
+
+import httpx
+
+from kefu.domain.cases import FamilyAlert
+
+
+class WebhookNotifier:
+    def __init__(self, url: str, client: httpx.AsyncClient | None = None, timeout_s: float = 5.0) -> None:
+        self.url = url
+        self._client = client or httpx.AsyncClient(timeout=timeout_s)
+
+    async def send(self, alert: FamilyAlert) -> None:
+        body = {
+            "alert_id": alert.id,
+            "case_id": alert.case_id,
+            "kind": alert.kind,
+            "to": {"name": alert.contact_name, "phone": alert.contact_phone},
+            "text": {"zh": alert.text_zh, "en": alert.text_en},
+            "at": alert.at.isoformat(),
+        }
+        response = await self._client.post(self.url, json=body, headers={"Idempotency-Key": alert.id})
+        response.raise_for_status()
+
+    async def aclose(self) -> None:
+        await self._client.aclose()

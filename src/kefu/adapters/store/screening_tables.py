@@ -1,0 +1,143 @@
+"""Tables of the anti-fraud desk: screenings, cases and their attempts and alerts, funds saved, payee
+reports and watchlist, trusted payees, rule sets. Created by migration 0004."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from kefu.adapters.store.tables import ID, Base
+
+
+class ScreeningRow(Base):
+    __tablename__ = "screenings"
+    # The payment id is the key: a second screening of one payment can never be stored.
+    payment_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    customer_id: Mapped[str | None] = mapped_column(String(36))
+    payer_id: Mapped[str] = mapped_column(String(128))
+    payee_account: Mapped[str] = mapped_column(String(128))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    decision: Mapped[str] = mapped_column(String(8))
+    score: Mapped[int] = mapped_column(Integer)
+    typology: Mapped[str | None] = mapped_column(String(32))
+    rule_set_version: Mapped[str] = mapped_column(String(64))
+    result: Mapped[dict[str, Any]]
+    screened_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16))
+    case_id: Mapped[str | None] = mapped_column(String(36))
+    hold_expires_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_screenings_screened_at", "screened_at"),)
+
+
+class CaseRow(Base):
+    __tablename__ = "cases"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    payment_id: Mapped[str] = mapped_column(String(128), unique=True)
+    customer_id: Mapped[str | None] = mapped_column(String(36))
+    payer_id: Mapped[str] = mapped_column(String(128))
+    payee_account: Mapped[str] = mapped_column(String(128))
+    payee_name: Mapped[str] = mapped_column(String(200))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    score: Mapped[int] = mapped_column(Integer)
+    reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    typology: Mapped[str | None] = mapped_column(String(32))
+    rule_set_version: Mapped[str] = mapped_column(String(64))
+    elderly: Mapped[bool] = mapped_column(Boolean)
+    status: Mapped[str] = mapped_column(String(16))
+    opened_at: Mapped[datetime]
+    hold_expires_at: Mapped[datetime]
+    next_contact_due_at: Mapped[datetime | None]
+    first_contact_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer)
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    payment_outcome: Mapped[str | None] = mapped_column(String(16))
+    settled_by: Mapped[str | None] = mapped_column(String(16))
+    resolved_at: Mapped[datetime | None]
+    resolved_by: Mapped[str | None] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(Text)
+    agent_id: Mapped[str | None] = mapped_column(String(36))
+
+    __table_args__ = (
+        Index("ix_cases_status_id", "status", "id"),
+        Index("ix_cases_status_expires", "status", "hold_expires_at"),
+        Index("ix_cases_status_due", "status", "next_contact_due_at"),
+        Index("ix_cases_opened_at", "opened_at"),
+    )
+
+
+class ContactAttemptRow(Base):
+    __tablename__ = "case_contact_attempts"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    result: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime]
+    by: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class FamilyAlertRow(Base):
+    __tablename__ = "family_alerts"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    contact_name: Mapped[str] = mapped_column(String(200))
+    contact_phone: Mapped[str] = mapped_column(String(32))
+    text_zh: Mapped[str] = mapped_column(Text)
+    text_en: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime]
+    delivered: Mapped[bool] = mapped_column(Boolean)
+    error: Mapped[str | None] = mapped_column(String(500))
+
+    __table_args__ = (UniqueConstraint("case_id", "kind", name="uq_family_alerts_case_kind"),)
+
+
+class LedgerRow(Base):
+    __tablename__ = "funds_saved"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), unique=True)
+    payment_id: Mapped[str] = mapped_column(String(128))
+    customer_id: Mapped[str | None] = mapped_column(String(36))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    typology: Mapped[str | None] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(index=True)
+
+
+class PayeeReportRow(Base):
+    __tablename__ = "payee_reports"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    account_id: Mapped[str] = mapped_column(String(128), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    reported_by: Mapped[str] = mapped_column(String(64))
+    case_id: Mapped[str | None] = mapped_column(String(36))
+    at: Mapped[datetime]
+
+
+class WatchlistRow(Base):
+    __tablename__ = "payee_watchlist"
+    account_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    reason: Mapped[str] = mapped_column(Text)
+    case_id: Mapped[str | None] = mapped_column(String(36))
+    at: Mapped[datetime]
+
+
+class TrustedPayeeRow(Base):
+    __tablename__ = "trusted_payees"
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"), primary_key=True)
+    account_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class RuleSetRow(Base):
+    __tablename__ = "rule_sets"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    version: Mapped[str] = mapped_column(String(64), unique=True)
+    source: Mapped[str] = mapped_column(Text)
+    loaded_at: Mapped[datetime]
+    loaded_by: Mapped[str] = mapped_column(String(64))

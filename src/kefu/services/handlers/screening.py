@@ -1,0 +1,316 @@
+"""Screening payments (劝阻止付): decide, store the answer once per payment, open a case on a hold.
+
+``ScreeningDesk`` holds what the handlers need beyond the unit of work — the counter store, the notifier and
+the active rule set — and registers the desk's commands on the bus. The active rule set is the newest one
+loaded into the database (the shipped default until then); each screening reads its sequence number (one
+indexed query) and recompiles only when it changed, so ``kefu rules load`` reaches every serving process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import structlog
+
+from kefu.domain.cases import Case, CaseOpened, PaymentScreened, RuleSetLoaded
+from kefu.domain.commands import Command
+from kefu.domain.customers import Customer
+from kefu.domain.errors import AlreadyExists, Conflict, InvalidInput
+from kefu.domain.ids import new_id
+from kefu.domain.payments import LoadRuleSet, PaymentStatus, ScreeningRecord, ScreenPayment
+from kefu.screening import (
+    CounterStore,
+    Decision,
+    InvalidPayment,
+    InvalidRuleSet,
+    PayerProfile,
+    Payment,
+    RuleSet,
+    Thresholds,
+    default_rule_set,
+    load_rule_set,
+    playbook,
+    screen,
+)
+from kefu.services.authz import require
+from kefu.services.context import Context
+from kefu.services.handlers.customers import local_today
+from kefu.services.handlers.tasks import open_task
+from kefu.services.ports import Notifier, UnitOfWork
+
+log = structlog.get_logger("kefu.screening")
+
+_STATUS: dict[str, PaymentStatus] = {"allow": "allowed", "warn": "warned", "hold": "held", "block": "blocked"}
+MAX_PAYMENT_ID = 64
+
+
+@dataclass(frozen=True, slots=True)
+class ActiveRuleSet:
+    seq: int  # 0: the shipped default
+    rule_set: RuleSet
+    thresholds: Thresholds
+    loaded_at: datetime | None = None
+    loaded_by: str | None = None
+
+
+def effective_thresholds(rule_set: RuleSet, settings: Any) -> Thresholds:
+    """The rule set's thresholds with any set by configuration (``KEFU_SCREEN_WARN`` …) on top."""
+    own = rule_set.thresholds
+    return Thresholds(
+        warn=settings.screen_warn or own.warn,
+        hold=settings.screen_hold or own.hold,
+        block=settings.screen_block or own.block,
+    )
+
+
+@dataclass
+class ScreeningDesk:
+    counters: CounterStore
+    notifier: Notifier
+    _active: ActiveRuleSet | None = field(default=None, repr=False)
+
+    async def active_rules(self, uow: UnitOfWork, settings: Any) -> ActiveRuleSet:
+        """The newest stored rule set; compiled again only when a newer one was loaded."""
+        seq = await uow.fraud.active_rule_set_seq()
+        current = self._active
+        if current is not None and current.seq == seq:
+            return current
+        if seq == 0:
+            rules = default_rule_set()
+            active = ActiveRuleSet(0, rules, effective_thresholds(rules, settings))
+        else:
+            stored = await uow.fraud.rule_set(seq)
+            if stored is None:  # pragma: no cover - the sequence came from the same table a moment ago
+                raise Conflict("the active rule set vanished; retry")
+            rules = load_rule_set(stored.source)
+            active = ActiveRuleSet(
+                seq, rules, effective_thresholds(rules, settings), stored.loaded_at, stored.loaded_by
+            )
+        self._active = active
+        return active
+
+    def register(
+        self, register: Callable[[type[Command], Callable[[Any, Context], Awaitable[Any]]], None]
+    ) -> None:
+        """Put the desk's command handlers on the bus."""
+        from kefu.services.handlers import cases, payees  # noqa: PLC0415 - they import this module
+
+        register(ScreenPayment, lambda cmd, ctx: screen_payment(cmd, ctx, self))
+        register(LoadRuleSet, lambda cmd, ctx: load_rules(cmd, ctx, self))
+        cases.register(register, self)
+        payees.register(register, self)
+
+
+async def _payer(ctx: Context, request: dict[str, Any]) -> Customer | None:
+    payer = request.get("payer")
+    if not isinstance(payer, dict):
+        return None
+    customer_id = payer.get("customer_id")
+    if isinstance(customer_id, str) and customer_id:
+        customer = await ctx.uow.customers.get(customer_id)
+        if customer is None:
+            raise InvalidPayment(f"no customer {customer_id!r}", "payer.customer_id")
+        return customer
+    external_id = payer.get("external_id")
+    if isinstance(external_id, str) and external_id:
+        # A payer the centre has never served is screened with an empty profile.
+        return await ctx.uow.customers.by_external_id(external_id)
+    return None
+
+
+async def _profile(ctx: Context, customer: Customer | None) -> PayerProfile:
+    if customer is None:
+        return PayerProfile()
+    trusted = await ctx.uow.fraud.trusted_payees(customer.id)
+    return PayerProfile(
+        elderly=customer.is_elderly(local_today(ctx), ctx.settings.elderly_age),
+        vulnerable=customer.vulnerable,
+        timezone=ctx.settings.local_timezone,
+        trusted_payees=frozenset(p.account_id for p in trusted),
+    )
+
+
+def parse_payment(request: dict[str, Any]) -> Payment:
+    payment = Payment.from_dict(request)
+    if len(payment.payment_id) > MAX_PAYMENT_ID:
+        raise InvalidPayment(f"payment_id must be at most {MAX_PAYMENT_ID} characters", "payment_id")
+    if payment.amount <= 0:
+        raise InvalidPayment("amount must be a positive number of minor units", "amount")
+    return payment
+
+
+async def screen_payment(cmd: ScreenPayment, ctx: Context, desk: ScreeningDesk) -> ScreeningRecord:
+    """Decide on one payment. The same ``payment_id`` always gets the stored answer: features are counted
+    once, and at most one case is ever opened (the payment id is the key of both tables)."""
+    require(ctx.actor, "payments.screen")
+    payment = parse_payment(cmd.request)
+    stops = False
+    try:
+        async with ctx.uow:
+            existing = await ctx.uow.screenings.get(payment.payment_id)
+            if existing is not None:
+                return existing
+            active = await desk.active_rules(ctx.uow, ctx.settings)
+            customer = await _payer(ctx, cmd.request)
+            profile = await _profile(ctx, customer)
+            features = await desk.counters.observe(payment)
+            decision = screen(active.rule_set, payment, profile, features, active.thresholds)
+            record = await _store(ctx, payment, decision, customer, profile)
+            await ctx.uow.commit()
+            stops = decision.stops_payment
+    except Conflict:
+        # A concurrent delivery of the same payment won the insert: answer with what it stored.
+        async with ctx.uow:
+            existing = await ctx.uow.screenings.get(payment.payment_id)
+        if existing is None:
+            raise
+        return existing
+    if stops:
+        await desk.counters.note_stopped(payment)
+    return record
+
+
+async def _store(
+    ctx: Context, payment: Payment, decision: Decision, customer: Customer | None, profile: PayerProfile
+) -> ScreeningRecord:
+    now = ctx.clock.now()
+    result = decision.to_dict()
+    case: Case | None = None
+    if decision.decision == "hold":
+        case = Case(
+            id=new_id(),
+            payment_id=payment.payment_id,
+            customer_id=None if customer is None else customer.id,
+            payer_id=payment.payer_id,
+            payee_account=payment.payee.account_id,
+            payee_name=payment.payee.name,
+            amount=payment.amount,
+            currency=payment.currency,
+            score=decision.score,
+            reasons=result["reasons"],
+            typology=decision.typology,
+            rule_set_version=decision.rule_set_version,
+            elderly=profile.elderly,
+            opened_at=now,
+            hold_expires_at=now + timedelta(seconds=ctx.settings.hold_s),
+        )
+        result["case_id"] = case.id
+        result["hold_expires_at"] = case.hold_expires_at.isoformat()
+    record = ScreeningRecord(
+        payment_id=payment.payment_id,
+        customer_id=None if customer is None else customer.id,
+        payer_id=payment.payer_id,
+        payee_account=payment.payee.account_id,
+        amount=payment.amount,
+        currency=payment.currency,
+        decision=decision.decision,
+        score=decision.score,
+        typology=decision.typology,
+        rule_set_version=decision.rule_set_version,
+        result=result,
+        screened_at=now,
+        status=_STATUS[decision.decision],
+        case_id=None if case is None else case.id,
+        hold_expires_at=None if case is None else case.hold_expires_at,
+    )
+    await ctx.uow.screenings.add(record)
+    await ctx.audit(
+        "payment.screened",
+        "payment",
+        payment.payment_id,
+        decision=decision.decision,
+        score=decision.score,
+        reasons=result["reasons"],
+        typology=decision.typology,
+        rule_set_version=decision.rule_set_version,
+        lane=decision.lane,
+        shadow=result["shadow"],
+        case_id=record.case_id,
+        amount=payment.amount,
+        currency=payment.currency,
+    )
+    ctx.uow.emit(
+        PaymentScreened(
+            payment.payment_id, decision.decision, decision.score, decision.typology, record.case_id, now
+        )
+    )
+    if case is not None:
+        await _open_case(ctx, case, customer, profile)
+    return record
+
+
+async def _open_case(ctx: Context, case: Case, customer: Customer | None, profile: PayerProfile) -> None:
+    await ctx.uow.cases.add(case)
+    await ctx.audit(
+        "case.opened",
+        "case",
+        case.id,
+        payment_id=case.payment_id,
+        amount=case.amount,
+        currency=case.currency,
+        typology=case.typology,
+        score=case.score,
+    )
+    ctx.uow.emit(
+        CaseOpened(
+            case.id,
+            case.customer_id or "",
+            case.payment_id,
+            case.amount,
+            case.currency,
+            case.typology,
+            case.opened_at,
+        )
+    )
+    await route_case(ctx, case, customer, profile.elderly or profile.vulnerable)
+
+
+async def route_case(ctx: Context, case: Case, customer: Customer | None, care: bool) -> None:
+    """Put the case on the anti-fraud queue (the top-priority queue); elderly and vulnerable payers get the
+    care boost and a higher score ranks first among the rest."""
+    await open_task(
+        ctx,
+        "case",
+        case.id,
+        "anti_fraud",
+        "voice",
+        care,
+        None if customer is None else customer.home_site,
+        priority=case.score // 20,
+    )
+
+
+def case_playbook(case: Case) -> dict[str, object]:
+    return playbook(case.typology).to_dict()
+
+
+async def load_rules(cmd: LoadRuleSet, ctx: Context, desk: ScreeningDesk) -> ActiveRuleSet:
+    """Validate a YAML rule set and store it as the newest version; screening uses it from then on."""
+    require(ctx.actor, "rules.write")
+    rules = load_rule_set(cmd.source)
+    try:
+        effective_thresholds(rules, ctx.settings)
+    except InvalidRuleSet as exc:
+        raise InvalidRuleSet(f"with the configured threshold overrides: {exc.detail}") from exc
+    if len(rules.version) > 64:
+        raise InvalidInput("version must be at most 64 characters", field="version")
+    now = ctx.clock.now()
+    async with ctx.uow:
+        if await ctx.uow.fraud.rule_set_version_exists(rules.version):
+            raise AlreadyExists(
+                f"rule set version {rules.version!r} was loaded before; give it a new version"
+            )
+        seq = await ctx.uow.fraud.add_rule_set(rules.version, cmd.source, now, ctx.actor.username)
+        await ctx.audit("rules.loaded", "rule_set", str(seq), version=rules.version, rules=len(rules.rules))
+        ctx.uow.emit(RuleSetLoaded(rules.version, seq, now))
+        await ctx.uow.commit()
+    return ActiveRuleSet(seq, rules, effective_thresholds(rules, ctx.settings), now, ctx.actor.username)
+
+
+async def get_rules(ctx: Context, desk: ScreeningDesk) -> ActiveRuleSet:
+    require(ctx.actor, "rules.read")
+    async with ctx.uow:
+        return await desk.active_rules(ctx.uow, ctx.settings)
