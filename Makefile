@@ -27,7 +27,7 @@ browser:
 	      || echo "could not install chromium; browser tests will fail"; \
 	  else echo "chromium is missing: install Debian's chromium package for the browser tests"; fi; }
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/pytest -q
 
 lint: $(STAMP)
