@@ -21,12 +21,15 @@ from kefu.adapters.store.engine import create_engine, upgrade
 from kefu.adapters.store.uow import SqlUnitOfWork
 from kefu.config import Settings
 from kefu.domain.clock import Clock, SystemClock
+from kefu.domain.events import TaskAssigned
+from kefu.domain.users import SYSTEM_ACTOR
 from kefu.routing import EngineConfig, Strategy
 from kefu.services.handlers.screening import ScreeningDesk
 from kefu.services.holds import HoldKeeper
 from kefu.services.messagebus import MessageBus
 from kefu.services.ports import EventPublisher, Notifier, PasswordHasher, UnitOfWork
 from kefu.services.routing import Router
+from kefu.services.scheduler import Scheduler
 
 
 @dataclass
@@ -40,6 +43,7 @@ class Kefu:
     local_bus: InProcessBus
     redis: aioredis.Redis | None = None
     router: Router | None = None
+    scheduler: Scheduler | None = None
     _closers: list[Any] = field(default_factory=list)
     screening: ScreeningDesk | None = None  # the anti-fraud desk: counters, notifier, rule set
     holds: HoldKeeper | None = None  # settles expired holds (where routing runs)
@@ -143,11 +147,37 @@ async def bootstrap(
         )
         await router.start()
         closers.append(router.stop)
+    scheduler = await start_care(bus, run_scheduler=routing)
+    if scheduler is not None:
+        closers.append(scheduler.stop)
     desk, keeper = await start_screening(bus, redis_client, notifier, run_keeper=routing)
     closers.extend(desk_closers(desk, keeper))
-    kefu = Kefu(settings, engine, bus, chosen, local, redis_client, router, closers)
+    kefu = Kefu(settings, engine, bus, chosen, local, redis_client, router, scheduler, closers)
     kefu.screening, kefu.holds = desk, keeper
     return kefu
+
+
+async def start_care(bus: MessageBus, run_scheduler: bool) -> Scheduler | None:
+    """Care wiring: follow-up rules, callbacks reacting to routing, the knowledge index and the scheduler.
+
+    The index is rebuilt from the database here when this process serves (it is refreshed lazily anyway);
+    the scheduler runs where routing runs (``kefu serve``) and in ``kefu worker``."""
+    from kefu.services.handlers.callbacks import on_task_assigned  # noqa: PLC0415 - keeps imports light
+    from kefu.services.handlers.followups import FollowUps, rules_from_settings  # noqa: PLC0415
+
+    FollowUps(bus, rules_from_settings(bus.settings))
+
+    async def callback_assigned(event: Any) -> None:
+        await on_task_assigned(bus.context(SYSTEM_ACTOR), event)
+
+    bus.subscribe(TaskAssigned, callback_assigned)
+    if not run_scheduler:
+        return None
+    async with bus.uow_factory() as uow:
+        await bus.knowledge.rebuild(uow)
+    scheduler = Scheduler(bus)
+    await scheduler.start()
+    return scheduler
 
 
 async def start_screening(

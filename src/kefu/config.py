@@ -42,6 +42,18 @@ class Settings(BaseSettings):
     routing_strategy: Literal["longest_idle", "least_occupied", "round_robin"] = "longest_idle"
     log_json: bool | None = None  # None: JSON in prod, coloured console in dev
 
+    # Care: callbacks, keep-your-place and the durable scheduler (see docs/care.md).
+    callback_offer_s: int = Field(default=120, ge=0, le=3600)
+    keep_place_window_s: int = Field(default=2 * 3600, ge=300, le=24 * 3600)
+    callback_max_attempts: int = Field(default=3, ge=1, le=20)
+    callback_retry_s: int = Field(default=600, ge=10, le=24 * 3600)
+    callback_backoff: float = Field(default=1.0, ge=1.0, le=10.0)
+    callback_max_rollovers: int = Field(default=3, ge=0, le=30)
+    follow_up_rules: str | None = None  # path to a YAML file; None: the rules shipped in kefu.care
+    scheduler_poll_s: float = Field(default=1.0, gt=0, le=60)
+    scheduler_lease_s: float = Field(default=60, ge=1, le=3600)
+    scheduler_batch: int = Field(default=50, ge=1, le=1000)
+
     # Screening and intervention cases (see docs/screening.md).
     hold_s: int = Field(default=86_400, ge=60, le=30 * 86_400)  # a hold unresolved this long is settled
     recontact_s: int = Field(default=300, ge=10, le=86_400)  # next contact attempt after a missed one

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from kefu.domain.customers import TrustedContact
@@ -141,3 +141,47 @@ class AcceptOffer(Command):
 @dataclass(frozen=True, slots=True)
 class DeclineOffer(Command):
     offer_id: str
+
+
+# --- care: knowledge base and callbacks (kefu.care) -----------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PutArticle(Command):
+    """Add a knowledge base article, or replace the one with the same id."""
+
+    id: str
+    title: str
+    body: str
+    language: Language
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleCallback(Command):
+    customer_id: str
+    reason: str
+    window_start: datetime
+    window_end: datetime
+    phone: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CancelCallback(Command):
+    callback_id: str
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RecordCallbackAttempt(Command):
+    callback_id: str
+    result: str
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TakeCallbackInstead(Command):
+    """A voice customer waiting too long takes a callback that keeps their place in line."""
+
+    conversation_id: str
+    phone: str | None = None

@@ -6,6 +6,13 @@ an ``IllegalTransition`` (HTTP 409)::
     queued ──assign──▶ assigned ──resolve──▶ resolved ──close──▶ closed
       │                   │
       └──abandon──▶ abandoned ◀──abandon─┘   (the customer left)
+
+    self_service ──escalate──▶ queued            (asked for a person, or the answer did not help)
+    self_service ──solve──▶ resolved             (the customer says the answer solved it)
+    self_service ──close──▶ closed   self_service ──abandon──▶ abandoned
+
+A conversation starts in ``self_service`` only when the knowledge base answered it confidently; elderly and
+vulnerable customers never do (see ``kefu.care``).
 """
 
 from __future__ import annotations
@@ -18,7 +25,7 @@ from kefu.domain.errors import IllegalTransition
 from kefu.domain.vocabulary import Channel, ConversationStatus
 
 Sender = Literal["customer", "agent", "system"]
-Action = Literal["assign", "resolve", "close", "abandon", "post"]
+Action = Literal["assign", "resolve", "close", "abandon", "post", "escalate", "solve"]
 
 _TRANSITIONS: dict[tuple[ConversationStatus, Action], ConversationStatus] = {
     ("queued", "assign"): "assigned",
@@ -26,9 +33,15 @@ _TRANSITIONS: dict[tuple[ConversationStatus, Action], ConversationStatus] = {
     ("assigned", "abandon"): "abandoned",
     ("assigned", "resolve"): "resolved",
     ("resolved", "close"): "closed",
+    ("self_service", "escalate"): "queued",
+    ("self_service", "solve"): "resolved",
+    ("self_service", "close"): "closed",
+    ("self_service", "abandon"): "abandoned",
 }
 # Messages may be added while the conversation is open; a resolved one may still get a customer's thanks.
-_OPEN_FOR_MESSAGES: frozenset[ConversationStatus] = frozenset({"queued", "assigned", "resolved"})
+_OPEN_FOR_MESSAGES: frozenset[ConversationStatus] = frozenset(
+    {"queued", "assigned", "resolved", "self_service"}
+)
 
 # Priority: 0 is normal; higher is served first.
 CARE_PRIORITY_BOOST = 10
@@ -64,7 +77,11 @@ class Conversation:
     closed_at: datetime | None = None
     disposition: str | None = None
     note: str | None = None
+    intent: str | None = None  # from triage of the opening words (kefu.care)
+    language: str | None = None  # zh or en, from triage
     messages: list[Message] = field(default_factory=list)
+    # Agent-facing care guidance for the viewer; filled by the services when read, never stored.
+    care_guidance: list[str] = field(default_factory=list)
 
     def _step(self, action: Action, now: datetime) -> None:
         target = _TRANSITIONS.get((self.status, action))
@@ -90,6 +107,16 @@ class Conversation:
 
     def abandon(self, now: datetime) -> None:
         self._step("abandon", now)
+
+    def escalate(self, now: datetime) -> None:
+        """Self-service did not settle it: the conversation joins its queue for a person."""
+        self._step("escalate", now)
+
+    def solve(self, now: datetime) -> None:
+        """The customer says the self-service answer solved it."""
+        self._step("solve", now)
+        self.disposition = "self_service"
+        self.resolved_at = now
 
     def post(self, message: Message) -> None:
         if self.status not in _OPEN_FOR_MESSAGES:

@@ -170,3 +170,38 @@ class TaskAssigned(Event):
     subject_id: str
     agent_id: str
     at: datetime
+
+
+# --- care: self-service and callbacks (kefu.care) -------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SelfServiceAnswered(Event):
+    """The knowledge base answered in the conversation; it waits in ``self_service`` with no task."""
+
+    name: ClassVar[str] = "conversation.self_service_answered"
+    conversation_id: str
+    article_id: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationEscalated(Event):
+    """A self-service conversation joined its queue for a person (``reason``: human_requested, ...)."""
+
+    name: ClassVar[str] = "conversation.escalated"
+    conversation_id: str
+    reason: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackChanged(Event):
+    """One step of a callback's lifecycle; ``change`` names it (scheduled, due, retry_scheduled, ...)."""
+
+    name: ClassVar[str] = "callback.changed"
+    callback_id: str
+    customer_id: str
+    change: str
+    state: str
+    at: datetime

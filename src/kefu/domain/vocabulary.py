@@ -19,7 +19,8 @@ PRESENCES: tuple[str, ...] = get_args(Presence)
 Language = Literal["zh", "en"]
 LANGUAGES: tuple[str, ...] = get_args(Language)
 
-ConversationStatus = Literal["queued", "assigned", "resolved", "closed", "abandoned"]
+# ``self_service``: the knowledge base answered and the customer may still ask for a person (see care).
+ConversationStatus = Literal["queued", "assigned", "resolved", "closed", "abandoned", "self_service"]
 
 # Skills beyond the business lines themselves.
 SPECIAL_SKILLS: tuple[str, ...] = ("anti_fraud", "elderly_care", "lang_zh", "lang_en")

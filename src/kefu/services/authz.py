@@ -37,6 +37,11 @@ Permission = Literal[
     "rules.write",
     "payees.report",
     "fraud.stats",
+    "kb.read",
+    "kb.write",
+    "callbacks.read",
+    "callbacks.write",
+    "callbacks.attempt",
 ]
 
 ALL: frozenset[Role] = frozenset({"admin", "supervisor", "agent", "integration"})
@@ -75,6 +80,13 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     "rules.write": frozenset({"admin"}),
     "payees.report": ALL,
     "fraud.stats": STAFF,
+    # Care: everyone may search the knowledge base; supervisors curate it. The customer's side
+    # (integration) and staff schedule callbacks; only staff make the calls.
+    "kb.read": ALL,
+    "kb.write": MANAGERS,
+    "callbacks.read": ALL,
+    "callbacks.write": ALL,
+    "callbacks.attempt": STAFF,
 }
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from kefu.config import Settings
@@ -10,6 +10,7 @@ from kefu.domain.audit import AuditEntry
 from kefu.domain.clock import Clock
 from kefu.domain.ids import new_id
 from kefu.domain.users import Actor
+from kefu.services.knowledge import KnowledgeIndex
 from kefu.services.ports import PasswordHasher, TokenIssuer, UnitOfWork
 
 
@@ -21,6 +22,8 @@ class Context:
     settings: Settings
     hasher: PasswordHasher
     tokens: TokenIssuer
+    # The knowledge base search index of this process (care self-service); shared by every context.
+    knowledge: KnowledgeIndex = field(default_factory=KnowledgeIndex)
 
     async def audit(self, action: str, subject_type: str, subject_id: str, **detail: Any) -> None:
         """Append to the audit log in the current transaction: the entry and the change commit together."""

@@ -18,7 +18,8 @@ from kefu.domain.clock import Clock
 from kefu.domain.events import Event
 from kefu.domain.users import Actor
 from kefu.services.context import Context
-from kefu.services.handlers import agents, conversations, customers, queues, users
+from kefu.services.handlers import agents, callbacks, conversations, customers, kb, queues, users
+from kefu.services.knowledge import KnowledgeIndex
 from kefu.services.ports import EventPublisher, PasswordHasher, TokenIssuer, UnitOfWorkFactory
 
 log = structlog.get_logger("kefu.bus")
@@ -43,6 +44,11 @@ COMMAND_HANDLERS: dict[type[c.Command], CommandHandler] = {
     c.AbandonConversation: conversations.abandon_conversation,
     c.CreateQueue: queues.create_queue,
     c.UpdateQueue: queues.update_queue,
+    c.PutArticle: kb.put_article,
+    c.ScheduleCallback: callbacks.schedule,
+    c.CancelCallback: callbacks.cancel,
+    c.RecordCallbackAttempt: callbacks.record_attempt_of,
+    c.TakeCallbackInstead: callbacks.take_callback_instead,
 }
 
 
@@ -65,6 +71,7 @@ class MessageBus:
         self._event_handlers: dict[type[Event], list[EventHandler]] = defaultdict(list)
         # Handlers wired at bootstrap with their own dependencies (e.g. the screening desk's counters).
         self._command_handlers: dict[type[c.Command], CommandHandler] = {}
+        self.knowledge = KnowledgeIndex()  # this process's knowledge base index (care self-service)
 
     def register(self, command_type: type[c.Command], handler: CommandHandler) -> None:
         """Add the one handler of a command whose handler needs more than a context."""
@@ -75,7 +82,9 @@ class MessageBus:
 
     def context(self, actor: Actor) -> Context:
         """A fresh context (new unit of work) for one command or query."""
-        return Context(self.uow_factory(), actor, self.clock, self.settings, self.hasher, self.tokens)
+        return Context(
+            self.uow_factory(), actor, self.clock, self.settings, self.hasher, self.tokens, self.knowledge
+        )
 
     async def handle(self, command: c.Command, actor: Actor) -> Any:
         handler = self._command_handlers.get(type(command)) or COMMAND_HANDLERS.get(type(command))

@@ -11,6 +11,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
+from kefu.care import Article
 from kefu.domain.agents import Agent
 from kefu.domain.audit import AuditEntry
 from kefu.domain.cases import Case, CaseStatus, ContactAttempt, FamilyAlert, LedgerEntry
@@ -23,6 +24,7 @@ from kefu.domain.sites import Site
 from kefu.domain.tasks import Offer, OfferStatus, Task
 from kefu.domain.users import User
 from kefu.domain.vocabulary import ConversationStatus
+from kefu.services.care_model import CallbackRecord
 
 
 class UserRepository(Protocol):
@@ -98,6 +100,31 @@ class AuditLog(Protocol):
     async def for_subject(self, subject_type: str, subject_id: str) -> list[AuditEntry]: ...
 
 
+class KnowledgeRepository(Protocol):
+    async def put(self, article: Article, at: datetime) -> bool: ...  # True when the article is new
+    async def get(self, article_id: str) -> Article | None: ...
+    async def all(self) -> list[Article]: ...
+    async def page(self, after: str | None, limit: int, language: str | None = None) -> list[Article]: ...
+    async def fingerprint(self) -> tuple[int, datetime | None]: ...  # count and latest change
+
+
+class CallbackRepository(Protocol):
+    async def add(self, record: CallbackRecord) -> None: ...
+    async def get(self, callback_id: str) -> CallbackRecord | None: ...
+    async def save(self, record: CallbackRecord) -> None:
+        """Write back if nobody saved it since it was loaded; raises ``Conflict`` otherwise."""
+        ...
+
+    async def page(
+        self, after: str | None, limit: int, state: str | None = None, customer_id: str | None = None
+    ) -> list[CallbackRecord]: ...
+    async def claim_due(self, now: datetime, until: datetime, token: str, limit: int) -> list[str]:
+        """Lease up to ``limit`` callbacks whose ``wake_at`` has come and that nobody holds."""
+        ...
+
+    async def release(self, callback_id: str, token: str) -> None: ...
+
+
 class ScreeningRepository(Protocol):
     async def get(self, payment_id: str) -> ScreeningRecord | None: ...
     async def add(self, record: ScreeningRecord) -> None: ...
@@ -163,6 +190,8 @@ class UnitOfWork(Protocol):
     screenings: ScreeningRepository
     cases: CaseRepository
     fraud: FraudRecords
+    knowledge: KnowledgeRepository
+    callbacks: CallbackRepository
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

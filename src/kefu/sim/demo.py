@@ -10,6 +10,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import date
 
+from kefu.care import seed_articles
 from kefu.domain import commands as c
 from kefu.domain.customers import TrustedContact
 from kefu.domain.errors import AlreadyExists
@@ -88,9 +89,23 @@ async def seed_demo(bus: MessageBus, seed: int = 7) -> DemoResult:
                 site = sites[(i + j) % len(sites)]
                 await bus.handle(c.CreateAgent(_name(rng), site, dict(skills), capacity), SYSTEM_ACTOR)
                 counts["agents"] += 1
+    counts["articles"] = await _seed_articles(bus)
     counts["customers"], counts["conversations"] = await _seed_customers(bus, rng)
     result.created = counts
     return result
+
+
+async def _seed_articles(bus: MessageBus) -> int:
+    """The knowledge base articles shipped with kefu.care, so self-service answers in the demo."""
+    made = 0
+    for article in seed_articles():
+        async with bus.uow_factory() as uow:
+            if await uow.knowledge.get(article.id) is not None:
+                continue
+        cmd = c.PutArticle(article.id, article.title, article.body, article.language, article.tags)
+        await bus.handle(cmd, SYSTEM_ACTOR)
+        made += 1
+    return made
 
 
 _STORIES: tuple[tuple[str, str, str], ...] = (

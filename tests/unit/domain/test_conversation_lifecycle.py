@@ -12,12 +12,12 @@ from kefu.domain.conversations import Conversation, Message, can, initial_priori
 from kefu.domain.errors import IllegalTransition
 
 T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
-ACTIONS = ("assign", "resolve", "close", "abandon", "post")
+ACTIONS = ("assign", "resolve", "close", "abandon", "post", "escalate", "solve")
 TERMINAL = {"closed", "abandoned"}
 
 
-def fresh() -> Conversation:
-    return Conversation("c1", "cust", "payments", "chat", "payments", 0, "queued", T0, T0)
+def fresh(status: str = "queued") -> Conversation:
+    return Conversation("c1", "cust", "payments", "chat", "payments", 0, status, T0, T0)  # type: ignore[arg-type]
 
 
 def act(conv: Conversation, action: str, now: datetime) -> None:
@@ -29,14 +29,18 @@ def act(conv: Conversation, action: str, now: datetime) -> None:
         conv.close(now)
     elif action == "abandon":
         conv.abandon(now)
+    elif action == "escalate":
+        conv.escalate(now)
+    elif action == "solve":
+        conv.solve(now)
     else:
         conv.post(Message(f"m{now.timestamp()}", conv.id, "agent", "hi", now))
 
 
-@given(st.lists(st.sampled_from(ACTIONS), max_size=25))
-def test_only_legal_steps_change_state(actions: list[str]) -> None:
+@given(st.sampled_from(("queued", "self_service")), st.lists(st.sampled_from(ACTIONS), max_size=25))
+def test_only_legal_steps_change_state(start: str, actions: list[str]) -> None:
     """Each action follows the table, or raises IllegalTransition and leaves the conversation as it was."""
-    conv = fresh()
+    conv = fresh(start)
     now = T0
     for action in actions:
         now += timedelta(seconds=1)
@@ -82,3 +86,20 @@ def test_resolving_twice_is_a_conflict_that_names_the_state() -> None:
 def test_care_customers_jump_ahead() -> None:
     """Elderly or vulnerable customers start with a higher priority than everyone else."""
     assert initial_priority(True) > initial_priority(False) == 0
+
+
+def test_self_service_hands_over_or_settles() -> None:
+    """A self-service conversation joins the queue when escalated, or is resolved when the customer solves it."""
+    handed = fresh("self_service")
+    handed.escalate(T0 + timedelta(seconds=3))
+    assert handed.status == "queued"
+    assert can("queued", "assign")
+    solved = fresh("self_service")
+    solved.solve(T0 + timedelta(seconds=4))
+    assert (solved.status, solved.disposition, solved.resolved_at) == (
+        "resolved",
+        "self_service",
+        T0 + timedelta(seconds=4),
+    )
+    assert not can("queued", "escalate")
+    assert not can("assigned", "solve")

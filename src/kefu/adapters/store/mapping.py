@@ -117,6 +117,8 @@ _CONVERSATION_FIELDS = (
     "closed_at",
     "disposition",
     "note",
+    "intent",
+    "language",
 )
 
 

@@ -111,6 +111,8 @@ class ConversationRow(Base):
     closed_at: Mapped[datetime | None]
     disposition: Mapped[str | None] = mapped_column(String(64))
     note: Mapped[str | None] = mapped_column(Text)
+    intent: Mapped[str | None] = mapped_column(String(32))  # triage (migration 0003)
+    language: Mapped[str | None] = mapped_column(String(8))
 
     __table_args__ = (
         # Every list filter is paired with the id so cursor pagination is an index range scan.

@@ -8,6 +8,7 @@ from typing import Self
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from kefu.adapters.store.care_repositories import SqlCallbacks, SqlKnowledge
 from kefu.adapters.store.repositories import (
     SqlAgents,
     SqlAuditLog,
@@ -23,10 +24,12 @@ from kefu.domain.events import Event
 from kefu.services.ports import (
     AgentRepository,
     AuditLog,
+    CallbackRepository,
     CaseRepository,
     ConversationRepository,
     CustomerRepository,
     FraudRecords,
+    KnowledgeRepository,
     OfferRepository,
     QueueRepository,
     ScreeningRepository,
@@ -49,6 +52,8 @@ class SqlUnitOfWork:
     screenings: ScreeningRepository
     cases: CaseRepository
     fraud: FraudRecords
+    knowledge: KnowledgeRepository
+    callbacks: CallbackRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -69,6 +74,8 @@ class SqlUnitOfWork:
         self.screenings = SqlScreenings(self._session)
         self.cases = SqlCases(self._session)
         self.fraud = SqlFraudRecords(self._session)
+        self.knowledge = SqlKnowledge(self._session)
+        self.callbacks = SqlCallbacks(self._session)
         self._events = []
         return self
 

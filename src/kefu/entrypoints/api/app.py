@@ -13,8 +13,10 @@ from kefu.config import Settings
 from kefu.entrypoints.api import problems
 from kefu.entrypoints.api.middleware import RequestContext
 from kefu.entrypoints.api.routes import agents, auth, conversations, customers, health, offers, queues, sites
+from kefu.entrypoints.api.routes import callbacks as callback_routes
 from kefu.entrypoints.api.routes import cases as case_routes
 from kefu.entrypoints.api.routes import fraud as fraud_routes
+from kefu.entrypoints.api.routes import kb as kb_routes
 from kefu.entrypoints.api.routes import payments as payment_routes
 from kefu.entrypoints.api.routes import rules as rule_routes
 
@@ -60,6 +62,8 @@ def create_app(settings: Settings | None = None, kefu: Kefu | None = None) -> Fa
     problems.install(app)
     for module in (health, auth, sites, customers, agents, conversations, queues, offers):
         app.include_router(module.router)
+    app.include_router(kb_routes.router)
+    app.include_router(callback_routes.router)
     for screening_module in (payment_routes, case_routes, rule_routes, fraud_routes):
         app.include_router(screening_module.router)
     app.add_middleware(RequestContext)

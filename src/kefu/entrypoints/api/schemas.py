@@ -217,6 +217,11 @@ class ConversationOut(Out):
     closed_at: datetime | None
     disposition: str | None
     note: str | None
+    intent: str | None = Field(default=None, description="from triage of the opening words")
+    language: str | None = Field(default=None, description="zh or en, from triage")
+    care_guidance: list[str] = Field(
+        default_factory=list, description="for care conversations: how to serve, in the agent's language"
+    )
 
 
 class ConversationDetailOut(ConversationOut):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kefu.care import triage
 from kefu.domain import events
 from kefu.domain.commands import (
     AbandonConversation,
@@ -18,6 +19,7 @@ from kefu.domain.queues import pick_queue
 from kefu.domain.vocabulary import ConversationStatus
 from kefu.services.authz import allowed, require
 from kefu.services.context import Context
+from kefu.services.handlers import triage as self_service
 from kefu.services.handlers.customers import local_today
 from kefu.services.handlers.tasks import close_task, open_task
 from kefu.services.pagination import Page, page_of
@@ -63,6 +65,7 @@ async def open_conversation(cmd: OpenConversation, ctx: Context) -> Conversation
             )
         now = ctx.clock.now()
         care = customer.needs_care(local_today(ctx), ctx.settings.elderly_age)
+        triaged = triage(cmd.text or "", cmd.subject, cmd.business_line)
         conversation = Conversation(
             id=new_id(),
             customer_id=customer.id,
@@ -75,11 +78,22 @@ async def open_conversation(cmd: OpenConversation, ctx: Context) -> Conversation
             updated_at=now,
             subject=cmd.subject,
             care=care,
+            intent=triaged.intent,
+            language=triaged.language,
         )
         if cmd.text:
             conversation.post(Message(new_id(), conversation.id, "customer", cmd.text, now))
+            await self_service.answer_on_open(ctx, conversation, customer, cmd.text)
         await ctx.uow.conversations.add(conversation)
-        await ctx.audit("conversation.created", "conversation", conversation.id, customer_id=customer.id)
+        await ctx.audit(
+            "conversation.created",
+            "conversation",
+            conversation.id,
+            customer_id=customer.id,
+            intent=triaged.intent,
+            language=triaged.language,
+            care=care,
+        )
         ctx.uow.emit(
             events.ConversationCreated(
                 conversation.id,
@@ -94,7 +108,11 @@ async def open_conversation(cmd: OpenConversation, ctx: Context) -> Conversation
         )
         for message in conversation.messages:
             ctx.uow.emit(events.MessagePosted(conversation.id, message.id, message.sender, now))
-        await open_task(ctx, "conversation", conversation.id, queue.id, cmd.channel, care, customer.home_site)
+        if conversation.status == "queued":  # not when self-service answered
+            await open_task(
+                ctx, "conversation", conversation.id, queue.id, cmd.channel, care, customer.home_site
+            )
+        await self_service.fill_guidance(ctx, [conversation])
         await ctx.uow.commit()
     return conversation
 
@@ -117,8 +135,12 @@ async def post_message(cmd: PostMessage, ctx: Context) -> Message:
         message = Message(new_id(), conversation.id, sender, cmd.body, now, ctx.actor.user_id)
         conversation.post(message)
         await ctx.uow.conversations.add_message(message)
-        await ctx.uow.conversations.save(conversation)
         ctx.uow.emit(events.MessagePosted(conversation.id, message.id, sender, now))
+        if sender == "customer":  # self-service: hand over, settle or answer again
+            for reply in await self_service.on_customer_message(ctx, conversation, cmd.body):
+                await ctx.uow.conversations.add_message(reply)
+                ctx.uow.emit(events.MessagePosted(conversation.id, reply.id, reply.sender, reply.created_at))
+        await ctx.uow.conversations.save(conversation)
         await ctx.uow.commit()
     return message
 
@@ -192,6 +214,7 @@ async def get_conversation(conversation_id: str, ctx: Context) -> Conversation:
         conversation = await _load(ctx, conversation_id, with_messages=True)
         if ctx.actor.role == "agent" and conversation.agent_id != await _agent_id_of_actor(ctx):
             raise Forbidden("agents may read only conversations assigned to them")
+        await self_service.fill_guidance(ctx, [conversation])
     return conversation
 
 
@@ -212,4 +235,5 @@ async def list_conversations(
         rows = await ctx.uow.conversations.page(
             after, limit + 1, status=status, queue=queue, customer_id=customer_id, agent_id=agent_id
         )
+        await self_service.fill_guidance(ctx, rows)
     return page_of(rows, limit)

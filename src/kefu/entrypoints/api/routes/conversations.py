@@ -19,6 +19,7 @@ from kefu.entrypoints.api.schemas import (
     Page,
     ResolveIn,
 )
+from kefu.entrypoints.api.schemas_care import CallbackOut, KeepPlaceIn
 from kefu.services.handlers import conversations as svc
 
 router = APIRouter(prefix="/api/v1/conversations", tags=["conversations"])
@@ -86,3 +87,16 @@ async def close(conversation_id: str, bus: BusDep, actor: ActorDep) -> Conversat
 @router.post("/{conversation_id}/abandon", response_model=ConversationOut, summary="The customer left")
 async def abandon(conversation_id: str, bus: BusDep, actor: ActorDep) -> ConversationOut:
     return ConversationOut.model_validate(await bus.handle(c.AbandonConversation(conversation_id), actor))
+
+
+@router.post(
+    "/{conversation_id}/callback",
+    response_model=CallbackOut,
+    status_code=201,
+    summary="Keep your place: a waiting voice customer takes a callback instead",
+)
+async def take_callback(
+    conversation_id: str, bus: BusDep, actor: ActorDep, body: KeepPlaceIn | None = None
+) -> CallbackOut:
+    cmd = c.TakeCallbackInstead(conversation_id, None if body is None else body.phone)
+    return CallbackOut.of(await bus.handle(cmd, actor))

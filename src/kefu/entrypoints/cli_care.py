@@ -1,0 +1,57 @@
+"""``kefu worker``: run only the durable callback scheduler (any number, on one PostgreSQL)."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from typing import Annotated, Any
+
+import typer
+
+worker_app = typer.Typer(help="Run the callback scheduler only.", invoke_without_command=True)
+
+
+def _emit(line: str) -> None:
+    print(line, flush=True)  # noqa: T201 - the worker's progress is its output
+
+
+@worker_app.callback()
+def worker(
+    ctx: typer.Context,
+    once: Annotated[bool, typer.Option("--once", help="Deliver what is due now, then exit.")] = False,
+    name: Annotated[str | None, typer.Option(help="Worker name in the audit log.")] = None,
+    poll_s: Annotated[float | None, typer.Option(help="Overrides KEFU_SCHEDULER_POLL_S.")] = None,
+    batch: Annotated[int | None, typer.Option(help="Overrides KEFU_SCHEDULER_BATCH.")] = None,
+) -> None:
+    """Claim due callbacks from the database and hand them to routing, until stopped (SIGTERM/SIGINT)."""
+    from kefu.bootstrap import bootstrap  # noqa: PLC0415 - load the app only when running
+    from kefu.config import load_settings  # noqa: PLC0415
+    from kefu.entrypoints.logging import configure_logging  # noqa: PLC0415
+    from kefu.services.scheduler import Scheduler  # noqa: PLC0415
+
+    overrides: Any = ctx.obj
+    settings = load_settings(
+        **{**(overrides.values if overrides else {}), "scheduler_poll_s": poll_s, "scheduler_batch": batch}
+    )
+    configure_logging(settings.json_logs, level="WARNING")
+
+    async def main() -> int:
+        kefu = await bootstrap(settings, routing=False)  # no routing engine here: serve routes the tasks
+        scheduler = Scheduler(kefu.bus, name=name)
+        try:
+            if once:
+                return await scheduler.drain()
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(sig, stop.set)
+            await scheduler.start()
+            _emit(f"kefu worker {scheduler.name} ready")
+            await stop.wait()
+            await scheduler.stop()
+            return scheduler.delivered
+        finally:
+            await kefu.close()
+
+    claimed = asyncio.run(main())
+    _emit(f"kefu worker done: {claimed} callbacks {'claimed' if once else 'delivered'}")
