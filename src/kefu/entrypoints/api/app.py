@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from kefu.bootstrap import Kefu, bootstrap
 from kefu.config import Settings
+from kefu.entrypoints import web
 from kefu.entrypoints.api import problems
 from kefu.entrypoints.api.middleware import RequestContext
 from kefu.entrypoints.api.routes import agents, auth, conversations, customers, health, offers, queues, sites
@@ -19,6 +20,8 @@ from kefu.entrypoints.api.routes import fraud as fraud_routes
 from kefu.entrypoints.api.routes import kb as kb_routes
 from kefu.entrypoints.api.routes import payments as payment_routes
 from kefu.entrypoints.api.routes import rules as rule_routes
+from kefu.entrypoints.api.routes import stream as stream_routes
+from kefu.entrypoints.api.routes import wallboard as wallboard_routes
 
 DESCRIPTION = """\
 kefu (客服) routes every contact to the right agent across six service bases, puts elderly and vulnerable
@@ -62,9 +65,12 @@ def create_app(settings: Settings | None = None, kefu: Kefu | None = None) -> Fa
     problems.install(app)
     for module in (health, auth, sites, customers, agents, conversations, queues, offers):
         app.include_router(module.router)
+    app.include_router(wallboard_routes.router)
+    app.include_router(stream_routes.router)
     app.include_router(kb_routes.router)
     app.include_router(callback_routes.router)
     for screening_module in (payment_routes, case_routes, rule_routes, fraud_routes):
         app.include_router(screening_module.router)
+    web.mount(app)
     app.add_middleware(RequestContext)
     return app
