@@ -112,7 +112,7 @@ async def kefu_on_nats(sqlite_database: Database, publisher: NatsPublisher) -> A
 async def test_committed_events_arrive_on_their_subjects_as_json(
     kefu_on_nats: Kefu, isolated: Isolated
 ) -> None:
-    """Opening a conversation publishes exactly its events, in order, on <prefix>.<name> as JSON."""
+    """Opening a conversation publishes exactly its events, in causal order, on <prefix>.<name> as JSON."""
     customer = await kefu_on_nats.bus.handle(CreateCustomer("nats-1", "王秀英", language="zh"), SYSTEM_ACTOR)
     conversation = await kefu_on_nats.bus.handle(
         OpenConversation(customer.id, "payments", "chat", text="有人冒充客服让我转账"), SYSTEM_ACTOR
@@ -122,13 +122,17 @@ async def test_committed_events_arrive_on_their_subjects_as_json(
         f"{isolated.prefix}.customer.created",
         f"{isolated.prefix}.conversation.created",
         f"{isolated.prefix}.message.posted",
+        f"{isolated.prefix}.task.opened",
+        f"{isolated.prefix}.task.queued",
     ]
     assert [m.body["name"] for m in messages] == [
         "customer.created",
         "conversation.created",
         "message.posted",
+        "task.opened",
+        "task.queued",
     ]
-    created, opened, posted = (m.body["data"] for m in messages)
+    created, opened, posted = (m.body["data"] for m in messages[:3])
     assert created["customer_id"] == customer.id
     assert opened["conversation_id"] == conversation.id
     assert opened["customer_id"] == customer.id

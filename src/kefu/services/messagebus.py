@@ -16,9 +16,11 @@ from kefu.config import Settings
 from kefu.domain import commands as c
 from kefu.domain.clock import Clock
 from kefu.domain.events import Event
+from kefu.domain.quality import FileComplaint, GiveCommendation, HandleComplaint, RecordCsat
 from kefu.domain.users import Actor
 from kefu.services.context import Context
 from kefu.services.handlers import agents, callbacks, conversations, customers, kb, queues, users
+from kefu.services.handlers import quality as quality_handlers
 from kefu.services.knowledge import KnowledgeIndex
 from kefu.services.ports import EventPublisher, PasswordHasher, TokenIssuer, UnitOfWorkFactory
 
@@ -49,6 +51,10 @@ COMMAND_HANDLERS: dict[type[c.Command], CommandHandler] = {
     c.CancelCallback: callbacks.cancel,
     c.RecordCallbackAttempt: callbacks.record_attempt_of,
     c.TakeCallbackInstead: callbacks.take_callback_instead,
+    RecordCsat: quality_handlers.record_csat,
+    GiveCommendation: quality_handlers.give_commendation,
+    FileComplaint: quality_handlers.file_complaint,
+    HandleComplaint: quality_handlers.handle_complaint,
 }
 
 
@@ -96,17 +102,18 @@ class MessageBus:
         return result
 
     async def dispatch(self, events: list[Event]) -> None:
-        """Run in-process reactions, then publish; both only ever see committed facts."""
+        """Publish, then run in-process reactions; both only ever see committed facts. Publishing first keeps
+        the stream in causal order: what a reaction causes is published after what caused it."""
         if not events:
             return
+        try:
+            await self.publisher.publish(events)
+        except Exception:
+            # The change is committed: a lost notification must not turn the caller's success into an error.
+            log.exception("publishing events failed", events=[e.name for e in events])
         for event in events:
             for handler in self._event_handlers.get(type(event), []):
                 try:
                     await handler(event)
                 except Exception:
                     log.exception("event handler failed", event=event.name, handler=handler.__qualname__)
-        try:
-            await self.publisher.publish(events)
-        except Exception:
-            # The change is committed: a lost notification must not turn the caller's success into an error.
-            log.exception("publishing events failed", events=[e.name for e in events])
