@@ -193,7 +193,7 @@ async def start_screening(
 
     counters: CounterStore
     if redis_client is not None:
-        counters = RedisCounterStore(redis_client)
+        counters = RedisCounterStore(redis_client, prefix=bus.settings.counters_prefix)
     else:
         memory = InMemoryCounterStore()
         async with bus.uow_factory() as uow:
