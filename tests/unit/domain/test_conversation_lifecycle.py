@@ -89,7 +89,7 @@ def test_care_customers_jump_ahead() -> None:
 
 
 def test_self_service_hands_over_or_settles() -> None:
-    """A self-service conversation joins the queue when escalated, or is resolved when the customer solves it."""
+    """Self-service joins the queue when escalated, or is resolved when the customer solves it."""
     handed = fresh("self_service")
     handed.escalate(T0 + timedelta(seconds=3))
     assert handed.status == "queued"

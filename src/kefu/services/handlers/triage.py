@@ -41,7 +41,7 @@ _NOT_HELPED_ZH = (
 )  # fmt: skip
 _NOT_HELPED_EN = re.compile(
     r"\b(?:did ?n[o']?t help|does ?n[o']?t help|not helpful|did ?n[o']?t work|does ?n[o']?t work"
-    r"|not solved|still (?:not|can ?n[o']?t|cannot|does ?n[o']?t|did ?n[o']?t)|no use|useless)\b"
+    r"|not solved|still (?:not|can'?t|cannot|can not|does ?n[o']?t|did ?n[o']?t)|no use|useless)\b"
 )
 _SOLVED_ZH = ("解决了", "已解决", "好了", "谢谢", "明白了", "知道了", "可以了")
 _SOLVED_EN = re.compile(r"\b(?:solved|thanks|thank you|that helped|it worked|got it|all good)\b")
