@@ -42,6 +42,14 @@ Permission = Literal[
     "callbacks.read",
     "callbacks.write",
     "callbacks.attempt",
+    "quality.feedback",
+    "quality.read",
+    "complaints.file",
+    "complaints.read",
+    "complaints.handle",
+    "reports.read",
+    "reports.scorecard",
+    "reports.rollup",
 ]
 
 ALL: frozenset[Role] = frozenset({"admin", "supervisor", "agent", "integration"})
@@ -87,6 +95,16 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     "callbacks.read": ALL,
     "callbacks.write": ALL,
     "callbacks.attempt": STAFF,
+    # Quality: the customer's side (integration) and supervisors record CSAT and commendations (锦旗);
+    # anyone may take down a complaint, supervisors work it. Agents see their own scorecard only.
+    "quality.feedback": frozenset({"admin", "supervisor", "integration"}),
+    "quality.read": STAFF,
+    "complaints.file": ALL,
+    "complaints.read": MANAGERS,
+    "complaints.handle": MANAGERS,
+    "reports.read": MANAGERS,
+    "reports.scorecard": STAFF,
+    "reports.rollup": frozenset({"admin"}),
 }
 
 

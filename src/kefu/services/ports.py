@@ -25,6 +25,7 @@ from kefu.domain.tasks import Offer, OfferStatus, Task
 from kefu.domain.users import User
 from kefu.domain.vocabulary import ConversationStatus
 from kefu.services.care_model import CallbackRecord
+from kefu.services.reports_ports import QualityRecords, ReportStore
 
 
 class UserRepository(Protocol):
@@ -192,6 +193,8 @@ class UnitOfWork(Protocol):
     fraud: FraudRecords
     knowledge: KnowledgeRepository
     callbacks: CallbackRepository
+    quality: QualityRecords
+    reports: ReportStore
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

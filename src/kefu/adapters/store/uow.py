@@ -9,6 +9,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kefu.adapters.store.care_repositories import SqlCallbacks, SqlKnowledge
+from kefu.adapters.store.quality_repositories import SqlQualityRecords
+from kefu.adapters.store.report_queries import SqlReportStore
 from kefu.adapters.store.repositories import (
     SqlAgents,
     SqlAuditLog,
@@ -37,6 +39,7 @@ from kefu.services.ports import (
     TaskRepository,
     UserRepository,
 )
+from kefu.services.reports_ports import QualityRecords, ReportStore
 
 
 class SqlUnitOfWork:
@@ -54,6 +57,8 @@ class SqlUnitOfWork:
     fraud: FraudRecords
     knowledge: KnowledgeRepository
     callbacks: CallbackRepository
+    quality: QualityRecords
+    reports: ReportStore
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -76,6 +81,8 @@ class SqlUnitOfWork:
         self.fraud = SqlFraudRecords(self._session)
         self.knowledge = SqlKnowledge(self._session)
         self.callbacks = SqlCallbacks(self._session)
+        self.quality = SqlQualityRecords(self._session)
+        self.reports = SqlReportStore(self._session)
         self._events = []
         return self
 

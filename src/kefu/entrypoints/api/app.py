@@ -19,9 +19,12 @@ from kefu.entrypoints.api.routes import cases as case_routes
 from kefu.entrypoints.api.routes import fraud as fraud_routes
 from kefu.entrypoints.api.routes import kb as kb_routes
 from kefu.entrypoints.api.routes import payments as payment_routes
+from kefu.entrypoints.api.routes import quality as quality_routes
+from kefu.entrypoints.api.routes import reports as report_routes
 from kefu.entrypoints.api.routes import rules as rule_routes
 from kefu.entrypoints.api.routes import stream as stream_routes
 from kefu.entrypoints.api.routes import wallboard as wallboard_routes
+from kefu.entrypoints.web import reports as reports_page
 
 DESCRIPTION = """\
 kefu (客服) routes every contact to the right agent across six service bases, puts elderly and vulnerable
@@ -71,6 +74,9 @@ def create_app(settings: Settings | None = None, kefu: Kefu | None = None) -> Fa
     app.include_router(callback_routes.router)
     for screening_module in (payment_routes, case_routes, rule_routes, fraud_routes):
         app.include_router(screening_module.router)
+    app.include_router(quality_routes.router)
+    app.include_router(report_routes.router)
+    app.include_router(reports_page.router)
     web.mount(app)
     app.add_middleware(RequestContext)
     return app

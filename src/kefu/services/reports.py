@@ -1,0 +1,219 @@
+"""Service reports and agent scorecards: hourly partial sums grouped, bucketed and turned into figures.
+
+Every figure is a ratio of additive sums (docs/reports.md), so the store hands back sums per hour and this
+module adds them up by group and interval before dividing. Windows are whole hours: ``from`` is rounded
+down and ``to`` up to the hour. Days are calendar days in the requested time zone (UTC by default).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from kefu.domain.errors import Forbidden, InvalidInput, NotFound
+from kefu.services.authz import require
+from kefu.services.context import Context
+from kefu.services.reports_ports import HourFigures
+
+GroupBy = Literal["queue", "site", "business_line", "agent"]
+Interval = Literal["hour", "day"]
+GROUP_BYS: tuple[str, ...] = ("queue", "site", "business_line", "agent")
+INTERVALS: tuple[str, ...] = ("hour", "day")
+MAX_SPAN = timedelta(days=366)
+MAX_HOURLY_SPAN = timedelta(days=62)
+HOUR = timedelta(hours=1)
+NO_AGENT = "none"
+
+FIGURES: tuple[str, ...] = (
+    "contacts",
+    "answered",
+    "abandoned",
+    "service_level_pct",
+    "asa_s",
+    "aht_s",
+    "frt_s",
+    "occupancy",
+    "csat_avg",
+    "csat_count",
+    "commendations",
+    "complaints",
+    "cases",
+    "saved",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ReportRow:
+    bucket: datetime
+    key: str
+    figures: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    since: datetime
+    until: datetime
+    tz: ZoneInfo
+
+
+def _ratio(num: float, den: float, digits: int) -> float | None:
+    return None if den == 0 else round(num / den, digits)
+
+
+def figures(f: HourFigures) -> dict[str, Any]:
+    """The report figures of one sum (see docs/reports.md for each definition)."""
+    offered = f.answered + f.abandoned
+    return {
+        "contacts": f.contacts,
+        "answered": f.answered,
+        "abandoned": f.abandoned,
+        "service_level_pct": _ratio(100.0 * f.answered_in_sl, offered, 2),
+        "asa_s": _ratio(f.wait_sum_s, f.answered, 2),
+        "aht_s": _ratio(f.handle_sum_s, f.handled, 2),
+        "frt_s": _ratio(f.frt_sum_s, f.responded, 2),
+        "occupancy": _ratio(f.handle_sum_s, 3600.0 * f.agent_hours, 4),
+        "csat_avg": _ratio(f.csat_sum, f.csat_count, 3),
+        "csat_count": f.csat_count,
+        "commendations": f.commendations,
+        "complaints": f.complaints,
+        "cases": f.cases,
+        "saved": f.saved,
+    }
+
+
+def _zone(tz: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise InvalidInput(f"unknown time zone {tz!r}", field="tz") from exc
+
+
+def window(since: datetime, until: datetime, tz: str = "UTC", max_span: timedelta = MAX_SPAN) -> Window:
+    """Check and round a report window to whole hours."""
+    if since.tzinfo is None or until.tzinfo is None:
+        raise InvalidInput("from and to need a time zone, e.g. 2026-11-01T00:00:00Z", field="from")
+    if since >= until:
+        raise InvalidInput("from must be before to", field="from")
+    if until - since > max_span:
+        raise InvalidInput(f"a report covers at most {max_span.days} days", field="to")
+    start = since.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    end = until.astimezone(UTC)
+    if end != end.replace(minute=0, second=0, microsecond=0):
+        end = end.replace(minute=0, second=0, microsecond=0) + HOUR
+    return Window(start, end, _zone(tz))
+
+
+def _bucket(hour: datetime, interval: Interval, tz: ZoneInfo) -> datetime:
+    if interval == "hour":
+        return hour.astimezone(tz)
+    local = hour.astimezone(tz)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _key(f: HourFigures, group_by: GroupBy) -> str:
+    if group_by == "agent":
+        return f.agent_id or NO_AGENT
+    return str(getattr(f, group_by))
+
+
+def group(
+    hours: list[HourFigures], group_by: GroupBy | None, interval: Interval | None, tz: ZoneInfo
+) -> list[ReportRow]:
+    """Sum hours into (bucket, key) rows; ``None`` for either means one bucket or one key for all."""
+    sums: dict[tuple[datetime, str], HourFigures] = {}
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    for f in hours:
+        bucket = epoch if interval is None else _bucket(f.hour, interval, tz)
+        key = "all" if group_by is None else _key(f, group_by)
+        if (bucket, key) not in sums:
+            sums[(bucket, key)] = HourFigures(bucket, "", "", "", "")
+        sums[(bucket, key)].add(f)
+    return [ReportRow(b, k, figures(s)) for (b, k), s in sorted(sums.items(), key=lambda kv: kv[0])]
+
+
+async def service_report(
+    ctx: Context,
+    since: datetime,
+    until: datetime,
+    group_by: GroupBy,
+    interval: Interval,
+    tz: str = "UTC",
+) -> tuple[Window, list[ReportRow]]:
+    require(ctx.actor, "reports.read")
+    if group_by not in GROUP_BYS:
+        raise InvalidInput(f"group_by must be one of {', '.join(GROUP_BYS)}", field="group_by")
+    if interval not in INTERVALS:
+        raise InvalidInput(f"interval must be one of {', '.join(INTERVALS)}", field="interval")
+    w = window(since, until, tz, MAX_HOURLY_SPAN if interval == "hour" else MAX_SPAN)
+    async with ctx.uow:
+        hours = await ctx.uow.reports.hours(w.since, w.until, by_agent=group_by == "agent")
+    return w, group(hours, group_by, interval, w.tz)
+
+
+@dataclass(frozen=True, slots=True)
+class Scorecard:
+    agent_id: str
+    name: str
+    site: str
+    since: datetime
+    until: datetime
+    figures: dict[str, Any]
+    commendations_total: int
+
+
+async def scorecard(ctx: Context, agent_id: str, since: datetime, until: datetime) -> Scorecard:
+    """One agent's figures over a window, and all the commendations they ever earned."""
+    require(ctx.actor, "reports.scorecard")
+    w = window(since, until)
+    async with ctx.uow:
+        agent = await ctx.uow.agents.get(agent_id)
+        if agent is None:
+            raise NotFound("agent", agent_id)
+        if ctx.actor.role == "agent":
+            own = await ctx.uow.agents.by_user_id(ctx.actor.user_id)
+            if own is None or own.id != agent_id:
+                raise Forbidden("agents may read only their own scorecard")
+        hours = await ctx.uow.reports.hours(w.since, w.until, by_agent=True, agent_id=agent_id)
+        total = await ctx.uow.quality.commendation_count(agent_id)
+    rows = group(hours, None, None, w.tz)
+    figs = rows[0].figures if rows else figures(HourFigures(w.since, "", "", "", agent_id))
+    return Scorecard(agent.id, agent.name, agent.site, w.since, w.until, figs, total)
+
+
+async def roll_up(
+    ctx: Context, since: datetime | None, until: datetime | None, lookback_h: int = 48
+) -> dict[str, Any]:
+    """Recompute the hourly rollup; by default the last ``lookback_h`` hours up to the last whole hour.
+
+    Contacts are counted in the hour they arrived, and a contact may be answered, resolved or rated after
+    that hour ends; re-rolling the recent hours each run keeps those late facts in the rollup."""
+    require(ctx.actor, "reports.rollup")
+    now = ctx.clock.now()
+    end = until or now.replace(minute=0, second=0, microsecond=0)
+    async with ctx.uow:
+        rolled = await ctx.uow.reports.rolled_until()
+        start = since or (
+            end - timedelta(hours=lookback_h)
+            if rolled is None
+            else min(rolled, end) - timedelta(hours=lookback_h)
+        )
+        w = window(start, end, max_span=timedelta(days=3660))
+        rows = await ctx.uow.reports.roll_up(w.since, w.until, now)
+        await ctx.audit(
+            "reports.rolled_up", "report", "hours", since=w.since.isoformat(), until=w.until.isoformat()
+        )
+        await ctx.uow.commit()
+    return {"since": w.since.isoformat(), "until": w.until.isoformat(), "rows": rows}
+
+
+async def totals(
+    ctx: Context, since: datetime, until: datetime, group_by: GroupBy, tz: str = "UTC"
+) -> tuple[Window, list[ReportRow]]:
+    """One row per group over the whole window (the bars of the per-site charts)."""
+    require(ctx.actor, "reports.read")
+    w = window(since, until, tz)
+    async with ctx.uow:
+        hours = await ctx.uow.reports.hours(w.since, w.until, by_agent=group_by == "agent")
+    return w, group(hours, group_by, None, w.tz)
