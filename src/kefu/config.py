@@ -64,6 +64,7 @@ class Settings(BaseSettings):
     hold_check_s: float = Field(default=5.0, gt=0, le=600)  # how often `kefu serve` settles due holds
     notify_webhook_url: str | None = None  # family alerts go here (JSON POST); None: logged and recorded
     counters_prefix: str = "kefu:scr"  # Redis key prefix of the screening counters
+    rules_check_s: float = Field(default=1.0, ge=0, le=300)  # how stale the active rule set may be
 
     @model_validator(mode="after")
     def _refuse_weak_prod(self) -> Settings:

@@ -37,7 +37,9 @@ def clock() -> FakeClock:
 async def desk(database: Database, clock: FakeClock) -> AsyncIterator[Kefu]:
     """A kefu with routing and the hold keeper, on a test-driven clock."""
     k = await bootstrap(
-        settings_for(database, offer_timeout_s=20, wrap_up_s=0, hold_s=3600, recontact_s=300),
+        settings_for(
+            database, offer_timeout_s=20, wrap_up_s=0, hold_s=3600, recontact_s=300, rules_check_s=0
+        ),
         hasher=Argon2Hasher(fast=True),
         publisher=InProcessBus(),
         clock=clock,

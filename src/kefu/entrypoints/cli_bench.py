@@ -43,6 +43,38 @@ def bench_routing(quick: Quick = False, seed: int = 0) -> None:
     _emit(run_routing_bench(quick=quick, seed=seed))
 
 
+@bench_app.command("screening")
+def bench_screening(
+    quick: Quick = False,
+    rate: Annotated[float, typer.Option(help="HTTP requests per second, steady (open loop).")] = 500.0,
+    seconds: Annotated[float, typer.Option(help="Seconds of HTTP load per run.")] = 20.0,
+    redis_url: Annotated[
+        str | None, typer.Option(help="Also measure HTTP with counters in this Redis (else KEFU_REDIS_URL).")
+    ] = None,
+    http: Annotated[bool, typer.Option(help="Measure HTTP against a real `kefu serve`.")] = True,
+) -> None:
+    """In-process decisions per second and cost growth; HTTP p50/p99 at a steady rate against `kefu serve`,
+    with in-memory and with Redis counters."""
+    import asyncio  # noqa: PLC0415
+    import os  # noqa: PLC0415
+
+    from kefu.bench.screening import run_redis_counters_bench, run_screening_bench  # noqa: PLC0415
+    from kefu.bench.screening_http import run_http_bench  # noqa: PLC0415
+
+    configure_logging(json_logs=False, level="WARNING")
+    figures: dict[str, Any] = {"in_process": run_screening_bench(quick=quick)}
+    redis = redis_url or os.environ.get("KEFU_REDIS_URL")
+    if redis:
+        count = 4_000 if quick else 20_000
+        figures["redis_counters"] = asyncio.run(run_redis_counters_bench(redis, count=count))
+    if http:
+        span = min(seconds, 4.0) if quick else seconds
+        figures["http_memory_counters"] = run_http_bench(rate=rate, seconds=span)
+        if redis:
+            figures["http_redis_counters"] = run_http_bench(rate=rate, seconds=span, redis_url=redis)
+    _emit(figures)
+
+
 @bench_app.command("all")
 def bench_all(quick: Quick = False) -> None:
     """Every benchmark, one JSON document."""

@@ -8,6 +8,7 @@ indexed query) and recompiles only when it changed, so ``kefu rules load`` reach
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -71,11 +72,19 @@ class ScreeningDesk:
     counters: CounterStore
     notifier: Notifier
     _active: ActiveRuleSet | None = field(default=None, repr=False)
+    _checked_at: float = field(default=0.0, repr=False)
 
     async def active_rules(self, uow: UnitOfWork, settings: Any) -> ActiveRuleSet:
-        """The newest stored rule set; compiled again only when a newer one was loaded."""
-        seq = await uow.fraud.active_rule_set_seq()
+        """The newest stored rule set; compiled again only when a newer one was loaded.
+
+        The stored sequence is read at most every ``KEFU_RULES_CHECK_S`` (one small indexed query), so a
+        rule set loaded by ``kefu rules load`` in another process is in force within that time."""
         current = self._active
+        now = time.monotonic()
+        if current is not None and now - self._checked_at < settings.rules_check_s:
+            return current
+        seq = await uow.fraud.active_rule_set_seq()
+        self._checked_at = now
         if current is not None and current.seq == seq:
             return current
         if seq == 0:
@@ -91,6 +100,10 @@ class ScreeningDesk:
             )
         self._active = active
         return active
+
+    def forget_rules(self) -> None:
+        """Read the stored sequence again at the next screening (a rule set was just loaded here)."""
+        self._checked_at = 0.0
 
     def register(
         self, register: Callable[[type[Command], Callable[[Any, Context], Awaitable[Any]]], None]
@@ -307,6 +320,7 @@ async def load_rules(cmd: LoadRuleSet, ctx: Context, desk: ScreeningDesk) -> Act
         await ctx.audit("rules.loaded", "rule_set", str(seq), version=rules.version, rules=len(rules.rules))
         ctx.uow.emit(RuleSetLoaded(rules.version, seq, now))
         await ctx.uow.commit()
+    desk.forget_rules()
     return ActiveRuleSet(seq, rules, effective_thresholds(rules, ctx.settings), now, ctx.actor.username)
 
 
