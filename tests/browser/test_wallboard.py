@@ -40,4 +40,5 @@ def test_wallboard_moves_live_when_contacts_arrive_and_go(centre: Centre, page: 
     page.keyboard.press("l")
     expect(page.locator("#alerts")).to_have_text("1 queue(s) below service-level target")
     expect(page.locator('#sites tr[data-site="wuhan"] th')).to_have_text("Wuhan")
+    expect(page.locator("#fraud .saved .muted")).to_have_text("Funds saved today")
     shot(page, "english")

@@ -3,7 +3,7 @@
 // the case and fraud-stats APIs answer, refreshed on case events and at most every 30 s.
 
 import { api, ApiError, optional, token } from "./api.js";
-import { $, h, toast } from "./dom.js";
+import { $, fill, h, toast } from "./dom.js";
 import { apply, clock, duration, lang, money, setLang, t } from "./i18n.js";
 import { connect } from "./stream.js";
 
@@ -59,36 +59,46 @@ function render() {
 }
 
 // == anti-fraud (when the case APIs exist) =======================================================
-function perCurrency(value) {
-  // {CNY: 120000, USD: 500} or [{currency, amount_minor}] -> "¥1,200.00 · US$5.00"
-  if (!value) return "—";
-  const pairs = Array.isArray(value)
-    ? value.map((v) => [v.currency, v.amount_minor ?? v.amount ?? v.saved_minor ?? 0])
-    : Object.entries(value);
+function perCurrency(amounts) {
+  // {CNY: 120000, USD: 500} (minor units) -> "¥1,200.00 · US$5.00"
+  const pairs = Object.entries(amounts ?? {}).filter(([, minor]) => minor);
   return pairs.length ? pairs.map(([cur, minor]) => money(minor, cur)).join(" · ") : money(0, "CNY");
 }
 
+function localMidnight() {
+  // Midnight today in Asia/Shanghai (UTC+8, no daylight saving), as an ISO instant.
+  const shanghai = new Date(Date.now() + 8 * 3600 * 1000);
+  shanghai.setUTCHours(0, 0, 0, 0);
+  return new Date(shanghai.getTime() - 8 * 3600 * 1000).toISOString();
+}
+
+let fraud = null; // the last anti-fraud figures, kept raw so that a language switch re-renders at once
+
 async function loadFraud() {
-  const [cases, stats] = await Promise.all([optional("/api/v1/cases?status=open"), optional("/api/v1/stats/fraud")]);
+  const to = new Date(Date.now() + 60 * 1000).toISOString();
+  const [cases, stats] = await Promise.all([
+    optional("/api/v1/cases?status=open&limit=200"),
+    optional(`/api/v1/stats/fraud?from=${encodeURIComponent(localMidnight())}&to=${encodeURIComponent(to)}`),
+  ]);
+  fraud = { cases, stats };
+  renderFraud();
+}
+
+function renderFraud() {
+  if (!fraud) return;
+  const { cases, stats } = fraud;
   $("fraud-panel").hidden = !cases.present && !stats.present;
   const tiles = [];
   if (cases.present) {
-    const open = Array.isArray(cases.data) ? cases.data : (cases.data?.items ?? []);
     const held = {};
-    for (const c of open) {
-      const p = c.payment ?? {};
-      const minor = p.amount_minor ?? p.amount_fen ?? p.amount;
-      if (typeof minor === "number") held[p.currency ?? "CNY"] = (held[p.currency ?? "CNY"] ?? 0) + minor;
-    }
-    tiles.push(["wb.open_cases", String(open.length), "open-cases"], ["wb.held", perCurrency(held), "held"]);
+    for (const c of cases.data.items) held[c.currency] = (held[c.currency] ?? 0) + c.amount;
+    const more = cases.data.next_cursor ? "+" : "";
+    tiles.push(["wb.open_cases", `${cases.data.items.length}${more}`, "open-cases"]);
+    tiles.push(["wb.held", perCurrency(held), "held"]);
   }
-  if (stats.present) {
-    const d = stats.data ?? {};
-    const saved = d.saved_today ?? d.today?.saved ?? d.saved ?? d.funds_saved_today;
-    tiles.push(["wb.saved_today", perCurrency(saved), "saved"]);
-  }
-  $("fraud").replaceChildren(
-    ...tiles.map(([key, value, cls]) =>
+  if (stats.present) tiles.push(["wb.saved_today", perCurrency(stats.data.saved), "saved"]);
+  fill($("fraud"),
+    tiles.map(([key, value, cls]) =>
       h("div", { class: cls }, h("div", { class: "muted", text: t(key) }), h("div", { class: "figure", text: value }))),
   );
 }
@@ -104,8 +114,8 @@ function setLive(on) {
 function toggleLang() {
   setLang(lang() === "zh" ? "en" : "zh");
   render();
+  renderFraud();
   setLive(live);
-  loadFraud().catch(() => {});
 }
 
 $("lang").addEventListener("click", toggleLang);

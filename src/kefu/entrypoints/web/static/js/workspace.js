@@ -119,7 +119,7 @@ function onEvent(name, data) {
       data?.conversation_id === state.current.id) {
     reloadConversation().catch(fail);
   }
-  if (name.startsWith("case.")) work.loadCases(state, openCase).catch(fail);
+  if (name.startsWith("case.") || name === "task.assigned") work.loadCases(state, openCase).catch(fail);
 }
 
 // == presence ====================================================================================
@@ -435,13 +435,24 @@ async function openCase(id) {
   state.current = { kind: "case", id };
   showView("case");
   renderMine();
-  await work.showCase(id, $("case-view"), () => work.loadCases(state, openCase)).catch(fail);
+  try {
+    const c = await work.showCase(id, $("case-view"), () => work.loadCases(state, openCase));
+    await work.loadCases(state, openCase);
+    if (c.customer_id) await loadCustomer({ id: null, customer_id: c.customer_id, care: c.elderly });
+  } catch (error) {
+    fail(error);
+  }
 }
 
 async function openCallback(id) {
   state.current = { kind: "callback", id };
   showView("case");
-  await work.showCallback(id, $("case-view")).catch(fail);
+  try {
+    const cb = await work.showCallback(id, $("case-view"));
+    await loadCustomer({ id: null, customer_id: cb.customer_id, care: cb.care });
+  } catch (error) {
+    fail(error);
+  }
 }
 
 // == keyboard ====================================================================================

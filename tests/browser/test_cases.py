@@ -1,0 +1,85 @@
+"""An intervention case in a real browser: held payment to dissuaded, funds saved rising on the wallboard."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from tests.browser.conftest import Centre, sign_in
+
+pytestmark = pytest.mark.browser
+
+
+def eighty_years_ago() -> str:
+    today = datetime.now(UTC).date()
+    return date(today.year - 80, today.month, min(today.day, 28)).isoformat()
+
+
+def test_specialist_dissuades_a_scam_and_the_wallboard_shows_funds_saved(
+    centre: Centre, browser: Browser, shot
+) -> None:
+    """A hold opens a case; the specialist accepts, calls, dissuades; the wallboard moves without reload."""
+    centre.agent("ui.supervisor", site="chengdu", role="supervisor")
+    centre.agent("ui.specialist")
+    board_context = browser.new_context(viewport={"width": 1280, "height": 800})
+    agent_context = browser.new_context(viewport={"width": 1280, "height": 800})
+    try:
+        board = board_context.new_page()
+        sign_in(board, centre.url, "ui.supervisor")
+        board.goto(f"{centre.url}/wallboard")
+        expect(board.locator("#live")).to_have_text("实时")
+        expect(board.locator("#fraud-panel")).to_be_visible()
+        expect(board.locator("#fraud .open-cases .figure")).to_have_text("0")
+        board.evaluate("window.__sameDocument = true")
+
+        desk = agent_context.new_page()
+        sign_in(desk, centre.url, "ui.specialist")
+        expect(desk.locator("#live")).to_have_text("实时")
+        desk.get_by_role("radio", name="就绪").click()
+        expect(desk.get_by_role("radio", name="就绪")).to_have_attribute("aria-checked", "true")
+
+        payer = centre.customer("王秀英", birth_date=eighty_years_ago())
+        payment = {
+            "payment_id": "pay-ui-border-1",
+            "payer": {"customer_id": payer},
+            "payee": {"account_id": "acct-ui-bianfang", "name": "边防战士 李强", "kind": "individual"},
+            "amount": 10_000_000,
+            "currency": "CNY",
+            "channel": "transfer",
+            "memo": "给边防战士的捐款",
+            "created_at": datetime.now(UTC).isoformat(),
+        }
+        decision = centre.call("integration", "POST", "/api/v1/payments/screen", payment)
+        assert decision["decision"] == "hold", decision
+
+        expect(board.locator("#fraud .open-cases .figure")).to_have_text("1")
+        expect(board.locator("#fraud .held .figure")).to_contain_text("100,000.00")
+        saved_before = board.locator("#fraud .saved .figure").inner_text()
+        shot(board, "wallboard-case-open")
+
+        offer = desk.locator("#offers li.offer")
+        expect(offer).to_contain_text("干预案件")
+        shot(desk, "case-offer")
+        offer.get_by_role("button", name="接受").click()
+        expect(desk.locator("#case-title")).to_contain_text("干预案件")
+        expect(desk.locator("#case-view .amount")).to_contain_text("100,000.00")
+        expect(desk.locator("#case-view .playbook li").first).to_be_visible()
+        expect(desk.locator("#cases button.item")).to_have_count(1)
+
+        desk.locator("#case-view").get_by_role("button", name="已接通").click()
+        expect(desk.locator("#case-view ul.compact")).to_contain_text("已接通")
+        shot(desk, "case-view", full_page=True)
+        desk.locator("#case-view").get_by_role("button", name="劝阻成功（止付）").click()
+        expect(desk.locator("#case-view .badge.ok")).to_have_text("劝阻成功（止付）")
+        expect(desk.locator("#cases-empty")).to_be_visible()
+
+        expect(board.locator("#fraud .saved .figure")).to_contain_text("100,000.00")
+        expect(board.locator("#fraud .open-cases .figure")).to_have_text("0")
+        assert "100,000.00" not in saved_before
+        assert board.evaluate("window.__sameDocument") is True  # no reload
+        shot(board, "wallboard-funds-saved")
+    finally:
+        agent_context.close()
+        board_context.close()
