@@ -91,6 +91,7 @@ async def seed_demo(bus: MessageBus, seed: int = 7) -> DemoResult:
                 counts["agents"] += 1
     counts["articles"] = await _seed_articles(bus)
     counts["customers"], counts["conversations"] = await _seed_customers(bus, rng)
+    counts["cases"] = await _seed_cases(bus)
     result.created = counts
     return result
 
@@ -153,3 +154,44 @@ async def _seed_customers(bus: MessageBus, rng: random.Random) -> tuple[int, int
             await bus.handle(c.OpenConversation(customer.id, line, channel, subject, text), SYSTEM_ACTOR)
             opened += 1
     return made, opened
+
+
+# Scam payments from elderly demo customers: each is held and its case waits on the anti-fraud queue.
+_SCAMS: tuple[tuple[str, str, str, str, int, str], ...] = (
+    ("demo-0000", "demo-pay-border", "demo-acct-bianfang", "边防战士 李强", 10_000_000, "给边防战士的捐款"),
+    ("demo-0008", "demo-pay-police", "demo-acct-anquan", "刘明", 5_000_000, "转入安全账户"),
+)
+
+
+async def _seed_cases(bus: MessageBus) -> int:
+    """Screen the demo scam payments (idempotent on payment_id); returns how many cases were opened now."""
+    from datetime import UTC, timedelta  # noqa: PLC0415 - only the demo's cases need times
+
+    from kefu.domain.payments import ScreenPayment  # noqa: PLC0415
+
+    now = bus.clock.now()
+    # 10:00 in Beijing on the latest day it has passed: a daytime payment, so the scene is a hold.
+    daytime = now.replace(hour=2, minute=0, second=0, microsecond=0)
+    if daytime > now:
+        daytime -= timedelta(days=1)
+    made = 0
+    for external_id, payment_id, account, name, amount, memo in _SCAMS:
+        async with bus.uow_factory() as uow:
+            if await uow.screenings.get(payment_id) is not None:
+                continue
+            customer = await uow.customers.by_external_id(external_id)
+        if customer is None:
+            continue
+        request = {
+            "payment_id": payment_id,
+            "payer": {"customer_id": customer.id},
+            "payee": {"account_id": account, "name": name, "kind": "individual"},
+            "amount": amount,
+            "currency": "CNY",
+            "channel": "transfer",
+            "memo": memo,
+            "created_at": daytime.astimezone(UTC).isoformat(),
+        }
+        record = await bus.handle(ScreenPayment(request), SYSTEM_ACTOR)
+        made += record.case_id is not None
+    return made
