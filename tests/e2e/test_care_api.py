@@ -505,3 +505,15 @@ async def test_a_crashed_claim_is_delivered_once_after_its_lease(desk: Desk) -> 
     async with desk.kefu.bus.uow_factory() as uow:
         entries = await uow.audit.for_subject("callback", cb["id"])
     assert [e.detail.get("worker") for e in entries if e.action == "callback.due"] == ["other"]
+
+
+async def test_a_cancelled_keep_place_callback_ends_its_conversation(desk: Desk) -> None:
+    """A voice conversation whose kept place is cancelled is abandoned, not left waiting for ever."""
+    cust = await desk.customer("kp2", language="en")
+    voice = await desk.open(cust, "", channel="voice")
+    assert voice["language"] == "en"
+    await desk.at(START + timedelta(seconds=150))
+    cb = (await desk.c.post(f"/api/v1/conversations/{voice['id']}/callback", headers=desk.integ)).json()
+    r = await desk.c.post(f"/api/v1/callbacks/{cb['id']}/cancel", headers=desk.integ)
+    assert r.json()["status"] == "cancelled"
+    assert (await desk.conversation(voice["id"]))["status"] == "abandoned"

@@ -101,6 +101,24 @@ async def record_changes(
         )
 
 
+async def settle_kept_place(ctx: Context, record: CallbackRecord) -> None:
+    """A keep-your-place callback that ended without a call (cancelled, failed) ends its waiting conversation
+    as abandoned, so no conversation waits forever for a call that will not come."""
+    if record.conversation_id is None or record.callback.state not in (
+        CallbackState.CANCELLED,
+        CallbackState.FAILED,
+    ):
+        return
+    conversation = await ctx.uow.conversations.get(record.conversation_id, with_messages=False)
+    if conversation is None or conversation.status != "queued":
+        return
+    now = ctx.clock.now()
+    conversation.abandon(now)
+    await ctx.uow.conversations.save(conversation)
+    await ctx.audit("conversation.abandoned", "conversation", conversation.id, callback_id=record.id)
+    ctx.uow.emit(events.ConversationAbandoned(conversation.id, now))
+
+
 async def _load(ctx: Context, callback_id: str) -> CallbackRecord:
     record = await ctx.uow.callbacks.get(callback_id)
     if record is None:
@@ -232,6 +250,7 @@ async def cancel(cmd: CancelCallback, ctx: Context) -> CallbackRecord:
         await close_task(ctx, record.id, "cancelled")
         await ctx.uow.callbacks.save(record)
         await record_changes(ctx, record, changes)
+        await settle_kept_place(ctx, record)
         await ctx.uow.commit()
     return record
 
@@ -254,6 +273,7 @@ async def record_attempt_of(cmd: RecordCallbackAttempt, ctx: Context) -> Callbac
         await close_task(ctx, record.id, "completed")
         await ctx.uow.callbacks.save(record)
         await record_changes(ctx, record, changes)
+        await settle_kept_place(ctx, record)
         await ctx.uow.commit()
     return record
 
@@ -336,6 +356,7 @@ async def deliver(ctx: Context, callback_id: str, token: str, worker: str) -> bo
             await open_callback_task(ctx, record)
         await ctx.uow.callbacks.save(record)
         await record_changes(ctx, record, changes, worker=worker)
+        await settle_kept_place(ctx, record)
         await ctx.uow.commit()
     return True
 

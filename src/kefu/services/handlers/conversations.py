@@ -79,7 +79,8 @@ async def open_conversation(cmd: OpenConversation, ctx: Context) -> Conversation
             subject=cmd.subject,
             care=care,
             intent=triaged.intent,
-            language=triaged.language,
+            # No words to read (a voice call): the customer's own language.
+            language=triaged.language if (cmd.text or cmd.subject) else customer.language,
         )
         if cmd.text:
             conversation.post(Message(new_id(), conversation.id, "customer", cmd.text, now))
@@ -91,7 +92,7 @@ async def open_conversation(cmd: OpenConversation, ctx: Context) -> Conversation
             conversation.id,
             customer_id=customer.id,
             intent=triaged.intent,
-            language=triaged.language,
+            language=conversation.language,
             care=care,
         )
         ctx.uow.emit(
