@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,11 +15,15 @@ import pytest_asyncio
 from typer.testing import CliRunner
 
 from kefu.adapters.bus.memory import InProcessBus
-from kefu.adapters.notify import RecordingNotifier
+from kefu.adapters.notify import RecordingNotifier, WebhookNotifier
 from kefu.adapters.security.passwords import Argon2Hasher
 from kefu.bootstrap import Kefu, bootstrap
 from kefu.domain.clock import FakeClock
+from kefu.domain.commands import CreateCustomer
+from kefu.domain.customers import TrustedContact
 from kefu.domain.errors import AlreadyExists
+from kefu.domain.payments import ResolveCase, ScreenPayment
+from kefu.domain.users import SYSTEM_ACTOR
 from kefu.entrypoints.api.app import create_app
 from kefu.entrypoints.cli import app as cli_app
 from kefu.screening import InvalidRuleSet
@@ -365,3 +370,60 @@ async def test_stats_refuse_bad_windows(d: Desk) -> None:
         "median_time_to_first_contact_s",
         "by_typology",
     }
+
+
+async def test_webhook_notifier_posts_and_failures_are_recorded(database: Database, clock: FakeClock) -> None:
+    """The webhook adapter posts the alert as JSON; a failed delivery is recorded on the case, not lost."""
+    posted: list[dict[str, Any]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        posted.append(json.loads(request.content))
+        return httpx.Response(200 if len(posted) == 1 else 503)
+
+    webhook = WebhookNotifier(
+        "http://family.test/alerts", httpx.AsyncClient(transport=httpx.MockTransport(handler))
+    )
+    kefu = await bootstrap(
+        settings_for(database),
+        hasher=Argon2Hasher(fast=True),
+        publisher=InProcessBus(),
+        clock=clock,
+        notifier=webhook,
+        routing=False,
+    )
+    try:
+        today = clock.now().date()
+        customer = await kefu.bus.handle(
+            CreateCustomer(
+                external_id="w-1",
+                name="王秀英",
+                language="zh",
+                birth_date=today.replace(year=today.year - 80, day=min(today.day, 28)),
+                trusted_contact=TrustedContact("王强", "13987654321", "son"),
+            ),
+            SYSTEM_ACTOR,
+        )
+        body = {
+            "payment_id": "w-pay",
+            "payer": {"customer_id": customer.id},
+            "payee": {"account_id": "acct-w", "name": "边防战士 李强", "kind": "individual"},
+            "amount": 10_000_000,
+            "currency": "CNY",
+            "memo": "给边防战士的捐款",
+            "created_at": clock.now().isoformat(),
+        }
+        held = (await kefu.bus.handle(ScreenPayment(body), SYSTEM_ACTOR)).result
+        case = await kefu.bus.handle(ResolveCase(held["case_id"], "dissuaded"), SYSTEM_ACTOR)
+        assert [p["kind"] for p in posted] == ["case_opened", "case_dissuaded"]
+        assert posted[0]["to"] == {"name": "王强", "phone": "13987654321"}
+        assert posted[0]["text"]["zh"] and posted[0]["text"]["en"]
+        async with kefu.bus.uow_factory() as uow:
+            stored = await uow.cases.get(case.id)
+        assert stored is not None
+        assert [(a.kind, a.delivered) for a in stored.alerts] == [
+            ("case_opened", True),
+            ("case_dissuaded", False),
+        ]
+        assert stored.alerts[1].error and "503" in stored.alerts[1].error
+    finally:
+        await kefu.close()
