@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -153,3 +154,32 @@ def test_workspace_at_200_percent_zoom_has_no_sideways_scrolling(centre: Centre,
         shot(page, "zoom-200", full_page=True)
     finally:
         context.close()
+
+
+def test_agent_takes_a_callback_and_records_how_the_call_went(centre: Centre, page: Page, shot) -> None:
+    """A callback due now is offered; the agent accepts it, sees the window, and records a reached call."""
+    agent = centre.agent("ui.agent5")
+    customer = centre.customer("刘芳", birth_date="1985-06-01")
+    sign_in(page, centre.url, "ui.agent5")
+    expect(page.locator("#live")).to_have_text("实时")
+    page.get_by_role("radio", name="就绪").click()
+    expect(page.get_by_role("radio", name="就绪")).to_have_attribute("aria-checked", "true")
+
+    now = datetime.now(UTC)
+    body = {
+        "customer_id": customer,
+        "reason": "付款失败，请回电",
+        "window_start": (now - timedelta(minutes=1)).isoformat(),
+        "window_end": (now + timedelta(hours=2)).isoformat(),
+    }
+    callback = centre.call("integration", "POST", "/api/v1/callbacks", body, expect=201)
+    offer = page.locator("#offers li.offer")
+    expect(offer).to_contain_text("回呼")
+    offer.get_by_role("button", name="接受").click()
+    expect(page.locator("#case-title")).to_have_text("回呼 · 付款失败，请回电")
+    expect(page.locator("#customer-name")).to_have_text("刘芳")
+    page.locator("#case-view").get_by_role("button", name="已接通").click()
+    expect(page.locator("#case-view ul.compact")).to_contain_text("已接通")
+    shot(page, "callback")
+    assert centre.call("admin", "GET", f"/api/v1/callbacks/{callback['id']}")["status"] == "completed"
+    centre.call("admin", "PUT", f"/api/v1/agents/{agent['id']}/presence", {"presence": "offline"})
