@@ -67,6 +67,8 @@ def test_specialist_dissuades_a_scam_and_the_wallboard_shows_funds_saved(
         expect(desk.locator("#case-view .amount")).to_contain_text("100,000.00")
         expect(desk.locator("#case-view .playbook li").first).to_be_visible()
         expect(desk.locator("#cases button.item")).to_have_count(1)
+        expect(desk.locator("#customer-name")).to_have_text("王秀英")
+        expect(desk.locator("#risk-cases")).to_contain_text("100,000.00")
 
         desk.locator("#case-view").get_by_role("button", name="已接通").click()
         expect(desk.locator("#case-view ul.compact")).to_contain_text("已接通")

@@ -1,9 +1,9 @@
 // The agent workspace: sign-in, presence, offers with a countdown, my conversations, the conversation with
 // its customer, resolve; intervention cases and callbacks when the server has those APIs (see work.js).
 
-import { api, ApiError, serverNow, signIn, signOut, token } from "./api.js";
+import { api, ApiError, optional, serverNow, signIn, signOut, token } from "./api.js";
 import { $, fill, h, toast, typing } from "./dom.js";
-import { apply, clock, lang, setLang, t } from "./i18n.js";
+import { apply, clock, lang, money, setLang, t } from "./i18n.js";
 import { connect } from "./stream.js";
 import * as work from "./work.js";
 
@@ -415,6 +415,16 @@ async function loadCustomer(conversation) {
     ),
   );
   $("history-empty").hidden = others.length > 0;
+  await loadRisk(customer.id);
+}
+
+async function loadRisk(customerId) {
+  // Open intervention cases of this customer (the case list has no customer filter: read the open ones).
+  const found = await optional("/api/v1/cases?status=open&limit=200");
+  const risky = found.present ? found.data.items.filter((c) => c.customer_id === customerId) : [];
+  $("risk").hidden = risky.length === 0;
+  fill($("risk-cases"),
+    risky.map((c) => h("li", {}, h("strong", { text: money(c.amount, c.currency) }), ` · ${c.payee_name} · ${clock(c.opened_at)}`)));
 }
 
 function dispositionText(code) {
