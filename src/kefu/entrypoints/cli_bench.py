@@ -75,6 +75,25 @@ def bench_screening(
     _emit(figures)
 
 
+@bench_app.command("reports")
+def bench_reports(
+    quick: Quick = False,
+    conversations: Annotated[
+        list[int] | None, typer.Option(help="Conversations per run (repeat for several sizes).")
+    ] = None,
+    database_url: Annotated[
+        str | None, typer.Option(help="PostgreSQL URL (default: the local test database).")
+    ] = None,
+    seed: int = 0,
+    keep: Annotated[bool, typer.Option(help="Keep the generated schema for inspection.")] = False,
+) -> None:
+    """Report query p50/p95 on PostgreSQL with a month of 1M+ conversations, before and after the rollup."""
+    from kefu.bench.reports import run_reports_bench  # noqa: PLC0415
+
+    configure_logging(json_logs=False, level="WARNING")
+    _emit(run_reports_bench(conversations, quick, database_url, seed, keep))
+
+
 @bench_app.command("all")
 def bench_all(quick: Quick = False) -> None:
     """Every benchmark, one JSON document."""

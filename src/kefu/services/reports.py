@@ -147,8 +147,9 @@ async def service_report(
     if interval not in INTERVALS:
         raise InvalidInput(f"interval must be one of {', '.join(INTERVALS)}", field="interval")
     w = window(since, until, tz, MAX_HOURLY_SPAN if interval == "hour" else MAX_SPAN)
+    day_tz = str(w.tz) if interval == "day" else None
     async with ctx.uow:
-        hours = await ctx.uow.reports.hours(w.since, w.until, by_agent=group_by == "agent")
+        hours = await ctx.uow.reports.hours(w.since, w.until, group_by, day_tz=day_tz)
     return w, group(hours, group_by, interval, w.tz)
 
 
@@ -175,7 +176,7 @@ async def scorecard(ctx: Context, agent_id: str, since: datetime, until: datetim
             own = await ctx.uow.agents.by_user_id(ctx.actor.user_id)
             if own is None or own.id != agent_id:
                 raise Forbidden("agents may read only their own scorecard")
-        hours = await ctx.uow.reports.hours(w.since, w.until, by_agent=True, agent_id=agent_id)
+        hours = await ctx.uow.reports.hours(w.since, w.until, None, agent_id=agent_id)
         total = await ctx.uow.quality.commendation_count(agent_id)
     rows = group(hours, None, None, w.tz)
     figs = rows[0].figures if rows else figures(HourFigures(w.since, "", "", "", agent_id))
@@ -215,5 +216,5 @@ async def totals(
     require(ctx.actor, "reports.read")
     w = window(since, until, tz)
     async with ctx.uow:
-        hours = await ctx.uow.reports.hours(w.since, w.until, by_agent=group_by == "agent")
+        hours = await ctx.uow.reports.hours(w.since, w.until, group_by)
     return w, group(hours, group_by, None, w.tz)

@@ -86,7 +86,7 @@ async def staffing(ctx: Context, ahead: int = 8, lookback_days: int = 7) -> list
     since = start - timedelta(days=lookback_days)
     async with ctx.uow:
         queues = await ctx.uow.queues.list()
-        hours = await ctx.uow.reports.hours(since, start, by_agent=False)
+        hours = await ctx.uow.reports.hours(since, start, "queue")
         agents: list[Agent] = []
         after: str | None = None
         while True:

@@ -39,6 +39,8 @@ DEFAULT_ANSWER_WITHIN_S = 20
 _GROUP: tuple[ColumnElement[Any], ...] = tuple(literal_column(str(i)) for i in range(1, 6))
 
 Key = tuple[datetime, str, str, str, str]
+# Position of each grouping in the key (hour, queue, site, business line, agent); 0 is no grouping.
+DIMENSIONS: dict[str | None, int] = {None: 0, "queue": 1, "site": 2, "business_line": 3, "agent": 4}
 
 
 def _as_hour(value: Any) -> datetime:
@@ -47,9 +49,29 @@ def _as_hour(value: Any) -> datetime:
     return datetime.fromisoformat(str(value)).replace(tzinfo=UTC)
 
 
+_FLOATS = frozenset({"wait_sum_s", "handle_sum_s", "frt_sum_s"})
+
+
+def _sums(values: Sequence[Any]) -> list[Any]:
+    """Sums in ``SUMS`` order as Python numbers (PostgreSQL sums a bigint column into ``Decimal``)."""
+    return [(float(v or 0) if name in _FLOATS else int(v or 0)) for name, v in zip(SUMS, values, strict=True)]
+
+
+def _key(row: Sequence[Any], dim: int | None) -> Key:
+    """The (hour, queue, site, line, agent) key of a result row: all five, or the hour and one of them."""
+    if dim is None:
+        return (_as_hour(row[0]), str(row[1]), str(row[2]), str(row[3]), str(row[4]))
+    key = ["", "", "", ""]
+    if dim:
+        key[dim - 1] = str(row[1])
+    return (_as_hour(row[0]), key[0], key[1], key[2], key[3])
+
+
 class SqlReportStore:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
+        # Time zone of day buckets when PostgreSQL sums whole days itself (None: hours).
+        self._day_tz: str | None = None
 
     # -- dialect ---------------------------------------------------------------------------------------
     @property
@@ -60,6 +82,13 @@ class SqlReportStore:
         if self._pg:
             return func.date_trunc(literal_column("'hour'"), col, literal_column("'UTC'"))
         return func.strftime(literal_column("'%Y-%m-%d %H:00:00'"), col)
+
+    def _bucket(self, hour: Any) -> Any:
+        """The start of an hour's bucket: its day in ``_day_tz`` when PostgreSQL sums days, else the hour."""
+        if not self._day_tz:
+            return hour
+        zone = self._day_tz.replace("'", "''")
+        return func.date_trunc(literal_column("'day'"), hour, literal_column(f"'{zone}'"))
 
     def _secs(self, later: Any, earlier: Any) -> ColumnElement[Any]:
         if self._pg:
@@ -75,99 +104,108 @@ class SqlReportStore:
         return None if state is None else state.rolled_until
 
     async def hours(
-        self, since: datetime, until: datetime, by_agent: bool, agent_id: str | None = None
+        self,
+        since: datetime,
+        until: datetime,
+        group_by: str | None,
+        agent_id: str | None = None,
+        day_tz: str | None = None,
     ) -> list[HourFigures]:
+        dim = DIMENSIONS[group_by]
+        # PostgreSQL sums whole days in the zone itself; SQLite hands back hours for the caller to add up.
+        self._day_tz = day_tz if self._pg else None
         state = await self._state()
         out: list[HourFigures] = []
         live: list[tuple[datetime, datetime]] = [(since, until)]
         if state is not None and state.rolled_from < until and since < state.rolled_until:
             lo, hi = max(since, state.rolled_from), min(until, state.rolled_until)
-            out.extend(await self._rolled(lo, hi, by_agent, agent_id))
+            out.extend(await self._rolled(lo, hi, group_by, agent_id))
             live = [(a, b) for a, b in ((since, lo), (hi, until)) if a < b]
         for a, b in live:
-            computed = await self._compute(a, b, agent_id)
-            out.extend(computed if by_agent else _over_agents(computed))
+            out.extend(await self._compute(a, b, agent_id, dim))
         return out
 
     async def _rolled(
-        self, since: datetime, until: datetime, by_agent: bool, agent_id: str | None
+        self, since: datetime, until: datetime, group_by: str | None, agent_id: str | None
     ) -> list[HourFigures]:
         r = ReportHourRow
-        stmt = select(r).where(r.hour >= since, r.hour < until)
+        key: Any
         if agent_id is not None:
-            stmt = stmt.where(r.agent_key == agent_id)
-        elif by_agent:
-            stmt = stmt.where(r.agent_key != ALL_AGENTS)
+            key, which = literal_column("''"), r.agent_key == agent_id
+        elif group_by == "agent":
+            key, which = r.agent_key, r.agent_key != ALL_AGENTS
         else:
-            stmt = stmt.where(r.agent_key == ALL_AGENTS)
-        rows = (await self._s.execute(stmt)).scalars().all()
-        return [
-            HourFigures(
-                row.hour,
-                row.queue,
-                row.site,
-                row.business_line,
-                row.agent_key,
-                **{name: getattr(row, name) for name in SUMS},
+            key = literal_column("''") if group_by is None else getattr(r, group_by)
+            which = r.agent_key == ALL_AGENTS
+        stmt = (
+            select(
+                self._bucket(r.hour),
+                key,
+                *(func.sum(getattr(r, name)) for name in SUMS),
             )
-            for row in rows
-        ]
+            .where(r.hour >= since, r.hour < until, which)
+            .group_by(*_GROUP[: 1 if group_by is None or agent_id is not None else 2])
+        )
+        dim = DIMENSIONS[group_by] if agent_id is None else 0
+        return [HourFigures(*_key(row, dim), *_sums(row[2:])) for row in (await self._s.execute(stmt)).all()]
 
     # -- computing from the records --------------------------------------------------------------------
     async def _thresholds(self) -> dict[str, int]:
         rows = (await self._s.execute(select(QueueRow.id, QueueRow.service_level))).all()
         return {str(q): int((sl or {}).get("answer_within_s", DEFAULT_ANSWER_WITHIN_S)) for q, sl in rows}
 
-    async def _compute(self, since: datetime, until: datetime, agent_id: str | None) -> list[HourFigures]:
+    async def _compute(
+        self, since: datetime, until: datetime, agent_id: str | None, dim: int | None
+    ) -> list[HourFigures]:
+        """Figures per hour and (queue, site, line, agent) when ``dim`` is None, else per hour and the one
+        dimension ``dim`` (1-4; 0 for none), summed in the database."""
         figures: dict[Key, HourFigures] = {}
+        first = 5 if dim is None else 2
 
         def at(row: Sequence[Any]) -> HourFigures:
-            key: Key = (_as_hour(row[0]), str(row[1]), str(row[2]), str(row[3]), str(row[4]))
+            key = _key(row, dim)
             if key not in figures:
                 figures[key] = HourFigures(*key)
             return figures[key]
 
-        for row in await self._contacts(since, until, agent_id):
+        for row in await self._contacts(since, until, agent_id, dim):
             f = at(row)
-            (
-                f.contacts,
-                f.answered,
-                f.answered_in_sl,
-                f.abandoned,
-                f.wait_sum_s,
-                f.handled,
-                f.handle_sum_s,
-                f.responded,
-                f.frt_sum_s,
-            ) = (
-                int(row[5]),
-                int(row[6]),
-                int(row[7]),
-                int(row[8]),
-                float(row[9]),
-                int(row[10]),
-                float(row[11]),
-                int(row[12]),
-                float(row[13]),
-            )
-            f.agent_hours = 1 if f.agent_id and f.answered else 0
-        for row in await self._csat(since, until, agent_id):
+            v = row[first:]
+            f.contacts, f.answered, f.answered_in_sl, f.abandoned = int(v[0]), int(v[1]), int(v[2]), int(v[3])
+            f.wait_sum_s, f.handled, f.handle_sum_s = float(v[4]), int(v[5]), float(v[6])
+            f.responded, f.frt_sum_s = int(v[7]), float(v[8])
+            f.agent_hours = (1 if f.agent_id and f.answered else 0) if dim is None else int(v[9])
+        for row in await self._csat(since, until, agent_id, dim):
             f = at(row)
-            f.csat_count, f.csat_sum = int(row[5]), int(row[6])
+            f.csat_count, f.csat_sum = int(row[first]), int(row[first + 1])
         for name, rows in (
-            ("commendations", await self._commendations(since, until, agent_id)),
-            ("complaints", await self._complaints(since, until, agent_id)),
-            ("cases", await self._cases(since, until, agent_id)),
-            ("saved", await self._saved(since, until, agent_id)),
+            ("commendations", await self._commendations(since, until, agent_id, dim)),
+            ("complaints", await self._complaints(since, until, agent_id, dim)),
+            ("cases", await self._cases(since, until, agent_id, dim)),
+            ("saved", await self._saved(since, until, agent_id, dim)),
         ):
             for row in rows:
-                setattr(at(row), name, int(row[5]))
+                setattr(at(row), name, int(row[first]))
         return list(figures.values())
 
-    async def _rows(self, stmt: Any) -> Sequence[Any]:
-        return (await self._s.execute(stmt.group_by(*_GROUP))).all()
+    async def _rows(self, stmt: Any, dim: int | None, contacts: bool = False) -> Sequence[Any]:
+        grouped = stmt.group_by(*_GROUP)
+        if dim is None:
+            return (await self._s.execute(grouped)).all()
+        labelled = stmt.with_only_columns(
+            *(c.label(f"c{i}") for i, c in enumerate(stmt.selected_columns)), maintain_column_froms=True
+        ).group_by(*_GROUP)
+        cols = list(labelled.subquery().c)
+        values: list[Any] = [func.sum(c) for c in cols[5:]]
+        if contacts:  # agent-hours: cells of (hour, queue, site, line, agent) where the agent answered
+            values.append(func.sum(case((and_(cols[6] > 0, cols[4] != ""), 1), else_=0)))
+        key = cols[dim] if dim else literal_column("''")
+        outer = select(self._bucket(cols[0]), key, *values).group_by(*_GROUP[: 2 if dim else 1])
+        return (await self._s.execute(outer)).all()
 
-    async def _contacts(self, since: datetime, until: datetime, agent_id: str | None) -> Sequence[Any]:
+    async def _contacts(
+        self, since: datetime, until: datetime, agent_id: str | None, dim: int | None
+    ) -> Sequence[Any]:
         c, a = ConversationRow, aliased(AgentRow)
         thresholds = await self._thresholds()
         within: Any = (
@@ -204,9 +242,11 @@ class SqlReportStore:
         )
         if agent_id is not None:
             stmt = stmt.where(c.agent_id == agent_id)
-        return await self._rows(stmt)
+        return await self._rows(stmt, dim, contacts=True)
 
-    async def _csat(self, since: datetime, until: datetime, agent_id: str | None) -> Sequence[Any]:
+    async def _csat(
+        self, since: datetime, until: datetime, agent_id: str | None, dim: int | None
+    ) -> Sequence[Any]:
         r, a = CsatRow, aliased(AgentRow)
         stmt = (
             select(
@@ -225,9 +265,11 @@ class SqlReportStore:
         )
         if agent_id is not None:
             stmt = stmt.where(r.agent_id == agent_id)
-        return await self._rows(stmt)
+        return await self._rows(stmt, dim)
 
-    async def _commendations(self, since: datetime, until: datetime, agent_id: str | None) -> Sequence[Any]:
+    async def _commendations(
+        self, since: datetime, until: datetime, agent_id: str | None, dim: int | None
+    ) -> Sequence[Any]:
         r, a = CommendationRow, aliased(AgentRow)
         none: ColumnElement[Any] = literal_column(f"'{NONE}'")
         stmt = (
@@ -245,9 +287,11 @@ class SqlReportStore:
         )
         if agent_id is not None:
             stmt = stmt.where(r.agent_id == agent_id)
-        return await self._rows(stmt)
+        return await self._rows(stmt, dim)
 
-    async def _complaints(self, since: datetime, until: datetime, agent_id: str | None) -> Sequence[Any]:
+    async def _complaints(
+        self, since: datetime, until: datetime, agent_id: str | None, dim: int | None
+    ) -> Sequence[Any]:
         r, a = ComplaintRow, aliased(AgentRow)
         none: ColumnElement[Any] = literal_column(f"'{NONE}'")
         stmt = (
@@ -266,7 +310,7 @@ class SqlReportStore:
         )
         if agent_id is not None:
             stmt = stmt.where(r.agent_id == agent_id)
-        return await self._rows(stmt)
+        return await self._rows(stmt, dim)
 
     def _case_keys(self, when: Any, a: Any) -> list[Any]:
         return [
@@ -277,7 +321,9 @@ class SqlReportStore:
             func.coalesce(CaseRow.agent_id, literal_column("''")),
         ]
 
-    async def _cases(self, since: datetime, until: datetime, agent_id: str | None) -> Sequence[Any]:
+    async def _cases(
+        self, since: datetime, until: datetime, agent_id: str | None, dim: int | None
+    ) -> Sequence[Any]:
         a = aliased(AgentRow)
         stmt = (
             select(*self._case_keys(CaseRow.opened_at, a), func.count())
@@ -288,9 +334,11 @@ class SqlReportStore:
         )
         if agent_id is not None:
             stmt = stmt.where(CaseRow.agent_id == agent_id)
-        return await self._rows(stmt)
+        return await self._rows(stmt, dim)
 
-    async def _saved(self, since: datetime, until: datetime, agent_id: str | None) -> Sequence[Any]:
+    async def _saved(
+        self, since: datetime, until: datetime, agent_id: str | None, dim: int | None
+    ) -> Sequence[Any]:
         a, ledger = aliased(AgentRow), LedgerRow
         stmt = (
             select(*self._case_keys(ledger.at, a), func.sum(ledger.amount))
@@ -302,7 +350,7 @@ class SqlReportStore:
         )
         if agent_id is not None:
             stmt = stmt.where(CaseRow.agent_id == agent_id)
-        return await self._rows(stmt)
+        return await self._rows(stmt, dim)
 
     # -- the rollup ------------------------------------------------------------------------------------
     async def roll_up(self, since: datetime, until: datetime, at: datetime) -> int:
@@ -313,7 +361,8 @@ class SqlReportStore:
                 "a rollup must overlap or touch them so that no hour is left out",
                 field="from",
             )
-        per_agent = await self._compute(since, until, None)
+        self._day_tz = None
+        per_agent = await self._compute(since, until, None, None)
         rows = [_row(f, f.agent_id) for f in per_agent]
         rows += [_row(f, ALL_AGENTS) for f in _over_agents(per_agent)]
         r = ReportHourRow
