@@ -69,12 +69,19 @@ async def task_states(database: Database) -> tuple[list[tuple[str, str, str | No
             offers = (
                 await conn.execute(text("SELECT task_id, agent_id FROM offers WHERE status = 'pending'"))
             ).all()
+            audit = (
+                await conn.execute(text("SELECT subject_id, action, actor, at FROM audit_log ORDER BY id"))
+            ).all()
     finally:
         await engine.dispose()
     by_subject: dict[str, list] = {}
     for t in tasks:
         by_subject.setdefault(t[0], []).append(t)
-    return [(c[0], c[1], c[2]) for c in convs], {"tasks": by_subject, "offers": list(offers)}  # type: ignore[dict-item]
+    history: dict[str, list] = {}
+    for a in audit:
+        history.setdefault(a[0], []).append((a[1], a[2], str(a[3])))
+    found = {"tasks": by_subject, "offers": list(offers), "history": history}
+    return [(c[0], c[1], c[2]) for c in convs], found  # type: ignore[return-value]
 
 
 def check_tasks(convs: list[tuple[str, str, str | None]], found: dict[str, list]) -> None:
@@ -83,7 +90,7 @@ def check_tasks(convs: list[tuple[str, str, str | None]], found: dict[str, list]
         rows = tasks.get(conv_id, [])
         assert len(rows) == 1, f"conversation {conv_id} has {len(rows)} tasks"
         _, state, task_agent, _ = rows[0]
-        assert state in EXPECTED_TASK_STATES[status], (conv_id, status, state)
+        assert state in EXPECTED_TASK_STATES[status], (conv_id, status, state, found["history"].get(conv_id))
         if status == "assigned":
             assert task_agent == agent_id
     pending = Counter(task_id for task_id, _ in found["offers"])

@@ -131,3 +131,25 @@ async def test_conversation_pages_filter_and_order_by_id(kefu: Kefu) -> None:
     assert [x.id for x in after_first] == [made[2].id, made[3].id]
     assert loaded is not None
     assert [m.body for m in loaded.messages] == ["hi"]
+
+
+async def test_a_stale_write_is_a_conflict_not_a_lost_update(kefu: Kefu) -> None:
+    """Two units of work change one conversation from the same read: the second commit is refused."""
+    customer = await kefu.bus.handle(c.CreateCustomer("stale", "x"), SYSTEM_ACTOR)
+    conv = await kefu.bus.handle(c.OpenConversation(customer.id, "social", "chat"), SYSTEM_ACTOR)
+    async with kefu.bus.uow_factory() as first, kefu.bus.uow_factory() as second:
+        a = await first.conversations.get(conv.id)
+        b = await second.conversations.get(conv.id)
+        assert a is not None
+        assert b is not None
+        a.abandon(T)
+        await first.conversations.save(a)
+        await first.commit()
+        b.assign("someone", T)
+        await second.conversations.save(b)
+        with pytest.raises(Conflict):
+            await second.commit()
+    async with kefu.bus.uow_factory() as uow:
+        final = await uow.conversations.get(conv.id)
+    assert final is not None
+    assert final.status == "abandoned"

@@ -22,7 +22,7 @@ import structlog
 
 from kefu.domain import events as ev
 from kefu.domain.agents import Agent
-from kefu.domain.errors import Forbidden, KefuError, NotFound
+from kefu.domain.errors import Conflict, Forbidden, KefuError, NotFound
 from kefu.domain.events import Event
 from kefu.domain.ids import new_id
 from kefu.domain.queues import Queue
@@ -363,7 +363,18 @@ class Router:
         async with self._lock:
             now = _ts(self.bus.clock.now())
             decided = change(now)
-            out = await self._persist(decided, actor)
+            try:
+                out = await self._persist(decided, actor)
+            except Exception:
+                failed = True
+            else:
+                failed = False
+        if failed:
+            # The engine moved on but its decision was not saved (e.g. a row changed under it): rebuild from
+            # the database, which is the truth, and let the caller retry.
+            log.warning("routing decision not saved; rebuilding the engine", events=[e.name for e in decided])
+            await self.rebuild()
+            raise Conflict("routing state changed at the same moment; retry")
         self._wake.set()
         await self.bus.dispatch(out)
 

@@ -111,6 +111,9 @@ class ConversationRow(Base):
     closed_at: Mapped[datetime | None]
     disposition: Mapped[str | None] = mapped_column(String(64))
     note: Mapped[str | None] = mapped_column(Text)
+    # Optimistic concurrency: an UPDATE from a stale read fails instead of silently undoing a newer change
+    # (the router and request handlers both change conversations).
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     intent: Mapped[str | None] = mapped_column(String(32))  # triage (migration 0003)
     language: Mapped[str | None] = mapped_column(String(8))
 
@@ -121,6 +124,7 @@ class ConversationRow(Base):
         Index("ix_conversations_customer_id_id", "customer_id", "id"),
         Index("ix_conversations_agent_id_id", "agent_id", "id"),
     )
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy reads this mapping once
 
 
 class MessageRow(Base):
@@ -180,6 +184,7 @@ class TaskRow(Base):
     end_reason: Mapped[str | None] = mapped_column(String(32))
     # Seconds from enqueue to assignment (or to abandonment): kept so service-level queries stay portable SQL.
     wait_s: Mapped[float | None] = mapped_column(Float)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     __table_args__ = (
         Index("ix_tasks_state", "state"),
@@ -188,6 +193,7 @@ class TaskRow(Base):
         Index("ix_tasks_queue_assigned", "queue_id", "assigned_at"),
         Index("ix_tasks_queue_ended", "queue_id", "ended_at"),
     )
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy reads this mapping once
 
 
 class OfferRow(Base):

@@ -7,6 +7,7 @@ from typing import Self
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
 from kefu.adapters.store.care_repositories import SqlCallbacks, SqlKnowledge
 from kefu.adapters.store.quality_repositories import SqlQualityRecords
@@ -93,12 +94,16 @@ class SqlUnitOfWork:
             await self._session.rollback()
         finally:
             await self._session.close()
+        if isinstance(exc, IntegrityError | StaleDataError):
+            # Raised by an autoflush inside the block: the same race as in ``commit``, so the same answer.
+            raise Conflict("the change clashes with data saved at the same moment; retry") from exc
 
     async def commit(self) -> None:
         try:
             await self._session.commit()
-        except IntegrityError as exc:
-            # A race the handler's own checks could not see (two creates with one unique key at once).
+        except (IntegrityError, StaleDataError) as exc:
+            # A race the handler's own checks could not see: two creates with one unique key at once, or a
+            # change to a row that someone else changed since it was read.
             await self._session.rollback()
             raise Conflict("the change clashes with data saved at the same moment; retry") from exc
         self._committed.extend(self._events)
