@@ -25,8 +25,10 @@ function render() {
   if (!board) return;
   const elapsed = (Date.now() - receivedAt) / 1000;
   const below = board.queues.filter((q) => q.below_target);
+  // Only touch the alert when it changes: role="alert" is announced on every change.
+  const alert = below.length ? t("wb.alerts", { n: below.length }) : "";
+  if ($("alerts").textContent !== alert) $("alerts").textContent = alert;
   $("alerts").hidden = below.length === 0;
-  $("alerts").textContent = t("wb.alerts", { n: below.length });
   $("updated").textContent = t("wb.updated", { t: clock(board.at) });
   $("queues").replaceChildren(
     ...board.queues.map((q) => {
