@@ -34,7 +34,7 @@ async def test_migrations_are_idempotent_and_seed_the_sites(database: Database) 
             applied = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalars().all()
             count = (await conn.execute(text("SELECT count(*) FROM sites"))).scalar_one()
             queues = (await conn.execute(text("SELECT id FROM queues ORDER BY id"))).scalars().all()
-        assert set(applied) == heads  # independent branches of revisions (care, screening) all applied
+        assert set(applied) == heads  # every branch of revisions applied, joined in one head
         assert count == 6
         assert queues == ["anti_fraud", "elderly_care", "games", "payments", "social"]
     finally:
