@@ -37,7 +37,7 @@ function showLogin() {
   if (state.stop) state.stop();
   state.stop = null;
   $("workspace").hidden = true;
-  for (const id of ["presence", "logout", "live", "to-wallboard"]) $(id).hidden = true;
+  for (const id of ["presence", "logout", "live", "to-wallboard", "help-open"]) $(id).hidden = true;
   $("who").textContent = "";
   $("login").hidden = false;
   $("username").focus();
@@ -75,6 +75,7 @@ async function start() {
   $("login").hidden = true;
   $("workspace").hidden = false;
   $("logout").hidden = false;
+  $("help-open").hidden = false;
   $("who").textContent = state.me.username;
   $("to-wallboard").hidden = !["supervisor", "admin"].includes(state.me.role);
   $("no-agent").hidden = Boolean(state.me.agent_id);
