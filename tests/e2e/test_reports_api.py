@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import xml.etree.ElementTree as ET
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -304,3 +305,55 @@ async def test_reports_are_for_supervisors_and_scorecards_for_their_agent(built:
     assert r.status_code == 403
     r = await built.c.get("/api/v1/agents/nobody/scorecard", params=DAY, headers=built.sup)
     assert r.status_code == 404
+
+
+def _svg_series(svg: str) -> dict[str, list[str]]:
+    root = ET.fromstring(svg)  # noqa: S314 - kefu's own markup, parsed to check it
+    ns = {"svg": "http://www.w3.org/2000/svg"}
+    return {
+        g.attrib["data-series"]: [m.attrib["data-y"] for m in g.findall("svg:circle", ns)]
+        + [m.attrib["data-y"] for m in g.findall("svg:rect[@class='bar']", ns)]
+        for g in root.findall(".//svg:g[@class='series']", ns)
+    }
+
+
+async def test_charts_are_svg_with_the_report_figures(built: Built) -> None:
+    """The service-level chart by hour has one series per site with the report's values; bars per site."""
+    params = {**DAY, "interval": "hour"}
+    r = await built.c.get("/api/v1/reports/charts/service_level.svg", params=params, headers=built.sup)
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith("image/svg+xml")
+    assert _svg_series(r.text) == {"chengdu": ["0"], "shenzhen": ["100", "100"], "wuhan": ["0"]}
+    r = await built.c.get("/api/v1/reports/charts/volume_by_site.svg", params=DAY, headers=built.sup)
+    assert _svg_series(r.text) == {"chengdu": ["1"], "shenzhen": ["2"], "wuhan": ["1"]}
+    r = await built.c.get("/api/v1/reports/charts/pie.svg", params=DAY, headers=built.sup)
+    assert r.status_code == 422
+    r = await built.c.get("/api/v1/reports/charts/csat.svg", params=DAY)
+    assert r.status_code == 401
+
+
+async def test_staffing_view_from_observed_arrivals_and_handle_time(built: Built) -> None:
+    """Payments saw 2 contacts at 01:00 and 1 at 02:00 in the last 7 days, AHT (300+600+60)/3 = 320 s."""
+    r = await built.c.get("/api/v1/reports/staffing", params={"hours": 24}, headers=built.sup)
+    assert r.status_code == 200, r.text
+    queues = {q["queue"]: q for q in r.json()["queues"]}
+    payments = queues["payments"]
+    assert (payments["aht_s"], payments["aht_observed"]) == (320.0, True)
+    assert payments["agents"] == {"available": 0, "away": 0, "offline": 2}
+    by_hour = {datetime.fromisoformat(h["start"]).hour: h for h in payments["hours"]}
+    assert by_hour[1]["forecast_contacts"] == round(2 / 7, 2)
+    assert by_hour[1]["required_agents"] >= 1
+    assert by_hour[5]["required_agents"] == 0
+    assert queues["games"]["aht_observed"] is False
+    r = await built.c.get("/api/v1/reports/staffing", params={"hours": 0}, headers=built.sup)
+    assert r.status_code == 422
+
+
+async def test_reports_page_and_assets_are_served(built: Built) -> None:
+    """/reports is the HTML page with its script; unknown assets are 404 problems."""
+    r = await built.c.get("/reports")
+    assert r.status_code == 200
+    assert "/reports/assets/reports.js" in r.text
+    assert "script-src 'self'" in r.headers["content-security-policy"]
+    assert (await built.c.get("/reports/assets/reports.js")).status_code == 200
+    assert (await built.c.get("/reports/assets/../../app.py")).status_code == 404

@@ -19,6 +19,7 @@ from kefu.domain.commands import CreateUser, IssueToken
 from kefu.domain.errors import ConfigurationError, KefuError
 from kefu.domain.users import SYSTEM_ACTOR, check_role
 from kefu.entrypoints.cli_bench import bench_app
+from kefu.entrypoints.cli_reports import reports_app
 from kefu.entrypoints.cli_routing import sim_app, staffing_app
 from kefu.entrypoints.cli_screening import rules_app, screen_stream, sim_payments
 from kefu.entrypoints.logging import configure_logging
@@ -40,6 +41,7 @@ app.add_typer(token_app, name="token")
 app.add_typer(bench_app, name="bench")
 app.add_typer(staffing_app, name="staffing")
 app.add_typer(sim_app, name="sim")
+app.add_typer(reports_app, name="reports")
 app.add_typer(rules_app, name="rules")
 sim_app.command("payments")(sim_payments)
 app.command("screen-stream")(screen_stream)
