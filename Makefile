@@ -21,11 +21,14 @@ run: $(STAMP)
 
 # The browser tests need Debian's chromium; install it when it is missing (the test machine runs as root).
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-	      || echo "could not install chromium; browser tests will fail"; \
-	  else echo "chromium is missing: install Debian's chromium package for the browser tests"; fi; }
+	@missing=""; command -v chromium >/dev/null 2>&1 || missing="chromium"; \
+	  [ -d /usr/share/fonts/truetype/wqy ] || missing="$$missing fonts-wqy-microhei"; \
+	  if [ -n "$$missing" ]; then \
+	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	      (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null) \
+	        || echo "could not install$$missing; browser tests will fail"; \
+	    else echo "missing:$$missing (Debian packages) for the browser tests"; fi; \
+	  fi
 
 test: $(STAMP) browser
 	$(BIN)/pytest -q

@@ -337,3 +337,28 @@ async def test_every_change_is_in_the_audit_log(kefu: Kefu, api: httpx.AsyncClie
         ("customer.updated", "supervisor-user"),
     ]
     assert entries[1].detail == {"fields": ["vulnerable"]}
+
+
+async def test_an_agent_sees_the_history_of_a_customer_they_serve(
+    api: httpx.AsyncClient, kefu: Kefu, headers: H
+) -> None:
+    """With ?customer_id= an agent serving that customer sees all their contacts; others' stay hidden."""
+    agent_h = await make_user(kefu, "hist.agent", "agent")
+    agent = await new_agent(api, headers["supervisor"], username="hist.agent")
+    served = await new_customer(api, headers["integration"], external_id="hist-a")
+    other = await new_customer(api, headers["integration"], external_id="hist-b")
+    convs = []
+    for cust in (served, served, other):
+        body = {"customer_id": cust["id"], "business_line": "payments", "channel": "chat"}
+        convs.append(
+            (await api.post("/api/v1/conversations", json=body, headers=headers["integration"])).json()
+        )
+    await api.post(
+        f"/api/v1/conversations/{convs[1]['id']}/assign",
+        json={"agent_id": agent["id"]},
+        headers=headers["supervisor"],
+    )
+    history = await api.get("/api/v1/conversations", params={"customer_id": served["id"]}, headers=agent_h)
+    assert [c["id"] for c in history.json()["items"]] == [convs[0]["id"], convs[1]["id"]]
+    hidden = await api.get("/api/v1/conversations", params={"customer_id": other["id"]}, headers=agent_h)
+    assert hidden.json()["items"] == []

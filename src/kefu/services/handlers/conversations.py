@@ -229,10 +229,15 @@ async def list_conversations(
 ) -> Page[Conversation]:
     require(ctx.actor, "conversations.read")
     async with ctx.uow:
-        # An agent's list is their own work; the queue as a whole is the supervisors' view.
+        # An agent's list is their own work; the queue as a whole is the supervisors' view. An agent who
+        # serves a customer may see that customer's other contacts: the history is part of serving well.
         agent_id = await _agent_id_of_actor(ctx) if ctx.actor.role == "agent" else None
         if ctx.actor.role == "agent" and agent_id is None:
             return Page([], None)
+        if agent_id is not None and customer_id is not None:
+            serving = await ctx.uow.conversations.page(None, 1, customer_id=customer_id, agent_id=agent_id)
+            if serving:
+                agent_id = None
         rows = await ctx.uow.conversations.page(
             after, limit + 1, status=status, queue=queue, customer_id=customer_id, agent_id=agent_id
         )
