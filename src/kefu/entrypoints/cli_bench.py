@@ -52,6 +52,7 @@ def bench_screening(
         str | None, typer.Option(help="Also measure HTTP with counters in this Redis (else KEFU_REDIS_URL).")
     ] = None,
     http: Annotated[bool, typer.Option(help="Measure HTTP against a real `kefu serve`.")] = True,
+    in_process: Annotated[bool, typer.Option(help="Measure the in-process core (minutes).")] = True,
 ) -> None:
     """In-process decisions per second and cost growth; HTTP p50/p99 at a steady rate against `kefu serve`,
     with in-memory and with Redis counters."""
@@ -62,9 +63,9 @@ def bench_screening(
     from kefu.bench.screening_http import run_http_bench  # noqa: PLC0415
 
     configure_logging(json_logs=False, level="WARNING")
-    figures: dict[str, Any] = {"in_process": run_screening_bench(quick=quick)}
+    figures: dict[str, Any] = {"in_process": run_screening_bench(quick=quick)} if in_process else {}
     redis = redis_url or os.environ.get("KEFU_REDIS_URL")
-    if redis:
+    if redis and in_process:
         count = 4_000 if quick else 20_000
         figures["redis_counters"] = asyncio.run(run_redis_counters_bench(redis, count=count))
     if http:
