@@ -116,4 +116,4 @@ class MessageBus:
                 try:
                     await handler(event)
                 except Exception:
-                    log.exception("event handler failed", event=event.name, handler=handler.__qualname__)
+                    log.exception("event handler failed", event_name=event.name, handler=handler.__qualname__)

@@ -98,3 +98,26 @@ async def test_the_index_reloads_only_when_another_process_changed_the_table() -
     await index.refresh(uow)
     assert table.loads == 2
     assert index.search("forgot password", lang="en")[0].article_id == "kb-1"
+
+
+async def test_a_failing_reaction_is_logged_and_the_others_still_run() -> None:
+    """A follow-up reaction that raises must not turn a committed change into an error for the caller."""
+    from kefu.adapters.bus.memory import InProcessBus  # noqa: PLC0415
+    from kefu.domain.clock import FakeClock  # noqa: PLC0415
+    from kefu.domain.events import ConversationResolved  # noqa: PLC0415
+    from kefu.services.messagebus import MessageBus  # noqa: PLC0415
+
+    unused: Any = None
+    bus = MessageBus(unused, InProcessBus(), FakeClock(T0), load_settings(), unused, unused)
+    seen: list[str] = []
+
+    async def broken(event: Any) -> None:
+        raise RuntimeError("boom")
+
+    async def fine(event: Any) -> None:
+        seen.append(event.conversation_id)
+
+    bus.subscribe(ConversationResolved, broken)
+    bus.subscribe(ConversationResolved, fine)
+    await bus.dispatch([ConversationResolved("conv-1", None, "self_service", T0)])
+    assert seen == ["conv-1"]
