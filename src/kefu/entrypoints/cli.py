@@ -19,6 +19,7 @@ from kefu.domain.commands import CreateUser, IssueToken
 from kefu.domain.errors import ConfigurationError, KefuError
 from kefu.domain.users import SYSTEM_ACTOR, check_role
 from kefu.entrypoints.cli_bench import bench_app
+from kefu.entrypoints.cli_care import worker_app
 from kefu.entrypoints.cli_reports import reports_app
 from kefu.entrypoints.cli_routing import sim_app, staffing_app
 from kefu.entrypoints.cli_screening import rules_app, screen_stream, sim_payments
@@ -45,6 +46,7 @@ app.add_typer(reports_app, name="reports")
 app.add_typer(rules_app, name="rules")
 sim_app.command("payments")(sim_payments)
 app.command("screen-stream")(screen_stream)
+app.add_typer(worker_app, name="worker")
 
 
 class Overrides:
