@@ -362,3 +362,18 @@ async def test_an_agent_sees_the_history_of_a_customer_they_serve(
     assert [c["id"] for c in history.json()["items"]] == [convs[0]["id"], convs[1]["id"]]
     hidden = await api.get("/api/v1/conversations", params={"customer_id": other["id"]}, headers=agent_h)
     assert hidden.json()["items"] == []
+
+
+async def test_triage_chooses_the_business_line_when_none_is_given(
+    api: httpx.AsyncClient, headers: H
+) -> None:
+    """Without business_line, the customer's words pick the line and its queue."""
+    c = await new_customer(api, headers["integration"], external_id="tri-1")
+    body = {"customer_id": c["id"], "channel": "chat", "text": "游戏充值了68元,钻石没有到账"}
+    r = await api.post("/api/v1/conversations", json=body, headers=headers["integration"])
+    assert r.status_code == 201, r.text
+    assert r.json()["business_line"] == "games"
+    assert r.json()["queue"] == "games"
+    body = {"customer_id": c["id"], "channel": "chat", "text": "My payment failed twice at checkout"}
+    r = await api.post("/api/v1/conversations", json=body, headers=headers["integration"])
+    assert r.json()["business_line"] == "payments"

@@ -80,7 +80,8 @@ class SetPresence(Command):
 @dataclass(frozen=True, slots=True)
 class OpenConversation(Command):
     customer_id: str
-    business_line: str
+    # None: triage reads the line from the customer's words.
+    business_line: str | None
     channel: Channel
     subject: str | None = None
     text: str | None = None

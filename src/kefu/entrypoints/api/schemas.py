@@ -170,7 +170,9 @@ class AgentOut(Out):
 
 class ConversationIn(In):
     customer_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
-    business_line: Annotated[str, StringConstraints(min_length=1, max_length=32)]
+    business_line: Annotated[str, StringConstraints(min_length=1, max_length=32)] | None = Field(
+        default=None, description="omit to let triage choose it from subject and text"
+    )
     channel: Channel
     subject: Annotated[str, StringConstraints(max_length=500)] | None = None
     text: Annotated[str, StringConstraints(max_length=10_000)] | None = None

@@ -47,29 +47,29 @@ async def _check_own(ctx: Context, conversation: Conversation, doing: str) -> No
 
 async def open_conversation(cmd: OpenConversation, ctx: Context) -> Conversation:
     require(ctx.actor, "conversations.open")
-    if cmd.business_line not in ctx.settings.business_lines:
+    lines = ctx.settings.business_lines
+    if cmd.business_line is not None and cmd.business_line not in lines:
         raise InvalidInput(
-            f"unknown business line {cmd.business_line!r}; "
-            f"lines are {', '.join(ctx.settings.business_lines)}",
+            f"unknown business line {cmd.business_line!r}; lines are {', '.join(lines)}",
             field="business_line",
         )
+    triaged = triage(cmd.text or "", cmd.subject, cmd.business_line)
+    line = cmd.business_line or (triaged.business_line if triaged.business_line in lines else lines[0])
     async with ctx.uow:
         customer = await ctx.uow.customers.get(cmd.customer_id)
         if customer is None:
             raise InvalidInput(f"no customer {cmd.customer_id!r}", field="customer_id")
-        queue = pick_queue(await ctx.uow.queues.list(), cmd.business_line, cmd.channel)
+        queue = pick_queue(await ctx.uow.queues.list(), line, cmd.channel)
         if queue is None:
             raise InvalidInput(
-                f"no queue serves business line {cmd.business_line!r} on channel {cmd.channel!r}",
-                field="channel",
+                f"no queue serves business line {line!r} on channel {cmd.channel!r}", field="channel"
             )
         now = ctx.clock.now()
         care = customer.needs_care(local_today(ctx), ctx.settings.elderly_age)
-        triaged = triage(cmd.text or "", cmd.subject, cmd.business_line)
         conversation = Conversation(
             id=new_id(),
             customer_id=customer.id,
-            business_line=cmd.business_line,
+            business_line=line,
             channel=cmd.channel,
             queue=queue.id,
             priority=initial_priority(care),
