@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
+import sys
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import nats
@@ -124,3 +128,41 @@ async def test_stream_screens_publishes_and_survives_redelivery(screening: Kefu,
             )
         ).scalar_one()
     assert (cases, screened) == (1, 2)
+
+
+async def test_screen_stream_command_runs_as_a_process(sqlite_database: Database, nats_url: str) -> None:
+    """`kefu screen-stream --max-messages N` consumes from NATS, publishes decisions and exits."""
+    partition = f"p{uuid.uuid4().hex[:12]}"
+    nc = await nats.connect(nats_url)
+    try:
+        js = nc.jetstream()
+        await _ensure_stream(js, PAYMENTS_STREAM, PAYMENTS_PREFIX)
+        await _ensure_stream(js, DECISIONS_STREAM, DECISIONS_PREFIX)
+        body = _payment(
+            f"{partition}-1", "ignored", payer={"external_id": "new-payer"}, amount=2_000, memo=""
+        )
+        await js.publish(f"{PAYMENTS_PREFIX}.{partition}", json.dumps(body).encode())
+        env = {**os.environ, **sqlite_database.env(), "KEFU_NATS_URL": nats_url}
+        env.pop("KEFU_REDIS_URL", None)
+        process = await asyncio.create_subprocess_exec(
+            str(Path(sys.executable).parent / "kefu"),
+            "screen-stream",
+            "--partitions",
+            partition,
+            "--durable",
+            f"test-{partition}",
+            "--max-messages",
+            "1",
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        out, err = await asyncio.wait_for(process.communicate(), timeout=60)
+        assert process.returncode == 0, err.decode()
+        assert "screened 1 payments" in out.decode()
+        decisions = await js.pull_subscribe(f"{DECISIONS_PREFIX}.{partition}", stream=DECISIONS_STREAM)
+        got = [json.loads(m.data) for m in await decisions.fetch(1, timeout=5)]
+        await js.delete_consumer(PAYMENTS_STREAM, f"test-{partition}")
+    finally:
+        await nc.drain()
+    assert [(d["payment_id"], d["decision"]) for d in got] == [(f"{partition}-1", "allow")]
