@@ -18,9 +18,11 @@ function day(offset) {
 
 function query() {
   const tz = document.getElementById("tz").value;
+  // Whole local days: the window starts and ends at midnight in the chosen zone (Shanghai has no DST).
+  const offset = tz === "Asia/Shanghai" ? "+08:00" : "Z";
   const params = new URLSearchParams({
-    from: `${document.getElementById("from").value}T00:00:00Z`,
-    to: `${document.getElementById("to").value}T00:00:00Z`,
+    from: `${document.getElementById("from").value}T00:00:00${offset}`,
+    to: `${document.getElementById("to").value}T00:00:00${offset}`,
     interval: document.getElementById("interval").value,
     tz,
   });
