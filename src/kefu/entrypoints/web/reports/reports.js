@@ -104,7 +104,7 @@ async function downloadCsv(event) {
 }
 
 document.getElementById("from").value = day(-7);
-document.getElementById("to").value = day(1);
+document.getElementById("to").value = day(2); // past the end of today in any zone
 document.getElementById("window").addEventListener("submit", (event) => {
   event.preventDefault();
   refresh();
