@@ -44,7 +44,10 @@ fmt: $(STAMP)
 	$(BIN)/ruff check --fix src tests
 
 bench: $(STAMP)
-	$(BIN)/kefu bench all
+	$(BIN)/kefu bench api
+	$(BIN)/kefu bench routing
+	$(BIN)/kefu bench screening
+	$(BIN)/kefu bench reports
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -97,9 +97,17 @@ def bench_reports(
 
 @bench_app.command("all")
 def bench_all(quick: Quick = False) -> None:
-    """Every benchmark, one JSON document."""
+    """The in-process benchmarks (API on SQLite, routing, screening core) in one JSON document; the HTTP
+    screening and PostgreSQL report benchmarks run on their own (`make bench` runs them all)."""
     from kefu.bench.api import run_api_bench  # noqa: PLC0415
     from kefu.bench.routing import run_routing_bench  # noqa: PLC0415
+    from kefu.bench.screening import run_screening_bench  # noqa: PLC0415
 
     configure_logging(json_logs=False, level="WARNING")
-    _emit({"api": run_api_bench(quick=quick), "routing": run_routing_bench(quick=quick)})
+    _emit(
+        {
+            "api": run_api_bench(quick=quick),
+            "routing": run_routing_bench(quick=quick),
+            "screening": run_screening_bench(quick=quick),
+        }
+    )
