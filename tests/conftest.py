@@ -10,6 +10,7 @@ import os
 import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from kefu.adapters.security.passwords import Argon2Hasher
 from kefu.adapters.store.engine import create_engine
 from kefu.bootstrap import Kefu, bootstrap
 from kefu.config import Settings, load_settings
+from kefu.domain.clock import Clock
 from kefu.domain.commands import CreateUser, IssueToken
 from kefu.domain.users import SYSTEM_ACTOR
 from kefu.entrypoints.api.app import create_app
@@ -125,16 +127,31 @@ def settings_for(db: Database, **more: object) -> Settings:
     return load_settings(database_url=db.url, database_schema=db.schema, **more)
 
 
-@pytest_asyncio.fixture
-async def kefu(database: Database) -> AsyncIterator[Kefu]:
-    """A migrated kefu on each database, with a recording in-process bus and a fast password hasher."""
+@asynccontextmanager
+async def running_kefu(settings: Settings, clock: Clock | None = None) -> AsyncIterator[Kefu]:
+    """A migrated, started kefu with a recording in-process bus and a fast password hasher; closed after."""
     instance = await bootstrap(
-        settings_for(database), hasher=Argon2Hasher(fast=True), publisher=InProcessBus()
+        settings, hasher=Argon2Hasher(fast=True), publisher=InProcessBus(), clock=clock
     )
     try:
         yield instance
     finally:
         await instance.close()
+
+
+@asynccontextmanager
+async def asgi_client(instance: Kefu) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client talking to the ASGI app in process (no network)."""
+    transport = httpx.ASGITransport(app=create_app(kefu=instance), raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://kefu.test") as client:
+        yield client
+
+
+@pytest_asyncio.fixture
+async def kefu(database: Database) -> AsyncIterator[Kefu]:
+    """A migrated kefu on each database, with a recording in-process bus and a fast password hasher."""
+    async with running_kefu(settings_for(database)) as instance:
+        yield instance
 
 
 ROLES = ("admin", "supervisor", "agent", "integration")
@@ -153,8 +170,7 @@ async def make_user(kefu: Kefu, username: str, role: str, password: str = TEST_P
 @pytest_asyncio.fixture
 async def api(kefu: Kefu) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client talking to the ASGI app in-process (no network)."""
-    transport = httpx.ASGITransport(app=create_app(kefu=kefu), raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://kefu.test") as client:
+    async with asgi_client(kefu) as client:
         yield client
 
 

@@ -20,8 +20,7 @@ from kefu.adapters.security.passwords import Argon2Hasher
 from kefu.bootstrap import Kefu, bootstrap
 from kefu.domain.cases import CaseOpened, CaseResolved
 from kefu.domain.clock import FakeClock
-from kefu.entrypoints.api.app import create_app
-from tests.conftest import Database, make_user, settings_for
+from tests.conftest import Database, asgi_client, make_user, settings_for
 
 H = dict[str, str]
 
@@ -56,8 +55,7 @@ async def desk(database: Database, clock: FakeClock, notifier: RecordingNotifier
 
 @pytest_asyncio.fixture
 async def client(desk: Kefu) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=create_app(kefu=desk), raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://kefu.test") as c:
+    async with asgi_client(desk) as c:
         yield c
 
 

@@ -17,10 +17,9 @@ from kefu.care import seed_articles
 from kefu.domain.cases import CaseResolved
 from kefu.domain.clock import FakeClock
 from kefu.domain.users import SYSTEM_ACTOR
-from kefu.entrypoints.api.app import create_app
 from kefu.services.handlers.callbacks import deliver
 from kefu.services.scheduler import Scheduler
-from tests.conftest import Database, make_user, settings_for
+from tests.conftest import Database, asgi_client, make_user, running_kefu, settings_for
 
 H = dict[str, str]
 # 02:00 UTC is 10:00 in Shanghai (daytime). The fake clock starts at the last 02:00 UTC before now, so that
@@ -44,13 +43,8 @@ def care_settings(database: Database) -> Any:
 @pytest_asyncio.fixture
 async def care(database: Database, clock: FakeClock) -> AsyncIterator[Kefu]:
     """A kefu with routing and the scheduler on a clock the test moves."""
-    k = await bootstrap(
-        care_settings(database), hasher=Argon2Hasher(fast=True), publisher=InProcessBus(), clock=clock
-    )
-    try:
+    async with running_kefu(care_settings(database), clock) as k:
         yield k
-    finally:
-        await k.close()
 
 
 class Desk:
@@ -149,8 +143,7 @@ class Desk:
 
 @pytest_asyncio.fixture
 async def desk(care: Kefu, clock: FakeClock) -> AsyncIterator[Desk]:
-    transport = httpx.ASGITransport(app=create_app(kefu=care), raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://kefu.test") as client:
+    async with asgi_client(care) as client:
         d = Desk(client, care, clock)
         await d.setup()
         yield d

@@ -22,14 +22,11 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from kefu.adapters.bus.memory import InProcessBus
-from kefu.adapters.security.passwords import Argon2Hasher
-from kefu.bootstrap import Kefu, bootstrap
+from kefu.bootstrap import Kefu
 from kefu.domain.clock import FakeClock
 from kefu.domain.users import SYSTEM_ACTOR
-from kefu.entrypoints.api.app import create_app
 from kefu.services import reports
-from tests.conftest import Database, make_user, settings_for
+from tests.conftest import Database, asgi_client, make_user, running_kefu, settings_for
 
 # Tomorrow, so that the tokens the fake clock stamps are still valid by the real clock that checks them.
 D0 = (datetime.now(UTC) + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -51,13 +48,8 @@ def clock() -> FakeClock:
 @pytest_asyncio.fixture
 async def centre_kefu(database: Database, clock: FakeClock) -> AsyncIterator[Kefu]:
     """A kefu on a clock the fixture moves; nobody is available, so every assignment is by hand."""
-    k = await bootstrap(
-        settings_for(database), hasher=Argon2Hasher(fast=True), publisher=InProcessBus(), clock=clock
-    )
-    try:
+    async with running_kefu(settings_for(database), clock) as k:
         yield k
-    finally:
-        await k.close()
 
 
 class Built:
@@ -137,8 +129,7 @@ class Built:
 
 @pytest_asyncio.fixture
 async def built(centre_kefu: Kefu, clock: FakeClock) -> AsyncIterator[Built]:
-    transport = httpx.ASGITransport(app=create_app(kefu=centre_kefu), raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://kefu.test") as client:
+    async with asgi_client(centre_kefu) as client:
         b = Built(client, centre_kefu, clock)
         await b.build()
         yield b

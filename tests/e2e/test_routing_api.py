@@ -13,8 +13,7 @@ from kefu.adapters.bus.memory import InProcessBus
 from kefu.adapters.security.passwords import Argon2Hasher
 from kefu.bootstrap import Kefu, bootstrap
 from kefu.domain.clock import FakeClock
-from kefu.entrypoints.api.app import create_app
-from tests.conftest import Database, make_user, settings_for
+from tests.conftest import Database, asgi_client, make_user, running_kefu, settings_for
 
 H = dict[str, str]
 
@@ -27,22 +26,15 @@ def clock() -> FakeClock:
 @pytest_asyncio.fixture
 async def routed(database: Database, clock: FakeClock) -> AsyncIterator[Kefu]:
     """A kefu with its routing engine running on a clock the test moves."""
-    k = await bootstrap(
-        settings_for(database, offer_timeout_s=20, wrap_up_s=10, max_missed_offers=2),
-        hasher=Argon2Hasher(fast=True),
-        publisher=InProcessBus(),
-        clock=clock,
-    )
-    try:
+    async with running_kefu(
+        settings_for(database, offer_timeout_s=20, wrap_up_s=10, max_missed_offers=2), clock
+    ) as k:
         yield k
-    finally:
-        await k.close()
 
 
 @pytest_asyncio.fixture
 async def client(routed: Kefu) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=create_app(kefu=routed), raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://kefu.test") as c:
+    async with asgi_client(routed) as c:
         yield c
 
 

@@ -24,11 +24,10 @@ from kefu.domain.customers import TrustedContact
 from kefu.domain.errors import AlreadyExists
 from kefu.domain.payments import ResolveCase, ScreenPayment
 from kefu.domain.users import SYSTEM_ACTOR
-from kefu.entrypoints.api.app import create_app
 from kefu.entrypoints.cli import app as cli_app
 from kefu.screening import InvalidRuleSet
 from kefu.services.holds import HoldKeeper
-from tests.conftest import Database, make_user, settings_for
+from tests.conftest import Database, asgi_client, make_user, settings_for
 
 H = dict[str, str]
 
@@ -58,8 +57,7 @@ async def desk(database: Database, clock: FakeClock) -> AsyncIterator[Kefu]:
 
 @pytest_asyncio.fixture
 async def client(desk: Kefu) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=create_app(kefu=desk), raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://kefu.test") as c:
+    async with asgi_client(desk) as c:
         yield c
 
 
