@@ -347,6 +347,9 @@ class RoutingEngine(EngineState):
     def _escalate(self, task: Task, step: int, now: float, events: Events) -> Pool | None:
         queue = task.queue
         task.step = step
+        # A wider field is a fresh start: agents who missed or declined the task may be offered it again,
+        # so a case whose only specialist missed one offer does not wait for the hold to expire.
+        task.excluded = frozenset()
         skills, sites, _ = queue.steps[step]
         events.append(TaskEscalated(task.task_id, queue.queue_id, step, skills, str(sites), now))
         self._schedule_escalation(task)

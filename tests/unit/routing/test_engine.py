@@ -162,6 +162,24 @@ def test_decline_returns_task_to_its_place_and_to_the_next_agent() -> None:
     assert offers(engine.add_agent(agent("a2"), T0 + 2))[0].task_id == "first"  # still ahead of others
 
 
+def test_escalation_forgives_an_earlier_miss() -> None:
+    """An agent who missed a task is offered it again once the task escalates to its next step."""
+    queue = QueueSpec(
+        "anti_fraud", {"anti_fraud": 3}, 100, (EscalationStep(60, {"anti_fraud": 1}, SiteScope.ALL),)
+    )
+    engine = make(EngineConfig(max_missed_offers=5))
+    engine.set_queue(queue, T0)
+    lone = AgentSpec("lone", "chongqing", {"anti_fraud": 5}, {"voice": 1}, ON)
+    engine.add_agent(lone, T0)
+    first = offers(engine.add_task(TaskSpec("case", "anti_fraud", "voice", T0, home_site="chongqing"), T0))
+    assert [o.agent_id for o in first] == ["lone"]
+    missed = engine.tick(T0 + 20)
+    assert offers(missed) == []  # excluded at this step: nobody else may take it yet
+    again = engine.tick(T0 + 60)
+    assert any(isinstance(e, TaskEscalated) for e in again)
+    assert [(o.task_id, o.agent_id) for o in offers(again)] == [("case", "lone")]
+
+
 def test_timeouts_in_a_row_set_the_agent_away() -> None:
     """After max_missed_offers unanswered offers in a row the agent is set away and the task moves on."""
     engine = make(EngineConfig(max_missed_offers=2, aging_per_s=0))
