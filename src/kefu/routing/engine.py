@@ -314,6 +314,13 @@ class RoutingEngine(EngineState):
         if presence is Presence.AVAILABLE:
             agent.missed = 0
             agent.free_since = now
+            # Back at the desk, the agent may again be offered what they missed before going away: a scam
+            # case whose only specialist missed it must not wait for the hold to expire.
+            for task_id in agent.excluded_from:
+                task = self._tasks.get(task_id)
+                if task is not None:
+                    task.excluded = task.excluded - {agent.agent_id}
+            agent.excluded_from.clear()
             return []
         pools = []
         for offer in list(agent.offers.values()):
@@ -362,6 +369,7 @@ class RoutingEngine(EngineState):
         """Put a task whose offer failed back at its original place (its rank never changed)."""
         if agent is not None:
             task.excluded = task.excluded | {agent.agent_id}
+            agent.excluded_from.add(task.task_id)
         task.state, task.offer = TaskState.WAITING, None
         task.queue.add_waiting(task)
         events.append(TaskRequeued(task.task_id, task.queue.queue_id, reason, now))

@@ -140,7 +140,7 @@ class OfferView:
 class TaskView:
     """A task as the engine sees it. ``priority`` includes the queue's priority and the vulnerable boost;
     ``rank`` is the aged ordering key (lower is served first); ``excluded`` are agents who declined or
-    missed it at its current step."""
+    missed it at its current step and have not been away since."""
 
     task_id: str
     queue_id: str

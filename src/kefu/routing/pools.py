@@ -86,6 +86,7 @@ class Agent:
         "agent_id",
         "assigned",
         "capacity",
+        "excluded_from",
         "free_since",
         "last_offer_seq",
         "load",
@@ -121,6 +122,8 @@ class Agent:
         self.seq = seq
         self.load: dict[str, int] = dict.fromkeys(capacity, 0)
         self.wrap_until: dict[str, float] = {}
+        # Tasks this agent missed or declined: forgiven when the agent comes back available.
+        self.excluded_from: set[str] = set()
         self.free_since = now
         self.missed = 0
         self.last_offer_seq = -1

@@ -180,6 +180,18 @@ def test_escalation_forgives_an_earlier_miss() -> None:
     assert [(o.task_id, o.agent_id) for o in offers(again)] == [("case", "lone")]
 
 
+def test_coming_back_available_forgives_earlier_misses() -> None:
+    """An agent set away after missing a task is offered it again when they come back available."""
+    engine = make(EngineConfig(max_missed_offers=1))
+    engine.add_agent(agent("a1", payments=3), T0)
+    first = offers(engine.add_task(task("t1", T0), T0))
+    assert [o.agent_id for o in first] == ["a1"]
+    missed = engine.tick(T0 + 20)
+    assert any(isinstance(e, AgentSetAway) for e in missed)
+    back = offers(engine.set_presence("a1", ON, T0 + 30))
+    assert [(o.task_id, o.agent_id) for o in back] == [("t1", "a1")]
+
+
 def test_timeouts_in_a_row_set_the_agent_away() -> None:
     """After max_missed_offers unanswered offers in a row the agent is set away and the task moves on."""
     engine = make(EngineConfig(max_missed_offers=2, aging_per_s=0))
