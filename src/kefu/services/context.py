@@ -8,6 +8,7 @@ from typing import Any
 from kefu.config import Settings
 from kefu.domain.audit import AuditEntry
 from kefu.domain.clock import Clock
+from kefu.domain.errors import InvalidInput
 from kefu.domain.ids import new_id
 from kefu.domain.users import Actor
 from kefu.services.knowledge import KnowledgeIndex
@@ -24,6 +25,11 @@ class Context:
     tokens: TokenIssuer
     # The knowledge base search index of this process (care self-service); shared by every context.
     knowledge: KnowledgeIndex = field(default_factory=KnowledgeIndex)
+
+    async def check_site(self, site: str | None, field: str) -> None:
+        """A site named in a request must be one of the configured bases (None: no site given)."""
+        if site is not None and site not in {s.id for s in await self.uow.sites.list()}:
+            raise InvalidInput(f"unknown site {site!r}", field=field)
 
     async def audit(self, action: str, subject_type: str, subject_id: str, **detail: Any) -> None:
         """Append to the audit log in the current transaction: the entry and the change commit together."""

@@ -16,11 +16,6 @@ from kefu.services.pagination import Page, page_of
 _UPDATABLE = frozenset({"name", "site", "skills", "capacity"})
 
 
-async def _check_site(ctx: Context, site: str) -> None:
-    if site not in {s.id for s in await ctx.uow.sites.list()}:
-        raise InvalidInput(f"unknown site {site!r}", field="site")
-
-
 async def _user_id_for(ctx: Context, username: str | None) -> str | None:
     """Link an agent record to the login that works it; one login, one agent."""
     if username is None:
@@ -42,7 +37,7 @@ async def create_agent(cmd: CreateAgent, ctx: Context) -> Agent:
     skills = check_skills(cmd.skills, known_skills(ctx.settings.business_lines))
     capacity = check_capacity(cmd.capacity)
     async with ctx.uow:
-        await _check_site(ctx, cmd.site)
+        await ctx.check_site(cmd.site, "site")
         now = ctx.clock.now()
         agent = Agent(
             id=new_id(),
@@ -72,7 +67,7 @@ async def update_agent(cmd: UpdateAgent, ctx: Context) -> Agent:
     async with ctx.uow:
         agent = await _load(ctx, cmd.agent_id)
         if "site" in changes:
-            await _check_site(ctx, changes["site"])
+            await ctx.check_site(changes["site"], "site")
         now = ctx.clock.now()
         for name, value in changes.items():
             setattr(agent, name, value)

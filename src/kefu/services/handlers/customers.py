@@ -29,11 +29,6 @@ def local_today(ctx: Context) -> date:
     return ctx.clock.now().astimezone(ZoneInfo(ctx.settings.local_timezone)).date()
 
 
-async def _check_site(ctx: Context, site: str | None) -> None:
-    if site is not None and site not in {s.id for s in await ctx.uow.sites.list()}:
-        raise InvalidInput(f"unknown site {site!r}", field="home_site")
-
-
 def _checked_contact(tc: TrustedContact | None) -> TrustedContact | None:
     if tc is None:
         return None
@@ -58,7 +53,7 @@ async def create_customer(cmd: CreateCustomer, ctx: Context) -> Customer:
         home_site=cmd.home_site,
     )
     async with ctx.uow:
-        await _check_site(ctx, cmd.home_site)
+        await ctx.check_site(cmd.home_site, "home_site")
         if await ctx.uow.customers.by_external_id(cmd.external_id) is not None:
             raise AlreadyExists(
                 f"a customer with external_id {cmd.external_id!r} already exists", field="external_id"
@@ -86,7 +81,7 @@ async def update_customer(cmd: UpdateCustomer, ctx: Context) -> Customer:
         if customer is None:
             raise NotFound("customer", cmd.customer_id)
         if "home_site" in changes:
-            await _check_site(ctx, changes["home_site"])
+            await ctx.check_site(changes["home_site"], "home_site")
         now = ctx.clock.now()
         for name, value in changes.items():
             setattr(customer, name, value)
