@@ -8,12 +8,13 @@ from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from kefu.bootstrap import Kefu
-from kefu.domain.errors import Unauthenticated
+from kefu.domain.errors import Unauthenticated, Unavailable
 from kefu.domain.users import Actor
 from kefu.services.context import Context
 from kefu.services.handlers.users import actor_for_token
 from kefu.services.messagebus import MessageBus
 from kefu.services.pagination import decode_cursor
+from kefu.services.routing import Router
 
 _bearer = HTTPBearer(auto_error=False, description="A token from /api/v1/auth/login or `kefu token create`")
 
@@ -24,6 +25,16 @@ def get_kefu(request: Request) -> Kefu:
 
 
 KefuDep = Annotated[Kefu, Depends(get_kefu)]
+
+
+def get_router(kefu: KefuDep) -> Router:
+    """This process's routing engine; a process started without routing answers 503."""
+    if kefu.router is None:
+        raise Unavailable("routing is not running in this process")
+    return kefu.router
+
+
+RouterDep = Annotated[Router, Depends(get_router)]
 
 
 def get_bus(kefu: KefuDep) -> MessageBus:

@@ -5,9 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from kefu.domain.commands import CreateQueue, UpdateQueue
-from kefu.domain.errors import Unavailable
 from kefu.domain.queues import EscalationStep, ServiceLevel
-from kefu.entrypoints.api.deps import ActorDep, BusDep, ContextDep, KefuDep
+from kefu.entrypoints.api.deps import ActorDep, BusDep, ContextDep, RouterDep
 from kefu.entrypoints.api.schemas import (
     EscalationStepIn,
     QueueIn,
@@ -70,8 +69,6 @@ async def update_queue(queue_id: str, body: QueuePatch, bus: BusDep, actor: Acto
 @router.get(
     "/{queue_id}/stats", response_model=QueueStatsOut, summary="Live figures: waiting, agents, service level"
 )
-async def queue_stats(queue_id: str, ctx: ContextDep, kefu: KefuDep) -> QueueStatsOut:
+async def queue_stats(queue_id: str, ctx: ContextDep, routing: RouterDep) -> QueueStatsOut:
     require(ctx.actor, "queues.stats")
-    if kefu.router is None:
-        raise Unavailable("routing is not running in this process")
-    return QueueStatsOut.model_validate(await kefu.router.stats(queue_id, ctx))
+    return QueueStatsOut.model_validate(await routing.stats(queue_id, ctx))
