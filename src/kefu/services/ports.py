@@ -7,9 +7,10 @@ methods so that a fake is trivial and a real implementation is easy to swap.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Any, Protocol, Self
 
 from kefu.care import Article
 from kefu.domain.agents import Agent
@@ -168,6 +169,30 @@ class FraudRecords(Protocol):
     async def add_rule_set(self, version: str, source: str, at: datetime, by: str) -> int: ...
 
 
+@dataclass(frozen=True, slots=True)
+class OutboxRecord:
+    """One committed domain event waiting to leave the process; ``id`` is its ``Nats-Msg-Id``."""
+
+    id: str
+    name: str
+    payload: dict[str, Any]
+    created_at: datetime
+    sent_at: datetime | None = None
+
+
+class OutboxRepository(Protocol):
+    """The transactional outbox: events are added in the transaction of the change that caused them.
+
+    A relay claims unsent rows oldest first (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so several relays take
+    disjoint rows), publishes them and marks them sent in the same transaction."""
+
+    async def add(self, records: Sequence[OutboxRecord]) -> None: ...
+    async def claim(self, limit: int) -> list[OutboxRecord]: ...
+    async def mark_sent(self, ids: Sequence[str], at: datetime) -> None: ...
+    async def oldest_unsent(self) -> datetime | None: ...
+    async def prune(self, sent_before: datetime, limit: int) -> int: ...
+
+
 class Notifier(Protocol):
     """Where family alerts go out: a log that records them (default) or a webhook."""
 
@@ -195,6 +220,7 @@ class UnitOfWork(Protocol):
     callbacks: CallbackRepository
     quality: QualityRecords
     reports: ReportStore
+    outbox: OutboxRepository
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(
