@@ -15,21 +15,24 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from kefu.adapters.bus.memory import InProcessBus
 from kefu.adapters.bus.nats import NatsPublisher
+from kefu.adapters.counters import RedisCounterStore
+from kefu.adapters.notify import RecordingNotifier, WebhookNotifier
 from kefu.adapters.security.passwords import Argon2Hasher
 from kefu.adapters.security.tokens import JwtTokens
 from kefu.adapters.store.engine import create_engine, upgrade
 from kefu.adapters.store.uow import SqlUnitOfWork
 from kefu.config import Settings
 from kefu.domain.clock import Clock, SystemClock
-from kefu.domain.events import TaskAssigned
-from kefu.domain.users import SYSTEM_ACTOR
 from kefu.routing import EngineConfig, Strategy
-from kefu.services.handlers.screening import ScreeningDesk
+from kefu.screening import CounterStore, InMemoryCounterStore
+from kefu.services import handlers
+from kefu.services.handlers.followups import rules_from_settings
 from kefu.services.holds import HoldKeeper
 from kefu.services.messagebus import MessageBus
 from kefu.services.ports import EventPublisher, Notifier, PasswordHasher, UnitOfWork
 from kefu.services.routing import Router
 from kefu.services.scheduler import Scheduler
+from kefu.services.screening_desk import ScreeningDesk
 
 
 @dataclass
@@ -72,21 +75,6 @@ class Kefu:
         self._closers.clear()
 
 
-class _FanOut:
-    """Publish to the local bus (live views in this process) and to NATS (everyone else)."""
-
-    def __init__(self, local: InProcessBus, remote: NatsPublisher) -> None:
-        self.local = local
-        self.remote = remote
-
-    async def publish(self, events: Any) -> None:
-        await self.local.publish(events)
-        await self.remote.publish(events)
-
-    async def healthy(self) -> bool:
-        return await self.remote.healthy()
-
-
 async def bootstrap(
     settings: Settings,
     *,
@@ -110,30 +98,31 @@ async def bootstrap(
     def uow_factory() -> UnitOfWork:
         return SqlUnitOfWork(sessions)
 
-    local = InProcessBus()
+    # This process's live views (SSE streams) hear every committed event through the local bus; other
+    # processes hear them from NATS, fed by the outbox relay, never from the write path.
+    local = publisher if isinstance(publisher, InProcessBus) else InProcessBus()
     closers.append(local.close)
-    chosen: EventPublisher
-    if publisher is not None:
-        chosen = publisher
-    elif settings.nats_url:
+    chosen: EventPublisher = local
+    if settings.nats_url:
         nats_publisher = NatsPublisher(settings.nats_url)
         await nats_publisher.connect()
         closers.append(nats_publisher.close)
-        chosen = _FanOut(local, nats_publisher)
-    else:
-        chosen = local
+        chosen = nats_publisher
     redis_client: aioredis.Redis | None = None
     if settings.redis_url:
         redis_client = aioredis.from_url(settings.redis_url)
         closers.append(redis_client.aclose)
     bus = MessageBus(
         uow_factory=uow_factory,
-        publisher=chosen,
         clock=clock or SystemClock(),
         settings=settings,
         hasher=hasher or Argon2Hasher(),
         tokens=JwtTokens(settings.secret.get_secret_value()),
+        listeners=local,
     )
+    desk, chosen_notifier = await screening_desk(bus, redis_client, notifier)
+    closers.extend(notifier_closers(chosen_notifier))
+    handlers.register(bus, desk, chosen_notifier, rules_from_settings(settings))
     router: Router | None = None
     if routing:
         router = Router(
@@ -147,50 +136,27 @@ async def bootstrap(
         )
         await router.start()
         closers.append(router.stop)
-    scheduler = await start_care(bus, run_scheduler=routing)
-    if scheduler is not None:
+    scheduler: Scheduler | None = None
+    keeper: HoldKeeper | None = None
+    if routing:
+        async with bus.uow_factory() as uow:
+            await bus.knowledge.rebuild(uow)
+        scheduler = Scheduler(bus)
+        await scheduler.start()
         closers.append(scheduler.stop)
-    desk, keeper = await start_screening(bus, redis_client, notifier, run_keeper=routing)
-    closers.extend(desk_closers(desk, keeper))
+        keeper = HoldKeeper(bus, settings.hold_check_s)
+        await keeper.start()
+        closers.append(keeper.stop)
     kefu = Kefu(settings, engine, bus, chosen, local, redis_client, router, scheduler, closers)
     kefu.screening, kefu.holds = desk, keeper
     return kefu
 
 
-async def start_care(bus: MessageBus, run_scheduler: bool) -> Scheduler | None:
-    """Care wiring: follow-up rules, callbacks reacting to routing, the knowledge index and the scheduler.
-
-    The index is rebuilt from the database here when this process serves (it is refreshed lazily anyway);
-    the scheduler runs where routing runs (``kefu serve``) and in ``kefu worker``."""
-    from kefu.services.handlers.callbacks import on_task_assigned  # noqa: PLC0415 - keeps imports light
-    from kefu.services.handlers.followups import FollowUps, rules_from_settings  # noqa: PLC0415
-
-    FollowUps(bus, rules_from_settings(bus.settings))
-
-    async def callback_assigned(event: Any) -> None:
-        await on_task_assigned(bus.context(SYSTEM_ACTOR), event)
-
-    bus.subscribe(TaskAssigned, callback_assigned)
-    if not run_scheduler:
-        return None
-    async with bus.uow_factory() as uow:
-        await bus.knowledge.rebuild(uow)
-    scheduler = Scheduler(bus)
-    await scheduler.start()
-    return scheduler
-
-
-async def start_screening(
-    bus: MessageBus, redis_client: aioredis.Redis | None, notifier: Notifier | None, run_keeper: bool
-) -> tuple[ScreeningDesk, HoldKeeper | None]:
-    """Screening wiring: counters in Redis when configured (else in memory, rebuilt from the database's
-    watchlist and reports), the notifier for family alerts, the desk's commands and reactions, and the
-    hold keeper where routing runs."""
-    from kefu.adapters.counters import RedisCounterStore  # noqa: PLC0415 - keeps imports light
-    from kefu.adapters.notify import RecordingNotifier, WebhookNotifier  # noqa: PLC0415
-    from kefu.screening import CounterStore, InMemoryCounterStore  # noqa: PLC0415
-    from kefu.services.handlers import cases  # noqa: PLC0415
-
+async def screening_desk(
+    bus: MessageBus, redis_client: aioredis.Redis | None, notifier: Notifier | None
+) -> tuple[ScreeningDesk, Notifier]:
+    """Screening's collaborators: counters in Redis when configured (else in memory, rebuilt from the
+    database's watchlist and reports) and the notifier for family alerts."""
     counters: CounterStore
     if redis_client is not None:
         counters = RedisCounterStore(redis_client, prefix=bus.settings.counters_prefix)
@@ -207,21 +173,9 @@ async def start_screening(
     if notifier is None:
         url = bus.settings.notify_webhook_url
         notifier = WebhookNotifier(url) if url else RecordingNotifier()
-    desk = ScreeningDesk(counters, notifier)
-    desk.register(bus.register)
-    cases.subscribe(bus, desk)
-    keeper: HoldKeeper | None = None
-    if run_keeper:
-        keeper = HoldKeeper(bus, desk, bus.settings.hold_check_s)
-        await keeper.start()
-    return desk, keeper
+    return ScreeningDesk(counters, notifier), notifier
 
 
-def desk_closers(desk: ScreeningDesk, keeper: HoldKeeper | None) -> list[Any]:
-    out: list[Any] = []
-    aclose = getattr(desk.notifier, "aclose", None)
-    if aclose is not None:
-        out.append(aclose)
-    if keeper is not None:
-        out.append(keeper.stop)
-    return out
+def notifier_closers(notifier: Notifier) -> list[Any]:
+    aclose = getattr(notifier, "aclose", None)
+    return [] if aclose is None else [aclose]

@@ -17,7 +17,7 @@ from kefu.care import seed_articles
 from kefu.domain.cases import CaseResolved
 from kefu.domain.clock import FakeClock
 from kefu.domain.users import SYSTEM_ACTOR
-from kefu.services.handlers.callbacks import deliver
+from kefu.services.handlers.callbacks import DeliverCallback
 from kefu.services.scheduler import Scheduler
 from tests.conftest import Database, asgi_client, make_user, running_kefu, settings_for
 
@@ -496,7 +496,7 @@ async def test_a_crashed_claim_is_delivered_once_after_its_lease(desk: Desk) -> 
     assert await other.run_once() == 1
     assert other.delivered == 1
     # The first scheduler wakes up and carries on with its stale claim: nothing is delivered twice.
-    assert await deliver(desk.kefu.bus.context(SYSTEM_ACTOR), cb["id"], token, "crashed") is False
+    assert await desk.kefu.bus.handle(DeliverCallback(cb["id"], token, "crashed"), SYSTEM_ACTOR) is False
     async with desk.kefu.bus.uow_factory() as uow:
         entries = await uow.audit.for_subject("callback", cb["id"])
     assert [e.detail.get("worker") for e in entries if e.action == "callback.due"] == ["other"]

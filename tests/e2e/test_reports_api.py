@@ -221,13 +221,11 @@ async def test_day_buckets_follow_the_time_zone(built: Built) -> None:
 async def test_rolled_up_and_mixed_reports_equal_the_live_report(built: Built) -> None:
     """After rolling up the first hour only, then the whole day, the report is unchanged."""
     live = await _report(built, group_by="site", interval="hour")
-    ctx = built.kefu.bus.context(SYSTEM_ACTOR)
-    done = await reports.roll_up(ctx, H0, H0 + timedelta(hours=1))
+    bus = built.kefu.bus
+    done = await bus.handle(reports.RollUpReports(H0, H0 + timedelta(hours=1)), SYSTEM_ACTOR)
     assert done["rows"] > 0
     assert await _report(built, group_by="site", interval="hour") == live
-    await reports.roll_up(
-        built.kefu.bus.context(SYSTEM_ACTOR), H0 - timedelta(hours=1), H0 + timedelta(hours=23)
-    )
+    await bus.handle(reports.RollUpReports(H0 - timedelta(hours=1), H0 + timedelta(hours=23)), SYSTEM_ACTOR)
     assert await _report(built, group_by="site", interval="hour") == live
     assert await _report(built, group_by="site", interval="day") == {
         (_z(D0), site): want for site, want in BY_SITE_DAY.items()

@@ -257,7 +257,7 @@ async def test_expired_hold_is_settled_once_by_policy(d: Desk) -> None:
     """An unresolved hold is settled as unreachable on expiry (blocked at a high score), exactly once."""
     case_id = await d.held_case("p-exp")
     d.clock.advance(3601)
-    other = HoldKeeper(d.kefu.bus, keeper(d.kefu).desk, 1.0)
+    other = HoldKeeper(d.kefu.bus, 1.0)
     results = await asyncio.gather(keeper(d.kefu).tick(), other.tick())
     assert sum(r["settled"] for r in results) == 1
     case = (await d.c.get(f"/api/v1/cases/{case_id}", headers=d.sup)).json()

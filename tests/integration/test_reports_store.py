@@ -61,11 +61,13 @@ async def test_rollup_keeps_figures_and_refuses_a_gap(kefu: Kefu) -> None:
     await _seed(kefu)
     window = (T0, T0 + timedelta(hours=2))
     _, live = await reports.service_report(kefu.bus.context(SYSTEM_ACTOR), *window, "agent", "hour")
-    done = await reports.roll_up(kefu.bus.context(SYSTEM_ACTOR), *window)
+    done = await kefu.bus.handle(reports.RollUpReports(*window), SYSTEM_ACTOR)
     assert done["rows"] == 4  # two agent cells ("a-1" at 02:00, none at 03:00) and their two totals
     _, rolled = await reports.service_report(kefu.bus.context(SYSTEM_ACTOR), *window, "agent", "hour")
     assert rolled == live
     with pytest.raises(InvalidInput):
-        await reports.roll_up(kefu.bus.context(SYSTEM_ACTOR), T0 + timedelta(days=2), T0 + timedelta(days=3))
+        await kefu.bus.handle(
+            reports.RollUpReports(T0 + timedelta(days=2), T0 + timedelta(days=3)), SYSTEM_ACTOR
+        )
     async with kefu.bus.uow_factory() as uow:
         assert await uow.reports.rolled_until() == window[1]

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from kefu.adapters.bus.memory import InProcessBus
 from kefu.adapters.security.passwords import Argon2Hasher
 from kefu.bootstrap import bootstrap
+from kefu.care import commands as care_commands
 from kefu.domain import commands as c
 from kefu.domain.users import SYSTEM_ACTOR
 from tests.conftest import Database, settings_for
@@ -36,12 +37,13 @@ async def test_worker_once_delivers_due_callbacks_exactly_once(database: Databas
         now = datetime.now(UTC)
         due = [
             await k.bus.handle(
-                c.ScheduleCallback(customer.id, "回电", now, now + timedelta(hours=1)), SYSTEM_ACTOR
+                care_commands.ScheduleCallback(customer.id, "回电", now, now + timedelta(hours=1)),
+                SYSTEM_ACTOR,
             )
             for _ in range(3)
         ]
         later = await k.bus.handle(
-            c.ScheduleCallback(
+            care_commands.ScheduleCallback(
                 customer.id, "明天回电", now + timedelta(days=1), now + timedelta(days=1, hours=1)
             ),
             SYSTEM_ACTOR,

@@ -23,6 +23,7 @@ from sqlalchemy import text
 from kefu.adapters.bus.memory import InProcessBus
 from kefu.adapters.security.passwords import Argon2Hasher
 from kefu.bootstrap import Kefu, bootstrap
+from kefu.care import commands as care_commands
 from kefu.domain import commands as c
 from kefu.domain.users import SYSTEM_ACTOR
 from tests.conftest import Database, _pg_schema, require_service, settings_for
@@ -106,7 +107,7 @@ async def test_two_workers_deliver_every_callback_exactly_once_even_when_one_is_
         await b.ready()
         now = datetime.now(UTC)
         for i in range(CALLBACKS):
-            cmd = c.ScheduleCallback(customer.id, f"回电 {i}", now, now + timedelta(hours=2))
+            cmd = care_commands.ScheduleCallback(customer.id, f"回电 {i}", now, now + timedelta(hours=2))
             await kefu_pg.bus.handle(cmd, SYSTEM_ACTOR)
         due_sql = "SELECT count(*) FROM callbacks WHERE state = 'due'"
         for _ in range(int(WAIT_S / 0.05)):

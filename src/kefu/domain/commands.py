@@ -1,36 +1,45 @@
-"""Commands: requests to change state, in the imperative. Each has exactly one handler."""
+"""Commands: requests to change state, in the imperative. Each has exactly one handler.
+
+A command names the type of its handler's result (``Command[Agent]``), so ``bus.handle`` is typed per
+command. The cores own the commands whose results are theirs (``kefu.care.commands``,
+``kefu.screening.commands``); the services own the system commands of their periodic jobs."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import Any
+from datetime import date
+from typing import Any, Generic, TypeVar
 
-from kefu.domain.customers import TrustedContact
-from kefu.domain.queues import EscalationStep, ServiceLevel
+from kefu.domain.agents import Agent
+from kefu.domain.conversations import Conversation, Message
+from kefu.domain.customers import Customer, TrustedContact
+from kefu.domain.queues import EscalationStep, Queue, ServiceLevel
+from kefu.domain.users import IssuedToken, User
 from kefu.domain.vocabulary import Channel, Language, Presence, Role
 
-
-@dataclass(frozen=True, slots=True)
-class Command:
-    pass
+R_co = TypeVar("R_co", covariant=True)
 
 
 @dataclass(frozen=True, slots=True)
-class CreateUser(Command):
+class Command(Generic[R_co]):
+    """A request whose handler answers with an ``R_co``."""
+
+
+@dataclass(frozen=True, slots=True)
+class CreateUser(Command[User]):
     username: str
     password: str
     role: Role
 
 
 @dataclass(frozen=True, slots=True)
-class Authenticate(Command):
+class Authenticate(Command[IssuedToken]):
     username: str
     password: str
 
 
 @dataclass(frozen=True, slots=True)
-class IssueToken(Command):
+class IssueToken(Command[IssuedToken]):
     """A long-lived API token for a user (for integrations and scripts)."""
 
     username: str
@@ -38,7 +47,7 @@ class IssueToken(Command):
 
 
 @dataclass(frozen=True, slots=True)
-class CreateCustomer(Command):
+class CreateCustomer(Command[Customer]):
     external_id: str
     name: str
     language: Language = "zh"
@@ -50,14 +59,14 @@ class CreateCustomer(Command):
 
 
 @dataclass(frozen=True, slots=True)
-class UpdateCustomer(Command):
+class UpdateCustomer(Command[Customer]):
     customer_id: str
     # Only the keys present are changed; a value of None clears an optional field.
     changes: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
-class CreateAgent(Command):
+class CreateAgent(Command[Agent]):
     name: str
     site: str
     skills: dict[str, int]
@@ -66,19 +75,19 @@ class CreateAgent(Command):
 
 
 @dataclass(frozen=True, slots=True)
-class UpdateAgent(Command):
+class UpdateAgent(Command[Agent]):
     agent_id: str
     changes: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
-class SetPresence(Command):
+class SetPresence(Command[Agent]):
     agent_id: str
     presence: Presence
 
 
 @dataclass(frozen=True, slots=True)
-class OpenConversation(Command):
+class OpenConversation(Command[Conversation]):
     customer_id: str
     # None: triage reads the line from the customer's words.
     business_line: str | None
@@ -88,36 +97,36 @@ class OpenConversation(Command):
 
 
 @dataclass(frozen=True, slots=True)
-class PostMessage(Command):
+class PostMessage(Command[Message]):
     conversation_id: str
     body: str
 
 
 @dataclass(frozen=True, slots=True)
-class AssignConversation(Command):
+class AssignConversation(Command[Conversation]):
     conversation_id: str
     agent_id: str
 
 
 @dataclass(frozen=True, slots=True)
-class ResolveConversation(Command):
+class ResolveConversation(Command[Conversation]):
     conversation_id: str
     disposition: str
     note: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
-class CloseConversation(Command):
+class CloseConversation(Command[Conversation]):
     conversation_id: str
 
 
 @dataclass(frozen=True, slots=True)
-class AbandonConversation(Command):
+class AbandonConversation(Command[Conversation]):
     conversation_id: str
 
 
 @dataclass(frozen=True, slots=True)
-class CreateQueue(Command):
+class CreateQueue(Command[Queue]):
     id: str
     name: str
     business_line: str
@@ -129,60 +138,18 @@ class CreateQueue(Command):
 
 
 @dataclass(frozen=True, slots=True)
-class UpdateQueue(Command):
+class UpdateQueue(Command[Queue]):
     queue_id: str
     changes: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
-class AcceptOffer(Command):
+class AcceptOffer(Command[str]):
+    """Take the offered work; the result is the task's subject (e.g. the conversation now assigned)."""
+
     offer_id: str
 
 
 @dataclass(frozen=True, slots=True)
-class DeclineOffer(Command):
+class DeclineOffer(Command[None]):
     offer_id: str
-
-
-# --- care: knowledge base and callbacks (kefu.care) -----------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class PutArticle(Command):
-    """Add a knowledge base article, or replace the one with the same id."""
-
-    id: str
-    title: str
-    body: str
-    language: Language
-    tags: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class ScheduleCallback(Command):
-    customer_id: str
-    reason: str
-    window_start: datetime
-    window_end: datetime
-    phone: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class CancelCallback(Command):
-    callback_id: str
-    reason: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class RecordCallbackAttempt(Command):
-    callback_id: str
-    result: str
-    note: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class TakeCallbackInstead(Command):
-    """A voice customer waiting too long takes a callback that keeps their place in line."""
-
-    conversation_id: str
-    phone: str | None = None

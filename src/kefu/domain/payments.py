@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from kefu.domain.cases import CaseOutcome, ContactResult
+from kefu.domain.cases import Case, CaseOutcome, ContactResult
 from kefu.domain.commands import Command
 
 # allowed / warned go through; held waits for its case; blocked is refused; cancelled and released end a hold.
@@ -51,38 +51,40 @@ class StoredRuleSet:
 
 
 @dataclass(frozen=True, slots=True)
-class ScreenPayment(Command):
+class PayeeStanding:
+    account_id: str
+    reports: int
+    watchlisted: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ScreenPayment(Command[ScreeningRecord]):
     """Screen one payment request (the body of ``POST /api/v1/payments/screen``)."""
 
     request: dict[str, Any] = field(hash=False)
 
 
 @dataclass(frozen=True, slots=True)
-class RecordContactAttempt(Command):
+class RecordContactAttempt(Command[Case]):
     case_id: str
     result: ContactResult
     note: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
-class ResolveCase(Command):
+class ResolveCase(Command[Case]):
     case_id: str
     outcome: CaseOutcome
     note: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
-class ReportPayee(Command):
+class ReportPayee(Command[PayeeStanding]):
     account_id: str
     reason: str
 
 
 @dataclass(frozen=True, slots=True)
-class SetTrustedPayees(Command):
+class SetTrustedPayees(Command[list[TrustedPayee]]):
     customer_id: str
     payees: tuple[TrustedPayee, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class LoadRuleSet(Command):
-    source: str

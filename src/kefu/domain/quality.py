@@ -111,14 +111,14 @@ class Complaint:
 
 
 @dataclass(frozen=True, slots=True)
-class RecordCsat(Command):
+class RecordCsat(Command["CsatRating"]):
     conversation_id: str
     score: int
     comment: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
-class GiveCommendation(Command):
+class GiveCommendation(Command["Commendation"]):
     agent_id: str
     customer_id: str
     message: str
@@ -126,7 +126,7 @@ class GiveCommendation(Command):
 
 
 @dataclass(frozen=True, slots=True)
-class FileComplaint(Command):
+class FileComplaint(Command["Complaint"]):
     customer_id: str
     category: str
     text: str
@@ -135,7 +135,7 @@ class FileComplaint(Command):
 
 
 @dataclass(frozen=True, slots=True)
-class HandleComplaint(Command):
+class HandleComplaint(Command["Complaint"]):
     complaint_id: str
     action: ComplaintAction
     note: str | None = None

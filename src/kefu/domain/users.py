@@ -57,3 +57,12 @@ def check_password(password: str) -> str:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidInput(f"password must have at least {MIN_PASSWORD_LENGTH} characters", field="password")
     return password
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedToken:
+    """A bearer token just issued, with when it stops working and whose it is."""
+
+    access_token: str
+    expires_at: datetime
+    user: User

@@ -53,7 +53,7 @@ def rollup(
     async def main() -> dict[str, Any]:
         kefu = await bootstrap(settings, routing=False)
         try:
-            return await reports.roll_up(kefu.bus.context(SYSTEM_ACTOR), start, end, lookback_hours)
+            return await kefu.bus.handle(reports.RollUpReports(start, end, lookback_hours), SYSTEM_ACTOR)
         finally:
             await kefu.close()
 

@@ -26,9 +26,10 @@ from nats.js.errors import BadRequestError
 from kefu.bootstrap import Kefu, bootstrap
 from kefu.config import Settings
 from kefu.domain.errors import InvalidInput, KefuError, Unavailable
-from kefu.domain.payments import LoadRuleSet, ScreenPayment
+from kefu.domain.payments import ScreenPayment
 from kefu.domain.users import SYSTEM_ACTOR, Actor
 from kefu.entrypoints.logging import configure_logging
+from kefu.screening.commands import LoadRuleSet
 
 T = TypeVar("T")
 log = structlog.get_logger("kefu.screen_stream")

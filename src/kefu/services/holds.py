@@ -1,9 +1,8 @@
 """The hold keeper: a periodic job in ``kefu serve`` that settles expired holds and re-offers due cases.
 
-A hold nobody resolved within ``KEFU_HOLD_S`` is settled by policy (blocked at ``KEFU_HOLD_BLOCK_SCORE`` or
-above, released below) with the outcome ``unreachable``. A case whose next contact attempt is due goes back to
-routing. Both claim their rows with a conditional update, so any number of processes may run the keeper and
-no case is ever settled or re-offered twice.
+It only reads which cases are due and issues one command per case (``SettleExpiredHold``,
+``RecontactCase``); the handlers claim their rows with a conditional update, so any number of processes may
+run the keeper and no case is ever settled or re-offered twice.
 """
 
 from __future__ import annotations
@@ -13,10 +12,8 @@ import contextlib
 
 import structlog
 
-from kefu.domain.errors import IllegalTransition
 from kefu.domain.users import SYSTEM_ACTOR
-from kefu.services.handlers.cases import after_settled, settle
-from kefu.services.handlers.screening import ScreeningDesk, route_case
+from kefu.services.handlers.cases import RecontactCase, SettleExpiredHold
 from kefu.services.messagebus import MessageBus
 
 log = structlog.get_logger("kefu.holds")
@@ -25,9 +22,8 @@ BATCH = 100
 
 
 class HoldKeeper:
-    def __init__(self, bus: MessageBus, desk: ScreeningDesk, interval_s: float) -> None:
+    def __init__(self, bus: MessageBus, interval_s: float) -> None:
         self.bus = bus
-        self.desk = desk
         self.interval_s = interval_s
         self._task: asyncio.Task[None] | None = None
 
@@ -57,40 +53,7 @@ class HoldKeeper:
             expired = await uow.cases.expired_holds(now, BATCH)
             due = await uow.cases.due_contacts(now, BATCH)
         for case_id in expired:
-            settled += await self._settle(case_id)
-        for case_id, due_at in due:
-            recontacted += await self._recontact(case_id, due_at)
+            settled += await self.bus.handle(SettleExpiredHold(case_id), SYSTEM_ACTOR)
+        for case_id, _due_at in due:
+            recontacted += await self.bus.handle(RecontactCase(case_id), SYSTEM_ACTOR)
         return {"settled": settled, "recontacted": recontacted}
-
-    async def _settle(self, case_id: str) -> int:
-        ctx = self.bus.context(SYSTEM_ACTOR)
-        try:
-            async with ctx.uow:
-                case = await ctx.uow.cases.get(case_id, with_history=False)
-                if case is None or case.status != "open":
-                    return 0
-                await settle(ctx, case, "unreachable", "hold expired without an outcome", "policy")
-                await ctx.uow.commit()
-        except IllegalTransition:
-            return 0  # another process settled it first
-        await self.bus.dispatch(ctx.uow.collect_events())
-        await after_settled(self.desk, case)
-        log.info("hold settled by policy", case_id=case_id, payment=case.payment_outcome)
-        return 1
-
-    async def _recontact(self, case_id: str, due_at: object) -> int:
-        ctx = self.bus.context(SYSTEM_ACTOR)
-        async with ctx.uow:
-            case = await ctx.uow.cases.get(case_id, with_history=False)
-            if case is None or case.next_contact_due_at is None:
-                return 0
-            if not await ctx.uow.cases.claim_contact(case.id, case.next_contact_due_at):
-                return 0
-            if await ctx.uow.tasks.open_for_subject(case.id) is None:
-                customer = None if case.customer_id is None else await ctx.uow.customers.get(case.customer_id)
-                care = case.elderly or (customer is not None and customer.vulnerable)
-                await route_case(ctx, case, customer, care)
-            await ctx.audit("case.recontact_due", "case", case.id)
-            await ctx.uow.commit()
-        await self.bus.dispatch(ctx.uow.collect_events())
-        return 1

@@ -13,6 +13,7 @@ from types import TracebackType
 from typing import Any, Protocol, Self
 
 from kefu.care import Article
+from kefu.care.records import CallbackRecord
 from kefu.domain.agents import Agent
 from kefu.domain.audit import AuditEntry
 from kefu.domain.cases import Case, CaseStatus, ContactAttempt, FamilyAlert, LedgerEntry
@@ -25,7 +26,6 @@ from kefu.domain.sites import Site
 from kefu.domain.tasks import Offer, OfferStatus, Task
 from kefu.domain.users import User
 from kefu.domain.vocabulary import ConversationStatus
-from kefu.services.care_model import CallbackRecord
 from kefu.services.reports_ports import QualityRecords, ReportStore
 
 

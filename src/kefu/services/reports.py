@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from kefu.domain.commands import Command
 from kefu.domain.errors import Forbidden, InvalidInput, NotFound
 from kefu.services.authz import require
 from kefu.services.context import Context
@@ -183,14 +184,22 @@ async def scorecard(ctx: Context, agent_id: str, since: datetime, until: datetim
     return Scorecard(agent.id, agent.name, agent.site, w.since, w.until, figs, total)
 
 
-async def roll_up(
-    ctx: Context, since: datetime | None, until: datetime | None, lookback_h: int = 48
-) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class RollUpReports(Command[dict[str, Any]]):
+    """Recompute the hourly report rollup (``kefu reports rollup``)."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+    lookback_h: int = 48
+
+
+async def roll_up(cmd: RollUpReports, ctx: Context) -> dict[str, Any]:
     """Recompute the hourly rollup; by default the last ``lookback_h`` hours up to the last whole hour.
 
     Contacts are counted in the hour they arrived, and a contact may be answered, resolved or rated after
     that hour ends; re-rolling the recent hours each run keeps those late facts in the rollup."""
     require(ctx.actor, "reports.rollup")
+    since, until, lookback_h = cmd.since, cmd.until, cmd.lookback_h
     now = ctx.clock.now()
     end = until or now.replace(minute=0, second=0, microsecond=0)
     async with ctx.uow:

@@ -22,12 +22,12 @@ import structlog
 
 from kefu.domain import events as ev
 from kefu.domain.agents import Agent
+from kefu.domain.commands import AcceptOffer, Command, DeclineOffer
 from kefu.domain.errors import Conflict, Forbidden, KefuError, NotFound
-from kefu.domain.events import Event
 from kefu.domain.ids import new_id
 from kefu.domain.queues import Queue
 from kefu.domain.tasks import Offer, OfferStatus
-from kefu.domain.users import SYSTEM_ACTOR, Actor
+from kefu.domain.users import SYSTEM_ACTOR
 from kefu.routing import (
     AgentSetAway,
     AgentSpec,
@@ -120,7 +120,59 @@ class QueueStats:
     answer_within_s: int
 
 
+@dataclass(frozen=True, slots=True)
+class RebuildRouting(Command[None]):
+    """Forget the in-memory engine, rebuild it from the database and route what is due."""
+
+
+@dataclass(frozen=True, slots=True)
+class TickRouting(Command[None]):
+    """Process the offer expiries, wrap-up ends and escalations that are due."""
+
+
+@dataclass(frozen=True, slots=True)
+class RouteTask(Command[None]):
+    """A committed task joins the engine (the reaction to ``TaskOpened``)."""
+
+    task_id: str
+    kind: str
+    subject_id: str
+    queue_id: str
+    channel: str
+    enqueued_at: datetime
+    priority: int
+    care: bool
+    home_site: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class EndRoutingTask(Command[None]):
+    """A task ended elsewhere (conversation resolved, callback taken): its offers go, its agent is freed."""
+
+    task_id: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class SyncAgent(Command[None]):
+    """The engine takes the agent's saved skills, capacity and presence."""
+
+    agent_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class SyncQueue(Command[None]):
+    """The engine takes the queue's saved skills, priority and escalation."""
+
+    queue_id: str
+
+
+Change = Callable[[float], list[RoutingEvent]]
+
+
 class Router:
+    """This process's routing engine. Its state changes only inside command handlers (``apply``)."""
+
     def __init__(self, bus: MessageBus, config: EngineConfig) -> None:
         self.bus = bus
         self.config = config
@@ -128,20 +180,54 @@ class Router:
         self._lock = asyncio.Lock()
         self._wake = asyncio.Event()
         self._ticker: asyncio.Task[None] | None = None
+        self._stale = False  # a decision was not saved: rebuild before the next change
         self._subjects: dict[str, tuple[str, str]] = {}  # task id -> (kind, subject id)
-        for event_type, handler in (
-            (ev.TaskOpened, self._on_task_opened),
-            (ev.TaskClosed, self._on_task_closed),
-            (ev.AgentCreated, self._on_agent_changed),
-            (ev.AgentUpdated, self._on_agent_changed),
-            (ev.AgentPresenceChanged, self._on_agent_changed),
-            (ev.QueueChanged, self._on_queue_changed),
-        ):
-            bus.subscribe(event_type, handler)  # type: ignore[arg-type]
+        self.register(bus)
+
+    def register(self, bus: MessageBus) -> None:
+        """Put the routing commands on the bus and turn the events it reacts to into commands."""
+        bus.register(RebuildRouting, self._handle_rebuild)
+        bus.register(TickRouting, lambda cmd, ctx: self.apply(ctx, self.engine_tick))
+        bus.register(RouteTask, self._handle_route_task)
+        bus.register(EndRoutingTask, self._handle_end_task)
+        bus.register(SyncAgent, self._handle_sync_agent)
+        bus.register(SyncQueue, self._handle_sync_queue)
+        bus.register(AcceptOffer, self._handle_accept)
+        bus.register(DeclineOffer, self._handle_decline)
+
+        async def task_opened(e: ev.TaskOpened) -> None:
+            cmd = RouteTask(
+                e.task_id,
+                e.kind,
+                e.subject_id,
+                e.queue_id,
+                e.channel,
+                e.enqueued_at,
+                e.priority,
+                e.care,
+                e.home_site,
+            )
+            await bus.handle(cmd, SYSTEM_ACTOR)
+
+        async def task_closed(e: ev.TaskClosed) -> None:
+            await bus.handle(EndRoutingTask(e.task_id, e.reason), SYSTEM_ACTOR)
+
+        async def agent_changed(e: ev.AgentCreated | ev.AgentUpdated | ev.AgentPresenceChanged) -> None:
+            await bus.handle(SyncAgent(e.agent_id), SYSTEM_ACTOR)
+
+        async def queue_changed(e: ev.QueueChanged) -> None:
+            await bus.handle(SyncQueue(e.queue_id), SYSTEM_ACTOR)
+
+        bus.subscribe(ev.TaskOpened, task_opened)
+        bus.subscribe(ev.TaskClosed, task_closed)
+        bus.subscribe(ev.AgentCreated, agent_changed)
+        bus.subscribe(ev.AgentUpdated, agent_changed)
+        bus.subscribe(ev.AgentPresenceChanged, agent_changed)
+        bus.subscribe(ev.QueueChanged, queue_changed)
 
     # == lifecycle =================================================================================
     async def start(self) -> None:
-        await self.rebuild()
+        await self.bus.handle(RebuildRouting(), SYSTEM_ACTOR)
         self._ticker = asyncio.create_task(self._tick_forever(), name="kefu-router-ticker")
 
     async def stop(self) -> None:
@@ -152,48 +238,60 @@ class Router:
             self._ticker = None
 
     async def rebuild(self) -> None:
-        """Forget the in-memory engine and rebuild it from the database, then route what is due."""
+        await self.bus.handle(RebuildRouting(), SYSTEM_ACTOR)
+
+    async def _handle_rebuild(self, cmd: RebuildRouting, ctx: Context) -> None:
         async with self._lock:
-            engine = RoutingEngine(self.config, id_factory=new_id)
-            now = self.bus.clock.now()
-            subjects: dict[str, tuple[str, str]] = {}
-            async with self.bus.uow_factory() as uow:
-                for queue in await uow.queues.list():
-                    engine.set_queue(queue_spec(queue), _ts(now))
-                after: str | None = None
-                while page := await uow.agents.page(after, 1000):
-                    for agent in page:
-                        engine.restore_agent(agent_spec(agent), _ts(now))
-                    after = page[-1].id
-                live = await uow.tasks.live()
-                pending = {o.task_id: o for o in await uow.offers.pending()}
-            for task in live:
-                subjects[task.id] = (task.kind, task.subject_id)
-                spec = TaskSpec(
-                    task.id,
-                    task.queue_id,
-                    task.channel,
-                    _ts(task.enqueued_at),
-                    task.priority,
-                    task.care,
-                    task.home_site,
-                )
-                engine.restore_task(spec, _ts(now))
-                try:
-                    if task.state == "assigned" and task.agent_id:
-                        engine.restore_assignment(task.id, task.agent_id)
-                    elif task.state == "offered" and task.id in pending:
-                        o = pending[task.id]
-                        engine.restore_offer(o.id, task.id, o.agent_id, _ts(o.created_at), _ts(o.expires_at))
-                except KefuError:
-                    # An agent deleted or renamed since: the task simply waits again.
-                    log.warning("could not restore routing state", task_id=task.id)
-            self.engine = engine
-            self._subjects = subjects
-            decided = await self._persist(engine.rebalance(_ts(now)))
-        await self.bus.dispatch(decided)
+            try:
+                async with ctx.uow:
+                    decided = await self._rebuild(ctx.uow)
+                    await self._persist(ctx, decided)
+                    await ctx.uow.commit()
+            except Exception:
+                self._stale = True
+                raise
         self._wake.set()
+
+    async def _rebuild(self, uow: UnitOfWork) -> list[RoutingEvent]:
+        """Replace the engine with one rebuilt from the database (read in ``uow``); return its decisions."""
+        engine = RoutingEngine(self.config, id_factory=new_id)
+        now = self.bus.clock.now()
+        subjects: dict[str, tuple[str, str]] = {}
+        for queue in await uow.queues.list():
+            engine.set_queue(queue_spec(queue), _ts(now))
+        after: str | None = None
+        while page := await uow.agents.page(after, 1000):
+            for agent in page:
+                engine.restore_agent(agent_spec(agent), _ts(now))
+            after = page[-1].id
+        live = await uow.tasks.live()
+        pending = {o.task_id: o for o in await uow.offers.pending()}
+        for task in live:
+            subjects[task.id] = (task.kind, task.subject_id)
+            spec = TaskSpec(
+                task.id,
+                task.queue_id,
+                task.channel,
+                _ts(task.enqueued_at),
+                task.priority,
+                task.care,
+                task.home_site,
+            )
+            engine.restore_task(spec, _ts(now))
+            try:
+                if task.state == "assigned" and task.agent_id:
+                    engine.restore_assignment(task.id, task.agent_id)
+                elif task.state == "offered" and task.id in pending:
+                    o = pending[task.id]
+                    engine.restore_offer(o.id, task.id, o.agent_id, _ts(o.created_at), _ts(o.expires_at))
+            except KefuError:
+                # An agent deleted or renamed since: the task simply waits again.
+                log.warning("could not restore routing state", task_id=task.id)
+        self.engine = engine
+        self._subjects = subjects
+        self._stale = False
         log.info("routing engine rebuilt", tasks=len(live), pending_offers=len(pending))
+        return engine.rebalance(_ts(now))
 
     async def _tick_forever(self) -> None:
         while True:
@@ -205,88 +303,88 @@ class Router:
             try:
                 await self.tick()
             except Exception:
-                log.exception("routing tick failed; rebuilding from the database")
-                with contextlib.suppress(Exception):
-                    await self.rebuild()
+                log.exception("routing tick failed; the engine is rebuilt before the next change")
 
     async def tick(self) -> None:
         """Process offer expiries, wrap-up ends and escalations that are due."""
-        await self._run(self.engine.tick)
+        await self.bus.handle(TickRouting(), SYSTEM_ACTOR)
 
-    # == reactions to committed changes ============================================================
-    async def _on_task_opened(self, event: ev.TaskOpened) -> None:
-        self._subjects[event.task_id] = (event.kind, event.subject_id)
+    def engine_tick(self, now: float) -> list[RoutingEvent]:
+        return self.engine.tick(now)
+
+    # == the routing commands ======================================================================
+    async def _handle_route_task(self, cmd: RouteTask, ctx: Context) -> None:
+        self._subjects[cmd.task_id] = (cmd.kind, cmd.subject_id)
         spec = TaskSpec(
-            event.task_id,
-            event.queue_id,
-            event.channel,
-            _ts(event.enqueued_at),
-            event.priority,
-            event.care,
-            event.home_site,
+            cmd.task_id,
+            cmd.queue_id,
+            cmd.channel,
+            _ts(cmd.enqueued_at),
+            cmd.priority,
+            cmd.care,
+            cmd.home_site,
         )
-        await self._run(lambda now: self.engine.add_task(spec, now))
+        await self.apply(ctx, lambda now: self.engine.add_task(spec, now))
 
-    async def _on_task_closed(self, event: ev.TaskClosed) -> None:
+    async def _handle_end_task(self, cmd: EndRoutingTask, ctx: Context) -> None:
         def close(now: float) -> list[RoutingEvent]:
             try:
-                view = self.engine.task(event.task_id)
+                view = self.engine.task(cmd.task_id)
             except UnknownRoutingId:
                 return []
             if view.state == "assigned":
-                return self.engine.complete(event.task_id, now)
-            return self.engine.remove_task(event.task_id, now, reason=event.reason)
+                return self.engine.complete(cmd.task_id, now)
+            return self.engine.remove_task(cmd.task_id, now, reason=cmd.reason)
 
-        await self._run(close)
-        self._subjects.pop(event.task_id, None)
+        await self.apply(ctx, close)
+        self._subjects.pop(cmd.task_id, None)
 
-    async def _on_agent_changed(self, event: ev.Event) -> None:
-        agent_id = str(event.payload()["agent_id"])
-        async with self.bus.uow_factory() as uow:
-            agent = await uow.agents.get(agent_id)
+    async def _handle_sync_agent(self, cmd: SyncAgent, ctx: Context) -> None:
+        async with ctx.uow:
+            agent = await ctx.uow.agents.get(cmd.agent_id)
         if agent is None:
             return
         spec = agent_spec(agent)
 
         def change(now: float) -> list[RoutingEvent]:
             try:
-                self.engine.agent(agent_id)
+                self.engine.agent(cmd.agent_id)
             except UnknownRoutingId:
                 return self.engine.add_agent(spec, now)
             return self.engine.update_agent(spec, now)
 
-        await self._run(change)
+        await self.apply(ctx, change)
 
-    async def _on_queue_changed(self, event: ev.QueueChanged) -> None:
-        async with self.bus.uow_factory() as uow:
-            queue = await uow.queues.get(event.queue_id)
+    async def _handle_sync_queue(self, cmd: SyncQueue, ctx: Context) -> None:
+        async with ctx.uow:
+            queue = await ctx.uow.queues.get(cmd.queue_id)
         if queue is not None:
             spec = queue_spec(queue)
-            await self._run(lambda now: self.engine.set_queue(spec, now))
+            await self.apply(ctx, lambda now: self.engine.set_queue(spec, now))
 
     # == agents' answers ============================================================================
-    async def _offer_for_actor(self, offer_id: str, actor: Actor) -> Offer:
-        async with self.bus.uow_factory() as uow:
-            offer = await uow.offers.get(offer_id)
-            agent = None if offer is None else await uow.agents.get(offer.agent_id)
+    async def _offer_for_actor(self, offer_id: str, ctx: Context) -> Offer:
+        async with ctx.uow:
+            offer = await ctx.uow.offers.get(offer_id)
+            agent = None if offer is None else await ctx.uow.agents.get(offer.agent_id)
         if offer is None or agent is None:
             raise NotFound("offer", offer_id)
-        if agent.user_id != actor.user_id and not allowed(actor, "offers.read_any"):
+        if agent.user_id != ctx.actor.user_id and not allowed(ctx.actor, "offers.read_any"):
             raise Forbidden("this offer was made to another agent")
         if offer.status != "pending":
             errors = {"accepted": "offer_accepted", "declined": "offer_declined", "expired": "offer_expired"}
             raise _conflict(errors.get(offer.status, "offer_rescinded"), offer_id, offer.status)
         return offer
 
-    async def accept(self, offer_id: str, actor: Actor) -> str:
+    async def _handle_accept(self, cmd: AcceptOffer, ctx: Context) -> str:
         """Accept an offer; returns the task's subject id (e.g. the conversation now assigned)."""
-        offer = await self._offer_for_actor(offer_id, actor)
-        await self._run(lambda now: self.engine.accept(offer_id, now), actor=actor)
+        offer = await self._offer_for_actor(cmd.offer_id, ctx)
+        await self.apply(ctx, lambda now: self.engine.accept(cmd.offer_id, now))
         return self._subject_of(offer.task_id)
 
-    async def decline(self, offer_id: str, actor: Actor) -> None:
-        await self._offer_for_actor(offer_id, actor)
-        await self._run(lambda now: self.engine.decline(offer_id, now), actor=actor)
+    async def _handle_decline(self, cmd: DeclineOffer, ctx: Context) -> None:
+        await self._offer_for_actor(cmd.offer_id, ctx)
+        await self.apply(ctx, lambda now: self.engine.decline(cmd.offer_id, now))
 
     def _subject_of(self, task_id: str) -> str:
         return self._subjects.get(task_id, ("", task_id))[1]
@@ -359,38 +457,42 @@ class Router:
         )
 
     # == the one place the engine changes ===========================================================
-    async def _run(self, change: Callable[[float], list[RoutingEvent]], actor: Actor = SYSTEM_ACTOR) -> None:
+    async def apply(self, ctx: Context, change: Change) -> None:
+        """Change the engine and save what it decided in ``ctx``'s unit of work, under the engine's lock.
+
+        If the decision cannot be saved (a row changed under it), the engine has moved on without the
+        database, which is the truth: it is rebuilt from the database before the next change, and the caller
+        gets a ``Conflict`` to retry."""
         async with self._lock:
-            now = _ts(self.bus.clock.now())
-            decided = change(now)
+            changed = False  # an error before the engine changed leaves it as it was
             try:
-                out = await self._persist(decided, actor)
-            except Exception:
-                failed = True
-            else:
-                failed = False
-        if failed:
-            # The engine moved on but its decision was not saved (e.g. a row changed under it): rebuild from
-            # the database, which is the truth, and let the caller retry.
-            log.warning("routing decision not saved; rebuilding the engine", events=[e.name for e in decided])
-            await self.rebuild()
-            raise Conflict("routing state changed at the same moment; retry")
+                async with ctx.uow:
+                    decided: list[RoutingEvent] = []
+                    if self._stale:
+                        decided.extend(await self._rebuild(ctx.uow))
+                        self._stale = changed = True  # saved below, or rebuilt again next time
+                    decided.extend(change(_ts(ctx.clock.now())))
+                    changed = True
+                    await self._persist(ctx, decided)
+                    await ctx.uow.commit()
+                    self._stale = False
+            except Exception as exc:
+                if not changed:
+                    raise
+                self._stale = True
+                log.warning("routing decision not saved; the engine is rebuilt", error=type(exc).__name__)
+                if isinstance(exc, Conflict):
+                    raise
+                raise Conflict("routing state changed at the same moment; retry") from exc
         self._wake.set()
-        await self.bus.dispatch(out)
 
-    async def _persist(self, decided: Sequence[RoutingEvent], actor: Actor = SYSTEM_ACTOR) -> list[Event]:
-        """Write what the engine decided in one transaction; return the events to publish after it."""
-        if not decided:
-            return []
-        out: list[Event] = list(decided)
-        ctx = self.bus.context(actor)
-        async with ctx.uow:
-            for e in decided:
-                await self._persist_one(ctx, ctx.uow, e, out)
-            await ctx.uow.commit()
-        return out
+    async def _persist(self, ctx: Context, decided: Sequence[RoutingEvent]) -> None:
+        """Write what the engine decided into the current transaction, with the events it implies."""
+        for e in decided:
+            ctx.uow.emit(e)
+            await self._persist_one(ctx, ctx.uow, e)
 
-    async def _persist_one(self, ctx: Context, uow: UnitOfWork, e: RoutingEvent, out: list[Event]) -> None:
+    async def _persist_one(self, ctx: Context, uow: UnitOfWork, e: RoutingEvent) -> None:
         if isinstance(e, OfferCreated):
             await uow.offers.add(Offer(e.offer_id, e.task_id, e.agent_id, _dt(e.at), _dt(e.expires_at)))
             await self._set_task(uow, e.task_id, state="offered")
@@ -400,7 +502,7 @@ class Router:
             await self._set_task(uow, e.task_id, state="waiting")
         elif isinstance(e, OfferAccepted):
             await uow.offers.decide(e.offer_id, "accepted", _dt(e.at))
-            await self._assign(ctx, uow, e, out)
+            await self._assign(ctx, uow, e)
         elif isinstance(e, TaskCompleted | TaskRemoved):
             task = await uow.tasks.get(e.task_id)
             if task is not None and task.state != "ended":
@@ -420,7 +522,7 @@ class Router:
             task.state = state  # type: ignore[assignment]
             await uow.tasks.save(task)
 
-    async def _assign(self, ctx: Context, uow: UnitOfWork, e: OfferAccepted, out: list[Event]) -> None:
+    async def _assign(self, ctx: Context, uow: UnitOfWork, e: OfferAccepted) -> None:
         task = await uow.tasks.get(e.task_id)
         if task is None:
             return
@@ -428,14 +530,14 @@ class Router:
         task.state, task.agent_id, task.assigned_at = "assigned", e.agent_id, at
         task.wait_s = (at - task.enqueued_at).total_seconds()
         await uow.tasks.save(task)
-        out.append(ev.TaskAssigned(task.id, task.kind, task.subject_id, e.agent_id, at))
+        uow.emit(ev.TaskAssigned(task.id, task.kind, task.subject_id, e.agent_id, at))
         if task.kind == "conversation":
             conversation = await uow.conversations.get(task.subject_id, with_messages=False)
             if conversation is not None and conversation.status == "queued":
                 conversation.assign(e.agent_id, at)
                 await uow.conversations.save(conversation)
                 await ctx.audit("conversation.assigned", "conversation", conversation.id, agent_id=e.agent_id)
-                out.append(ev.ConversationAssigned(conversation.id, e.agent_id, at))
+                uow.emit(ev.ConversationAssigned(conversation.id, e.agent_id, at))
 
 
 def _sl(counts: dict[str, int]) -> float | None:

@@ -2,6 +2,8 @@
 
 Each pass (``run_once``):
 
+Both steps are commands on the bus (``ClaimDueCallbacks``, ``DeliverCallback``); the loop only issues them.
+
 1. **claim** — one short transaction leases up to ``KEFU_SCHEDULER_BATCH`` callbacks whose ``wake_at`` has
    come and that nobody holds (``claim_token``, ``claimed_until = now + KEFU_SCHEDULER_LEASE_S``). On
    PostgreSQL the candidate rows are picked ``FOR UPDATE SKIP LOCKED``, so concurrent schedulers take
@@ -21,14 +23,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from datetime import timedelta
 
 import structlog
 
+from kefu.care.records import CallbackChangedConcurrently
 from kefu.domain.ids import new_id
 from kefu.domain.users import SYSTEM_ACTOR
-from kefu.services.care_model import CallbackChangedConcurrently
-from kefu.services.handlers.callbacks import deliver
+from kefu.services.handlers.callbacks import ClaimDueCallbacks, DeliverCallback
 from kefu.services.messagebus import MessageBus
 
 log = structlog.get_logger("kefu.scheduler")
@@ -44,23 +45,14 @@ class Scheduler:
 
     async def claim(self) -> tuple[str, list[str]]:
         """Lease the callbacks that are due now; returns the claim token and their ids."""
-        settings = self.bus.settings
-        now = self.bus.clock.now()
-        token = new_id()
-        async with self.bus.uow_factory() as uow:
-            ids = await uow.callbacks.claim_due(
-                now, now + timedelta(seconds=settings.scheduler_lease_s), token, settings.scheduler_batch
-            )
-            await uow.commit()
-        return token, ids
+        return await self.bus.handle(ClaimDueCallbacks(), SYSTEM_ACTOR)
 
     async def run_once(self) -> int:
         """Claim and deliver one batch; returns how many callbacks were claimed."""
         token, ids = await self.claim()
         for callback_id in ids:
-            ctx = self.bus.context(SYSTEM_ACTOR)
             try:
-                changed = await deliver(ctx, callback_id, token, self.name)
+                changed = await self.bus.handle(DeliverCallback(callback_id, token, self.name), SYSTEM_ACTOR)
             except CallbackChangedConcurrently:
                 log.info("callback changed by another process meanwhile", callback_id=callback_id)
                 continue
@@ -70,7 +62,6 @@ class Scheduler:
                 continue
             if changed:
                 self.delivered += 1
-            await self.bus.dispatch(ctx.uow.collect_events())
         return len(ids)
 
     async def drain(self) -> int:

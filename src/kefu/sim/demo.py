@@ -10,6 +10,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import date
 
+from kefu.care import commands as care_commands
 from kefu.care import seed_articles
 from kefu.domain import commands as c
 from kefu.domain.customers import TrustedContact
@@ -103,7 +104,9 @@ async def _seed_articles(bus: MessageBus) -> int:
         async with bus.uow_factory() as uow:
             if await uow.knowledge.get(article.id) is not None:
                 continue
-        cmd = c.PutArticle(article.id, article.title, article.body, article.language, article.tags)
+        cmd = care_commands.PutArticle(
+            article.id, article.title, article.body, article.language, article.tags
+        )
         await bus.handle(cmd, SYSTEM_ACTOR)
         made += 1
     return made

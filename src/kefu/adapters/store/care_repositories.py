@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.adapters.store.care_tables import CallbackRow, KbArticleRow
 from kefu.care import Article, Attempt, AttemptResult, Callback, CallbackOrigin, CallbackState
-from kefu.services.care_model import CallbackChangedConcurrently, CallbackRecord
+from kefu.care.records import CallbackChangedConcurrently, CallbackRecord
 
 _WAKING = ("scheduled", "due")
 

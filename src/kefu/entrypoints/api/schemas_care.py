@@ -7,9 +7,9 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, Field, StringConstraints
 
+from kefu.care.records import CallbackRecord
 from kefu.domain.vocabulary import Language
 from kefu.entrypoints.api.schemas import In, Out, Phone
-from kefu.services.care_model import CallbackRecord
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]
 

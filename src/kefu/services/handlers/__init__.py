@@ -1,0 +1,114 @@
+"""Command handlers, one module per job, and ``register``: the one table that puts them on the bus.
+
+Each handler takes ``(command, context)`` plus the collaborators it needs, given here by keyword (the
+screening desk, the notifier, the follow-up rules); no handler reaches another job's collaborators by
+importing its module. Reactions to events are small functions that turn an event into a command (or None);
+``react`` subscribes them, so every change a reaction makes also goes through the door.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import Any, TypeVar
+
+from kefu.care import FollowUpRules
+from kefu.care import commands as care
+from kefu.domain import commands as c
+from kefu.domain import events as ev
+from kefu.domain import payments as p
+from kefu.domain import quality as q
+from kefu.domain.cases import CaseOpened, CaseResolved
+from kefu.domain.commands import Command
+from kefu.domain.events import Event
+from kefu.domain.users import SYSTEM_ACTOR
+from kefu.screening.commands import LoadRuleSet
+from kefu.services import reports
+from kefu.services.handlers import (
+    agents,
+    callbacks,
+    cases,
+    conversations,
+    customers,
+    followups,
+    kb,
+    payees,
+    quality,
+    queues,
+    screening,
+    users,
+)
+from kefu.services.messagebus import MessageBus
+from kefu.services.ports import Notifier
+from kefu.services.screening_desk import ScreeningDesk
+
+E = TypeVar("E", bound=Event)
+
+
+def register(
+    bus: MessageBus, desk: ScreeningDesk, notifier: Notifier, follow_up_rules: FollowUpRules
+) -> None:
+    """Every command handler and every reaction of kefu outside the routing engine (which registers its own
+    commands where it runs, see ``services/routing.py``)."""
+    handlers: dict[type[Command[Any]], Any] = {
+        c.CreateUser: users.create_user,
+        c.Authenticate: users.authenticate,
+        c.IssueToken: users.issue_token,
+        c.CreateCustomer: customers.create_customer,
+        c.UpdateCustomer: customers.update_customer,
+        c.CreateAgent: agents.create_agent,
+        c.UpdateAgent: agents.update_agent,
+        c.SetPresence: agents.set_presence,
+        c.OpenConversation: conversations.open_conversation,
+        c.PostMessage: conversations.post_message,
+        c.AssignConversation: conversations.assign_conversation,
+        c.ResolveConversation: conversations.resolve_conversation,
+        c.CloseConversation: conversations.close_conversation,
+        c.AbandonConversation: conversations.abandon_conversation,
+        c.CreateQueue: queues.create_queue,
+        c.UpdateQueue: queues.update_queue,
+        care.PutArticle: kb.put_article,
+        care.ScheduleCallback: callbacks.schedule,
+        care.CancelCallback: callbacks.cancel,
+        care.RecordCallbackAttempt: callbacks.record_attempt_of,
+        care.TakeCallbackInstead: callbacks.take_callback_instead,
+        callbacks.ClaimDueCallbacks: callbacks.claim_due,
+        callbacks.DeliverCallback: callbacks.deliver,
+        callbacks.StartCallbackAttempt: callbacks.start_callback_attempt,
+        followups.ScheduleFollowUps: partial(followups.schedule_follow_ups, rules=follow_up_rules),
+        q.RecordCsat: quality.record_csat,
+        q.GiveCommendation: quality.give_commendation,
+        q.FileComplaint: quality.file_complaint,
+        q.HandleComplaint: quality.handle_complaint,
+        reports.RollUpReports: reports.roll_up,
+        p.ScreenPayment: partial(screening.screen_payment, desk=desk),
+        LoadRuleSet: partial(screening.load_rules, desk=desk),
+        p.RecordContactAttempt: cases.record_contact_attempt,
+        p.ResolveCase: partial(cases.resolve_case, desk=desk),
+        cases.SettleExpiredHold: partial(cases.settle_expired_hold, desk=desk),
+        cases.RecontactCase: cases.recontact_case,
+        cases.AssignCase: cases.assign_case,
+        cases.SendFamilyAlert: partial(cases.send_family_alert, notifier=notifier),
+        p.ReportPayee: partial(payees.report_payee, desk=desk),
+        p.SetTrustedPayees: payees.set_trusted_payees,
+    }
+    for command_type, handler in handlers.items():
+        bus.register(command_type, handler)
+    react(bus, ev.TaskAssigned, callbacks.on_task_assigned)
+    react(bus, ev.TaskAssigned, cases.on_task_assigned)
+    react(bus, CaseOpened, cases.on_case_opened)
+    react(bus, CaseResolved, cases.on_case_resolved)
+    react(bus, CaseResolved, followups.on_case_resolved)
+    react(bus, ev.ConversationResolved, followups.on_conversation_resolved)
+
+
+def react(bus: MessageBus, event_type: type[E], reaction: Callable[[E], Command[Any] | None]) -> None:
+    """Subscribe a reaction: the command it returns for an event is handled as the system."""
+
+    async def handle(event: E) -> None:
+        command = reaction(event)
+        if command is not None:
+            await bus.handle(command, SYSTEM_ACTOR)
+
+    handle.__qualname__ = f"react[{reaction.__module__}.{reaction.__qualname__}]"
+    bus.subscribe(event_type, handle)

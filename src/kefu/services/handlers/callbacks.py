@@ -16,6 +16,7 @@ Where a callback's task waits (``queue_id``, chosen when it is scheduled):
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -33,18 +34,18 @@ from kefu.care import (
     triage,
 )
 from kefu.care import events as care_events
+from kefu.care.commands import CancelCallback, RecordCallbackAttempt, ScheduleCallback, TakeCallbackInstead
+from kefu.care.records import CallbackRecord
 from kefu.config import Settings
 from kefu.domain import events
-from kefu.domain.commands import CancelCallback, RecordCallbackAttempt, ScheduleCallback, TakeCallbackInstead
+from kefu.domain.commands import Command
 from kefu.domain.customers import Customer
 from kefu.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from kefu.domain.ids import new_id
 from kefu.domain.queues import pick_queue
 from kefu.domain.tasks import Task
 from kefu.services.authz import require
-from kefu.services.care_model import CallbackRecord
 from kefu.services.context import Context
-from kefu.services.handlers.customers import local_today
 from kefu.services.handlers.tasks import close_task
 from kefu.services.pagination import Page, page_of
 
@@ -127,7 +128,7 @@ async def _load(ctx: Context, callback_id: str) -> CallbackRecord:
 
 
 def needs_care(ctx: Context, customer: Customer) -> bool:
-    return customer.needs_care(local_today(ctx), ctx.settings.elderly_age)
+    return customer.needs_care(ctx.local_today(), ctx.settings.elderly_age)
 
 
 async def choose_queue(ctx: Context, reason: str, care: bool, after_case: bool = False) -> str:
@@ -327,11 +328,47 @@ async def take_callback_instead(cmd: TakeCallbackInstead, ctx: Context) -> Callb
     return record
 
 
-async def deliver(ctx: Context, callback_id: str, token: str, worker: str) -> bool:
+@dataclass(frozen=True, slots=True)
+class ClaimDueCallbacks(Command[tuple[str, list[str]]]):
+    """Lease the callbacks that are due now (the scheduler's first step); the result is the token and ids."""
+
+
+@dataclass(frozen=True, slots=True)
+class DeliverCallback(Command[bool]):
+    """What the clock implies now for one claimed callback (the scheduler's second step)."""
+
+    callback_id: str
+    token: str
+    worker: str
+
+
+@dataclass(frozen=True, slots=True)
+class StartCallbackAttempt(Command[None]):
+    """An agent accepted a callback's task: the attempt starts (reaction to ``TaskAssigned``)."""
+
+    callback_id: str
+    agent_id: str
+    at: datetime
+
+
+async def claim_due(cmd: ClaimDueCallbacks, ctx: Context) -> tuple[str, list[str]]:
+    settings = ctx.settings
+    now = ctx.clock.now()
+    token = new_id()
+    async with ctx.uow:
+        ids = await ctx.uow.callbacks.claim_due(
+            now, now + timedelta(seconds=settings.scheduler_lease_s), token, settings.scheduler_batch
+        )
+        await ctx.uow.commit()
+    return token, ids
+
+
+async def deliver(cmd: DeliverCallback, ctx: Context) -> bool:
     """The scheduler's step for one claimed callback: what its clock implies now. True when it changed.
 
     Becoming due opens the callback's task; a window that ends while due closes it. The save is
     version-checked, so if another scheduler already acted on this callback nothing is delivered twice."""
+    callback_id, token, worker = cmd.callback_id, cmd.token, cmd.worker
     async with ctx.uow:
         record = await ctx.uow.callbacks.get(callback_id)
         if (
@@ -361,27 +398,31 @@ async def deliver(ctx: Context, callback_id: str, token: str, worker: str) -> bo
     return True
 
 
-async def on_task_assigned(ctx: Context, event: events.TaskAssigned) -> None:
-    """An agent accepted a callback's task: the attempt starts (and a kept place's conversation is theirs)."""
+def on_task_assigned(event: events.TaskAssigned) -> StartCallbackAttempt | None:
     if event.kind != "callback":
-        return
+        return None
+    return StartCallbackAttempt(event.subject_id, event.agent_id, event.at)
+
+
+async def start_callback_attempt(cmd: StartCallbackAttempt, ctx: Context) -> None:
+    """The attempt starts, and a kept place's conversation becomes the agent's."""
     async with ctx.uow:
-        record = await ctx.uow.callbacks.get(event.subject_id)
+        record = await ctx.uow.callbacks.get(cmd.callback_id)
         if record is None or record.callback.state is not CallbackState.DUE:
             return
-        record.callback, changes = start_attempt(record.callback, event.at)
-        record.updated_at = event.at
+        record.callback, changes = start_attempt(record.callback, cmd.at)
+        record.updated_at = cmd.at
         await ctx.uow.callbacks.save(record)
-        await record_changes(ctx, record, changes, agent_id=event.agent_id)
+        await record_changes(ctx, record, changes, agent_id=cmd.agent_id)
         if record.conversation_id is not None:
             conversation = await ctx.uow.conversations.get(record.conversation_id, with_messages=False)
             if conversation is not None and conversation.status == "queued":
-                conversation.assign(event.agent_id, event.at)
+                conversation.assign(cmd.agent_id, cmd.at)
                 await ctx.uow.conversations.save(conversation)
                 await ctx.audit(
-                    "conversation.assigned", "conversation", conversation.id, agent_id=event.agent_id
+                    "conversation.assigned", "conversation", conversation.id, agent_id=cmd.agent_id
                 )
-                ctx.uow.emit(events.ConversationAssigned(conversation.id, event.agent_id, event.at))
+                ctx.uow.emit(events.ConversationAssigned(conversation.id, cmd.agent_id, cmd.at))
         await ctx.uow.commit()
 
 

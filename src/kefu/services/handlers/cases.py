@@ -4,8 +4,7 @@ and reading cases with the phone numbers masked for agents."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
 
 import structlog
 
@@ -13,6 +12,7 @@ from kefu.domain.cases import (
     AlertKind,
     Case,
     CaseContactAttempted,
+    CaseOpened,
     CaseOutcome,
     CaseResolved,
     CaseStatus,
@@ -28,26 +28,16 @@ from kefu.domain.events import TaskAssigned
 from kefu.domain.ids import new_id
 from kefu.domain.payments import RecordContactAttempt, ResolveCase
 from kefu.domain.privacy import mask_phone
-from kefu.domain.users import SYSTEM_ACTOR
 from kefu.services.authz import allowed, require
 from kefu.services.context import Context
-from kefu.services.handlers.tasks import close_task
+from kefu.services.handlers.tasks import close_task, route_case
 from kefu.services.pagination import Page, page_of
-
-if TYPE_CHECKING:
-    from kefu.services.handlers.screening import ScreeningDesk
-    from kefu.services.messagebus import MessageBus
+from kefu.services.ports import Notifier
+from kefu.services.screening_desk import ScreeningDesk
 
 log = structlog.get_logger("kefu.cases")
 
 _MISSES = frozenset({"no_answer", "rejected", "busy"})
-
-
-def register(
-    register: Callable[[type[Command], Callable[[Any, Context], Awaitable[Any]]], None], desk: ScreeningDesk
-) -> None:
-    register(RecordContactAttempt, record_contact_attempt)
-    register(ResolveCase, lambda cmd, ctx: resolve_case(cmd, ctx, desk))
 
 
 async def _check_specialist(ctx: Context) -> None:
@@ -145,6 +135,52 @@ async def settle(ctx: Context, case: Case, outcome: CaseOutcome, note: str | Non
     ctx.uow.emit(CaseResolved(case.id, case.customer_id or "", outcome, case.amount, case.currency, now))
 
 
+@dataclass(frozen=True, slots=True)
+class SettleExpiredHold(Command[bool]):
+    """A hold nobody resolved within ``KEFU_HOLD_S`` is settled by policy (outcome ``unreachable``)."""
+
+    case_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class RecontactCase(Command[bool]):
+    """A case whose next contact attempt is due goes back to routing (at most once per due time)."""
+
+    case_id: str
+
+
+async def settle_expired_hold(cmd: SettleExpiredHold, ctx: Context, desk: ScreeningDesk) -> bool:
+    """True when this call settled it; False when it was no longer open (another process was first)."""
+    try:
+        async with ctx.uow:
+            case = await ctx.uow.cases.get(cmd.case_id, with_history=False)
+            if case is None or case.status != "open":
+                return False
+            await settle(ctx, case, "unreachable", "hold expired without an outcome", "policy")
+            await ctx.uow.commit()
+    except IllegalTransition:
+        return False
+    await after_settled(desk, case)
+    log.info("hold settled by policy", case_id=case.id, payment=case.payment_outcome)
+    return True
+
+
+async def recontact_case(cmd: RecontactCase, ctx: Context) -> bool:
+    async with ctx.uow:
+        case = await ctx.uow.cases.get(cmd.case_id, with_history=False)
+        if case is None or case.next_contact_due_at is None:
+            return False
+        if not await ctx.uow.cases.claim_contact(case.id, case.next_contact_due_at):
+            return False
+        if await ctx.uow.tasks.open_for_subject(case.id) is None:
+            customer = None if case.customer_id is None else await ctx.uow.customers.get(case.customer_id)
+            care = case.elderly or (customer is not None and customer.vulnerable)
+            await route_case(ctx, case, customer, care)
+        await ctx.audit("case.recontact_due", "case", case.id)
+        await ctx.uow.commit()
+    return True
+
+
 async def after_settled(desk: ScreeningDesk, case: Case) -> None:
     """After commit: a dissuaded case's payee scores higher at once in every screening process."""
     if case.outcome == "dissuaded":
@@ -155,34 +191,42 @@ async def after_settled(desk: ScreeningDesk, case: Case) -> None:
 # -- reactions after commit ---------------------------------------------------------------------------------
 
 
-def subscribe(bus: MessageBus, desk: ScreeningDesk) -> None:
-    from kefu.domain.cases import CaseOpened  # noqa: PLC0415 - kept next to its use
+@dataclass(frozen=True, slots=True)
+class AssignCase(Command[None]):
+    """The case's task was accepted: the case is now the specialist's (reaction to ``TaskAssigned``)."""
 
-    async def on_opened(event: CaseOpened) -> None:
-        await send_family_alert(bus, desk, event.case_id, "case_opened")
-
-    async def on_resolved(event: CaseResolved) -> None:
-        if event.outcome == "dissuaded":
-            await send_family_alert(bus, desk, event.case_id, "case_dissuaded")
-
-    async def on_assigned(event: TaskAssigned) -> None:
-        if event.kind == "case":
-            await _assigned(bus, event)
-
-    bus.subscribe(CaseOpened, on_opened)  # type: ignore[arg-type]
-    bus.subscribe(CaseResolved, on_resolved)  # type: ignore[arg-type]
-    bus.subscribe(TaskAssigned, on_assigned)  # type: ignore[arg-type]
+    case_id: str
+    agent_id: str
 
 
-async def _assigned(bus: MessageBus, event: TaskAssigned) -> None:
-    ctx = bus.context(SYSTEM_ACTOR)
+@dataclass(frozen=True, slots=True)
+class SendFamilyAlert(Command[None]):
+    """Alert an elderly payer's trusted contact once per case and kind, and record it on the case."""
+
+    case_id: str
+    kind: AlertKind
+
+
+def on_case_opened(event: CaseOpened) -> SendFamilyAlert:
+    return SendFamilyAlert(event.case_id, "case_opened")
+
+
+def on_case_resolved(event: CaseResolved) -> SendFamilyAlert | None:
+    return SendFamilyAlert(event.case_id, "case_dissuaded") if event.outcome == "dissuaded" else None
+
+
+def on_task_assigned(event: TaskAssigned) -> AssignCase | None:
+    return AssignCase(event.subject_id, event.agent_id) if event.kind == "case" else None
+
+
+async def assign_case(cmd: AssignCase, ctx: Context) -> None:
     async with ctx.uow:
-        case = await ctx.uow.cases.get(event.subject_id, with_history=False)
+        case = await ctx.uow.cases.get(cmd.case_id, with_history=False)
         if case is None or case.status != "open":
             return
-        case.agent_id = event.agent_id
+        case.agent_id = cmd.agent_id
         if await ctx.uow.cases.save_if(case, "open"):
-            await ctx.audit("case.assigned", "case", case.id, agent_id=event.agent_id)
+            await ctx.audit("case.assigned", "case", case.id, agent_id=cmd.agent_id)
             await ctx.uow.commit()
 
 
@@ -203,9 +247,11 @@ def _alert_text(kind: AlertKind, customer: Customer, case: Case) -> tuple[str, s
     )
 
 
-async def send_family_alert(bus: MessageBus, desk: ScreeningDesk, case_id: str, kind: AlertKind) -> None:
-    """Alert the elderly payer's trusted contact, once per case and kind, and record it on the case."""
-    ctx = bus.context(SYSTEM_ACTOR)
+async def send_family_alert(cmd: SendFamilyAlert, ctx: Context, notifier: Notifier) -> None:
+    """Alert the elderly payer's trusted contact, once per case and kind, and record it on the case.
+
+    The notifier is called between two transactions: no database transaction waits on the network."""
+    case_id, kind = cmd.case_id, cmd.kind
     async with ctx.uow:
         case = await ctx.uow.cases.get(case_id)
         if case is None or not case.elderly or case.customer_id is None:
@@ -221,7 +267,7 @@ async def send_family_alert(bus: MessageBus, desk: ScreeningDesk, case_id: str, 
         new_id(), case.id, kind, contact.name, contact.phone, text_zh, text_en, ctx.clock.now(), True
     )
     try:
-        await desk.notifier.send(alert)
+        await notifier.send(alert)
     except Exception as exc:
         log.warning("family alert failed", case_id=case.id, kind=kind, error=str(exc) or type(exc).__name__)
         alert = dataclasses.replace(alert, delivered=False, error=(str(exc) or type(exc).__name__)[:500])

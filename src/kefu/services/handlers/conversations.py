@@ -20,7 +20,6 @@ from kefu.domain.vocabulary import ConversationStatus
 from kefu.services.authz import allowed, require
 from kefu.services.context import Context
 from kefu.services.handlers import triage as self_service
-from kefu.services.handlers.customers import local_today
 from kefu.services.handlers.tasks import close_task, open_task
 from kefu.services.pagination import Page, page_of
 
@@ -65,7 +64,7 @@ async def open_conversation(cmd: OpenConversation, ctx: Context) -> Conversation
                 f"no queue serves business line {line!r} on channel {cmd.channel!r}", field="channel"
             )
         now = ctx.clock.now()
-        care = customer.needs_care(local_today(ctx), ctx.settings.elderly_age)
+        care = customer.needs_care(ctx.local_today(), ctx.settings.elderly_age)
         conversation = Conversation(
             id=new_id(),
             customer_id=customer.id,

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import date
-from zoneinfo import ZoneInfo
 
 from kefu.domain import events
 from kefu.domain.commands import CreateCustomer, UpdateCustomer
@@ -22,11 +20,6 @@ from kefu.services.pagination import Page, page_of
 _UPDATABLE = frozenset(
     {"name", "phone", "birth_date", "language", "vulnerable", "trusted_contact", "home_site"}
 )
-
-
-def local_today(ctx: Context) -> date:
-    """Ages are counted on the centre's local calendar day, not UTC's."""
-    return ctx.clock.now().astimezone(ZoneInfo(ctx.settings.local_timezone)).date()
 
 
 def _checked_contact(tc: TrustedContact | None) -> TrustedContact | None:
@@ -47,7 +40,7 @@ async def create_customer(cmd: CreateCustomer, ctx: Context) -> Customer:
         created_at=now,
         updated_at=now,
         phone=check_phone(cmd.phone),
-        birth_date=check_birth_date(cmd.birth_date, local_today(ctx)),
+        birth_date=check_birth_date(cmd.birth_date, ctx.local_today()),
         vulnerable=cmd.vulnerable,
         trusted_contact=_checked_contact(cmd.trusted_contact),
         home_site=cmd.home_site,
@@ -71,7 +64,7 @@ async def update_customer(cmd: UpdateCustomer, ctx: Context) -> Customer:
     if "phone" in changes:
         changes["phone"] = check_phone(changes["phone"])
     if "birth_date" in changes:
-        changes["birth_date"] = check_birth_date(changes["birth_date"], local_today(ctx))
+        changes["birth_date"] = check_birth_date(changes["birth_date"], ctx.local_today())
     if "trusted_contact" in changes:
         changes["trusted_contact"] = _checked_contact(changes["trusted_contact"])
     if changes.get("language", "zh") not in LANGUAGES:
@@ -123,4 +116,4 @@ async def list_customers(after: str | None, limit: int, ctx: Context) -> Page[Cu
 
 
 def is_elderly(customer: Customer, ctx: Context) -> bool:
-    return customer.is_elderly(local_today(ctx), ctx.settings.elderly_age)
+    return customer.is_elderly(ctx.local_today(), ctx.settings.elderly_age)

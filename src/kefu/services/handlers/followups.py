@@ -9,6 +9,8 @@ delivered twice schedules nothing twice.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import structlog
@@ -27,10 +29,10 @@ from kefu.care import (
 from kefu.config import Settings
 from kefu.domain import events
 from kefu.domain.cases import CaseResolved
+from kefu.domain.commands import Command
 from kefu.domain.errors import Conflict
-from kefu.domain.users import SYSTEM_ACTOR
+from kefu.services.context import Context
 from kefu.services.handlers.callbacks import needs_care, new_callback
-from kefu.services.messagebus import MessageBus
 
 log = structlog.get_logger("kefu.followups")
 
@@ -41,69 +43,64 @@ def rules_from_settings(settings: Settings) -> FollowUpRules:
     return follow_up_rules_from_yaml(Path(settings.follow_up_rules).read_text(encoding="utf-8"))
 
 
-class FollowUps:
-    """Subscribes to resolved cases and conversations and schedules the follow-ups the rules call for."""
+@dataclass(frozen=True, slots=True)
+class ScheduleFollowUps(Command[int]):
+    """Schedule the follow-ups the rules call for after a case or a conversation was resolved.
 
-    def __init__(self, bus: MessageBus, rules: FollowUpRules) -> None:
-        self.bus = bus
-        self.rules = rules
-        bus.subscribe(CaseResolved, self.on_case_resolved)  # type: ignore[arg-type]
-        bus.subscribe(events.ConversationResolved, self.on_conversation_resolved)  # type: ignore[arg-type]
+    The result is how many were scheduled; one already scheduled (same key) is not scheduled again."""
 
-    async def on_case_resolved(self, event: CaseResolved) -> None:
-        await self._schedule(CASE_RESOLVED, event.case_id, event.customer_id, event, outcome=event.outcome)
+    kind: str
+    subject_id: str
+    customer_id: str | None  # None: the conversation's customer
+    at: datetime
+    outcome: str | None
 
-    async def on_conversation_resolved(self, event: events.ConversationResolved) -> None:
-        async with self.bus.uow_factory() as uow:
-            conversation = await uow.conversations.get(event.conversation_id, with_messages=False)
-        if conversation is None:
-            return
-        await self._schedule(
-            CONVERSATION_RESOLVED, conversation.id, conversation.customer_id, event, outcome=event.disposition
-        )
 
-    async def _schedule(
-        self,
-        kind: str,
-        subject_id: str,
-        customer_id: str,
-        event: CaseResolved | events.ConversationResolved,
-        outcome: str | None,
-    ) -> int:
-        ctx = self.bus.context(SYSTEM_ACTOR)
-        async with ctx.uow:
-            customer = await ctx.uow.customers.get(customer_id)
-        if customer is None:
-            return 0
-        happened = FollowUpEvent(
-            kind, subject_id, customer_id, event.at, outcome=outcome, elderly=needs_care(ctx, customer)
-        )
-        made = 0
-        for follow_up in follow_ups_for(happened, self.rules):
-            key = f"{kind}:{subject_id}:{follow_up.window_start:%Y%m%dT%H%M}"
-            ctx = self.bus.context(SYSTEM_ACTOR)
-            try:
-                async with ctx.uow:
-                    await new_callback(
-                        ctx,
-                        customer,
-                        reason=follow_up.reason,
-                        window_start=follow_up.window_start,
-                        window_end=follow_up.window_end,
-                        origin=CallbackOrigin.FOLLOW_UP,
-                        roll_over=follow_up.roll_over,
-                        after_case=kind == CASE_RESOLVED,
-                        follow_up_key=key,
-                        follow_up_event=kind,
-                        follow_up_subject_id=subject_id,
-                    )
-                    await ctx.uow.commit()
-            except Conflict:
-                log.info("follow-up already scheduled", key=key)
-                continue
-            except InvalidCallbackWindow:
-                log.warning("follow-up window already over", key=key)
-                continue
-            made += 1
-            await self.bus.dispatch(ctx.uow.collect_events())
-        return made
+def on_case_resolved(event: CaseResolved) -> ScheduleFollowUps:
+    return ScheduleFollowUps(CASE_RESOLVED, event.case_id, event.customer_id, event.at, event.outcome)
+
+
+def on_conversation_resolved(event: events.ConversationResolved) -> ScheduleFollowUps:
+    return ScheduleFollowUps(CONVERSATION_RESOLVED, event.conversation_id, None, event.at, event.disposition)
+
+
+async def schedule_follow_ups(cmd: ScheduleFollowUps, ctx: Context, rules: FollowUpRules) -> int:
+    """Each follow-up commits on its own, so one that clashes or whose window is over skips only itself."""
+    customer_id = cmd.customer_id
+    async with ctx.uow:
+        if customer_id is None:
+            conversation = await ctx.uow.conversations.get(cmd.subject_id, with_messages=False)
+            customer_id = None if conversation is None else conversation.customer_id
+        customer = None if not customer_id else await ctx.uow.customers.get(customer_id)
+    if customer is None:
+        return 0
+    happened = FollowUpEvent(
+        cmd.kind, cmd.subject_id, customer.id, cmd.at, outcome=cmd.outcome, elderly=needs_care(ctx, customer)
+    )
+    made = 0
+    for follow_up in follow_ups_for(happened, rules):
+        key = f"{cmd.kind}:{cmd.subject_id}:{follow_up.window_start:%Y%m%dT%H%M}"
+        try:
+            async with ctx.uow:
+                await new_callback(
+                    ctx,
+                    customer,
+                    reason=follow_up.reason,
+                    window_start=follow_up.window_start,
+                    window_end=follow_up.window_end,
+                    origin=CallbackOrigin.FOLLOW_UP,
+                    roll_over=follow_up.roll_over,
+                    after_case=cmd.kind == CASE_RESOLVED,
+                    follow_up_key=key,
+                    follow_up_event=cmd.kind,
+                    follow_up_subject_id=cmd.subject_id,
+                )
+                await ctx.uow.commit()
+        except Conflict:
+            log.info("follow-up already scheduled", key=key)
+            continue
+        except InvalidCallbackWindow:
+            log.warning("follow-up window already over", key=key)
+            continue
+        made += 1
+    return made

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kefu.care import Article, confident
-from kefu.domain.commands import PutArticle
+from kefu.care.commands import PutArticle
 from kefu.domain.errors import InvalidInput, NotFound
 from kefu.domain.vocabulary import LANGUAGES
 from kefu.services.authz import require

@@ -2,36 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
-
 from kefu.domain.cases import PayeeReported
-from kefu.domain.commands import Command
 from kefu.domain.errors import InvalidInput, NotFound
 from kefu.domain.ids import new_id
-from kefu.domain.payments import ReportPayee, SetTrustedPayees, TrustedPayee
+from kefu.domain.payments import PayeeStanding, ReportPayee, SetTrustedPayees, TrustedPayee
 from kefu.services.authz import require
 from kefu.services.context import Context
-
-if TYPE_CHECKING:
-    from kefu.services.handlers.screening import ScreeningDesk
+from kefu.services.screening_desk import ScreeningDesk
 
 MAX_TRUSTED_PAYEES = 100
-
-
-@dataclass(frozen=True, slots=True)
-class PayeeStanding:
-    account_id: str
-    reports: int
-    watchlisted: bool
-
-
-def register(
-    register: Callable[[type[Command], Callable[[Any, Context], Awaitable[Any]]], None], desk: ScreeningDesk
-) -> None:
-    register(ReportPayee, lambda cmd, ctx: report_payee(cmd, ctx, desk))
-    register(SetTrustedPayees, set_trusted_payees)
 
 
 def _account(account_id: str, field: str = "account_id") -> str:

@@ -8,113 +8,36 @@ indexed query) and recompiles only when it changed, so ``kefu rules load`` reach
 
 from __future__ import annotations
 
-import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import structlog
 
 from kefu.domain.cases import Case, CaseOpened, PaymentScreened, RuleSetLoaded
-from kefu.domain.commands import Command
 from kefu.domain.customers import Customer
 from kefu.domain.errors import AlreadyExists, Conflict, InvalidInput
 from kefu.domain.ids import new_id
-from kefu.domain.payments import LoadRuleSet, PaymentStatus, ScreeningRecord, ScreenPayment
+from kefu.domain.payments import PaymentStatus, ScreeningRecord, ScreenPayment
 from kefu.screening import (
-    CounterStore,
     Decision,
     InvalidPayment,
     InvalidRuleSet,
     PayerProfile,
     Payment,
-    RuleSet,
-    Thresholds,
-    default_rule_set,
     load_rule_set,
     playbook,
     screen,
 )
+from kefu.screening.commands import ActiveRuleSet, LoadRuleSet
 from kefu.services.authz import require
 from kefu.services.context import Context
-from kefu.services.handlers.customers import local_today
-from kefu.services.handlers.tasks import open_task
-from kefu.services.ports import Notifier, UnitOfWork
+from kefu.services.handlers.tasks import route_case
+from kefu.services.screening_desk import ScreeningDesk, effective_thresholds
 
 log = structlog.get_logger("kefu.screening")
 
 _STATUS: dict[str, PaymentStatus] = {"allow": "allowed", "warn": "warned", "hold": "held", "block": "blocked"}
 MAX_PAYMENT_ID = 64
-
-
-@dataclass(frozen=True, slots=True)
-class ActiveRuleSet:
-    seq: int  # 0: the shipped default
-    rule_set: RuleSet
-    thresholds: Thresholds
-    loaded_at: datetime | None = None
-    loaded_by: str | None = None
-
-
-def effective_thresholds(rule_set: RuleSet, settings: Any) -> Thresholds:
-    """The rule set's thresholds with any set by configuration (``KEFU_SCREEN_WARN`` …) on top."""
-    own = rule_set.thresholds
-    return Thresholds(
-        warn=settings.screen_warn or own.warn,
-        hold=settings.screen_hold or own.hold,
-        block=settings.screen_block or own.block,
-    )
-
-
-@dataclass
-class ScreeningDesk:
-    counters: CounterStore
-    notifier: Notifier
-    _active: ActiveRuleSet | None = field(default=None, repr=False)
-    _checked_at: float = field(default=0.0, repr=False)
-
-    async def active_rules(self, uow: UnitOfWork, settings: Any) -> ActiveRuleSet:
-        """The newest stored rule set; compiled again only when a newer one was loaded.
-
-        The stored sequence is read at most every ``KEFU_RULES_CHECK_S`` (one small indexed query), so a
-        rule set loaded by ``kefu rules load`` in another process is in force within that time."""
-        current = self._active
-        now = time.monotonic()
-        if current is not None and now - self._checked_at < settings.rules_check_s:
-            return current
-        seq = await uow.fraud.active_rule_set_seq()
-        self._checked_at = now
-        if current is not None and current.seq == seq:
-            return current
-        if seq == 0:
-            rules = default_rule_set()
-            active = ActiveRuleSet(0, rules, effective_thresholds(rules, settings))
-        else:
-            stored = await uow.fraud.rule_set(seq)
-            if stored is None:  # pragma: no cover - the sequence came from the same table a moment ago
-                raise Conflict("the active rule set vanished; retry")
-            rules = load_rule_set(stored.source)
-            active = ActiveRuleSet(
-                seq, rules, effective_thresholds(rules, settings), stored.loaded_at, stored.loaded_by
-            )
-        self._active = active
-        return active
-
-    def forget_rules(self) -> None:
-        """Read the stored sequence again at the next screening (a rule set was just loaded here)."""
-        self._checked_at = 0.0
-
-    def register(
-        self, register: Callable[[type[Command], Callable[[Any, Context], Awaitable[Any]]], None]
-    ) -> None:
-        """Put the desk's command handlers on the bus."""
-        from kefu.services.handlers import cases, payees  # noqa: PLC0415 - they import this module
-
-        register(ScreenPayment, lambda cmd, ctx: screen_payment(cmd, ctx, self))
-        register(LoadRuleSet, lambda cmd, ctx: load_rules(cmd, ctx, self))
-        cases.register(register, self)
-        payees.register(register, self)
 
 
 async def _payer(ctx: Context, request: dict[str, Any]) -> Customer | None:
@@ -139,7 +62,7 @@ async def _profile(ctx: Context, customer: Customer | None) -> PayerProfile:
         return PayerProfile()
     trusted = await ctx.uow.fraud.trusted_payees(customer.id)
     return PayerProfile(
-        elderly=customer.is_elderly(local_today(ctx), ctx.settings.elderly_age),
+        elderly=customer.is_elderly(ctx.local_today(), ctx.settings.elderly_age),
         vulnerable=customer.vulnerable,
         timezone=ctx.settings.local_timezone,
         trusted_payees=frozenset(p.account_id for p in trusted),
@@ -279,21 +202,6 @@ async def _open_case(ctx: Context, case: Case, customer: Customer | None, profil
         )
     )
     await route_case(ctx, case, customer, profile.elderly or profile.vulnerable)
-
-
-async def route_case(ctx: Context, case: Case, customer: Customer | None, care: bool) -> None:
-    """Put the case on the anti-fraud queue (the top-priority queue); elderly and vulnerable payers get the
-    care boost and a higher score ranks first among the rest."""
-    await open_task(
-        ctx,
-        "case",
-        case.id,
-        "anti_fraud",
-        "voice",
-        care,
-        None if customer is None else customer.home_site,
-        priority=case.score // 20,
-    )
 
 
 def case_playbook(case: Case) -> dict[str, object]:

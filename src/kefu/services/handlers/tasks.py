@@ -7,6 +7,8 @@ a crash it is rebuilt from these rows, so no task is lost between the commit and
 from __future__ import annotations
 
 from kefu.domain import events
+from kefu.domain.cases import Case
+from kefu.domain.customers import Customer
 from kefu.domain.ids import new_id
 from kefu.domain.tasks import Task, TaskKind
 from kefu.services.context import Context
@@ -62,3 +64,18 @@ async def close_task(ctx: Context, subject_id: str, reason: str, agent_id: str |
     await ctx.uow.tasks.save(task)
     ctx.uow.emit(events.TaskClosed(task.id, reason, now))
     return task
+
+
+async def route_case(ctx: Context, case: Case, customer: Customer | None, care: bool) -> None:
+    """Put the case on the anti-fraud queue (the top-priority queue); elderly and vulnerable payers get the
+    care boost and a higher score ranks first among the rest."""
+    await open_task(
+        ctx,
+        "case",
+        case.id,
+        "anti_fraud",
+        "voice",
+        care,
+        None if customer is None else customer.home_site,
+        priority=case.score // 20,
+    )

@@ -31,7 +31,6 @@ from kefu.domain.conversations import Conversation, Message
 from kefu.domain.customers import Customer
 from kefu.domain.ids import new_id
 from kefu.services.context import Context
-from kefu.services.handlers.customers import local_today
 from kefu.services.handlers.tasks import open_task
 
 # Checked before ``_SOLVED``: "没解决" contains "解决".
@@ -67,7 +66,7 @@ def says_solved(text: str) -> bool:
 
 
 def plan_for(ctx: Context, customer: Customer) -> CarePlan:
-    age = customer.age_on(local_today(ctx))
+    age = customer.age_on(ctx.local_today())
     return care_plan(age, customer.vulnerable, elderly_age=ctx.settings.elderly_age)
 
 

@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from kefu.domain import events
 from kefu.domain.commands import Authenticate, CreateUser, IssueToken
 from kefu.domain.errors import AlreadyExists, NotFound, Unauthenticated
 from kefu.domain.ids import new_id
-from kefu.domain.users import Actor, User, check_password, check_role, check_username
+from kefu.domain.users import Actor, IssuedToken, User, check_password, check_role, check_username
 from kefu.services.authz import require
 from kefu.services.context import Context
 from kefu.services.ports import TokenIssuer, UnitOfWork
-
-
-@dataclass(frozen=True, slots=True)
-class IssuedToken:
-    access_token: str
-    expires_at: datetime
-    user: User
 
 
 async def create_user(cmd: CreateUser, ctx: Context) -> User:

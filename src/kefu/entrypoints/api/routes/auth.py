@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from kefu.domain.commands import Authenticate, CreateUser
-from kefu.domain.users import SYSTEM_ACTOR
+from kefu.domain.users import SYSTEM_ACTOR, IssuedToken
 from kefu.entrypoints.api.deps import ActorDep, BusDep, ContextDep
 from kefu.entrypoints.api.schemas import LoginIn, MeOut, TokenOut, UserIn, UserOut
-from kefu.services.handlers.users import IssuedToken, whose_agent
+from kefu.services.handlers.users import whose_agent
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])
 

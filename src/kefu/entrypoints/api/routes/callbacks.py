@@ -6,14 +6,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from kefu.domain import commands as c
+from kefu.care import commands as care_commands
+from kefu.care.records import CallbackRecord
 from kefu.domain.privacy import mask_phone
 from kefu.domain.users import Actor
 from kefu.entrypoints.api.deps import ActorDep, BusDep, ContextDep, PageDep
 from kefu.entrypoints.api.schemas import Page
 from kefu.entrypoints.api.schemas_care import AttemptIn, CallbackIn, CallbackOut, CallbackStatus, CancelIn
 from kefu.services.authz import allowed
-from kefu.services.care_model import CallbackRecord
 from kefu.services.handlers import callbacks as svc
 
 router = APIRouter(prefix="/api/v1/callbacks", tags=["callbacks"])
@@ -29,7 +29,9 @@ def _out(record: CallbackRecord, actor: Actor) -> CallbackOut:
 
 @router.post("", response_model=CallbackOut, status_code=201, summary="Schedule a callback")
 async def schedule(body: CallbackIn, bus: BusDep, actor: ActorDep) -> CallbackOut:
-    cmd = c.ScheduleCallback(body.customer_id, body.reason, body.window_start, body.window_end, body.phone)
+    cmd = care_commands.ScheduleCallback(
+        body.customer_id, body.reason, body.window_start, body.window_end, body.phone
+    )
     return _out(await bus.handle(cmd, actor), actor)
 
 
@@ -52,11 +54,11 @@ async def get_callback(callback_id: str, ctx: ContextDep) -> CallbackOut:
 
 @router.post("/{callback_id}/cancel", response_model=CallbackOut, summary="Cancel a callback")
 async def cancel(callback_id: str, bus: BusDep, actor: ActorDep, body: CancelIn | None = None) -> CallbackOut:
-    cmd = c.CancelCallback(callback_id, None if body is None else body.reason)
+    cmd = care_commands.CancelCallback(callback_id, None if body is None else body.reason)
     return _out(await bus.handle(cmd, actor), actor)
 
 
 @router.post("/{callback_id}/attempts", response_model=CallbackOut, summary="Record how a call went")
 async def record_attempt(callback_id: str, body: AttemptIn, bus: BusDep, actor: ActorDep) -> CallbackOut:
-    cmd = c.RecordCallbackAttempt(callback_id, body.result, body.note)
+    cmd = care_commands.RecordCallbackAttempt(callback_id, body.result, body.note)
     return _out(await bus.handle(cmd, actor), actor)

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from kefu.care import commands as care_commands
 from kefu.domain import commands as c
 from kefu.domain.vocabulary import ConversationStatus
 from kefu.entrypoints.api.deps import ActorDep, BusDep, ContextDep, PageDep
@@ -98,5 +99,5 @@ async def abandon(conversation_id: str, bus: BusDep, actor: ActorDep) -> Convers
 async def take_callback(
     conversation_id: str, bus: BusDep, actor: ActorDep, body: KeepPlaceIn | None = None
 ) -> CallbackOut:
-    cmd = c.TakeCallbackInstead(conversation_id, None if body is None else body.phone)
+    cmd = care_commands.TakeCallbackInstead(conversation_id, None if body is None else body.phone)
     return CallbackOut.of(await bus.handle(cmd, actor))

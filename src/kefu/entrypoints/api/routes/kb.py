@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from kefu.domain import commands as c
+from kefu.care import commands as care_commands
 from kefu.domain.vocabulary import Language
 from kefu.entrypoints.api.deps import ActorDep, BusDep, ContextDep, PageDep
 from kefu.entrypoints.api.schemas import Page
@@ -22,7 +22,7 @@ def _out(article: object) -> ArticleOut:
 
 @router.post("/articles", response_model=ArticleOut, status_code=201, summary="Add or replace an article")
 async def put_article(body: ArticleIn, bus: BusDep, actor: ActorDep) -> ArticleOut:
-    cmd = c.PutArticle(body.id, body.title, body.body, body.language, tuple(body.tags))
+    cmd = care_commands.PutArticle(body.id, body.title, body.body, body.language, tuple(body.tags))
     return _out(await bus.handle(cmd, actor))
 
 

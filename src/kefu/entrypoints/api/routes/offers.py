@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from kefu.entrypoints.api.deps import ActorDep, ContextDep, RouterDep
+from kefu.domain.commands import AcceptOffer, DeclineOffer
+from kefu.entrypoints.api.deps import ActorDep, BusDep, ContextDep, RouterDep
 from kefu.entrypoints.api.schemas import OfferDecisionOut, OfferOut
 
 router = APIRouter(prefix="/api/v1", tags=["offers"])
@@ -16,14 +17,14 @@ async def agent_offers(agent_id: str, ctx: ContextDep, routing: RouterDep) -> li
 
 
 @router.post("/offers/{offer_id}/accept", response_model=OfferDecisionOut, summary="Take the offered work")
-async def accept_offer(offer_id: str, actor: ActorDep, routing: RouterDep) -> OfferDecisionOut:
-    subject = await routing.accept(offer_id, actor)
+async def accept_offer(offer_id: str, actor: ActorDep, bus: BusDep, _routing: RouterDep) -> OfferDecisionOut:
+    subject = await bus.handle(AcceptOffer(offer_id), actor)
     return OfferDecisionOut(offer_id=offer_id, status="accepted", conversation_id=subject)
 
 
 @router.post(
     "/offers/{offer_id}/decline", response_model=OfferDecisionOut, summary="Pass the work to someone else"
 )
-async def decline_offer(offer_id: str, actor: ActorDep, routing: RouterDep) -> OfferDecisionOut:
-    await routing.decline(offer_id, actor)
+async def decline_offer(offer_id: str, actor: ActorDep, bus: BusDep, _routing: RouterDep) -> OfferDecisionOut:
+    await bus.handle(DeclineOffer(offer_id), actor)
     return OfferDecisionOut(offer_id=offer_id, status="declined")

@@ -1,4 +1,4 @@
-"""What the services keep about a callback beyond the care core's ``Callback``: routing and scheduling.
+"""What kefu keeps about a callback beyond the care core's ``Callback``: routing and scheduling.
 
 ``kefu.care.Callback`` is the pure lifecycle (state, window, attempts). A ``CallbackRecord`` wraps it with
 where its task waits, the place in line it keeps, what follow-up it is, and the ``version`` the store
