@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from kefu.domain import reports as rules
 from kefu.domain.errors import Forbidden, InvalidInput, NotFound
 from kefu.services.authz import require
 from kefu.services.context import Context
@@ -21,8 +22,8 @@ GroupBy = Literal["queue", "site", "business_line", "agent"]
 Interval = Literal["hour", "day"]
 GROUP_BYS: tuple[str, ...] = ("queue", "site", "business_line", "agent")
 INTERVALS: tuple[str, ...] = ("hour", "day")
-MAX_SPAN = timedelta(days=366)
-MAX_HOURLY_SPAN = timedelta(days=62)
+MAX_SPAN = rules.MAX_SPAN
+MAX_HOURLY_SPAN = rules.MAX_HOURLY_SPAN
 HOUR = timedelta(hours=1)
 NO_AGENT = "none"
 
@@ -130,7 +131,7 @@ def group(
         if (bucket, key) not in sums:
             sums[(bucket, key)] = HourFigures(bucket, "", "", "", "")
         sums[(bucket, key)].add(f)
-    return [ReportRow(b, k, figures(s)) for (b, k), s in sorted(sums.items(), key=lambda kv: kv[0])]
+    return [ReportRow(b, k, rules.figures(s)) for (b, k), s in sorted(sums.items(), key=lambda kv: kv[0])]
 
 
 async def service_report(
@@ -179,7 +180,7 @@ async def scorecard(ctx: Context, agent_id: str, since: datetime, until: datetim
         hours = await ctx.uow.reports.hours(w.since, w.until, None, agent_id=agent_id)
         total = await ctx.uow.quality.commendation_count(agent_id)
     rows = group(hours, None, None, w.tz)
-    figs = rows[0].figures if rows else figures(HourFigures(w.since, "", "", "", agent_id))
+    figs = rows[0].figures if rows else rules.figures(HourFigures(w.since, "", "", "", agent_id))
     return Scorecard(agent.id, agent.name, agent.site, w.since, w.until, figs, total)
 
 

@@ -28,6 +28,7 @@ from kefu.care import (
     may_offer_callback,
     record_attempt,
     schedule_callback,
+    special_callback_queue,
     start_attempt,
     tick,
     triage,
@@ -134,10 +135,8 @@ async def choose_queue(ctx: Context, reason: str, care: bool, after_case: bool =
     """The queue a callback's task waits in (see the module docstring for the order)."""
     queues = await ctx.uow.queues.list()
     ids = {q.id for q in queues}
-    if care and ELDERLY_CARE_QUEUE in ids:
-        return ELDERLY_CARE_QUEUE
-    if after_case and ANTI_FRAUD_QUEUE in ids:
-        return ANTI_FRAUD_QUEUE
+    if (special := special_callback_queue(ids, care=care, after_case=after_case)) is not None:
+        return special
     line = triage(reason).business_line
     queue = pick_queue(queues, line, "callback") or next(
         (q for q in queues if "callback" in q.channels), None

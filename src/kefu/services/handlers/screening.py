@@ -16,7 +16,7 @@ from typing import Any
 
 import structlog
 
-from kefu.domain.cases import Case, CaseOpened, PaymentScreened, RuleSetLoaded
+from kefu.domain.cases import CASE_QUEUE, Case, CaseOpened, PaymentScreened, RuleSetLoaded, case_priority
 from kefu.domain.commands import Command
 from kefu.domain.customers import Customer
 from kefu.domain.errors import AlreadyExists, Conflict, InvalidInput
@@ -288,11 +288,11 @@ async def route_case(ctx: Context, case: Case, customer: Customer | None, care: 
         ctx,
         "case",
         case.id,
-        "anti_fraud",
+        CASE_QUEUE,
         "voice",
         care,
         None if customer is None else customer.home_site,
-        priority=case.score // 20,
+        priority=case_priority(case.score),
     )
 
 

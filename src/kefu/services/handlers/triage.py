@@ -23,6 +23,7 @@ from kefu.care import (
     care_guidance,
     care_plan,
     decide_self_service,
+    self_service,
     wants_human,
 )
 from kefu.care.text import normalise
@@ -122,10 +123,10 @@ async def on_customer_message(ctx: Context, conversation: Conversation, text: st
     if customer is None:  # pragma: no cover - a conversation always has its customer
         return []
     now = ctx.clock.now()
-    if wants_human(text) or says_not_helped(text):
+    if wants_human(text) or self_service.says_not_helped(text):
         reason = "human_requested" if wants_human(text) else "not_helped"
         return [await escalate(ctx, conversation, customer, reason)]
-    if says_solved(text):
+    if self_service.says_solved(text):
         conversation.solve(now)
         await ctx.audit("conversation.resolved", "conversation", conversation.id, disposition="self_service")
         ctx.uow.emit(events.ConversationResolved(conversation.id, None, "self_service", now))

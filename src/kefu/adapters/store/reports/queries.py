@@ -22,14 +22,12 @@ from kefu.adapters.store.reports.tables import ALL_AGENTS, ReportHourRow, Report
 from kefu.adapters.store.routing.tables import QueueRow
 from kefu.adapters.store.screening.tables import CaseRow, LedgerRow
 from kefu.adapters.store.tables import AgentRow, ConversationRow, CustomerRow
+from kefu.domain.cases import CASE_BUSINESS_LINE, CASE_QUEUE
 from kefu.domain.errors import InvalidInput
+from kefu.domain.reports import DEFAULT_ANSWER_WITHIN_S, SAVED_CURRENCY
 from kefu.services.reports_ports import SUMS, HourFigures
 
 NONE = "none"  # the site, queue or business line of figures that have none
-CASE_QUEUE = "anti_fraud"
-CASE_LINE = "payments"
-SAVED_CURRENCY = "CNY"
-DEFAULT_ANSWER_WITHIN_S = 20
 # GROUP BY 1..5: portable, and free of the repeated bound parameters PostgreSQL would refuse to match.
 _GROUP: tuple[ColumnElement[Any], ...] = tuple(literal_column(str(i)) for i in range(1, 6))
 
@@ -312,7 +310,7 @@ class SqlReportStore:
             self._hour(when),
             literal_column(f"'{CASE_QUEUE}'"),
             func.coalesce(a.site, CustomerRow.home_site, literal_column(f"'{NONE}'")),
-            literal_column(f"'{CASE_LINE}'"),
+            literal_column(f"'{CASE_BUSINESS_LINE}'"),
             func.coalesce(CaseRow.agent_id, literal_column("''")),
         ]
 

@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
+from kefu.domain.reports import FIGURES
 from kefu.entrypoints.api.deps import ContextDep
 from kefu.entrypoints.api.reports.schemas import (
     QueueStaffingOut,
@@ -21,7 +22,6 @@ from kefu.entrypoints.api.reports.schemas import (
 from kefu.entrypoints.web.reports.charts import CHARTS, render
 from kefu.services import reports as svc
 from kefu.services import reports_staffing
-from kefu.services.reports import FIGURES
 
 router = APIRouter(prefix="/api/v1", tags=["reports"])
 
