@@ -5,8 +5,8 @@ Pure: no I/O frameworks, no clock. The service layer loads state, calls these fu
 
     triage.py      intent, language, business line from the customer's words (shipped zh+en lexicon)
     human.py       wants_human: the customer can always reach a person by asking
-    policy.py      care_plan and agent-facing care_guidance
-    self_service.py  decide_self_service: the knowledge base answers, or a human does
+    policy.py      care_plan, agent-facing care_guidance, which queue a care or case callback waits in
+    self_service.py  decide_self_service: the knowledge base answers, or a human does; the phrases after
     kb.py          knowledge base search (BM25, jieba) and the ``confident`` self-service rule
     callbacks.py   the callback state machine, retries and rollovers
     events.py      events returned by callback transitions
@@ -57,8 +57,16 @@ from kefu.care.followups import (
 from kefu.care.human import wants_human
 from kefu.care.kb import CONFIDENT_AT, CONFIDENT_LEAD, Article, Hit, KnowledgeBase, confident, seed_articles
 from kefu.care.keep_place import CALLBACK_OFFER_S, may_offer_callback
-from kefu.care.policy import ELDERLY_AGE, ELDERLY_CARE_SKILL, CarePlan, care_guidance, care_plan
-from kefu.care.self_service import SelfServiceDecision, decide_self_service
+from kefu.care.policy import (
+    ELDERLY_AGE,
+    ELDERLY_CARE_QUEUE,
+    ELDERLY_CARE_SKILL,
+    CarePlan,
+    care_guidance,
+    care_plan,
+    special_callback_queue,
+)
+from kefu.care.self_service import SelfServiceDecision, decide_self_service, says_not_helped, says_solved
 from kefu.care.text import detect_language, warm_up
 from kefu.care.triage import Triage, triage
 
@@ -70,6 +78,7 @@ __all__ = [
     "CONVERSATION_RESOLVED",
     "DEFAULT_RETRY_POLICY",
     "ELDERLY_AGE",
+    "ELDERLY_CARE_QUEUE",
     "ELDERLY_CARE_SKILL",
     "TERMINAL_STATES",
     "Article",
@@ -110,8 +119,11 @@ __all__ = [
     "next_attempt_at",
     "record_attempt",
     "release_attempt",
+    "says_not_helped",
+    "says_solved",
     "schedule_callback",
     "seed_articles",
+    "special_callback_queue",
     "start_attempt",
     "tick",
     "triage",

@@ -7,13 +7,16 @@ bot: the skip is unconditional, not a suggestion.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from kefu.care.errors import InvalidCareInput
+from kefu.domain.cases import CASE_QUEUE
 from kefu.domain.conversations import CARE_PRIORITY_BOOST
 
 ELDERLY_AGE = 60
 ELDERLY_CARE_SKILL = "elderly_care"
+ELDERLY_CARE_QUEUE = "elderly_care"  # where a care customer's callback waits, when the centre has it
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,3 +83,16 @@ _GUIDANCE: dict[str, tuple[str, ...]] = {
 def care_guidance(lang: str) -> list[str]:
     """Agent-facing care guidance in the agent's language (``zh`` or ``en``; anything else gets ``zh``)."""
     return list(_GUIDANCE.get(lang, _GUIDANCE["zh"]))
+
+
+def special_callback_queue(queue_ids: Collection[str], *, care: bool, after_case: bool) -> str | None:
+    """The queue a callback waits in when it is not an ordinary one, or None to choose by business line.
+
+    A care customer's callback goes to ``elderly_care``; a follow-up after an intervention case goes to the
+    case queue (the specialists who know the case); each only when the centre has defined that queue.
+    """
+    if care and ELDERLY_CARE_QUEUE in queue_ids:
+        return ELDERLY_CARE_QUEUE
+    if after_case and CASE_QUEUE in queue_ids:
+        return CASE_QUEUE
+    return None

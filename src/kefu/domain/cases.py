@@ -32,6 +32,15 @@ PaymentOutcome = Literal["cancelled", "released", "blocked"]
 SettledBy = Literal["agent", "policy"]
 AlertKind = Literal["case_opened", "case_dissuaded"]
 
+CASE_QUEUE = "anti_fraud"  # every case waits here: the top-priority queue of the anti-fraud specialists
+CASE_BUSINESS_LINE = "payments"  # the business line a case counts under in reports
+CASE_SCORE_PER_PRIORITY = 20  # a case's routing priority rises by one per this many points of risk score
+
+
+def case_priority(score: int) -> int:
+    """A case's priority within the case queue: a riskier payment is called first (0-100 gives 0-5)."""
+    return score // CASE_SCORE_PER_PRIORITY
+
 
 @dataclass(slots=True)
 class ContactAttempt:

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from kefu.domain import reports as rules
 from kefu.domain.commands import Command
 from kefu.domain.errors import Forbidden, InvalidInput, NotFound
 from kefu.services.authz import require
@@ -22,27 +23,10 @@ GroupBy = Literal["queue", "site", "business_line", "agent"]
 Interval = Literal["hour", "day"]
 GROUP_BYS: tuple[str, ...] = ("queue", "site", "business_line", "agent")
 INTERVALS: tuple[str, ...] = ("hour", "day")
-MAX_SPAN = timedelta(days=366)
-MAX_HOURLY_SPAN = timedelta(days=62)
+MAX_SPAN = rules.MAX_SPAN
+MAX_HOURLY_SPAN = rules.MAX_HOURLY_SPAN
 HOUR = timedelta(hours=1)
 NO_AGENT = "none"
-
-FIGURES: tuple[str, ...] = (
-    "contacts",
-    "answered",
-    "abandoned",
-    "service_level_pct",
-    "asa_s",
-    "aht_s",
-    "frt_s",
-    "occupancy",
-    "csat_avg",
-    "csat_count",
-    "commendations",
-    "complaints",
-    "cases",
-    "saved",
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,31 +41,6 @@ class Window:
     since: datetime
     until: datetime
     tz: ZoneInfo
-
-
-def _ratio(num: float, den: float, digits: int) -> float | None:
-    return None if den == 0 else round(num / den, digits)
-
-
-def figures(f: HourFigures) -> dict[str, Any]:
-    """The report figures of one sum (see docs/reports.md for each definition)."""
-    offered = f.answered + f.abandoned
-    return {
-        "contacts": f.contacts,
-        "answered": f.answered,
-        "abandoned": f.abandoned,
-        "service_level_pct": _ratio(100.0 * f.answered_in_sl, offered, 2),
-        "asa_s": _ratio(f.wait_sum_s, f.answered, 2),
-        "aht_s": _ratio(f.handle_sum_s, f.handled, 2),
-        "frt_s": _ratio(f.frt_sum_s, f.responded, 2),
-        "occupancy": _ratio(f.handle_sum_s, 3600.0 * f.agent_hours, 4),
-        "csat_avg": _ratio(f.csat_sum, f.csat_count, 3),
-        "csat_count": f.csat_count,
-        "commendations": f.commendations,
-        "complaints": f.complaints,
-        "cases": f.cases,
-        "saved": f.saved,
-    }
 
 
 def _zone(tz: str) -> ZoneInfo:
@@ -131,7 +90,7 @@ def group(
         if (bucket, key) not in sums:
             sums[(bucket, key)] = HourFigures(bucket, "", "", "", "")
         sums[(bucket, key)].add(f)
-    return [ReportRow(b, k, figures(s)) for (b, k), s in sorted(sums.items(), key=lambda kv: kv[0])]
+    return [ReportRow(b, k, rules.figures(s)) for (b, k), s in sorted(sums.items(), key=lambda kv: kv[0])]
 
 
 async def service_report(
@@ -180,7 +139,7 @@ async def scorecard(ctx: Context, agent_id: str, since: datetime, until: datetim
         hours = await ctx.uow.reports.hours(w.since, w.until, None, agent_id=agent_id)
         total = await ctx.uow.quality.commendation_count(agent_id)
     rows = group(hours, None, None, w.tz)
-    figs = rows[0].figures if rows else figures(HourFigures(w.since, "", "", "", agent_id))
+    figs = rows[0].figures if rows else rules.figures(HourFigures(w.since, "", "", "", agent_id))
     return Scorecard(agent.id, agent.name, agent.site, w.since, w.until, figs, total)
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from kefu.domain import reports as rules
 from kefu.domain.agents import Agent
 from kefu.domain.errors import InvalidInput
 from kefu.domain.queues import Queue
@@ -20,9 +21,9 @@ from kefu.services.authz import require
 from kefu.services.context import Context
 from kefu.staffing import erlang
 
-DEFAULT_AHT_S = 300.0
-MAX_AHEAD_H = 48
-MAX_LOOKBACK_D = 56
+DEFAULT_AHT_S = rules.DEFAULT_AHT_S
+MAX_AHEAD_H = rules.MAX_AHEAD_H
+MAX_LOOKBACK_D = rules.MAX_LOOKBACK_D
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,11 +7,10 @@ from typing import Any
 
 import pytest
 
-from kefu.care import Article, CallbackState, schedule_callback
+from kefu.care import Article, CallbackState, says_not_helped, says_solved, schedule_callback
 from kefu.care.records import CallbackRecord
 from kefu.config import load_settings
 from kefu.services.handlers.callbacks import retry_policy
-from kefu.services.handlers.triage import says_not_helped, says_solved
 from kefu.services.knowledge import KnowledgeIndex
 
 T0 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)

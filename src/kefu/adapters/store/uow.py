@@ -9,9 +9,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from kefu.adapters.store.care_repositories import SqlCallbacks, SqlKnowledge
-from kefu.adapters.store.quality_repositories import SqlQualityRecords
-from kefu.adapters.store.report_queries import SqlReportStore
+from kefu.adapters.store.care.repositories import SqlCallbacks, SqlKnowledge
+from kefu.adapters.store.quality.repositories import SqlQualityRecords
+from kefu.adapters.store.reports.queries import SqlReportStore
 from kefu.adapters.store.repositories import (
     SqlAgents,
     SqlAuditLog,
@@ -20,8 +20,8 @@ from kefu.adapters.store.repositories import (
     SqlSites,
     SqlUsers,
 )
-from kefu.adapters.store.routing_repositories import SqlOffers, SqlQueues, SqlTasks
-from kefu.adapters.store.screening_repositories import SqlCases, SqlFraudRecords, SqlScreenings
+from kefu.adapters.store.routing.repositories import SqlOffers, SqlQueues, SqlTasks
+from kefu.adapters.store.screening.repositories import SqlCases, SqlFraudRecords, SqlScreenings
 from kefu.domain.errors import Conflict
 from kefu.domain.events import Event
 from kefu.services.ports import (

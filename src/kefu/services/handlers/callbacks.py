@@ -1,7 +1,7 @@
 """Callbacks: schedule, cancel, record attempts, keep-your-place, and the scheduler's delivery step.
 
 The lifecycle itself is the care core's (``kefu.care.callbacks``); these handlers load a ``CallbackRecord``,
-call the core with the clock's ``now``, save (optimistically: see ``care_model``), audit every step and
+call the core with the clock's ``now``, save (optimistically: see ``kefu.care.records``), audit every step and
 publish ``CallbackChanged`` after commit.
 
 Where a callback's task waits (``queue_id``, chosen when it is scheduled):
@@ -29,6 +29,7 @@ from kefu.care import (
     may_offer_callback,
     record_attempt,
     schedule_callback,
+    special_callback_queue,
     start_attempt,
     tick,
     triage,
@@ -48,9 +49,6 @@ from kefu.services.authz import require
 from kefu.services.context import Context
 from kefu.services.handlers.tasks import close_task
 from kefu.services.pagination import Page, page_of
-
-ELDERLY_CARE_QUEUE = "elderly_care"
-ANTI_FRAUD_QUEUE = "anti_fraud"
 
 _CHANGES: dict[type[Any], str] = {
     care_events.CallbackScheduled: "scheduled",
@@ -135,10 +133,8 @@ async def choose_queue(ctx: Context, reason: str, care: bool, after_case: bool =
     """The queue a callback's task waits in (see the module docstring for the order)."""
     queues = await ctx.uow.queues.list()
     ids = {q.id for q in queues}
-    if care and ELDERLY_CARE_QUEUE in ids:
-        return ELDERLY_CARE_QUEUE
-    if after_case and ANTI_FRAUD_QUEUE in ids:
-        return ANTI_FRAUD_QUEUE
+    if (special := special_callback_queue(ids, care=care, after_case=after_case)) is not None:
+        return special
     line = triage(reason).business_line
     queue = pick_queue(queues, line, "callback") or next(
         (q for q in queues if "callback" in q.channels), None

@@ -7,7 +7,7 @@ a crash it is rebuilt from these rows, so no task is lost between the commit and
 from __future__ import annotations
 
 from kefu.domain import events
-from kefu.domain.cases import Case
+from kefu.domain.cases import CASE_QUEUE, Case, case_priority
 from kefu.domain.customers import Customer
 from kefu.domain.ids import new_id
 from kefu.domain.tasks import Task, TaskKind
@@ -73,9 +73,9 @@ async def route_case(ctx: Context, case: Case, customer: Customer | None, care: 
         ctx,
         "case",
         case.id,
-        "anti_fraud",
+        CASE_QUEUE,
         "voice",
         care,
         None if customer is None else customer.home_site,
-        priority=case.score // 20,
+        priority=case_priority(case.score),
     )

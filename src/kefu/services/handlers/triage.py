@@ -15,17 +15,15 @@ A later customer message in ``self_service``:
 
 from __future__ import annotations
 
-import re
-
 from kefu.care import (
     Article,
     CarePlan,
     care_guidance,
     care_plan,
     decide_self_service,
+    self_service,
     wants_human,
 )
-from kefu.care.text import normalise
 from kefu.domain import events
 from kefu.domain.conversations import Conversation, Message
 from kefu.domain.customers import Customer
@@ -34,17 +32,6 @@ from kefu.services.context import Context
 from kefu.services.handlers.tasks import open_task
 
 # Checked before ``_SOLVED``: "没解决" contains "解决".
-_NOT_HELPED_ZH = (
-    "没用", "没有用", "没解决", "没有解决", "未解决", "不行", "不对", "没帮助", "没有帮助", "还是不",
-    "看不懂", "不明白", "没看懂", "不管用",
-)  # fmt: skip
-_NOT_HELPED_EN = re.compile(
-    r"\b(?:did ?n[o']?t help|does ?n[o']?t help|not helpful|did ?n[o']?t work|does ?n[o']?t work"
-    r"|not solved|still (?:not|can'?t|cannot|can not|does ?n[o']?t|did ?n[o']?t)|no use|useless)\b"
-)
-_SOLVED_ZH = ("解决了", "已解决", "好了", "谢谢", "明白了", "知道了", "可以了")
-_SOLVED_EN = re.compile(r"\b(?:solved|thanks|thank you|that helped|it worked|got it|all good)\b")
-
 _FOOTER = {
     "zh": "如果没有解决您的问题，回复“转人工”即可联系人工客服；已解决请回复“已解决”。",
     "en": 'If this did not solve it, reply "agent" to reach a person; reply "solved" if it did.',
@@ -53,16 +40,6 @@ _HANDING_OVER = {
     "zh": "正在为您转接人工客服，请稍候，您之前的描述客服都能看到。",
     "en": "Connecting you with a person now; they will see everything you have written so far.",
 }
-
-
-def says_not_helped(text: str) -> bool:
-    folded = normalise(text)
-    return any(p in folded for p in _NOT_HELPED_ZH) or bool(_NOT_HELPED_EN.search(folded))
-
-
-def says_solved(text: str) -> bool:
-    folded = normalise(text)
-    return any(p in folded for p in _SOLVED_ZH) or bool(_SOLVED_EN.search(folded))
 
 
 def plan_for(ctx: Context, customer: Customer) -> CarePlan:
@@ -121,10 +98,10 @@ async def on_customer_message(ctx: Context, conversation: Conversation, text: st
     if customer is None:  # pragma: no cover - a conversation always has its customer
         return []
     now = ctx.clock.now()
-    if wants_human(text) or says_not_helped(text):
+    if wants_human(text) or self_service.says_not_helped(text):
         reason = "human_requested" if wants_human(text) else "not_helped"
         return [await escalate(ctx, conversation, customer, reason)]
-    if says_solved(text):
+    if self_service.says_solved(text):
         conversation.solve(now)
         await ctx.audit("conversation.resolved", "conversation", conversation.id, disposition="self_service")
         ctx.uow.emit(events.ConversationResolved(conversation.id, None, "self_service", now))

@@ -1,0 +1,1 @@
+"""Storage of care: callbacks and the knowledge base self-service answers from."""

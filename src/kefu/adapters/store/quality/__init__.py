@@ -1,0 +1,1 @@
+"""Storage of quality: CSAT ratings, commendations and complaints."""

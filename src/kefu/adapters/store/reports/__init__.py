@@ -1,0 +1,1 @@
+"""Storage of reports: the hourly rollup and the queries that read figures from every job."""

@@ -1,0 +1,1 @@
+"""Storage of routing: queues, tasks and offers."""

@@ -1,0 +1,1 @@
+"""Storage of screening: screenings, cases, payee reports, watchlist, trusted payees, rule sets."""

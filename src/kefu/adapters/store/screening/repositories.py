@@ -1,0 +1,346 @@
+"""Repositories of the anti-fraud desk: screenings, cases (with conditional, race-safe state changes) and
+the desk's records (funds saved, payee reports and watchlist, trusted payees, rule sets, statistics)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, TypeVar, cast
+
+from sqlalchemy import func, select, update
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kefu.adapters.store.screening.tables import (
+    CaseRow,
+    ContactAttemptRow,
+    FamilyAlertRow,
+    LedgerRow,
+    PayeeReportRow,
+    RuleSetRow,
+    ScreeningRow,
+    TrustedPayeeRow,
+    WatchlistRow,
+)
+from kefu.domain.cases import (
+    AlertKind,
+    Case,
+    CaseOutcome,
+    CaseStatus,
+    ContactAttempt,
+    ContactResult,
+    FamilyAlert,
+    LedgerEntry,
+    PaymentOutcome,
+    SettledBy,
+)
+from kefu.domain.payments import PaymentStatus, ScreeningRecord, StoredRuleSet, TrustedPayee
+
+_SCREENING_FIELDS = tuple(c.name for c in ScreeningRow.__table__.columns)
+_CASE_FIELDS = tuple(c.name for c in CaseRow.__table__.columns)
+
+
+def _screening_from_row(row: ScreeningRow) -> ScreeningRecord:
+    values: dict[str, Any] = {f: getattr(row, f) for f in _SCREENING_FIELDS}
+    values["status"] = cast(PaymentStatus, row.status)
+    return ScreeningRecord(**values)
+
+
+def _case_values(case: Case) -> dict[str, Any]:
+    return {f: getattr(case, f) for f in _CASE_FIELDS}
+
+
+def _case_from_row(row: CaseRow) -> Case:
+    values: dict[str, Any] = {f: getattr(row, f) for f in _CASE_FIELDS}
+    values["status"] = cast(CaseStatus, row.status)
+    values["outcome"] = cast(CaseOutcome | None, row.outcome)
+    values["payment_outcome"] = cast(PaymentOutcome | None, row.payment_outcome)
+    values["settled_by"] = cast(SettledBy | None, row.settled_by)
+    values["reasons"] = list(row.reasons)
+    return Case(**values)
+
+
+S = TypeVar("S")
+
+
+def _window(stmt: S, column: Any, since: datetime, until: datetime) -> S:
+    """Restrict a query to ``since <= column < until``."""
+    return cast(S, cast(Any, stmt).where(column >= since, column < until))
+
+
+class SqlScreenings:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def get(self, payment_id: str) -> ScreeningRecord | None:
+        row = await self._s.get(ScreeningRow, payment_id)
+        return None if row is None else _screening_from_row(row)
+
+    async def add(self, record: ScreeningRecord) -> None:
+        self._s.add(ScreeningRow(**{f: getattr(record, f) for f in _SCREENING_FIELDS}))
+
+    async def set_status(self, payment_id: str, status: PaymentStatus) -> None:
+        await self._s.execute(
+            update(ScreeningRow).where(ScreeningRow.payment_id == payment_id).values(status=status)
+        )
+
+    async def decision_counts(self, since: datetime, until: datetime) -> dict[str, int]:
+        stmt = _window(
+            select(ScreeningRow.decision, func.count()).group_by(ScreeningRow.decision),
+            ScreeningRow.screened_at,
+            since,
+            until,
+        )
+        return {str(d): int(n) for d, n in (await self._s.execute(stmt)).all()}
+
+    async def typology_counts(self, since: datetime, until: datetime) -> dict[tuple[str, str], int]:
+        stmt = _window(
+            select(ScreeningRow.typology, ScreeningRow.decision, func.count())
+            .where(ScreeningRow.typology.is_not(None))
+            .group_by(ScreeningRow.typology, ScreeningRow.decision),
+            ScreeningRow.screened_at,
+            since,
+            until,
+        )
+        return {(str(t), str(d)): int(n) for t, d, n in (await self._s.execute(stmt)).all()}
+
+
+class SqlCases:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def add(self, case: Case) -> None:
+        self._s.add(CaseRow(**_case_values(case)))
+
+    async def get(self, case_id: str, with_history: bool = True) -> Case | None:
+        row = await self._s.get(CaseRow, case_id)
+        if row is None:
+            return None
+        case = _case_from_row(row)
+        if with_history:
+            attempts = select(ContactAttemptRow).where(ContactAttemptRow.case_id == case_id)
+            case.contact_attempts = [
+                ContactAttempt(a.id, a.case_id, cast(ContactResult, a.result), a.at, a.by, a.note)
+                for a in (await self._s.execute(attempts.order_by(ContactAttemptRow.id))).scalars()
+            ]
+            alerts = select(FamilyAlertRow).where(FamilyAlertRow.case_id == case_id)
+            case.alerts = [
+                FamilyAlert(
+                    r.id,
+                    r.case_id,
+                    cast(AlertKind, r.kind),
+                    r.contact_name,
+                    r.contact_phone,
+                    r.text_zh,
+                    r.text_en,
+                    r.at,
+                    r.delivered,
+                    r.error,
+                )
+                for r in (await self._s.execute(alerts.order_by(FamilyAlertRow.id))).scalars()
+            ]
+        return case
+
+    async def save_if(self, case: Case, status: CaseStatus) -> bool:
+        """Write the case only if it is still in ``status`` (a conditional update): two processes or two
+        agents can never both change one open case; the loser sees ``False``."""
+        values = _case_values(case)
+        values.pop("id")
+        result = await self._s.execute(
+            update(CaseRow).where(CaseRow.id == case.id, CaseRow.status == status).values(**values)
+        )
+        return cast(CursorResult[Any], result).rowcount == 1
+
+    async def add_attempt(self, attempt: ContactAttempt) -> None:
+        self._s.add(
+            ContactAttemptRow(
+                id=attempt.id,
+                case_id=attempt.case_id,
+                result=attempt.result,
+                at=attempt.at,
+                by=attempt.by,
+                note=attempt.note,
+            )
+        )
+
+    async def add_alert(self, alert: FamilyAlert) -> None:
+        self._s.add(
+            FamilyAlertRow(
+                id=alert.id,
+                case_id=alert.case_id,
+                kind=alert.kind,
+                contact_name=alert.contact_name,
+                contact_phone=alert.contact_phone,
+                text_zh=alert.text_zh,
+                text_en=alert.text_en,
+                at=alert.at,
+                delivered=alert.delivered,
+                error=alert.error,
+            )
+        )
+
+    async def page(self, after: str | None, limit: int, status: CaseStatus | None = None) -> list[Case]:
+        stmt = select(CaseRow)
+        if status is not None:
+            stmt = stmt.where(CaseRow.status == status)
+        if after is not None:
+            stmt = stmt.where(CaseRow.id > after)
+        stmt = stmt.order_by(CaseRow.id).limit(limit)
+        return [_case_from_row(r) for r in (await self._s.execute(stmt)).scalars()]
+
+    async def expired_holds(self, now: datetime, limit: int) -> list[str]:
+        stmt = (
+            select(CaseRow.id)
+            .where(CaseRow.status == "open", CaseRow.hold_expires_at <= now)
+            .order_by(CaseRow.hold_expires_at)
+            .limit(limit)
+        )
+        return [str(x) for x in (await self._s.execute(stmt)).scalars()]
+
+    async def due_contacts(self, now: datetime, limit: int) -> list[tuple[str, datetime]]:
+        stmt = (
+            select(CaseRow.id, CaseRow.next_contact_due_at)
+            .where(CaseRow.status == "open", CaseRow.next_contact_due_at <= now)
+            .order_by(CaseRow.next_contact_due_at)
+            .limit(limit)
+        )
+        return [(str(i), d) for i, d in (await self._s.execute(stmt)).all() if d is not None]
+
+    async def claim_contact(self, case_id: str, due_at: datetime) -> bool:
+        """Clear a due re-contact if nobody else has: only the process that clears it re-offers the case."""
+        result = await self._s.execute(
+            update(CaseRow)
+            .where(CaseRow.id == case_id, CaseRow.status == "open", CaseRow.next_contact_due_at == due_at)
+            .values(next_contact_due_at=None)
+        )
+        return cast(CursorResult[Any], result).rowcount == 1
+
+    async def outcome_counts(self, since: datetime, until: datetime) -> dict[str, int]:
+        """Cases opened in the window by outcome (``open`` while unresolved)."""
+        stmt = _window(
+            select(CaseRow.outcome, func.count()).group_by(CaseRow.outcome), CaseRow.opened_at, since, until
+        )
+        return {str(o or "open"): int(n) for o, n in (await self._s.execute(stmt)).all()}
+
+    async def typology_outcomes(self, since: datetime, until: datetime) -> dict[tuple[str, str], int]:
+        stmt = _window(
+            select(CaseRow.typology, CaseRow.outcome, func.count()).group_by(
+                CaseRow.typology, CaseRow.outcome
+            ),
+            CaseRow.opened_at,
+            since,
+            until,
+        )
+        out: dict[tuple[str, str], int] = {}
+        for t, o, n in (await self._s.execute(stmt)).all():
+            key = (str(t or "unknown"), str(o or "open"))
+            out[key] = out.get(key, 0) + int(n)
+        return out
+
+    async def first_contact_delays_s(self, since: datetime, until: datetime) -> list[float]:
+        stmt = _window(
+            select(CaseRow.opened_at, CaseRow.first_contact_at).where(CaseRow.first_contact_at.is_not(None)),
+            CaseRow.opened_at,
+            since,
+            until,
+        )
+        return [(f - o).total_seconds() for o, f in (await self._s.execute(stmt)).all() if f is not None]
+
+
+class SqlFraudRecords:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    # -- funds saved ---------------------------------------------------------------------------------
+    async def add_saving(self, entry: LedgerEntry) -> None:
+        self._s.add(
+            LedgerRow(
+                id=entry.id,
+                case_id=entry.case_id,
+                payment_id=entry.payment_id,
+                customer_id=entry.customer_id,
+                amount=entry.amount,
+                currency=entry.currency,
+                typology=entry.typology,
+                at=entry.at,
+            )
+        )
+
+    async def saved(self, since: datetime, until: datetime) -> dict[tuple[str, str], int]:
+        """Sums by (typology or ``unknown``, currency)."""
+        stmt = _window(
+            select(LedgerRow.typology, LedgerRow.currency, func.sum(LedgerRow.amount)).group_by(
+                LedgerRow.typology, LedgerRow.currency
+            ),
+            LedgerRow.at,
+            since,
+            until,
+        )
+        out: dict[tuple[str, str], int] = {}
+        for t, c, n in (await self._s.execute(stmt)).all():
+            key = (str(t or "unknown"), str(c))
+            out[key] = out.get(key, 0) + int(n)
+        return out
+
+    # -- payee reputation ----------------------------------------------------------------------------
+    async def add_report(
+        self, report_id: str, account_id: str, reason: str, by: str, case_id: str | None, at: datetime
+    ) -> int:
+        self._s.add(
+            PayeeReportRow(
+                id=report_id, account_id=account_id, reason=reason, reported_by=by, case_id=case_id, at=at
+            )
+        )
+        await self._s.flush()
+        stmt = select(func.count()).where(PayeeReportRow.account_id == account_id)
+        return int((await self._s.execute(stmt)).scalar_one())
+
+    async def watchlist(self, account_id: str, reason: str, case_id: str | None, at: datetime) -> None:
+        if await self._s.get(WatchlistRow, account_id) is None:
+            self._s.add(WatchlistRow(account_id=account_id, reason=reason, case_id=case_id, at=at))
+
+    async def is_watchlisted(self, account_id: str) -> bool:
+        return await self._s.get(WatchlistRow, account_id) is not None
+
+    async def reputation(self) -> tuple[list[str], dict[str, int]]:
+        """Every watchlisted account and report counts, to rebuild an in-memory counter store on start."""
+        listed = [str(x) for x in (await self._s.execute(select(WatchlistRow.account_id))).scalars()]
+        stmt = select(PayeeReportRow.account_id, func.count()).group_by(PayeeReportRow.account_id)
+        return listed, {str(a): int(n) for a, n in (await self._s.execute(stmt)).all()}
+
+    # -- trusted payees ------------------------------------------------------------------------------
+    async def trusted_payees(self, customer_id: str) -> list[TrustedPayee]:
+        stmt = (
+            select(TrustedPayeeRow)
+            .where(TrustedPayeeRow.customer_id == customer_id)
+            .order_by(TrustedPayeeRow.account_id)
+        )
+        return [TrustedPayee(r.account_id, r.name) for r in (await self._s.execute(stmt)).scalars()]
+
+    async def set_trusted_payees(self, customer_id: str, payees: list[TrustedPayee]) -> None:
+        for row in (
+            await self._s.execute(select(TrustedPayeeRow).where(TrustedPayeeRow.customer_id == customer_id))
+        ).scalars():
+            await self._s.delete(row)
+        await self._s.flush()
+        for p in payees:
+            self._s.add(TrustedPayeeRow(customer_id=customer_id, account_id=p.account_id, name=p.name))
+
+    # -- rule sets -----------------------------------------------------------------------------------
+    async def active_rule_set_seq(self) -> int:
+        return int((await self._s.execute(select(func.coalesce(func.max(RuleSetRow.seq), 0)))).scalar_one())
+
+    async def rule_set(self, seq: int) -> StoredRuleSet | None:
+        row = await self._s.get(RuleSetRow, seq)
+        if row is None:
+            return None
+        return StoredRuleSet(row.seq, row.version, row.source, row.loaded_at, row.loaded_by)
+
+    async def rule_set_version_exists(self, version: str) -> bool:
+        stmt = select(RuleSetRow.seq).where(RuleSetRow.version == version)
+        return (await self._s.execute(stmt)).first() is not None
+
+    async def add_rule_set(self, version: str, source: str, at: datetime, by: str) -> int:
+        row = RuleSetRow(version=version, source=source, loaded_at=at, loaded_by=by)
+        self._s.add(row)
+        await self._s.flush()
+        return int(row.seq)

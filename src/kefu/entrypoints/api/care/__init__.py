@@ -1,0 +1,1 @@
+"""Routes and bodies of care: callbacks (keep-your-place included) and the knowledge base."""

@@ -1,0 +1,1 @@
+"""Routes and bodies of reports: service figures, scorecards, staffing, charts and the wallboard."""

@@ -1,0 +1,131 @@
+"""Reports: service figures by queue, site, business line or agent; scorecards; staffing; SVG charts."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+
+from kefu.domain.reports import FIGURES
+from kefu.entrypoints.api.deps import ContextDep
+from kefu.entrypoints.api.reports.schemas import (
+    QueueStaffingOut,
+    ScorecardOut,
+    ServiceReportOut,
+    StaffingOut,
+)
+from kefu.entrypoints.web.reports.charts import CHARTS, render
+from kefu.services import reports as svc
+from kefu.services import reports_staffing
+
+router = APIRouter(prefix="/api/v1", tags=["reports"])
+
+From = Annotated[
+    datetime, Query(alias="from", description="start, ISO 8601 with a zone; rounded down to the hour")
+]
+To = Annotated[datetime, Query(description="end (exclusive), ISO 8601 with a zone; rounded up to the hour")]
+Tz = Annotated[str, Query(max_length=64, description="time zone of day buckets, e.g. Asia/Shanghai")]
+Format = Literal["json", "csv"]
+ChartName = Literal[
+    "service_level", "volume", "csat", "service_level_by_site", "volume_by_site", "csat_by_site"
+]
+assert set(CHARTS) == set(ChartName.__args__)  # type: ignore[attr-defined]  # noqa: S101
+
+
+def _csv(header: Sequence[str], rows: Iterable[Sequence[Any]], filename: str) -> Response:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(["" if v is None else v for v in row])
+    return Response(
+        out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@router.get(
+    "/reports/service",
+    response_model=ServiceReportOut,
+    summary="Service figures per group and interval (docs/reports.md); ?format=csv for a spreadsheet",
+    responses={200: {"content": {"text/csv": {}}}},
+)
+async def service_report(
+    ctx: ContextDep,
+    since: From,
+    to: To,
+    group_by: svc.GroupBy = "queue",
+    interval: svc.Interval = "day",
+    tz: Tz = "UTC",
+    format: Format = "json",
+) -> Any:
+    w, rows = await svc.service_report(ctx, since, to, group_by, interval, tz)
+    if format == "csv":
+        return _csv(
+            ("bucket", group_by, *FIGURES),
+            ((r.bucket.isoformat(), r.key, *(r.figures[f] for f in FIGURES)) for r in rows),
+            "service-report.csv",
+        )
+    return ServiceReportOut.of(w, group_by, interval, rows)
+
+
+@router.get(
+    "/agents/{agent_id}/scorecard",
+    response_model=ScorecardOut,
+    summary="One agent's figures over a window; ?format=csv for a spreadsheet",
+    responses={200: {"content": {"text/csv": {}}}},
+)
+async def scorecard(
+    agent_id: str,
+    ctx: ContextDep,
+    since: From,
+    to: To,
+    format: Format = "json",
+) -> Any:
+    card = ScorecardOut.of(await svc.scorecard(ctx, agent_id, since, to))
+    if format == "csv":
+        body = card.model_dump(by_alias=True, mode="json")
+        header = ("agent_id", "name", "site", "from", "to", *FIGURES, "commendations_total")
+        return _csv(header, [[body[h] for h in header]], f"scorecard-{agent_id}.csv")
+    return card
+
+
+@router.get("/reports/staffing", response_model=StaffingOut, summary="Erlang C agents needed per queue")
+async def staffing(
+    ctx: ContextDep,
+    hours: Annotated[int, Query(ge=1, le=48, description="coming hours to plan")] = 8,
+    lookback_days: Annotated[int, Query(ge=1, le=56, description="days of history for the rates")] = 7,
+) -> StaffingOut:
+    planned = await reports_staffing.staffing(ctx, hours, lookback_days)
+    return StaffingOut(
+        at=ctx.clock.now(),
+        lookback_days=lookback_days,
+        queues=[QueueStaffingOut.model_validate(reports_staffing.as_dict(q)) for q in planned],
+    )
+
+
+@router.get(
+    "/reports/charts/{name}.svg",
+    summary="A chart as SVG: service level, volume or CSAT over time or per site",
+    response_class=Response,
+    responses={200: {"content": {"image/svg+xml": {}}}},
+)
+async def chart(
+    name: ChartName,
+    ctx: ContextDep,
+    since: From,
+    to: To,
+    interval: svc.Interval = "day",
+    tz: Tz = "UTC",
+) -> Response:
+    if CHARTS[name][4]:
+        _, rows = await svc.service_report(ctx, since, to, "site", interval, tz)
+    else:
+        _, rows = await svc.totals(ctx, since, to, "site", tz)
+    return Response(render(name, rows), media_type="image/svg+xml", headers={"Cache-Control": "no-store"})

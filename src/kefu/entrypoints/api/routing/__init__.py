@@ -1,0 +1,1 @@
+"""Routes and bodies of routing: queues and their live figures, offers."""

@@ -1,0 +1,114 @@
+"""Bodies of routing: queues with their service levels and escalation, live queue figures, offers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints
+
+from kefu.domain.vocabulary import Channel
+from kefu.entrypoints.api.shared.schemas import In, Level, Name, Out, Skill
+
+QueueId = Annotated[str, StringConstraints(min_length=2, max_length=64)]
+
+
+class ServiceLevelIn(In):
+    answer_within_s: Annotated[int, Field(ge=1, le=86_400)] = 20
+    target_pct: Annotated[float, Field(gt=0, le=100)] = 80.0
+
+
+class EscalationStepIn(In):
+    after_s: Annotated[int, Field(ge=1, le=86_400)]
+    skills: dict[Skill, Level] = Field(default_factory=dict, max_length=64)
+    sites: Literal["home", "all"] = "all"
+
+
+class QueueIn(In):
+    id: QueueId
+    name: Name
+    business_line: Annotated[str, StringConstraints(min_length=1, max_length=32)]
+    channels: list[Channel] = Field(min_length=1, max_length=3)
+    skills: dict[Skill, Level] = Field(default_factory=dict, max_length=64)
+    priority: Annotated[int, Field(ge=-1000, le=1000)] = 0
+    service_level: ServiceLevelIn = Field(default_factory=ServiceLevelIn)
+    escalation: list[EscalationStepIn] = Field(default_factory=list, max_length=10)
+
+
+class QueuePatch(In):
+    name: Name | None = None
+    channels: list[Channel] | None = Field(default=None, min_length=1, max_length=3)
+    skills: dict[Skill, Level] | None = Field(default=None, max_length=64)
+    priority: Annotated[int, Field(ge=-1000, le=1000)] | None = None
+    service_level: ServiceLevelIn | None = None
+    escalation: list[EscalationStepIn] | None = Field(default=None, max_length=10)
+
+
+class ServiceLevelOut(Out):
+    answer_within_s: int
+    target_pct: float
+
+
+class EscalationStepOut(Out):
+    after_s: int
+    skills: dict[str, int]
+    sites: Literal["home", "all"]
+
+
+class QueueOut(Out):
+    id: str
+    name: str
+    business_line: str
+    channels: list[Channel]
+    skills: dict[str, int]
+    priority: int
+    service_level: ServiceLevelOut
+    escalation: list[EscalationStepOut]
+    created_at: datetime
+    updated_at: datetime
+
+
+class SiteAgentsOut(Out):
+    available: int
+    busy: int
+    away: int
+
+
+class WindowStatsOut(Out):
+    service_level_pct: float | None
+    answered: int
+    abandoned: int
+
+
+class QueueStatsOut(Out):
+    queue: str
+    waiting: int
+    longest_wait_s: float
+    agents: dict[str, SiteAgentsOut]
+    service_level_pct: float | None = Field(
+        description="last 15 minutes; abandoned contacts count against it"
+    )
+    answered: int = Field(description="last 15 minutes")
+    abandoned: int = Field(description="last 15 minutes")
+    today: WindowStatsOut
+    target_pct: float
+    answer_within_s: int
+
+
+class OfferOut(Out):
+    id: str
+    task: str
+    kind: Literal["conversation", "callback", "case"]
+    conversation_id: str | None
+    subject_id: str
+    queue: str
+    channel: Channel
+    care: bool
+    created_at: datetime
+    expires_at: datetime
+
+
+class OfferDecisionOut(Out):
+    offer_id: str
+    status: Literal["accepted", "declined"]
+    conversation_id: str | None = None

@@ -1,0 +1,28 @@
+"""Screening figures: screenings, cases, funds saved and rates over a window (``/api/v1/stats/fraud``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from kefu.entrypoints.api.deps import ContextDep
+from kefu.entrypoints.api.screening.schemas import FraudStatsOut
+from kefu.services.fraud_stats import fraud_stats
+
+router = APIRouter(prefix="/api/v1/stats", tags=["screening"])
+
+
+@router.get(
+    "/fraud",
+    response_model=FraudStatsOut,
+    response_model_by_alias=True,
+    summary="Screenings, cases, funds saved and rates in [from, to)",
+)
+async def stats(
+    ctx: ContextDep,
+    start: Annotated[datetime, Query(alias="from", description="ISO 8601 with an offset")],
+    end: Annotated[datetime, Query(alias="to", description="ISO 8601 with an offset")],
+) -> FraudStatsOut:
+    return FraudStatsOut.model_validate(await fraud_stats(start, end, ctx))

@@ -1,0 +1,1 @@
+"""Routes and bodies every job shares: auth and users, sites, customers, agents, conversations, health."""

@@ -1,0 +1,255 @@
+"""Request and response bodies shared by every job (users, sites, customers, agents, conversations, health)
+and the bases they all build on. Requests reject unknown fields; responses are what clients may rely on."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from kefu.domain.vocabulary import Channel, ConversationStatus, Language, Presence, Role
+
+T = TypeVar("T")
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
+Skill = Annotated[str, StringConstraints(min_length=1, max_length=32)]
+
+
+class In(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_max_length=20_000)
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class Page(Out, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = Field(
+        description="pass as ?cursor= to get the next page; null on the last page"
+    )
+
+
+# --- auth ---------------------------------------------------------------------------------------------
+
+
+class LoginIn(In):
+    username: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    password: Annotated[str, StringConstraints(min_length=1, max_length=1024)]
+
+
+class TokenOut(Out):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 - the OAuth token type, not a secret
+    expires_at: datetime
+
+
+class UserIn(In):
+    username: Annotated[str, StringConstraints(min_length=2, max_length=63)]
+    password: Annotated[str, StringConstraints(min_length=8, max_length=1024)]
+    role: Role
+
+
+class UserOut(Out):
+    id: str
+    username: str
+    role: Role
+    active: bool
+    created_at: datetime
+
+
+class MeOut(Out):
+    id: str
+    username: str
+    role: Role
+    agent_id: str | None
+
+
+# --- sites --------------------------------------------------------------------------------------------
+
+
+class SiteOut(Out):
+    id: str
+    name: str
+    name_zh: str
+    timezone: str
+
+
+# --- customers ----------------------------------------------------------------------------------------
+
+
+class TrustedContactIn(In):
+    name: Name
+    phone: Phone
+    relation: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+
+
+class TrustedContactOut(Out):
+    name: str
+    phone: str
+    relation: str
+
+
+class CustomerIn(In):
+    external_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
+    name: Name
+    phone: Phone | None = None
+    birth_date: date | None = None
+    language: Language = "zh"
+    vulnerable: bool = False
+    trusted_contact: TrustedContactIn | None = None
+    home_site: Annotated[str, StringConstraints(max_length=32)] | None = None
+
+
+class CustomerPatch(In):
+    name: Name | None = None
+    phone: Phone | None = None
+    birth_date: date | None = None
+    language: Language | None = None
+    vulnerable: bool | None = None
+    trusted_contact: TrustedContactIn | None = None
+    home_site: Annotated[str, StringConstraints(max_length=32)] | None = None
+
+
+class CustomerOut(Out):
+    id: str
+    external_id: str
+    name: str
+    phone: str | None
+    birth_date: date | None
+    language: Language
+    vulnerable: bool
+    elderly: bool
+    trusted_contact: TrustedContactOut | None
+    home_site: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+# --- agents -------------------------------------------------------------------------------------------
+
+Level = Annotated[int, Field(ge=1, le=5)]
+Capacity = Annotated[int, Field(ge=0, le=20)]
+
+
+class AgentIn(In):
+    name: Name
+    site: Annotated[str, StringConstraints(min_length=1, max_length=32)]
+    skills: dict[Skill, Level] = Field(max_length=64)
+    capacity: dict[Channel, Capacity]
+    username: Annotated[str, StringConstraints(min_length=2, max_length=63)] | None = None
+
+
+class AgentPatch(In):
+    name: Name | None = None
+    site: Annotated[str, StringConstraints(min_length=1, max_length=32)] | None = None
+    skills: dict[Skill, Level] | None = Field(default=None, max_length=64)
+    capacity: dict[Channel, Capacity] | None = None
+
+
+class PresenceIn(In):
+    presence: Presence
+
+
+class AgentOut(Out):
+    id: str
+    name: str
+    site: str
+    skills: dict[str, int]
+    capacity: dict[str, int]
+    presence: Presence
+    presence_since: datetime | None
+    user_id: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+# --- conversations ------------------------------------------------------------------------------------
+
+
+class ConversationIn(In):
+    customer_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    business_line: Annotated[str, StringConstraints(min_length=1, max_length=32)] | None = Field(
+        default=None, description="omit to let triage choose it from subject and text"
+    )
+    channel: Channel
+    subject: Annotated[str, StringConstraints(max_length=500)] | None = None
+    text: Annotated[str, StringConstraints(max_length=10_000)] | None = None
+
+
+class MessageIn(In):
+    body: Annotated[str, StringConstraints(min_length=1, max_length=10_000)]
+
+
+class AssignIn(In):
+    agent_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
+class ResolveIn(In):
+    disposition: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+    note: Annotated[str, StringConstraints(max_length=5_000)] | None = None
+
+
+class MessageOut(Out):
+    id: str
+    conversation_id: str
+    sender: Literal["customer", "agent", "system"]
+    author_id: str | None
+    body: str
+    created_at: datetime
+
+
+class ConversationOut(Out):
+    id: str
+    customer_id: str
+    business_line: str
+    channel: Channel
+    subject: str | None
+    status: ConversationStatus
+    priority: int
+    queue: str
+    care: bool
+    agent_id: str | None
+    created_at: datetime
+    updated_at: datetime
+    assigned_at: datetime | None
+    first_response_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    disposition: str | None
+    note: str | None
+    intent: str | None = Field(default=None, description="from triage of the opening words")
+    language: str | None = Field(default=None, description="zh or en, from triage")
+    care_guidance: list[str] = Field(
+        default_factory=list, description="for care conversations: how to serve, in the agent's language"
+    )
+
+
+class ConversationDetailOut(ConversationOut):
+    messages: list[MessageOut]
+
+
+# --- health -------------------------------------------------------------------------------------------
+
+
+class HealthOut(Out):
+    status: Literal["ok", "degraded"]
+    checks: dict[str, str]
+    version: str
+
+
+def changes(patch: BaseModel) -> dict[str, Any]:
+    """Fields the client actually sent (an explicit null clears; an absent field is left alone)."""
+    return {name: getattr(patch, name) for name in patch.model_fields_set}
+
+
+# --- the event stream --------------------------------------------------------------------------------
+
+
+class StreamTicketOut(Out):
+    ticket: str = Field(
+        description="pass as ?ticket= to GET /api/v1/stream; valid one minute, for the stream only"
+    )
+    expires_at: datetime
