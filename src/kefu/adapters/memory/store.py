@@ -208,9 +208,14 @@ class MemorySession:
         self._writes.setdefault(table, {})[key] = row
 
     def update(self, table: str, key: Hashable, row: Any) -> None:
-        """Replace a row this session sees (callers check it exists)."""
-        if (table, key) not in self._inserted:
-            self.get(table, key)  # remember what the update starts from
+        """Replace a row this session sees (callers check it exists).
+
+        The first update of a row compares with the row as committed now, not as first read: the SQL
+        repositories load the row afresh when they save, so only a change committed between this save and
+        this commit clashes with it (a read long before the save is not protected, on SQL either)."""
+        written = self._writes.get(table, {})
+        if (table, key) not in self._inserted and key not in written and key in self.store.tables[table]:
+            self._base[(table, key)] = (self.store.tables[table][key], self.stamp(table, key))
         self._writes.setdefault(table, {})[key] = row
 
     def delete(self, table: str, key: Hashable) -> None:
