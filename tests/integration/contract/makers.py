@@ -62,6 +62,7 @@ def screening(n: int, **more: Any) -> ScreeningRecord:
 
 def callback(n: int, wake: timedelta = timedelta(0), **more: Any) -> CallbackRecord:
     cb = Callback(id=f"b-{n:03}", customer_id="c-001", reason="call me", window_start=T0,
-                  window_end=T0 + timedelta(hours=2), state=CallbackState.SCHEDULED, next_attempt_at=T0 + wake)  # fmt: skip
+                  window_end=T0 + timedelta(hours=2), state=CallbackState.SCHEDULED,
+                  next_attempt_at=T0 + wake)  # fmt: skip
     return CallbackRecord(**{"callback": cb, "queue_id": "social", "care": False, "created_at": T0,
                              "updated_at": T0, **more})  # fmt: skip

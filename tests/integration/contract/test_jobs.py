@@ -11,7 +11,7 @@ from kefu.care import Article
 from kefu.domain.cases import LedgerEntry
 from kefu.domain.errors import Conflict
 from kefu.domain.payments import TrustedPayee
-from kefu.domain.quality import Complaint
+from kefu.domain.quality import Commendation, Complaint, CsatRating
 from kefu.domain.tasks import Offer
 from kefu.services.care_model import CallbackChangedConcurrently
 from tests.integration.contract import makers as mk
@@ -34,7 +34,9 @@ async def test_tasks_live_open_and_service_counts(stores: Stores) -> None:
         await uow.tasks.add(mk.task(2, state="assigned", assigned_at=T0 + timedelta(seconds=9), wait_s=7.0))
         await uow.tasks.add(mk.task(1))
         await uow.tasks.add(mk.task(3, state="assigned", assigned_at=T0 + timedelta(seconds=60), wait_s=57.0))
-        await uow.tasks.add(mk.task(4, state="ended", ended_at=T0 + timedelta(seconds=30), end_reason="abandoned"))
+        await uow.tasks.add(
+            mk.task(4, state="ended", ended_at=T0 + timedelta(seconds=30), end_reason="abandoned")
+        )
         await uow.commit()
     async with stores.uow() as uow:
         assert [t.id for t in await uow.tasks.live()] == ["t-001", "t-002", "t-003"]
@@ -230,8 +232,6 @@ async def test_knowledge_articles(stores: Stores) -> None:
 
 async def test_quality_records(stores: Stores) -> None:
     """CSAT once per conversation; commendations by agent in pages; complaints saved and filtered."""
-    from kefu.domain.quality import Commendation, CsatRating
-
     async with stores.uow() as uow:
         await uow.customers.add(mk.customer(1))
         await uow.agents.add(mk.agent(1))
@@ -252,7 +252,9 @@ async def test_quality_records(stores: Stores) -> None:
         await uow.commit()
     with pytest.raises(Conflict):
         async with stores.uow() as uow:
-            await uow.quality.add_csat(CsatRating("s-2", "v-001", "c-001", "social", "social", None, 1, None, T0))
+            await uow.quality.add_csat(
+                CsatRating("s-2", "v-001", "c-001", "social", "social", None, 1, None, T0)
+            )
             await uow.commit()
     async with stores.uow() as uow:
         complaint = await uow.quality.get_complaint("q-1")

@@ -35,7 +35,9 @@ async def _seed(stores: Stores) -> None:
         await uow.cases.add(mk.case(1, agent_id="a-001", opened_at=T0 + 5 * s))
         await uow.commit()
     async with stores.uow() as uow:
-        await uow.quality.add_csat(CsatRating("s-1", "v-001", "c-001", "social", "social", "a-001", 4, None, T0))
+        await uow.quality.add_csat(
+            CsatRating("s-1", "v-001", "c-001", "social", "social", "a-001", 4, None, T0)
+        )
         await uow.fraud.add_saving(LedgerEntry("l-1", "k-001", "p-001", None, 900, "CNY", None, T0 + HOUR))
         await uow.commit()
 
@@ -114,7 +116,9 @@ async def test_commit_writes_one_outbox_record_per_event(stores: Stores) -> None
 @pytest.mark.kinds("memory")
 async def test_outbox_claim_mark_sent_and_prune(stores: Stores) -> None:
     """Claims take unsent rows oldest first, skipping rows another relay holds; sent rows are pruned."""
-    records = [OutboxRecord(f"r-{n}", "x.happened", {"n": n}, T0 + timedelta(seconds=10 - n)) for n in range(4)]
+    records = [
+        OutboxRecord(f"r-{n}", "x.happened", {"n": n}, T0 + timedelta(seconds=10 - n)) for n in range(4)
+    ]
     async with stores.uow() as uow:
         await uow.outbox.add(records)
         await uow.commit()

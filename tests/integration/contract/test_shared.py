@@ -129,7 +129,7 @@ async def test_customer_and_agent_pages_follow_the_id_with_filters(stores: Store
 
 
 async def test_conversations_with_messages_and_filtered_pages(stores: Stores) -> None:
-    """Messages come back in id order with the conversation; pages filter by status, queue, customer, agent."""
+    """Messages come back in id order; pages filter by status, queue, customer and agent."""
     async with stores.uow() as uow:
         await uow.customers.add(mk.customer(1))
         await uow.customers.add(mk.customer(2))
@@ -188,7 +188,7 @@ async def test_a_save_from_a_read_before_another_commit_overwrites_it(stores: St
     """The row version guards the save-to-commit window only: a save from an older read wins whole.
 
     The SQL repositories load the row afresh in ``save`` and copy every field onto it, so the other unit
-    of work's change is lost (the memory store keeps this behaviour so that tests see what production does)."""
+    of work's change is lost (the memory store keeps this, so that tests see what production does)."""
     async with stores.uow() as uow:
         await uow.customers.add(mk.customer(1))
         await uow.commit()
