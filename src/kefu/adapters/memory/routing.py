@@ -1,0 +1,100 @@
+"""In-memory repositories of routing: queues, tasks and offers, and the service-level counts of live stats."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from kefu.adapters.memory.shared import clone, matches
+from kefu.adapters.memory.store import MemorySession
+from kefu.domain.queues import Queue
+from kefu.domain.tasks import Offer, OfferStatus, Task
+
+
+class MemoryQueues:
+    def __init__(self, session: MemorySession) -> None:
+        self._s = session
+
+    async def add(self, queue: Queue) -> None:
+        self._s.insert("queues", queue.id, clone(queue))
+
+    async def get(self, queue_id: str) -> Queue | None:
+        return clone(self._s.get("queues", queue_id))
+
+    async def save(self, queue: Queue) -> None:
+        if self._s.get("queues", queue.id) is not None:
+            self._s.update("queues", queue.id, clone(queue))
+
+    async def list(self) -> list[Queue]:
+        return sorted((clone(q) for q in self._s.scan("queues")), key=lambda q: q.id)
+
+
+class MemoryTasks:
+    def __init__(self, session: MemorySession) -> None:
+        self._s = session
+
+    async def add(self, task: Task) -> None:
+        self._s.insert("tasks", task.id, clone(task))
+
+    async def get(self, task_id: str) -> Task | None:
+        return clone(self._s.get("tasks", task_id))
+
+    async def save(self, task: Task) -> None:
+        if self._s.get("tasks", task.id) is not None:
+            self._s.update("tasks", task.id, clone(task))
+
+    async def open_for_subject(self, subject_id: str) -> Task | None:
+        """The live (not ended) task of a conversation, callback or case, if any."""
+        rows = sorted(
+            (t for t in self._s.scan("tasks") if t.subject_id == subject_id and t.state != "ended"),
+            key=lambda t: t.id,
+        )
+        return clone(rows[0]) if rows else None
+
+    async def live(self) -> list[Task]:
+        """Every task not yet ended, oldest first: what the engine is rebuilt from."""
+        rows = [clone(t) for t in self._s.scan("tasks") if t.state != "ended"]
+        return sorted(rows, key=lambda t: (t.enqueued_at, t.id))
+
+    async def service_counts(self, queue_id: str, since: datetime, answer_within_s: float) -> dict[str, int]:
+        """answered, answered within the target, and abandoned since ``since`` for one queue."""
+        answered = in_target = abandoned = 0
+        for t in self._s.scan("tasks"):
+            if t.queue_id != queue_id:
+                continue
+            if t.assigned_at is not None and t.assigned_at >= since:
+                answered += 1
+                in_target += t.wait_s is not None and t.wait_s <= answer_within_s
+            if (
+                t.ended_at is not None
+                and t.ended_at >= since
+                and t.end_reason == "abandoned"
+                and t.assigned_at is None
+            ):
+                abandoned += 1
+        return {"answered": answered, "in_target": in_target, "abandoned": abandoned}
+
+
+class MemoryOffers:
+    def __init__(self, session: MemorySession) -> None:
+        self._s = session
+
+    async def add(self, offer: Offer) -> None:
+        self._s.insert("offers", offer.id, clone(offer))
+
+    async def get(self, offer_id: str) -> Offer | None:
+        return clone(self._s.get("offers", offer_id))
+
+    async def decide(self, offer_id: str, status: OfferStatus, at: datetime) -> None:
+        row = self._s.get("offers", offer_id)
+        if row is not None and row.status == "pending":
+            decided: Offer = clone(row)
+            decided.status, decided.decided_at = status, at
+            self._s.update("offers", offer_id, decided)
+
+    async def pending(self, agent_id: str | None = None) -> list[Offer]:
+        rows = [
+            clone(o)
+            for o in self._s.scan("offers")
+            if o.status == "pending" and matches(o, agent_id=agent_id)
+        ]
+        return sorted(rows, key=lambda o: (o.created_at, o.id))

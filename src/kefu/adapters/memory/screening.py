@@ -1,0 +1,245 @@
+"""In-memory repositories of the anti-fraud desk: screenings, cases (with conditional, race-safe state
+changes) and the desk's records (funds saved, payee reports and watchlist, trusted payees, rule sets)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+
+from kefu.adapters.memory.shared import clone, page
+from kefu.adapters.memory.store import MemorySession
+from kefu.domain.cases import Case, CaseStatus, ContactAttempt, FamilyAlert, LedgerEntry
+from kefu.domain.errors import Conflict
+from kefu.domain.payments import PaymentStatus, ScreeningRecord, StoredRuleSet, TrustedPayee
+
+
+def _within(at: datetime, since: datetime, until: datetime) -> bool:
+    return since <= at < until
+
+
+class MemoryScreenings:
+    def __init__(self, session: MemorySession) -> None:
+        self._s = session
+
+    async def get(self, payment_id: str) -> ScreeningRecord | None:
+        return clone(self._s.get("screenings", payment_id))
+
+    async def add(self, record: ScreeningRecord) -> None:
+        self._s.insert("screenings", record.payment_id, clone(record))
+
+    async def set_status(self, payment_id: str, status: PaymentStatus) -> None:
+        row: ScreeningRecord | None = self._s.get("screenings", payment_id)
+        if row is not None:
+            self._s.update("screenings", payment_id, dataclasses.replace(clone(row), status=status))
+
+    async def decision_counts(self, since: datetime, until: datetime) -> dict[str, int]:
+        rows = self._s.scan("screenings")
+        return dict(Counter(r.decision for r in rows if _within(r.screened_at, since, until)))
+
+    async def typology_counts(self, since: datetime, until: datetime) -> dict[tuple[str, str], int]:
+        rows = self._s.scan("screenings")
+        return dict(
+            Counter(
+                (r.typology, r.decision)
+                for r in rows
+                if r.typology is not None and _within(r.screened_at, since, until)
+            )
+        )
+
+
+def _bare(case: Case) -> Case:
+    """The stored part of a case: attempts and alerts live in their own tables."""
+    return dataclasses.replace(clone(case), contact_attempts=[], alerts=[])
+
+
+class MemoryCases:
+    def __init__(self, session: MemorySession) -> None:
+        self._s = session
+
+    async def add(self, case: Case) -> None:
+        self._s.insert("cases", case.id, _bare(case))
+
+    async def get(self, case_id: str, with_history: bool = True) -> Case | None:
+        row = self._s.get("cases", case_id)
+        if row is None:
+            return None
+        case: Case = clone(row)
+        if with_history:
+            attempts = (a for a in self._s.scan("case_contact_attempts") if a.case_id == case_id)
+            case.contact_attempts = [clone(a) for a in sorted(attempts, key=lambda a: a.id)]
+            alerts = (a for a in self._s.scan("family_alerts") if a.case_id == case_id)
+            case.alerts = [clone(a) for a in sorted(alerts, key=lambda a: a.id)]
+        return case
+
+    async def save_if(self, case: Case, status: CaseStatus) -> bool:
+        """Write the case only if it is still in ``status`` (a conditional update); else ``False``."""
+        row: Case | None = self._s.get("cases", case.id)
+        if row is None or row.status != status:
+            return False
+        self._s.update("cases", case.id, _bare(case))
+        self._s.require(
+            "cases",
+            case.id,
+            lambda current: current is not None and current.status == status,
+            lambda: Conflict(
+                f"case {case.id!r} was changed by someone else meanwhile; retry", case_id=case.id
+            ),
+        )
+        return True
+
+    async def add_attempt(self, attempt: ContactAttempt) -> None:
+        self._s.insert("case_contact_attempts", attempt.id, clone(attempt))
+
+    async def add_alert(self, alert: FamilyAlert) -> None:
+        self._s.insert("family_alerts", alert.id, clone(alert))
+
+    async def page(self, after: str | None, limit: int, status: CaseStatus | None = None) -> list[Case]:
+        rows = (c for c in self._s.scan("cases") if status is None or c.status == status)
+        return page(rows, lambda c: c.id, after, limit)
+
+    async def expired_holds(self, now: datetime, limit: int) -> list[str]:
+        rows = [c for c in self._s.scan("cases") if c.status == "open" and c.hold_expires_at <= now]
+        rows.sort(key=lambda c: (c.hold_expires_at, c.id))
+        return [c.id for c in rows[: max(limit, 0)]]
+
+    async def due_contacts(self, now: datetime, limit: int) -> list[tuple[str, datetime]]:
+        rows = [
+            (c.id, c.next_contact_due_at)
+            for c in self._s.scan("cases")
+            if c.status == "open" and c.next_contact_due_at is not None and c.next_contact_due_at <= now
+        ]
+        rows.sort(key=lambda r: (r[1], r[0]))
+        return rows[: max(limit, 0)]
+
+    async def claim_contact(self, case_id: str, due_at: datetime) -> bool:
+        """Clear a due re-contact if nobody else has: only the process that clears it re-offers the case."""
+        row: Case | None = self._s.get("cases", case_id)
+        if row is None or row.status != "open" or row.next_contact_due_at != due_at:
+            return False
+        self._s.update("cases", case_id, dataclasses.replace(clone(row), next_contact_due_at=None))
+        self._s.require(
+            "cases",
+            case_id,
+            lambda current: (
+                current is not None and current.status == "open" and current.next_contact_due_at == due_at
+            ),
+            lambda: Conflict(f"the re-contact of case {case_id!r} was claimed meanwhile", case_id=case_id),
+        )
+        return True
+
+    async def outcome_counts(self, since: datetime, until: datetime) -> dict[str, int]:
+        """Cases opened in the window by outcome (``open`` while unresolved)."""
+        rows = self._s.scan("cases")
+        return dict(Counter(c.outcome or "open" for c in rows if _within(c.opened_at, since, until)))
+
+    async def typology_outcomes(self, since: datetime, until: datetime) -> dict[tuple[str, str], int]:
+        rows = self._s.scan("cases")
+        return dict(
+            Counter(
+                (c.typology or "unknown", c.outcome or "open")
+                for c in rows
+                if _within(c.opened_at, since, until)
+            )
+        )
+
+    async def first_contact_delays_s(self, since: datetime, until: datetime) -> list[float]:
+        return [
+            (c.first_contact_at - c.opened_at).total_seconds()
+            for c in self._s.scan("cases")
+            if c.first_contact_at is not None and _within(c.opened_at, since, until)
+        ]
+
+
+@dataclass(frozen=True, slots=True)
+class PayeeReportRow:
+    id: str
+    account_id: str
+    reason: str
+    reported_by: str
+    case_id: str | None
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class WatchlistRow:
+    account_id: str
+    reason: str
+    case_id: str | None
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TrustedPayeeRow:
+    customer_id: str
+    account_id: str
+    name: str
+
+
+class MemoryFraudRecords:
+    def __init__(self, session: MemorySession) -> None:
+        self._s = session
+
+    # -- funds saved ---------------------------------------------------------------------------------
+    async def add_saving(self, entry: LedgerEntry) -> None:
+        self._s.insert("funds_saved", entry.id, clone(entry))
+
+    async def saved(self, since: datetime, until: datetime) -> dict[tuple[str, str], int]:
+        """Sums by (typology or ``unknown``, currency)."""
+        out: Counter[tuple[str, str]] = Counter()
+        for e in self._s.scan("funds_saved"):
+            if _within(e.at, since, until):
+                out[(e.typology or "unknown", e.currency)] += e.amount
+        return dict(out)
+
+    # -- payee reputation ----------------------------------------------------------------------------
+    async def add_report(
+        self, report_id: str, account_id: str, reason: str, by: str, case_id: str | None, at: datetime
+    ) -> int:
+        self._s.insert(
+            "payee_reports", report_id, PayeeReportRow(report_id, account_id, reason, by, case_id, at)
+        )
+        return sum(1 for r in self._s.scan("payee_reports") if r.account_id == account_id)
+
+    async def watchlist(self, account_id: str, reason: str, case_id: str | None, at: datetime) -> None:
+        if self._s.get("payee_watchlist", account_id) is None:
+            self._s.insert("payee_watchlist", account_id, WatchlistRow(account_id, reason, case_id, at))
+
+    async def is_watchlisted(self, account_id: str) -> bool:
+        return self._s.get("payee_watchlist", account_id) is not None
+
+    async def reputation(self) -> tuple[list[str], dict[str, int]]:
+        """Every watchlisted account and report counts, to rebuild an in-memory counter store on start."""
+        listed = sorted(r.account_id for r in self._s.scan("payee_watchlist"))
+        return listed, dict(Counter(r.account_id for r in self._s.scan("payee_reports")))
+
+    # -- trusted payees ------------------------------------------------------------------------------
+    async def trusted_payees(self, customer_id: str) -> list[TrustedPayee]:
+        rows = [r for r in self._s.scan("trusted_payees") if r.customer_id == customer_id]
+        return [TrustedPayee(r.account_id, r.name) for r in sorted(rows, key=lambda r: r.account_id)]
+
+    async def set_trusted_payees(self, customer_id: str, payees: list[TrustedPayee]) -> None:
+        for row in [r for r in self._s.scan("trusted_payees") if r.customer_id == customer_id]:
+            self._s.delete("trusted_payees", (customer_id, row.account_id))
+        for p in payees:
+            self._s.insert(
+                "trusted_payees",
+                (customer_id, p.account_id),
+                TrustedPayeeRow(customer_id, p.account_id, p.name),
+            )
+
+    # -- rule sets -----------------------------------------------------------------------------------
+    async def active_rule_set_seq(self) -> int:
+        return max((r.seq for r in self._s.scan("rule_sets")), default=0)
+
+    async def rule_set(self, seq: int) -> StoredRuleSet | None:
+        return clone(self._s.get("rule_sets", seq))
+
+    async def rule_set_version_exists(self, version: str) -> bool:
+        return any(r.version == version for r in self._s.scan("rule_sets"))
+
+    async def add_rule_set(self, version: str, source: str, at: datetime, by: str) -> int:
+        seq = next(self._s.store.sequence)
+        self._s.insert("rule_sets", seq, StoredRuleSet(seq, version, source, at, by))
+        return seq

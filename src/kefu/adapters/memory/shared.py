@@ -1,0 +1,169 @@
+"""In-memory repositories shared by every job: users, sites, customers, agents, conversations, audit log."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+from kefu.adapters.memory.store import MemorySession
+from kefu.domain.agents import Agent
+from kefu.domain.audit import AuditEntry
+from kefu.domain.conversations import Conversation, Message
+from kefu.domain.customers import Customer
+from kefu.domain.sites import Site
+from kefu.domain.users import User
+from kefu.domain.vocabulary import ConversationStatus
+
+T = TypeVar("T")
+
+
+def clone(value: T) -> T:
+    """A private copy: what goes into the store and what comes out of it are never the caller's objects."""
+    return copy.deepcopy(value)
+
+
+def page(rows: Iterable[T], key: Callable[[T], Any], after: str | None, limit: int) -> list[T]:
+    """Keyset pagination as the SQL store does it: ``key > after``, ordered by key, at most ``limit``."""
+    chosen = [r for r in rows if after is None or key(r) > after]
+    chosen.sort(key=key)
+    return [clone(r) for r in chosen[: max(limit, 0)]]
+
+
+def matches(row: Any, **filters: Any) -> bool:
+    """True when every filter that is not None equals the row's attribute of that name."""
+    return all(value is None or getattr(row, name) == value for name, value in filters.items())
+
+
+class MemoryUsers:
+    def __init__(self, session: MemorySession) -> None:
+        self._s = session
+
+    async def add(self, user: User) -> None:
+        self._s.insert("users", user.id, clone(user))
+
+    async def get(self, user_id: str) -> User | None:
+        return clone(self._s.get("users", user_id))
+
+    async def by_username(self, username: str) -> User | None:
+        return next((clone(u) for u in self._s.scan("users") if u.username == username), None)
+
+    async def save(self, user: User) -> None:
+        if self._s.get("users", user.id) is not None:
+            self._s.update("users", user.id, clone(user))
+
+
+class MemorySites:
+    def __init__(self, session: MemorySession) -> None:
+        self._s = session
+
+    async def list(self) -> list[Site]:
+        return sorted((clone(s) for s in self._s.scan("sites")), key=lambda s: s.id)
+
+
+class MemoryCustomers:
+    def __init__(self, session: MemorySession) -> None:
+        self._s = session
+
+    async def add(self, customer: Customer) -> None:
+        self._s.insert("customers", customer.id, clone(customer))
+
+    async def get(self, customer_id: str) -> Customer | None:
+        return clone(self._s.get("customers", customer_id))
+
+    async def by_external_id(self, external_id: str) -> Customer | None:
+        return next((clone(c) for c in self._s.scan("customers") if c.external_id == external_id), None)
+
+    async def save(self, customer: Customer) -> None:
+        if self._s.get("customers", customer.id) is not None:
+            self._s.update("customers", customer.id, clone(customer))
+
+    async def page(self, after: str | None, limit: int) -> list[Customer]:
+        return page(self._s.scan("customers"), lambda c: c.id, after, limit)
+
+
+class MemoryAgents:
+    def __init__(self, session: MemorySession) -> None:
+        self._s = session
+
+    async def add(self, agent: Agent) -> None:
+        self._s.insert("agents", agent.id, clone(agent))
+
+    async def get(self, agent_id: str) -> Agent | None:
+        return clone(self._s.get("agents", agent_id))
+
+    async def by_user_id(self, user_id: str) -> Agent | None:
+        return next((clone(a) for a in self._s.scan("agents") if a.user_id == user_id), None)
+
+    async def save(self, agent: Agent) -> None:
+        if self._s.get("agents", agent.id) is not None:
+            self._s.update("agents", agent.id, clone(agent))
+
+    async def page(self, after: str | None, limit: int, site: str | None = None) -> list[Agent]:
+        rows = (a for a in self._s.scan("agents") if matches(a, site=site))
+        return page(rows, lambda a: a.id, after, limit)
+
+
+def _bare(conversation: Conversation) -> Conversation:
+    """The stored part of a conversation: messages live in their own table, care guidance is never stored."""
+    return dataclasses.replace(clone(conversation), messages=[], care_guidance=[])
+
+
+class MemoryConversations:
+    def __init__(self, session: MemorySession) -> None:
+        self._s = session
+
+    async def add(self, conversation: Conversation) -> None:
+        self._s.insert("conversations", conversation.id, _bare(conversation))
+        for message in conversation.messages:
+            await self.add_message(message)
+
+    async def get(self, conversation_id: str, with_messages: bool = True) -> Conversation | None:
+        row = self._s.get("conversations", conversation_id)
+        if row is None:
+            return None
+        out: Conversation = clone(row)
+        if with_messages:
+            messages = (m for m in self._s.scan("messages") if m.conversation_id == conversation_id)
+            out.messages = sorted(messages, key=lambda m: m.id)
+        return out
+
+    async def save(self, conversation: Conversation) -> None:
+        if self._s.get("conversations", conversation.id) is not None:
+            self._s.update("conversations", conversation.id, _bare(conversation))
+
+    async def add_message(self, message: Message) -> None:
+        self._s.insert("messages", message.id, clone(message))
+
+    async def page(
+        self,
+        after: str | None,
+        limit: int,
+        status: ConversationStatus | None = None,
+        queue: str | None = None,
+        customer_id: str | None = None,
+        agent_id: str | None = None,
+    ) -> list[Conversation]:
+        rows = (
+            c
+            for c in self._s.scan("conversations")
+            if matches(c, status=status, queue=queue, customer_id=customer_id, agent_id=agent_id)
+        )
+        return page(rows, lambda c: c.id, after, limit)
+
+
+class MemoryAuditLog:
+    def __init__(self, session: MemorySession) -> None:
+        self._s = session
+
+    async def append(self, entry: AuditEntry) -> None:
+        self._s.insert("audit_log", entry.id, clone(entry))
+
+    async def for_subject(self, subject_type: str, subject_id: str) -> list[AuditEntry]:
+        rows = (
+            e
+            for e in self._s.scan("audit_log")
+            if e.subject_type == subject_type and e.subject_id == subject_id
+        )
+        return sorted((clone(e) for e in rows), key=lambda e: e.id)

@@ -1,0 +1,271 @@
+"""Contract of the routing, screening, care and quality repositories: round trips, orders, filters and the
+conditional updates (``decide``, ``save_if``, ``claim_contact``, callback ``save`` and ``claim_due``)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from kefu.care import Article
+from kefu.domain.cases import LedgerEntry
+from kefu.domain.errors import Conflict
+from kefu.domain.payments import TrustedPayee
+from kefu.domain.quality import Commendation, Complaint, CsatRating
+from kefu.domain.tasks import Offer
+from kefu.services.care_model import CallbackChangedConcurrently
+from tests.integration.contract import makers as mk
+from tests.integration.contract.conftest import T0, Stores
+
+
+async def test_seeded_queues_are_the_same(stores: Stores) -> None:
+    """A fresh store has the queues the migrations seed, with their service levels and escalation."""
+    async with stores.uow() as uow:
+        queues = await uow.queues.list()
+    shapes = [(q.id, q.priority, q.service_level, q.escalation, q.channels, q.skills) for q in queues]
+    assert [s[0] for s in shapes] == ["anti_fraud", "elderly_care", "games", "payments", "social"]
+    assert shapes[0][1:3] == (100, type(shapes[0][2])(10, 90.0))
+    assert shapes[1][3][1].after_s == 180 and shapes[4][4] == ("chat", "voice", "callback")
+
+
+async def test_tasks_live_open_and_service_counts(stores: Stores) -> None:
+    """Live tasks come oldest first; the open task of a subject; answered, in target and abandoned."""
+    async with stores.uow() as uow:
+        await uow.tasks.add(mk.task(2, state="assigned", assigned_at=T0 + timedelta(seconds=9), wait_s=7.0))
+        await uow.tasks.add(mk.task(1))
+        await uow.tasks.add(mk.task(3, state="assigned", assigned_at=T0 + timedelta(seconds=60), wait_s=57.0))
+        await uow.tasks.add(
+            mk.task(4, state="ended", ended_at=T0 + timedelta(seconds=30), end_reason="abandoned")
+        )
+        await uow.commit()
+    async with stores.uow() as uow:
+        assert [t.id for t in await uow.tasks.live()] == ["t-001", "t-002", "t-003"]
+        assert (await uow.tasks.open_for_subject("v-002")) == mk.task(
+            2, state="assigned", assigned_at=T0 + timedelta(seconds=9), wait_s=7.0
+        )
+        assert await uow.tasks.open_for_subject("v-004") is None
+        counts = await uow.tasks.service_counts("social", T0, 20)
+    assert counts == {"answered": 2, "in_target": 1, "abandoned": 1}
+
+
+async def test_offers_are_decided_once_and_pending_in_order(stores: Stores) -> None:
+    """``decide`` changes a pending offer only; pending offers come by creation time, per agent."""
+    async with stores.uow() as uow:
+        await uow.tasks.add(mk.task(1))
+        await uow.commit()
+    async with stores.uow() as uow:
+        for n, agent in ((2, "a-1"), (1, "a-2"), (3, "a-1")):
+            at = T0 + timedelta(seconds=n)
+            await uow.offers.add(Offer(f"o-{n}", "t-001", agent, at, at + timedelta(seconds=20)))
+        await uow.commit()
+    async with stores.uow() as uow:
+        await uow.offers.decide("o-2", "accepted", T0)
+        await uow.offers.decide("o-2", "declined", T0 + timedelta(seconds=1))
+        await uow.commit()
+    async with stores.uow() as uow:
+        got = await uow.offers.get("o-2")
+        assert got is not None and (got.status, got.decided_at) == ("accepted", T0)
+        assert [o.id for o in await uow.offers.pending()] == ["o-1", "o-3"]
+        assert [o.id for o in await uow.offers.pending("a-1")] == ["o-3"]
+
+
+async def test_cases_save_if_and_claim_contact_are_conditional(stores: Stores) -> None:
+    """``save_if`` writes only from the expected status; a due re-contact is claimed exactly once."""
+    due = T0 + timedelta(minutes=5)
+    async with stores.uow() as uow:
+        await uow.cases.add(mk.case(1, next_contact_due_at=due))
+        await uow.cases.add(mk.case(2, hold_expires_at=T0 - timedelta(minutes=1)))
+        await uow.commit()
+    async with stores.uow() as uow:
+        assert await uow.cases.expired_holds(T0, 10) == ["k-002"]
+        assert await uow.cases.due_contacts(due, 10) == [("k-001", due)]
+        assert await uow.cases.claim_contact("k-001", due) is True
+        assert await uow.cases.claim_contact("k-001", due) is False
+        case = await uow.cases.get("k-002")
+        assert case is not None
+        case.status, case.outcome = "resolved", "released"
+        assert await uow.cases.save_if(case, "open") is True
+        assert await uow.cases.save_if(case, "open") is False
+        await uow.commit()
+    async with stores.uow() as uow:
+        assert await uow.cases.due_contacts(due, 10) == []
+        assert [c.id for c in await uow.cases.page(None, 10, status="open")] == ["k-001"]
+        assert await uow.cases.outcome_counts(T0, due) == {"open": 1, "released": 1}
+        assert await uow.cases.typology_outcomes(T0, due) == {
+            ("impersonation", "open"): 1,
+            ("impersonation", "released"): 1,
+        }
+
+
+async def test_a_second_case_for_one_payment_is_a_conflict(stores: Stores) -> None:
+    """The payment id of a case is unique."""
+    async with stores.uow() as uow:
+        await uow.cases.add(mk.case(1))
+        await uow.commit()
+    with pytest.raises(Conflict):
+        async with stores.uow() as uow:
+            await uow.cases.add(mk.case(2, payment_id="p-001"))
+            await uow.commit()
+
+
+async def test_screenings_and_fraud_records(stores: Stores) -> None:
+    """Screening status and counts; savings, reports, watchlist, trusted payees and rule sets."""
+    async with stores.uow() as uow:
+        await uow.screenings.add(mk.screening(1))
+        await uow.screenings.add(mk.screening(2, decision="allow", typology=None, status="allowed"))
+        await uow.cases.add(mk.case(1))
+        await uow.customers.add(mk.customer(1))
+        await uow.commit()
+    async with stores.uow() as uow:
+        await uow.screenings.set_status("p-001", "released")
+        await uow.fraud.add_saving(LedgerEntry("l-1", "k-001", "p-001", None, 500, "CNY", None, T0))
+        assert await uow.fraud.add_report("r-1", "acct", "scam", "agent", None, T0) == 1
+        assert await uow.fraud.add_report("r-2", "acct", "scam", "agent", "k-001", T0) == 2
+        await uow.fraud.watchlist("acct", "confirmed", "k-001", T0)
+        await uow.fraud.watchlist("acct", "again", None, T0)
+        await uow.fraud.set_trusted_payees("c-001", [TrustedPayee("z", "Z"), TrustedPayee("b", "B")])
+        first = await uow.fraud.add_rule_set("v1", "rules: []", T0, "admin")
+        await uow.commit()
+    async with stores.uow() as uow:
+        await uow.fraud.set_trusted_payees("c-001", [TrustedPayee("m", "M"), TrustedPayee("b", "B2")])
+        second = await uow.fraud.add_rule_set("v2", "rules: []", T0, "admin")
+        await uow.commit()
+    end = T0 + timedelta(hours=1)
+    async with stores.uow() as uow:
+        got = await uow.screenings.get("p-001")
+        assert got is not None and got.status == "released"
+        assert await uow.screenings.decision_counts(T0, end) == {"hold": 1, "allow": 1}
+        assert await uow.screenings.typology_counts(T0, end) == {("impersonation", "hold"): 1}
+        assert await uow.fraud.saved(T0, end) == {("unknown", "CNY"): 500}
+        listed, reports = await uow.fraud.reputation()
+        assert (sorted(listed), reports) == (["acct"], {"acct": 2})
+        assert await uow.fraud.is_watchlisted("acct") and not await uow.fraud.is_watchlisted("x")
+        assert await uow.fraud.trusted_payees("c-001") == [TrustedPayee("b", "B2"), TrustedPayee("m", "M")]
+        assert second > first and await uow.fraud.active_rule_set_seq() == second
+        stored = await uow.fraud.rule_set(first)
+        assert stored is not None and stored.version == "v1"
+        assert await uow.fraud.rule_set_version_exists("v2")
+    with pytest.raises(Conflict):
+        async with stores.uow() as uow:
+            await uow.fraud.add_rule_set("v1", "again", T0, "admin")
+            await uow.commit()
+
+
+async def test_callbacks_round_trip_page_and_follow_up_key(stores: Stores) -> None:
+    """A callback reads back at version 1; pages filter by state and customer; a follow-up key is unique."""
+    async with stores.uow() as uow:
+        record = mk.callback(1, follow_up_key="case:k-1")
+        await uow.callbacks.add(record)
+        await uow.callbacks.add(mk.callback(2))
+        await uow.commit()
+    assert record.version == 1
+    async with stores.uow() as uow:
+        assert await uow.callbacks.get("b-001") == mk.callback(1, follow_up_key="case:k-1", version=1)
+        assert [r.id for r in await uow.callbacks.page(None, 10, state="scheduled")] == ["b-001", "b-002"]
+        assert [r.id for r in await uow.callbacks.page("b-001", 10, customer_id="c-001")] == ["b-002"]
+        assert await uow.callbacks.page(None, 10, state="due") == []
+    with pytest.raises(Conflict):
+        async with stores.uow() as uow:
+            await uow.callbacks.add(mk.callback(3, follow_up_key="case:k-1"))
+            await uow.commit()
+
+
+async def test_a_callback_saved_from_a_stale_version_is_refused(stores: Stores) -> None:
+    """Of two writers of one callback version exactly one commits; the other is told to reload."""
+    async with stores.uow() as uow:
+        await uow.callbacks.add(mk.callback(1))
+        await uow.commit()
+    async with stores.uow() as uow:
+        a = await uow.callbacks.get("b-001")
+        assert a is not None
+        await uow.callbacks.save(a)
+        await uow.commit()
+    assert a.version == 2
+    async with stores.uow() as uow:
+        stale = await uow.callbacks.get("b-001")
+        assert stale is not None
+        stale.version = 1
+        with pytest.raises(CallbackChangedConcurrently):
+            await uow.callbacks.save(stale)
+
+
+async def test_claim_due_leases_due_callbacks_once(stores: Stores) -> None:
+    """Due callbacks are claimed earliest first up to the limit; a held lease is not claimed again."""
+    async with stores.uow() as uow:
+        for n in (1, 2, 3):
+            await uow.callbacks.add(mk.callback(n, wake=timedelta(minutes=n)))
+        await uow.commit()
+    now, until = T0 + timedelta(minutes=2), T0 + timedelta(minutes=7)
+    async with stores.uow() as uow:
+        assert sorted(await uow.callbacks.claim_due(now, until, "tok-a", 1)) == ["b-001"]
+        await uow.commit()
+    async with stores.uow() as uow:
+        assert sorted(await uow.callbacks.claim_due(now, until, "tok-b", 10)) == ["b-002"]
+        await uow.callbacks.release("b-002", "tok-a")  # not its token: nothing happens
+        await uow.commit()
+    async with stores.uow() as uow:
+        assert await uow.callbacks.claim_due(now, until, "tok-c", 10) == []
+        await uow.callbacks.release("b-001", "tok-a")
+        await uow.commit()
+    async with stores.uow() as uow:
+        assert await uow.callbacks.claim_due(now, until, "tok-c", 10) == ["b-001"]
+        assert sorted(await uow.callbacks.claim_due(until, until, "tok-d", 10)) == ["b-001", "b-002", "b-003"]
+
+
+async def test_knowledge_articles(stores: Stores) -> None:
+    """``put`` says whether an article is new; pages filter by language; the fingerprint counts changes."""
+    async with stores.uow() as uow:
+        assert await uow.knowledge.fingerprint() == (0, None)
+        assert await uow.knowledge.put(Article("kb-2", "退款", "正文", "zh", ("refund",)), T0) is True
+        assert await uow.knowledge.put(Article("kb-1", "Refund", "Body", "en"), T0) is True
+        await uow.commit()
+    later = T0 + timedelta(hours=1)
+    async with stores.uow() as uow:
+        assert await uow.knowledge.put(Article("kb-1", "Refunds", "Body", "en"), later) is False
+        await uow.commit()
+    async with stores.uow() as uow:
+        assert [a.id for a in await uow.knowledge.all()] == ["kb-1", "kb-2"]
+        assert await uow.knowledge.get("kb-2") == Article("kb-2", "退款", "正文", "zh", ("refund",))
+        assert [a.title for a in await uow.knowledge.page(None, 10, language="en")] == ["Refunds"]
+        assert await uow.knowledge.fingerprint() == (2, later)
+
+
+async def test_quality_records(stores: Stores) -> None:
+    """CSAT once per conversation; commendations by agent in pages; complaints saved and filtered."""
+    async with stores.uow() as uow:
+        await uow.customers.add(mk.customer(1))
+        await uow.agents.add(mk.agent(1))
+        await uow.commit()
+    async with stores.uow() as uow:
+        await uow.conversations.add(mk.conversation(1))
+        for n in (2, 1, 3):
+            await uow.quality.add_commendation(
+                Commendation(f"g-{n}", "a-001", "c-001", None, None, None, "谢谢", "c-001", T0)
+            )
+        await uow.quality.add_complaint(
+            Complaint("q-1", "c-001", None, "a-001", None, None, "rude", "text", "open", T0, T0)
+        )
+        await uow.commit()
+    rating = CsatRating("s-1", "v-001", "c-001", "social", "social", None, 5, None, T0)
+    async with stores.uow() as uow:
+        await uow.quality.add_csat(rating)
+        await uow.commit()
+    with pytest.raises(Conflict):
+        async with stores.uow() as uow:
+            await uow.quality.add_csat(
+                CsatRating("s-2", "v-001", "c-001", "social", "social", None, 1, None, T0)
+            )
+            await uow.commit()
+    async with stores.uow() as uow:
+        complaint = await uow.quality.get_complaint("q-1")
+        assert complaint is not None
+        complaint.step("investigate", "sup", "noted", T0)
+        await uow.quality.save_complaint(complaint)
+        await uow.commit()
+    async with stores.uow() as uow:
+        assert await uow.quality.csat_for("v-001") == rating
+        assert [c.id for c in await uow.quality.commendations("a-001", "g-1", 1)] == ["g-2"]
+        assert await uow.quality.commendation_count("a-001") == 3
+        got = await uow.quality.complaints(None, 10, agent_id="a-001")
+        assert [(c.id, c.handled_by, c.note) for c in got] == [("q-1", "sup", "noted")]
+        assert await uow.quality.complaints(None, 10, status="open") == []

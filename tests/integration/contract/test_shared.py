@@ -1,0 +1,243 @@
+"""Contract of the shared repositories (users, sites, customers, agents, conversations, audit) and of the
+unit of work itself: copies, rollback without commit, Conflict on duplicates and stale versions."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from kefu.domain.audit import AuditEntry
+from kefu.domain.conversations import Message
+from kefu.domain.errors import Conflict
+from tests.integration.contract import makers as mk
+from tests.integration.contract.conftest import T0, Stores
+
+
+async def test_users_round_trip_and_reads_are_copies(stores: Stores) -> None:
+    """A saved user reads back equal; changing what was read changes nothing until it is saved."""
+    async with stores.uow() as uow:
+        await uow.users.add(mk.user(1))
+        await uow.commit()
+    async with stores.uow() as uow:
+        got = await uow.users.by_username("user1")
+        assert got == mk.user(1)
+        assert got is not None
+        got.active = False
+        assert await uow.users.get("u-001") == mk.user(1)
+        await uow.users.save(got)
+        await uow.commit()
+    async with stores.uow() as uow:
+        assert await uow.users.get("u-001") == mk.user(1, active=False)
+        assert await uow.users.get("u-404") is None
+        assert await uow.users.by_username("nobody") is None
+
+
+async def test_nothing_is_seen_before_commit_and_leaving_without_commit_rolls_back(stores: Stores) -> None:
+    """A unit of work sees its own writes; others see them only after commit; no commit, no change."""
+    async with stores.uow() as uow:
+        await uow.customers.add(mk.customer(1))
+        assert await uow.customers.get("c-001") == mk.customer(1)
+        async with stores.uow() as other:
+            assert await other.customers.get("c-001") is None
+    async with stores.uow() as uow:
+        assert await uow.customers.get("c-001") is None
+        await uow.customers.add(mk.customer(1))
+        await uow.commit()
+    async with stores.uow() as uow:
+        assert await uow.customers.by_external_id("ext-1") == mk.customer(1)
+
+
+async def test_saving_what_does_not_exist_changes_nothing(stores: Stores) -> None:
+    """``save`` of an unknown id is a no-op for users, customers, agents and conversations."""
+    async with stores.uow() as uow:
+        await uow.users.save(mk.user(9))
+        await uow.customers.save(mk.customer(9))
+        await uow.agents.save(mk.agent(9))
+        await uow.commit()
+    async with stores.uow() as uow:
+        assert (await uow.users.get("u-009"), await uow.customers.get("c-009")) == (None, None)
+        assert await uow.agents.get("a-009") is None
+
+
+@pytest.mark.parametrize(
+    "second",
+    [
+        pytest.param(lambda: ("users", mk.user(2, username="user1")), id="username"),
+        pytest.param(lambda: ("users", mk.user(1, username="other")), id="user-id"),
+        pytest.param(lambda: ("customers", mk.customer(2, external_id="ext-1")), id="external-id"),
+        pytest.param(lambda: ("customers", mk.customer(1, external_id="ext-9")), id="customer-id"),
+    ],
+)
+async def test_a_taken_unique_key_is_a_conflict(stores: Stores, second: object) -> None:
+    """A second user with a taken username or id, or customer with a taken external id, is Conflict."""
+    async with stores.uow() as uow:
+        await uow.users.add(mk.user(1))
+        await uow.customers.add(mk.customer(1))
+        await uow.commit()
+    table, row = second()  # type: ignore[operator]
+    with pytest.raises(Conflict):
+        async with stores.uow() as uow:
+            await getattr(uow, table).add(row)
+            await uow.commit()
+    async with stores.uow() as uow:  # the failed commit left nothing behind
+        assert len(await uow.customers.page(None, 10)) == 1
+
+
+async def test_two_agents_for_one_user_and_unknown_references_are_conflicts(stores: Stores) -> None:
+    """An agent's user is unique; an agent at an unknown site or a conversation of nobody is Conflict."""
+    async with stores.uow() as uow:
+        # A user and its agent in one commit fail on SQL: without relationships the ORM does not order
+        # the inserts by their references.
+        await uow.users.add(mk.user(1))
+        await uow.commit()
+    async with stores.uow() as uow:
+        await uow.agents.add(mk.agent(1, user_id="u-001"))
+        await uow.commit()
+    for row in (mk.agent(2, user_id="u-001"), mk.agent(3, site="atlantis")):
+        with pytest.raises(Conflict):
+            async with stores.uow() as uow:
+                await uow.agents.add(row)
+                await uow.commit()
+    with pytest.raises(Conflict):
+        async with stores.uow() as uow:
+            await uow.conversations.add(mk.conversation(1, customer_id="c-404"))
+            await uow.commit()
+    async with stores.uow() as uow:
+        assert await uow.agents.by_user_id("u-001") == mk.agent(1, user_id="u-001")
+
+
+async def test_sites_are_the_six_bases(stores: Stores) -> None:
+    """A fresh store lists the six service bases, by id."""
+    async with stores.uow() as uow:
+        ids = [s.id for s in await uow.sites.list()]
+    assert ids == ["chengdu", "chongqing", "hefei", "shenzhen", "wuhan", "yinchuan"]
+
+
+async def test_customer_and_agent_pages_follow_the_id_with_filters(stores: Stores) -> None:
+    """Pages are ordered by id, start after the cursor, stop at the limit, and filter by site."""
+    async with stores.uow() as uow:
+        for n in (3, 1, 5, 2, 4):
+            await uow.customers.add(mk.customer(n))
+            await uow.agents.add(mk.agent(n, site="wuhan" if n % 2 else "hefei"))
+        await uow.commit()
+    async with stores.uow() as uow:
+        assert [c.id for c in await uow.customers.page(None, 2)] == ["c-001", "c-002"]
+        assert [c.id for c in await uow.customers.page("c-002", 10)] == ["c-003", "c-004", "c-005"]
+        assert [a.id for a in await uow.agents.page(None, 10, site="wuhan")] == ["a-001", "a-003", "a-005"]
+        assert [a.id for a in await uow.agents.page("a-002", 1, site="hefei")] == ["a-004"]
+
+
+async def test_conversations_with_messages_and_filtered_pages(stores: Stores) -> None:
+    """Messages come back in id order; pages filter by status, queue, customer and agent."""
+    async with stores.uow() as uow:
+        await uow.customers.add(mk.customer(1))
+        await uow.customers.add(mk.customer(2))
+        await uow.agents.add(mk.agent(1))
+        await uow.commit()
+    async with stores.uow() as uow:
+        first = mk.conversation(1, messages=[Message("m-002", "v-001", "customer", "你好", T0)])
+        await uow.conversations.add(first)
+        await uow.conversations.add(mk.conversation(2, customer_id="c-002", queue="games"))
+        await uow.conversations.add(mk.conversation(3, status="assigned", agent_id="a-001"))
+        await uow.conversations.add_message(Message("m-001", "v-001", "agent", "您好", T0, "a-001"))
+        await uow.commit()
+    async with stores.uow() as uow:
+        got = await uow.conversations.get("v-001")
+        assert got is not None
+        assert [m.id for m in got.messages] == ["m-001", "m-002"]
+        bare = await uow.conversations.get("v-001", with_messages=False)
+        assert bare is not None and bare.messages == []
+        page = uow.conversations.page
+        assert [c.id for c in await page(None, 10, status="queued")] == ["v-001", "v-002"]
+        assert [c.id for c in await page(None, 10, queue="games")] == ["v-002"]
+        assert [c.id for c in await page(None, 10, customer_id="c-001")] == ["v-001", "v-003"]
+        assert [c.id for c in await page(None, 10, agent_id="a-001")] == ["v-003"]
+        assert [c.id for c in await page("v-001", 1)] == ["v-002"]
+        assert all(c.messages == [] for c in await page(None, 10))
+
+
+async def test_a_conversation_changed_between_save_and_commit_is_a_conflict(stores: Stores) -> None:
+    """A save whose row another unit of work commits before this commit is Conflict (row version)."""
+    async with stores.uow() as uow:
+        await uow.customers.add(mk.customer(1))
+        await uow.commit()
+    async with stores.uow() as uow:
+        await uow.conversations.add(mk.conversation(1))
+        await uow.commit()
+    later = stores.uow()
+    async with later:
+        mine = await later.conversations.get("v-001")
+        assert mine is not None
+        mine.subject = "second"
+        await later.conversations.save(mine)
+        async with stores.uow() as first:
+            fresh = await first.conversations.get("v-001")
+            assert fresh is not None
+            fresh.subject = "first"
+            await first.conversations.save(fresh)
+            await first.commit()
+        with pytest.raises(Conflict):
+            await later.commit()
+    async with stores.uow() as uow:
+        got = await uow.conversations.get("v-001")
+        assert got is not None and got.subject == "first"
+
+
+async def test_a_save_from_a_read_before_another_commit_overwrites_it(stores: Stores) -> None:
+    """The row version guards the save-to-commit window only: a save from an older read wins whole.
+
+    The SQL repositories load the row afresh in ``save`` and copy every field onto it, so the other unit
+    of work's change is lost (the memory store keeps this, so that tests see what production does)."""
+    async with stores.uow() as uow:
+        await uow.customers.add(mk.customer(1))
+        await uow.commit()
+    async with stores.uow() as uow:
+        await uow.conversations.add(mk.conversation(1))
+        await uow.commit()
+    async with stores.uow() as later:
+        mine = await later.conversations.get("v-001")
+        assert mine is not None
+        async with stores.uow() as first:
+            fresh = await first.conversations.get("v-001")
+            assert fresh is not None
+            fresh.note = "first"
+            await first.conversations.save(fresh)
+            await first.commit()
+        mine.subject = "second"
+        await later.conversations.save(mine)
+        await later.commit()
+    async with stores.uow() as uow:
+        got = await uow.conversations.get("v-001")
+        assert got is not None and (got.subject, got.note) == ("second", None)
+
+
+async def test_sequential_saves_of_one_conversation_both_land(stores: Stores) -> None:
+    """Saving, committing, reading again and saving again is no conflict."""
+    async with stores.uow() as uow:
+        await uow.customers.add(mk.customer(1))
+        await uow.commit()
+    async with stores.uow() as uow:
+        await uow.conversations.add(mk.conversation(1))
+        await uow.commit()
+    for subject in ("one", "two"):
+        async with stores.uow() as uow:
+            got = await uow.conversations.get("v-001")
+            assert got is not None
+            got.subject, got.updated_at = subject, T0 + timedelta(minutes=1)
+            await uow.conversations.save(got)
+            await uow.commit()
+    async with stores.uow() as uow:
+        got = await uow.conversations.get("v-001")
+        assert got is not None and (got.subject, got.updated_at) == ("two", T0 + timedelta(minutes=1))
+
+
+async def test_audit_entries_for_one_subject_in_id_order(stores: Stores) -> None:
+    """The audit log hands back one subject's entries in id order, details intact."""
+    async with stores.uow() as uow:
+        for n, subject in ((2, "k-1"), (1, "k-1"), (3, "k-2")):
+            await uow.audit.append(AuditEntry(f"e-{n}", T0, "admin", "reveal", "case", subject, {"n": n}))
+        await uow.commit()
+    async with stores.uow() as uow:
+        got = await uow.audit.for_subject("case", "k-1")
+    assert [(e.id, e.detail) for e in got] == [("e-1", {"n": 1}), ("e-2", {"n": 2})]
