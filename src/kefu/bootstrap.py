@@ -29,7 +29,7 @@ from kefu.services import handlers
 from kefu.services.handlers.followups import rules_from_settings
 from kefu.services.holds import HoldKeeper
 from kefu.services.messagebus import MessageBus
-from kefu.services.ports import EventPublisher, Notifier, PasswordHasher, UnitOfWork
+from kefu.services.ports import EventPublisher, Notifier, PasswordHasher, UnitOfWork, UnitOfWorkFactory
 from kefu.services.routing import Router
 from kefu.services.scheduler import Scheduler
 from kefu.services.screening_desk import ScreeningDesk
@@ -40,7 +40,7 @@ class Kefu:
     """Everything a running kefu holds; ``close()`` releases it."""
 
     settings: Settings
-    engine: AsyncEngine
+    engine: AsyncEngine | None  # None: the in-memory store (unit tests)
     bus: MessageBus
     publisher: EventPublisher
     local_bus: InProcessBus
@@ -55,8 +55,9 @@ class Kefu:
         """State of each backing service: ``ok`` or a short reason."""
         state: dict[str, str] = {}
         try:
-            async with self.engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
+            if self.engine is not None:
+                async with self.engine.connect() as conn:
+                    await conn.execute(text("SELECT 1"))
             state["database"] = "ok"
         except Exception as exc:
             state["database"] = f"down: {type(exc).__name__}"
@@ -85,18 +86,25 @@ async def bootstrap(
     database_schema: str | None = None,
     routing: bool = True,
     notifier: Notifier | None = None,
+    store: UnitOfWorkFactory | None = None,
 ) -> Kefu:
     """Build a ready kefu. ``migrate`` applies pending migrations first (``kefu serve`` does); ``routing``
     starts this process's routing engine (one-shot CLI commands leave it off: their tasks are saved and
-    the serving process routes them)."""
-    engine = create_engine(settings.database_url, schema=database_schema or settings.database_schema)
-    closers: list[Any] = [engine.dispose]
-    if migrate:
-        await upgrade(engine)
-    sessions = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
-
-    def uow_factory() -> UnitOfWork:
-        return SqlUnitOfWork(sessions)
+    the serving process routes them). ``store`` replaces the database with another unit-of-work factory
+    (the shipped in-memory one, for unit tests)."""
+    engine: AsyncEngine | None = None
+    closers: list[Any] = []
+    uow_factory: UnitOfWorkFactory
+    if store is not None:
+        uow_factory = store
+    else:
+        engine = create_engine(settings.database_url, schema=database_schema or settings.database_schema)
+        closers.append(engine.dispose)
+        if migrate:
+            await upgrade(engine)
+        uow_factory = sql_unit_of_work(
+            async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+        )
 
     # This process's live views (SSE streams) hear every committed event through the local bus; other
     # processes hear them from NATS, fed by the outbox relay, never from the write path.
@@ -150,6 +158,13 @@ async def bootstrap(
     kefu = Kefu(settings, engine, bus, chosen, local, redis_client, router, scheduler, closers)
     kefu.screening, kefu.holds = desk, keeper
     return kefu
+
+
+def sql_unit_of_work(sessions: async_sessionmaker[AsyncSession]) -> UnitOfWorkFactory:
+    def uow_factory() -> UnitOfWork:
+        return SqlUnitOfWork(sessions)
+
+    return uow_factory
 
 
 async def screening_desk(

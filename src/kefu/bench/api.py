@@ -47,6 +47,7 @@ async def _load(kefu: Kefu, count: int, start: datetime) -> list[str]:
     """Bulk rows straight into the tables: seeding is not what is measured."""
     ids: list[str] = []
     lines = ("social", "payments", "games")
+    assert kefu.engine is not None  # noqa: S101 - the benchmark runs on a database
     async with kefu.engine.begin() as conn:
         for offset in range(0, count, _BATCH):
             n = min(_BATCH, count - offset)

@@ -202,6 +202,7 @@ async def _measure(kefu: Kefu, runs: int) -> dict[str, Any]:
 
     month_end = MONTH_START + timedelta(days=DAYS)
     day = (MONTH_START + timedelta(days=14), MONTH_START + timedelta(days=15))
+    assert kefu.engine is not None  # noqa: S101 - the benchmark runs on a database
     async with kefu.engine.connect() as conn:
         agent = (await conn.execute(text("SELECT id FROM agents ORDER BY id LIMIT 1"))).scalar_one()
     out: dict[str, Any] = {}

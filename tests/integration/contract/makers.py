@@ -13,7 +13,7 @@ from kefu.domain.customers import Customer
 from kefu.domain.payments import ScreeningRecord
 from kefu.domain.tasks import Task
 from kefu.domain.users import User
-from kefu.services.care_model import CallbackRecord
+from kefu.care.records import CallbackRecord
 from tests.integration.contract.conftest import T0
 
 

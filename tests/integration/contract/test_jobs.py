@@ -13,7 +13,7 @@ from kefu.domain.errors import Conflict
 from kefu.domain.payments import TrustedPayee
 from kefu.domain.quality import Commendation, Complaint, CsatRating
 from kefu.domain.tasks import Offer
-from kefu.services.care_model import CallbackChangedConcurrently
+from kefu.care.records import CallbackChangedConcurrently
 from tests.integration.contract import makers as mk
 from tests.integration.contract.conftest import T0, Stores
 

@@ -15,7 +15,7 @@ from functools import partial
 from kefu.adapters.memory.shared import clone, page
 from kefu.adapters.memory.store import MemorySession
 from kefu.care import Article
-from kefu.services.care_model import CallbackChangedConcurrently, CallbackRecord
+from kefu.care.records import CallbackChangedConcurrently, CallbackRecord
 
 _WAKING = ("scheduled", "due")
 
