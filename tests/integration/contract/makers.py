@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from kefu.care import Callback, CallbackState
+from kefu.care.records import CallbackRecord
 from kefu.domain.agents import Agent
 from kefu.domain.cases import Case
 from kefu.domain.conversations import Conversation
@@ -13,7 +14,6 @@ from kefu.domain.customers import Customer
 from kefu.domain.payments import ScreeningRecord
 from kefu.domain.tasks import Task
 from kefu.domain.users import User
-from kefu.care.records import CallbackRecord
 from tests.integration.contract.conftest import T0
 
 

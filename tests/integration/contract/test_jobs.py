@@ -8,12 +8,12 @@ from datetime import timedelta
 import pytest
 
 from kefu.care import Article
+from kefu.care.records import CallbackChangedConcurrently
 from kefu.domain.cases import LedgerEntry
 from kefu.domain.errors import Conflict
 from kefu.domain.payments import TrustedPayee
 from kefu.domain.quality import Commendation, Complaint, CsatRating
 from kefu.domain.tasks import Offer
-from kefu.care.records import CallbackChangedConcurrently
 from tests.integration.contract import makers as mk
 from tests.integration.contract.conftest import T0, Stores
 
