@@ -25,14 +25,14 @@ from kefu.config import Settings
 from kefu.domain.clock import Clock, SystemClock
 from kefu.routing import EngineConfig, Strategy
 from kefu.screening import CounterStore, InMemoryCounterStore
-from kefu.services import handlers
-from kefu.services.handlers.followups import rules_from_settings
-from kefu.services.holds import HoldKeeper
+from kefu.services import registry
+from kefu.services.care.followups import rules_from_settings
+from kefu.services.care.scheduler import Scheduler
 from kefu.services.messagebus import MessageBus
 from kefu.services.ports import EventPublisher, Notifier, PasswordHasher, UnitOfWork, UnitOfWorkFactory
-from kefu.services.routing import Router
-from kefu.services.scheduler import Scheduler
-from kefu.services.screening_desk import ScreeningDesk
+from kefu.services.routing.router import Router
+from kefu.services.screening.desk import ScreeningDesk
+from kefu.services.screening.holds import HoldKeeper
 
 
 @dataclass
@@ -130,7 +130,7 @@ async def bootstrap(
     )
     desk, chosen_notifier = await screening_desk(bus, redis_client, notifier)
     closers.extend(notifier_closers(chosen_notifier))
-    handlers.register(bus, desk, chosen_notifier, rules_from_settings(settings))
+    registry.register(bus, desk, chosen_notifier, rules_from_settings(settings))
     router: Router | None = None
     if routing:
         router = Router(

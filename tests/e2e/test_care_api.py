@@ -17,8 +17,8 @@ from kefu.care import seed_articles
 from kefu.domain.cases import CaseResolved
 from kefu.domain.clock import FakeClock
 from kefu.domain.users import SYSTEM_ACTOR
-from kefu.services.handlers.callbacks import DeliverCallback
-from kefu.services.scheduler import Scheduler
+from kefu.services.care.callbacks import DeliverCallback
+from kefu.services.care.scheduler import Scheduler
 from tests.conftest import Database, asgi_client, make_user, running_kefu, settings_for
 
 H = dict[str, str]

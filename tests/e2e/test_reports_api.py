@@ -25,7 +25,7 @@ import pytest_asyncio
 from kefu.bootstrap import Kefu
 from kefu.domain.clock import FakeClock
 from kefu.domain.users import SYSTEM_ACTOR
-from kefu.services import reports
+from kefu.services.reports import service as reports
 from tests.conftest import Database, asgi_client, make_user, running_kefu, settings_for
 
 # Tomorrow, so that the tokens the fake clock stamps are still valid by the real clock that checks them.

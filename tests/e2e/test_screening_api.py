@@ -26,7 +26,7 @@ from kefu.domain.payments import ResolveCase, ScreenPayment
 from kefu.domain.users import SYSTEM_ACTOR
 from kefu.entrypoints.cli import app as cli_app
 from kefu.screening import InvalidRuleSet
-from kefu.services.holds import HoldKeeper
+from kefu.services.screening.holds import HoldKeeper
 from tests.conftest import Database, asgi_client, make_user, settings_for
 
 H = dict[str, str]

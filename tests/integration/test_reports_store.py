@@ -11,7 +11,7 @@ from kefu.domain.agents import Agent
 from kefu.domain.cases import Case, LedgerEntry
 from kefu.domain.errors import InvalidInput
 from kefu.domain.users import SYSTEM_ACTOR
-from kefu.services import reports
+from kefu.services.reports import service as reports
 
 T0 = datetime(2026, 10, 5, 2, 0, tzinfo=UTC)
 

@@ -27,7 +27,7 @@ from kefu.adapters.store.engine import create_engine
 from kefu.bootstrap import Kefu, bootstrap
 from kefu.config import load_settings
 from kefu.domain.users import SYSTEM_ACTOR
-from kefu.services import reports
+from kefu.services.reports import service as reports
 
 DEFAULT_PG = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 MONTH_START = datetime(2026, 10, 1, tzinfo=UTC)

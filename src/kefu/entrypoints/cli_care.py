@@ -27,7 +27,7 @@ def worker(
     from kefu.bootstrap import bootstrap  # noqa: PLC0415 - load the app only when running
     from kefu.config import load_settings  # noqa: PLC0415
     from kefu.entrypoints.logging import configure_logging  # noqa: PLC0415
-    from kefu.services.scheduler import Scheduler  # noqa: PLC0415
+    from kefu.services.care.scheduler import Scheduler  # noqa: PLC0415
 
     overrides: Any = ctx.obj
     settings = load_settings(

@@ -43,7 +43,7 @@ def rollup(
     from kefu.domain.errors import KefuError  # noqa: PLC0415
     from kefu.domain.users import SYSTEM_ACTOR  # noqa: PLC0415
     from kefu.entrypoints.logging import configure_logging  # noqa: PLC0415
-    from kefu.services import reports  # noqa: PLC0415
+    from kefu.services.reports import service as reports  # noqa: PLC0415
 
     overrides: Any = ctx.obj
     settings = load_settings(**(overrides.values if overrides else {}))

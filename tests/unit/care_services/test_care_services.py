@@ -10,7 +10,7 @@ import pytest
 from kefu.care import Article, CallbackState, says_not_helped, says_solved, schedule_callback
 from kefu.care.records import CallbackRecord
 from kefu.config import load_settings
-from kefu.services.handlers.callbacks import retry_policy
+from kefu.services.care.callbacks import retry_policy
 from kefu.services.knowledge import KnowledgeIndex
 
 T0 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)

@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
 
 from kefu.entrypoints.web.reports.charts import CHARTS, bar_chart, line_chart, render
-from kefu.services.reports import ReportRow
+from kefu.services.reports.service import ReportRow
 
 NS = {"svg": "http://www.w3.org/2000/svg"}
 T0 = datetime(2026, 11, 2, tzinfo=UTC)

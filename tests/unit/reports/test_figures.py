@@ -9,7 +9,7 @@ import pytest
 
 from kefu.domain.errors import InvalidInput
 from kefu.domain.reports import figures
-from kefu.services.reports import group, window
+from kefu.services.reports.service import group, window
 from kefu.services.reports_ports import HourFigures
 
 T0 = datetime(2026, 11, 2, 15, 0, tzinfo=UTC)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from kefu.domain.queues import Queue, ServiceLevel
-from kefu.services.reports_staffing import plan
+from kefu.services.reports.staffing import plan
 from kefu.staffing import required_agents
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)

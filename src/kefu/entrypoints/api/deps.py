@@ -11,10 +11,10 @@ from kefu.bootstrap import Kefu
 from kefu.domain.errors import Unauthenticated, Unavailable
 from kefu.domain.users import Actor
 from kefu.services.context import Context
-from kefu.services.handlers.users import actor_for_token
 from kefu.services.messagebus import MessageBus
 from kefu.services.pagination import decode_cursor
-from kefu.services.routing import Router
+from kefu.services.routing.router import Router
+from kefu.services.shared.users import actor_for_token
 
 _bearer = HTTPBearer(auto_error=False, description="A token from /api/v1/auth/login or `kefu token create`")
 

@@ -32,9 +32,9 @@ from kefu.domain.users import Actor
 from kefu.entrypoints.api.deps import ContextDep, KefuDep
 from kefu.entrypoints.api.reports.schemas import WallboardOut
 from kefu.entrypoints.api.shared.schemas import StreamTicketOut
-from kefu.services import wallboard as wallboard_svc
 from kefu.services.authz import allowed, require
-from kefu.services.handlers.users import whose_agent
+from kefu.services.routing import wallboard as wallboard_svc
+from kefu.services.shared.users import whose_agent
 
 router = APIRouter(prefix="/api/v1", tags=["stream"])
 

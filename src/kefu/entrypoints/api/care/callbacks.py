@@ -25,7 +25,7 @@ from kefu.entrypoints.api.care.schemas import (
 from kefu.entrypoints.api.deps import ActorDep, BusDep, ContextDep, PageDep
 from kefu.entrypoints.api.shared.schemas import Page
 from kefu.services.authz import allowed
-from kefu.services.handlers import callbacks as svc
+from kefu.services.care import callbacks as svc
 
 router = APIRouter(prefix="/api/v1/callbacks", tags=["callbacks"])
 conversation_router = APIRouter(prefix="/api/v1/conversations", tags=["conversations"])

@@ -11,7 +11,7 @@ from kefu.domain.vocabulary import Language
 from kefu.entrypoints.api.care.schemas import ArticleIn, ArticleOut, SearchHitOut, SearchOut
 from kefu.entrypoints.api.deps import ActorDep, BusDep, ContextDep, PageDep
 from kefu.entrypoints.api.shared.schemas import Page
-from kefu.services.handlers import kb as svc
+from kefu.services.care import kb as svc
 
 router = APIRouter(prefix="/api/v1/kb", tags=["knowledge base"])
 

@@ -26,7 +26,7 @@ from kefu.entrypoints.api.quality.schemas import (
     CsatIn,
     CsatOut,
 )
-from kefu.services.handlers import quality as svc
+from kefu.services.quality import handlers as svc
 
 router = APIRouter(prefix="/api/v1", tags=["quality"])
 

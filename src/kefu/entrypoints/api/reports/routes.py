@@ -20,8 +20,8 @@ from kefu.entrypoints.api.reports.schemas import (
     StaffingOut,
 )
 from kefu.entrypoints.web.reports.charts import CHARTS, render
-from kefu.services import reports as svc
-from kefu.services import reports_staffing
+from kefu.services.reports import service as svc
+from kefu.services.reports import staffing as reports_staffing
 
 router = APIRouter(prefix="/api/v1", tags=["reports"])
 

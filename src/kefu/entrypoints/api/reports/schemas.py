@@ -10,7 +10,7 @@ from pydantic import Field
 from kefu.domain.reports import FIGURES
 from kefu.entrypoints.api.routing.schemas import QueueStatsOut
 from kefu.entrypoints.api.shared.schemas import Out
-from kefu.services.reports import ReportRow, Scorecard, Window
+from kefu.services.reports.service import ReportRow, Scorecard, Window
 
 
 class WallboardQueueOut(Out):

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from kefu.entrypoints.api.deps import ContextDep, KefuDep
 from kefu.entrypoints.api.reports.schemas import WallboardOut
-from kefu.services import wallboard as svc
+from kefu.services.routing import wallboard as svc
 
 router = APIRouter(prefix="/api/v1", tags=["wallboard"])
 

@@ -16,7 +16,7 @@ from kefu.entrypoints.api.routing.schemas import (
 )
 from kefu.entrypoints.api.shared.schemas import changes
 from kefu.services.authz import require
-from kefu.services.handlers import queues as svc
+from kefu.services.routing import queues as svc
 
 router = APIRouter(prefix="/api/v1/queues", tags=["queues"])
 

@@ -17,8 +17,8 @@ from kefu.entrypoints.api.screening.schemas import (
     ResolveCaseIn,
 )
 from kefu.entrypoints.api.shared.schemas import Page
-from kefu.services.handlers import cases as svc
-from kefu.services.handlers.screening import case_playbook
+from kefu.services.screening import cases as svc
+from kefu.services.screening.screen import case_playbook
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
 

@@ -13,7 +13,7 @@ from kefu.entrypoints.api.screening.schemas import (
     TrustedPayeesIn,
     TrustedPayeesOut,
 )
-from kefu.services.handlers import payees as svc
+from kefu.services.screening import payees as svc
 
 router = APIRouter(prefix="/api/v1", tags=["screening"])
 

@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from kefu.domain.errors import Unavailable
 from kefu.entrypoints.api.deps import ContextDep, KefuDep
 from kefu.entrypoints.api.screening.schemas import RulesOut
-from kefu.services.handlers.screening import get_rules
+from kefu.services.screening.screen import get_rules
 
 router = APIRouter(prefix="/api/v1/rules", tags=["screening"])
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 
 from kefu.entrypoints.api.deps import ContextDep
 from kefu.entrypoints.api.screening.schemas import FraudStatsOut
-from kefu.services.fraud_stats import fraud_stats
+from kefu.services.screening.stats import fraud_stats
 
 router = APIRouter(prefix="/api/v1/stats", tags=["screening"])
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from kefu.domain.commands import CreateAgent, SetPresence, UpdateAgent
 from kefu.entrypoints.api.deps import ActorDep, BusDep, ContextDep, PageDep
 from kefu.entrypoints.api.shared.schemas import AgentIn, AgentOut, AgentPatch, Page, PresenceIn, changes
-from kefu.services.handlers import agents as svc
+from kefu.services.shared import agents as svc
 
 router = APIRouter(prefix="/api/v1/agents", tags=["agents"])
 

@@ -8,7 +8,7 @@ from kefu.domain.commands import Authenticate, CreateUser
 from kefu.domain.users import SYSTEM_ACTOR, IssuedToken
 from kefu.entrypoints.api.deps import ActorDep, BusDep, ContextDep
 from kefu.entrypoints.api.shared.schemas import LoginIn, MeOut, TokenOut, UserIn, UserOut
-from kefu.services.handlers.users import whose_agent
+from kefu.services.shared.users import whose_agent
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])
 

@@ -19,7 +19,7 @@ from kefu.entrypoints.api.shared.schemas import (
     Page,
     ResolveIn,
 )
-from kefu.services.handlers import conversations as svc
+from kefu.services.shared import conversations as svc
 
 router = APIRouter(prefix="/api/v1/conversations", tags=["conversations"])
 

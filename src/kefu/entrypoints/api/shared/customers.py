@@ -18,7 +18,7 @@ from kefu.entrypoints.api.shared.schemas import (
     changes,
 )
 from kefu.services.context import Context
-from kefu.services.handlers import customers as svc
+from kefu.services.shared import customers as svc
 
 router = APIRouter(prefix="/api/v1/customers", tags=["customers"])
 

@@ -13,7 +13,7 @@ from datetime import datetime
 from kefu.domain.errors import Unavailable
 from kefu.services.authz import require
 from kefu.services.context import Context
-from kefu.services.routing import QueueStats, Router
+from kefu.services.routing.router import QueueStats, Router
 
 AGENT_STATES: tuple[str, ...] = ("available", "busy", "away", "offline")
 

@@ -18,10 +18,10 @@ from kefu.domain.ids import new_id
 from kefu.domain.queues import pick_queue
 from kefu.domain.vocabulary import ConversationStatus
 from kefu.services.authz import allowed, require
+from kefu.services.care import triage as self_service
 from kefu.services.context import Context
-from kefu.services.handlers import triage as self_service
-from kefu.services.handlers.tasks import close_task, open_task
 from kefu.services.pagination import Page, page_of
+from kefu.services.shared.tasks import close_task, open_task
 
 
 async def _load(ctx: Context, conversation_id: str, with_messages: bool = False) -> Conversation:

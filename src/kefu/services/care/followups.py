@@ -31,8 +31,8 @@ from kefu.domain import events
 from kefu.domain.cases import CaseResolved
 from kefu.domain.commands import Command
 from kefu.domain.errors import Conflict
+from kefu.services.care.callbacks import needs_care, new_callback
 from kefu.services.context import Context
-from kefu.services.handlers.callbacks import needs_care, new_callback
 
 log = structlog.get_logger("kefu.followups")
 

@@ -8,7 +8,7 @@ from kefu.domain.ids import new_id
 from kefu.domain.payments import PayeeStanding, ReportPayee, SetTrustedPayees, TrustedPayee
 from kefu.services.authz import require
 from kefu.services.context import Context
-from kefu.services.screening_desk import ScreeningDesk
+from kefu.services.screening.desk import ScreeningDesk
 
 MAX_TRUSTED_PAYEES = 100
 

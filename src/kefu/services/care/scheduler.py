@@ -29,7 +29,7 @@ import structlog
 from kefu.care.records import CallbackChangedConcurrently
 from kefu.domain.ids import new_id
 from kefu.domain.users import SYSTEM_ACTOR
-from kefu.services.handlers.callbacks import ClaimDueCallbacks, DeliverCallback
+from kefu.services.care.callbacks import ClaimDueCallbacks, DeliverCallback
 from kefu.services.messagebus import MessageBus
 
 log = structlog.get_logger("kefu.scheduler")

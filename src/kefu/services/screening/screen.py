@@ -31,8 +31,8 @@ from kefu.screening import (
 from kefu.screening.commands import ActiveRuleSet, LoadRuleSet
 from kefu.services.authz import require
 from kefu.services.context import Context
-from kefu.services.handlers.tasks import route_case
-from kefu.services.screening_desk import ScreeningDesk, effective_thresholds
+from kefu.services.screening.desk import ScreeningDesk, effective_thresholds
+from kefu.services.shared.tasks import route_case
 
 log = structlog.get_logger("kefu.screening")
 

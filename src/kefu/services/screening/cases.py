@@ -30,10 +30,10 @@ from kefu.domain.payments import RecordContactAttempt, ResolveCase
 from kefu.domain.privacy import mask_phone
 from kefu.services.authz import allowed, require
 from kefu.services.context import Context
-from kefu.services.handlers.tasks import close_task, route_case
 from kefu.services.pagination import Page, page_of
 from kefu.services.ports import Notifier
-from kefu.services.screening_desk import ScreeningDesk
+from kefu.services.screening.desk import ScreeningDesk
+from kefu.services.shared.tasks import close_task, route_case
 
 log = structlog.get_logger("kefu.cases")
 

@@ -47,8 +47,8 @@ from kefu.domain.queues import pick_queue
 from kefu.domain.tasks import Task
 from kefu.services.authz import require
 from kefu.services.context import Context
-from kefu.services.handlers.tasks import close_task
 from kefu.services.pagination import Page, page_of
+from kefu.services.shared.tasks import close_task
 
 _CHANGES: dict[type[Any], str] = {
     care_events.CallbackScheduled: "scheduled",

@@ -29,7 +29,7 @@ from kefu.domain.conversations import Conversation, Message
 from kefu.domain.customers import Customer
 from kefu.domain.ids import new_id
 from kefu.services.context import Context
-from kefu.services.handlers.tasks import open_task
+from kefu.services.shared.tasks import open_task
 
 # Checked before ``_SOLVED``: "没解决" contains "解决".
 _FOOTER = {

@@ -13,8 +13,8 @@ import contextlib
 import structlog
 
 from kefu.domain.users import SYSTEM_ACTOR
-from kefu.services.handlers.cases import RecontactCase, SettleExpiredHold
 from kefu.services.messagebus import MessageBus
+from kefu.services.screening.cases import RecontactCase, SettleExpiredHold
 
 log = structlog.get_logger("kefu.holds")
 

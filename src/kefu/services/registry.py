@@ -1,4 +1,4 @@
-"""Command handlers, one module per job, and ``register``: the one table that puts them on the bus.
+"""``register``: the one table that puts every command handler (one module per job) on the bus.
 
 Each handler takes ``(command, context)`` plus the collaborators it needs, given here by keyword (the
 screening desk, the notifier, the follow-up rules); no handler reaches another job's collaborators by
@@ -23,24 +23,16 @@ from kefu.domain.commands import Command
 from kefu.domain.events import Event
 from kefu.domain.users import SYSTEM_ACTOR
 from kefu.screening.commands import LoadRuleSet
-from kefu.services import reports
-from kefu.services.handlers import (
-    agents,
-    callbacks,
-    cases,
-    conversations,
-    customers,
-    followups,
-    kb,
-    payees,
-    quality,
-    queues,
-    screening,
-    users,
-)
+from kefu.services.care import callbacks, followups, kb
 from kefu.services.messagebus import MessageBus
 from kefu.services.ports import Notifier
-from kefu.services.screening_desk import ScreeningDesk
+from kefu.services.quality import handlers as quality
+from kefu.services.reports import service as reports
+from kefu.services.routing import queues
+from kefu.services.screening import cases, payees
+from kefu.services.screening import screen as screening
+from kefu.services.screening.desk import ScreeningDesk
+from kefu.services.shared import agents, conversations, customers, users
 
 E = TypeVar("E", bound=Event)
 

@@ -1,0 +1,1 @@
+"""Quality: CSAT, commendations (锦旗) and complaints."""

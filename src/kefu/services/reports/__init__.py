@@ -1,0 +1,1 @@
+"""Reports: service reports, rollups, scorecards and the staffing view."""

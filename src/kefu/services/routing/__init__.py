@@ -1,0 +1,1 @@
+"""Routing: the router that keeps the engine durable, queues, and the live wallboard."""

@@ -1,0 +1,1 @@
+"""Handlers every job shares: users, customers, agents, conversations, and routable tasks."""
