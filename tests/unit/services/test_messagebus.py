@@ -1,4 +1,4 @@
-"""The bus: one handler per command, results typed, reactions after commit in causal order, failures contained."""
+"""The bus: one handler a command, typed results, reactions in causal order, failures contained."""
 
 from __future__ import annotations
 
@@ -97,7 +97,7 @@ async def test_a_command_returns_its_handlers_result_and_its_events_reach_listen
 
 
 async def test_reactions_run_after_every_cause_is_published(bus: MessageBus, listeners: InProcessBus) -> None:
-    """A reaction's command is queued behind the events that caused it: listeners see causes before effects."""
+    """A reaction's command is queued behind the events that caused it: causes reach listeners first."""
 
     async def echo(event: Said) -> None:
         if event.word in {"a", "b"}:
@@ -151,7 +151,7 @@ async def test_one_handler_per_command(bus: MessageBus) -> None:
 async def test_a_task_started_inside_a_batch_delivers_its_own_events(
     bus: MessageBus, listeners: InProcessBus
 ) -> None:
-    """Work spawned by a reaction (its own asyncio task) never queues into a batch that has already drained."""
+    """Work a reaction spawns in its own asyncio task never queues into a batch that already drained."""
     spawned: list[asyncio.Task[int]] = []
 
     async def spawn(event: Said) -> None:
