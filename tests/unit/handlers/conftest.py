@@ -23,6 +23,7 @@ from kefu.adapters.memory.testing import FakeWorld
 from kefu.adapters.notify import RecordingNotifier
 from kefu.adapters.security.passwords import Argon2Hasher
 from kefu.bootstrap import Kefu, bootstrap
+from kefu.care.records import CallbackRecord
 from kefu.config import load_settings
 from kefu.domain import commands as c
 from kefu.domain.agents import Agent
@@ -157,6 +158,13 @@ class Centre:
         """Move time on and run the routing engine's due work (offer expiries, escalations)."""
         self.clock.advance(seconds)
         await self.handle(TickRouting())
+
+    async def callback(self, callback_id: str) -> CallbackRecord:
+        """The callback as stored (read through a unit of work, like the handlers do)."""
+        async with self.world.uow_factory() as uow:
+            record = await uow.callbacks.get(callback_id)
+        assert record is not None
+        return record
 
     def pending_offers(self, agent_id: str | None = None) -> list[Any]:
         return [
