@@ -9,7 +9,7 @@ advancing one (time moves on every read, as in a running server).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -197,7 +197,9 @@ async def running_centre(world: FakeWorld, **settings: Any) -> AsyncIterator[Cen
     await router.rebuild()
     kefu.router = router
     try:
-        yield Centre(kefu, world, router, Scheduler(kefu.bus, "test-scheduler"), HoldKeeper(kefu.bus, 1), notifier)
+        yield Centre(
+            kefu, world, router, Scheduler(kefu.bus, "test-scheduler"), HoldKeeper(kefu.bus, 1), notifier
+        )
     finally:
         await kefu.close()
 
@@ -213,6 +215,3 @@ async def centre(world: FakeWorld) -> AsyncIterator[Centre]:
 def names(world: FakeWorld) -> list[str]:
     """The names of the events committed since the last check (and takes them)."""
     return [name for name, _ in world.take_events()]
-
-
-Maker = Callable[..., Any]

@@ -46,7 +46,7 @@ async def test_a_resolved_conversation_is_rated_once(centre: Centre) -> None:
 
 
 async def test_csat_refuses_open_conversations_bad_scores_and_agents(centre: Centre) -> None:
-    """Rating a queued conversation is IllegalTransition; score 9 InvalidInput; an agent Forbidden; unknown 404."""
+    """Rating a queued one: IllegalTransition; score 9 InvalidInput; agents Forbidden; unknown 404."""
     customer = await centre.customer()
     conv = await centre.handle(c.OpenConversation(customer.id, "games", "chat", "退款"))
     _, agent = await centre.agent("wu", {"social": 3})
@@ -63,7 +63,7 @@ async def test_csat_refuses_open_conversations_bad_scores_and_agents(centre: Cen
 
 
 async def test_a_commendation_is_given_to_the_agent_who_served(centre: Centre) -> None:
-    """GiveCommendation commits quality.commendation_given; naming a conversation another agent served fails."""
+    """GiveCommendation commits quality.commendation_given; another agent's conversation is refused."""
     conv, agent_id = await _served(centre)
     other, _ = await centre.agent("wu", {"social": 3})
     centre.world.take_events()

@@ -22,7 +22,7 @@ async def _offered(centre: Centre, line: str = "social") -> Conversation:
 
 
 async def test_accepting_an_offer_assigns_the_conversation(centre: Centre) -> None:
-    """AcceptOffer commits offer.accepted, task.assigned and conversation.assigned, and answers the subject."""
+    """AcceptOffer commits offer.accepted, task.assigned, conversation.assigned; answers the subject."""
     agent, own = await centre.agent("li", {"social": 3})
     conv = await _offered(centre)
     (offer,) = centre.pending_offers(agent.id)
@@ -130,7 +130,7 @@ async def test_a_queue_widens_by_escalation_until_an_agent_fits(centre: Centre) 
 
 
 async def test_a_rebuild_restores_pending_offers_from_the_store(centre: Centre) -> None:
-    """RebuildRouting forgets the engine and restores it from the store: the pending offer is still acceptable."""
+    """RebuildRouting forgets the engine and restores it from the store: the pending offer still stands."""
     agent, own = await centre.agent("li", {"social": 3})
     conv = await _offered(centre)
     (offer,) = centre.pending_offers(agent.id)

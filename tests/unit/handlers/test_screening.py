@@ -115,7 +115,6 @@ async def test_a_specialist_resolves_a_case_and_a_second_resolve_is_a_conflict(c
     centre.world.take_events()
     case = await centre.handle(ResolveCase(case_id, "dissuaded", "劝阻成功"), login)
     assert case.resolved_at is not None
-    (task,) = centre.store.rows("tasks")
     got = centre.world.take_events()
     assert [n for n, _ in got][:3] == ["task.closed", "case.resolved", "task.completed"]
     assert got[1] == (
@@ -188,7 +187,11 @@ async def test_a_missed_contact_frees_the_specialist_and_the_case_is_offered_aga
     await centre.handle(c.AcceptOffer(offer.id), login)
     centre.world.take_events()
     await centre.handle(RecordContactAttempt(case_id, "no_answer"), login)
-    assert [n for n, _ in centre.world.take_events()] == ["task.closed", "case.contact_attempted", "task.completed"]
+    assert [n for n, _ in centre.world.take_events()] == [
+        "task.closed",
+        "case.contact_attempted",
+        "task.completed",
+    ]
     centre.clock.advance(301)
     assert (await centre.keeper.tick())["recontacted"] == 1
     assert [n for n, _ in centre.world.take_events()][:2] == ["task.opened", "task.queued"]

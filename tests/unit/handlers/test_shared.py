@@ -6,10 +6,16 @@ import pytest
 
 from kefu.domain import commands as c
 from kefu.domain import events as ev
-from kefu.domain.errors import AlreadyExists, Forbidden, IllegalTransition, InvalidInput, NotFound
-from kefu.domain.errors import Unauthenticated
+from kefu.domain.errors import (
+    AlreadyExists,
+    Forbidden,
+    IllegalTransition,
+    InvalidInput,
+    NotFound,
+    Unauthenticated,
+)
 from kefu.domain.queues import ServiceLevel
-from tests.unit.handlers.conftest import PASSWORD, Centre, names
+from tests.unit.handlers.conftest import PASSWORD, Centre
 
 
 async def test_an_admin_creates_a_user_and_the_event_names_it(centre: Centre) -> None:
@@ -31,7 +37,7 @@ async def test_only_an_admin_creates_users_and_a_name_is_taken_once(centre: Cent
 
 
 async def test_signing_in_and_issuing_a_token_commit_no_event(centre: Centre) -> None:
-    """Authenticate and IssueToken answer with a token and leave nothing in the outbox; a bad password is 401."""
+    """Authenticate and IssueToken answer a token and leave the outbox empty; a bad password is 401."""
     await centre.actor("sun", "agent")
     centre.world.take_events()
     issued = await centre.handle(c.Authenticate("sun", PASSWORD))
@@ -71,11 +77,12 @@ async def test_customer_errors_commit_nothing(centre: Centre) -> None:
 
 
 async def test_an_agent_sets_their_own_presence_and_nobody_else_s(centre: Centre) -> None:
-    """agent.presence_changed with the previous presence; another agent's login is Forbidden; no change, no event."""
+    """presence_changed names the old one; another agent's login: Forbidden; no change: no event."""
     agent, own = await centre.agent("li", {"social": 3}, available=False)
     _, other = await centre.agent("wu", {"social": 3}, available=False)
     centre.world.take_events()
     changed = await centre.handle(c.SetPresence(agent.id, "available"), own)
+    assert changed.presence_since is not None
     centre.world.assert_events(
         ev.AgentPresenceChanged(agent.id, "shenzhen", "available", "offline", changed.presence_since)
     )
@@ -106,7 +113,9 @@ async def test_opening_a_conversation_saves_it_with_its_task_and_routes_it(centr
     customer = await centre.customer()
     agent, _ = await centre.agent("li", {"social": 3})
     centre.world.take_events()
-    conv = await centre.handle(c.OpenConversation(customer.id, "social", "chat", "账号", "我的账号被盗了怎么办"))
+    conv = await centre.handle(
+        c.OpenConversation(customer.id, "social", "chat", "账号", "我的账号被盗了怎么办")
+    )
     (task,) = centre.store.rows("tasks")
     (message,) = conv.messages
     centre.world.assert_events(
@@ -173,7 +182,7 @@ async def test_an_agent_acts_only_on_conversations_assigned_to_them(centre: Cent
 
 
 async def test_a_posted_message_and_an_abandoned_conversation(centre: Centre) -> None:
-    """PostMessage commits message.posted; AbandonConversation ends the task; abandoning again is a Conflict."""
+    """PostMessage commits message.posted; AbandonConversation ends the task; twice is a Conflict."""
     customer = await centre.customer()
     gateway = await centre.actor("gateway", "integration")
     conv = await centre.handle(c.OpenConversation(customer.id, "games", "chat", "退款"))
