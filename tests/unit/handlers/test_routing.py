@@ -1,0 +1,140 @@
+"""Routing through the bus: offers accepted, declined and expired (TickRouting and the clock), escalation."""
+
+from __future__ import annotations
+
+import pytest
+
+from kefu.domain import commands as c
+from kefu.domain import events as ev
+from kefu.domain.conversations import Conversation
+from kefu.domain.errors import Forbidden, NotFound
+from kefu.domain.queues import EscalationStep
+from kefu.routing import OfferAcceptedError, OfferDeclinedError, OfferExpiredError
+from kefu.services.routing import RebuildRouting
+from tests.unit.handlers.conftest import Centre, names
+
+
+async def _offered(centre: Centre, line: str = "social") -> Conversation:
+    customer = await centre.customer(f"ext-{len(centre.store.rows('customers'))}")
+    conv = await centre.handle(c.OpenConversation(customer.id, line, "chat", "账号"))
+    centre.world.take_events()
+    return conv
+
+
+async def test_accepting_an_offer_assigns_the_conversation(centre: Centre) -> None:
+    """AcceptOffer commits offer.accepted, task.assigned, conversation.assigned; answers the subject."""
+    agent, own = await centre.agent("li", {"social": 3})
+    conv = await _offered(centre)
+    (offer,) = centre.pending_offers(agent.id)
+    subject = await centre.handle(c.AcceptOffer(offer.id), own)
+    (task,) = centre.store.rows("tasks")
+    assert task.assigned_at is not None
+    centre.world.assert_events(
+        "offer.accepted",
+        ev.TaskAssigned(task.id, "conversation", conv.id, agent.id, task.assigned_at),
+        ev.ConversationAssigned(conv.id, agent.id, task.assigned_at),
+    )
+    assert subject == conv.id
+    (stored,) = centre.store.rows("conversations")
+    assert (stored.status, stored.agent_id, task.state) == ("assigned", agent.id, "assigned")
+
+
+async def test_a_second_accept_is_a_conflict_and_commits_nothing(centre: Centre) -> None:
+    """The same offer accepted twice: the second is OfferAcceptedError (409) and leaves no event."""
+    agent, own = await centre.agent("li", {"social": 3})
+    await _offered(centre)
+    (offer,) = centre.pending_offers(agent.id)
+    await centre.handle(c.AcceptOffer(offer.id), own)
+    centre.world.take_events()
+    with pytest.raises(OfferAcceptedError):
+        await centre.handle(c.AcceptOffer(offer.id), own)
+    with pytest.raises(OfferAcceptedError):
+        await centre.handle(c.DeclineOffer(offer.id), own)
+    centre.world.assert_no_events()
+
+
+async def test_an_offer_is_answered_only_by_its_agent(centre: Centre) -> None:
+    """Another agent's login may not accept or decline it (Forbidden); an unknown offer is NotFound."""
+    agent, _ = await centre.agent("li", {"social": 3})
+    _, other = await centre.agent("wu", {"games": 3})
+    await _offered(centre)
+    (offer,) = centre.pending_offers(agent.id)
+    centre.world.take_events()
+    with pytest.raises(Forbidden):
+        await centre.handle(c.AcceptOffer(offer.id), other)
+    with pytest.raises(Forbidden):
+        await centre.handle(c.DeclineOffer(offer.id), other)
+    with pytest.raises(NotFound):
+        await centre.handle(c.AcceptOffer("no-such-offer"), other)
+    centre.world.assert_no_events()
+    assert centre.pending_offers() == [offer]
+
+
+async def test_a_declined_offer_goes_to_the_next_agent(centre: Centre) -> None:
+    """DeclineOffer commits offer.declined and the task is offered to the other available agent."""
+    logins = {a.id: login for a, login in [await centre.agent(n, {"social": 3}) for n in ("li", "wu")]}
+    await _offered(centre)
+    (offer,) = centre.pending_offers()
+    await centre.handle(c.DeclineOffer(offer.id), logins[offer.agent_id])
+    assert names(centre.world)[0] == "offer.declined"
+    (now_pending,) = centre.pending_offers()
+    assert now_pending.agent_id != offer.agent_id
+    with pytest.raises(OfferDeclinedError):
+        await centre.handle(c.AcceptOffer(offer.id))
+
+
+async def test_an_offer_expires_on_the_tick_after_its_timeout(centre: Centre) -> None:
+    """Before the timeout a tick changes nothing; after it, offer.expired, and accepting it then is 409."""
+    agent, own = await centre.agent("li", {"social": 3})
+    await _offered(centre)
+    (offer,) = centre.pending_offers(agent.id)
+    await centre.tick(5)
+    centre.world.assert_no_events()
+    await centre.tick(20)
+    got = names(centre.world)
+    assert got[:2] == ["offer.expired", "task.requeued"]
+    (stored,) = [o for o in centre.store.rows("offers") if o.id == offer.id]
+    assert stored.status == "expired"
+    with pytest.raises(OfferExpiredError):
+        await centre.handle(c.AcceptOffer(offer.id), own)
+
+
+async def test_an_agent_who_misses_offers_is_set_away(centre: Centre) -> None:
+    """After max_missed_offers expired offers the agent is set away, in the same commit as the expiry."""
+    await centre.agent("li", {"social": 3})
+    seen: list[str] = []
+    for _ in range(3):  # a missed task is not offered to the same agent again: three tasks, three misses
+        await _offered(centre)
+        await centre.tick(21)
+        seen += names(centre.world)
+    assert seen.count("offer.expired") == 3
+    assert "agent.set_away" in seen
+    (stored,) = centre.store.rows("agents")
+    assert stored.presence == "away"
+    assert centre.pending_offers() == []
+
+
+async def test_a_queue_widens_by_escalation_until_an_agent_fits(centre: Centre) -> None:
+    """Nobody meets the queue's skill at first; after the escalation step a tick offers the task."""
+    widening = (EscalationStep(30, {"games": 1}, "all"),)
+    await centre.handle(c.UpdateQueue("games", {"skills": {"games": 4}, "escalation": widening}))
+    agent, _ = await centre.agent("li", {"games": 1})
+    await _offered(centre, "games")
+    (task,) = centre.store.rows("tasks")
+    assert (task.queue_id, task.state) == ("games", "waiting")
+    await centre.tick(10)
+    centre.world.assert_no_events()
+    await centre.tick(25)
+    assert names(centre.world) == ["task.escalated", "offer.created"]
+    assert [o.agent_id for o in centre.pending_offers()] == [agent.id]
+
+
+async def test_a_rebuild_restores_pending_offers_from_the_store(centre: Centre) -> None:
+    """RebuildRouting forgets the engine and restores it from the store: the pending offer still stands."""
+    agent, own = await centre.agent("li", {"social": 3})
+    conv = await _offered(centre)
+    (offer,) = centre.pending_offers(agent.id)
+    await centre.handle(RebuildRouting())
+    centre.world.assert_no_events()
+    assert await centre.handle(c.AcceptOffer(offer.id), own) == conv.id
+    assert names(centre.world) == ["offer.accepted", "task.assigned", "conversation.assigned"]

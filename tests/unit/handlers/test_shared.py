@@ -1,0 +1,221 @@
+"""Handlers shared by every job: users, customers, agents, conversations and queues, through the bus."""
+
+from __future__ import annotations
+
+import pytest
+
+from kefu.domain import commands as c
+from kefu.domain import events as ev
+from kefu.domain.errors import (
+    AlreadyExists,
+    Forbidden,
+    IllegalTransition,
+    InvalidInput,
+    NotFound,
+    Unauthenticated,
+)
+from kefu.domain.queues import ServiceLevel
+from tests.unit.handlers.conftest import PASSWORD, Centre
+
+
+async def test_an_admin_creates_a_user_and_the_event_names_it(centre: Centre) -> None:
+    """CreateUser commits the user and exactly one user.created with its id, name, role and time."""
+    user = await centre.handle(c.CreateUser("zhao", PASSWORD, "supervisor"))
+    centre.world.assert_events(ev.UserCreated(user.id, "zhao", "supervisor", user.created_at))
+    assert [u.username for u in centre.store.rows("users")] == ["zhao"]
+
+
+async def test_only_an_admin_creates_users_and_a_name_is_taken_once(centre: Centre) -> None:
+    """A supervisor may not create users (Forbidden); a second user of one name is AlreadyExists."""
+    sup = await centre.actor("sup", "supervisor")
+    centre.world.take_events()
+    with pytest.raises(Forbidden):
+        await centre.handle(c.CreateUser("qian", PASSWORD, "agent"), sup)
+    with pytest.raises(AlreadyExists):
+        await centre.handle(c.CreateUser("sup", PASSWORD, "agent"))
+    centre.world.assert_no_events()
+
+
+async def test_signing_in_and_issuing_a_token_commit_no_event(centre: Centre) -> None:
+    """Authenticate and IssueToken answer a token and leave the outbox empty; a bad password is 401."""
+    await centre.actor("sun", "agent")
+    centre.world.take_events()
+    issued = await centre.handle(c.Authenticate("sun", PASSWORD))
+    assert issued.user.username == "sun"
+    assert (await centre.handle(c.IssueToken("sun", 30))).expires_at > issued.expires_at
+    with pytest.raises(Unauthenticated):
+        await centre.handle(c.Authenticate("sun", "wrong-password"))
+    with pytest.raises(NotFound):
+        await centre.handle(c.IssueToken("nobody"))
+    centre.world.assert_no_events()
+
+
+async def test_a_customer_is_created_then_updated_with_the_fields_that_changed(centre: Centre) -> None:
+    """customer.created, then customer.updated naming the changed fields, each at the time it stored."""
+    customer = await centre.customer()
+    centre.world.assert_events(ev.CustomerCreated(customer.id, customer.created_at))
+    updated = await centre.handle(c.UpdateCustomer(customer.id, {"name": "张三丰", "vulnerable": True}))
+    centre.world.assert_events(ev.CustomerUpdated(customer.id, ("name", "vulnerable"), updated.updated_at))
+    (stored,) = centre.store.rows("customers")
+    assert (stored.name, stored.vulnerable) == ("张三丰", True)
+
+
+async def test_customer_errors_commit_nothing(centre: Centre) -> None:
+    """An agent may not write customers; an unknown id is NotFound; a duplicate external id AlreadyExists."""
+    _, agent = await centre.agent("li", {"social": 3})
+    await centre.customer("ext-1")
+    centre.world.take_events()
+    with pytest.raises(Forbidden):
+        await centre.handle(c.CreateCustomer("ext-2", "李四"), agent)
+    with pytest.raises(NotFound):
+        await centre.handle(c.UpdateCustomer("no-such-customer", {"name": "x"}))
+    with pytest.raises(AlreadyExists):
+        await centre.customer("ext-1")
+    with pytest.raises(InvalidInput):
+        await centre.handle(c.CreateCustomer("ext-3", "王五", home_site="atlantis"))
+    centre.world.assert_no_events()
+
+
+async def test_an_agent_sets_their_own_presence_and_nobody_else_s(centre: Centre) -> None:
+    """presence_changed names the old one; another agent's login: Forbidden; no change: no event."""
+    agent, own = await centre.agent("li", {"social": 3}, available=False)
+    _, other = await centre.agent("wu", {"social": 3}, available=False)
+    centre.world.take_events()
+    changed = await centre.handle(c.SetPresence(agent.id, "available"), own)
+    assert changed.presence_since is not None
+    centre.world.assert_events(
+        ev.AgentPresenceChanged(agent.id, "shenzhen", "available", "offline", changed.presence_since)
+    )
+    await centre.handle(c.SetPresence(agent.id, "available"), own)
+    with pytest.raises(Forbidden):
+        await centre.handle(c.SetPresence(agent.id, "away"), other)
+    with pytest.raises(NotFound):
+        await centre.handle(c.SetPresence("no-such-agent", "away"))
+    centre.world.assert_no_events()
+
+
+async def test_an_agent_is_updated_and_only_managers_write_agents(centre: Centre) -> None:
+    """UpdateAgent commits agent.updated with the fields; an agent's own login may not change skills."""
+    agent, own = await centre.agent("li", {"social": 3})
+    centre.world.take_events()
+    updated = await centre.handle(c.UpdateAgent(agent.id, {"skills": {"social": 5}}))
+    centre.world.assert_events(ev.AgentUpdated(agent.id, ("skills",), updated.updated_at))
+    with pytest.raises(Forbidden):
+        await centre.handle(c.UpdateAgent(agent.id, {"skills": {"social": 1}}), own)
+    with pytest.raises(NotFound):
+        await centre.handle(c.UpdateAgent("no-such-agent", {"name": "x"}))
+    centre.world.assert_no_events()
+    assert centre.store.rows("agents")[0].skills == {"social": 5}
+
+
+async def test_opening_a_conversation_saves_it_with_its_task_and_routes_it(centre: Centre) -> None:
+    """OpenConversation commits the conversation, its first message and its task; routing then offers it."""
+    customer = await centre.customer()
+    agent, _ = await centre.agent("li", {"social": 3})
+    centre.world.take_events()
+    conv = await centre.handle(
+        c.OpenConversation(customer.id, "social", "chat", "账号", "我的账号被盗了怎么办")
+    )
+    (task,) = centre.store.rows("tasks")
+    (message,) = conv.messages
+    centre.world.assert_events(
+        ev.ConversationCreated(conv.id, customer.id, "social", "chat", "social", 0, False, conv.created_at),
+        ev.MessagePosted(conv.id, message.id, "customer", conv.created_at),
+        ev.TaskOpened(task.id, "conversation", conv.id, "social", "chat", 0, False, None, task.enqueued_at),
+        "task.queued",
+        "offer.created",
+    )
+    assert (conv.status, task.state) == ("queued", "offered")
+    assert [o.agent_id for o in centre.pending_offers()] == [agent.id]
+
+
+async def test_open_conversation_refuses_unknown_customers_lines_and_roles(centre: Centre) -> None:
+    """An unknown customer or business line is InvalidInput; an agent may not open a conversation."""
+    customer = await centre.customer()
+    _, agent = await centre.agent("li", {"social": 3})
+    centre.world.take_events()
+    with pytest.raises(InvalidInput):
+        await centre.handle(c.OpenConversation("no-such-customer", "social", "chat"))
+    with pytest.raises(InvalidInput):
+        await centre.handle(c.OpenConversation(customer.id, "banking", "chat"))
+    with pytest.raises(Forbidden):
+        await centre.handle(c.OpenConversation(customer.id, "social", "chat"), agent)
+    centre.world.assert_no_events()
+    assert centre.store.rows("conversations") == []
+
+
+async def test_assigning_by_hand_ends_the_task_and_resolving_it_completes(centre: Centre) -> None:
+    """Assign by hand: conversation.assigned and the task closed; then the assignee resolves and closes it."""
+    customer = await centre.customer()
+    conv = await centre.handle(c.OpenConversation(customer.id, "games", "chat", "退款"))
+    agent, own = await centre.agent("li", {"social": 3})  # not a games agent: nothing is offered
+    centre.world.take_events()
+    assigned = await centre.handle(c.AssignConversation(conv.id, agent.id))
+    (task,) = centre.store.rows("tasks")
+    centre.world.assert_events(
+        ev.TaskClosed(task.id, "assigned_by_hand", task.ended_at),
+        ev.ConversationAssigned(conv.id, agent.id, assigned.updated_at),
+        "task.removed",
+    )
+    assert (task.state, task.agent_id) == ("ended", agent.id)
+    resolved = await centre.handle(c.ResolveConversation(conv.id, "refunded"), own)
+    centre.world.assert_events(ev.ConversationResolved(conv.id, agent.id, "refunded", resolved.updated_at))
+    closed = await centre.handle(c.CloseConversation(conv.id), own)
+    centre.world.assert_events(ev.ConversationClosed(conv.id, closed.updated_at))
+
+
+async def test_an_agent_acts_only_on_conversations_assigned_to_them(centre: Centre) -> None:
+    """Replying to or resolving another agent's conversation is Forbidden and commits nothing."""
+    customer = await centre.customer()
+    conv = await centre.handle(c.OpenConversation(customer.id, "games", "chat", "退款"))
+    agent, _ = await centre.agent("li", {"social": 3})
+    _, other = await centre.agent("wu", {"social": 3})
+    await centre.handle(c.AssignConversation(conv.id, agent.id))
+    centre.world.take_events()
+    with pytest.raises(Forbidden):
+        await centre.handle(c.PostMessage(conv.id, "您好"), other)
+    with pytest.raises(Forbidden):
+        await centre.handle(c.ResolveConversation(conv.id, "done"), other)
+    with pytest.raises(NotFound):
+        await centre.handle(c.CloseConversation("no-such-conversation"))
+    centre.world.assert_no_events()
+
+
+async def test_a_posted_message_and_an_abandoned_conversation(centre: Centre) -> None:
+    """PostMessage commits message.posted; AbandonConversation ends the task; twice is a Conflict."""
+    customer = await centre.customer()
+    gateway = await centre.actor("gateway", "integration")
+    conv = await centre.handle(c.OpenConversation(customer.id, "games", "chat", "退款"))
+    centre.world.take_events()
+    message = await centre.handle(c.PostMessage(conv.id, "还在吗"), gateway)
+    centre.world.assert_events(ev.MessagePosted(conv.id, message.id, "customer", message.created_at))
+    abandoned = await centre.handle(c.AbandonConversation(conv.id), gateway)
+    (task,) = centre.store.rows("tasks")
+    centre.world.assert_events(
+        ev.TaskClosed(task.id, "abandoned", task.ended_at),
+        ev.ConversationAbandoned(conv.id, abandoned.updated_at),
+        "task.removed",
+    )
+    with pytest.raises(IllegalTransition):
+        await centre.handle(c.AbandonConversation(conv.id), gateway)
+    centre.world.assert_no_events()
+
+
+async def test_queues_are_created_and_updated_by_managers(centre: Centre) -> None:
+    """CreateQueue and UpdateQueue each commit queue.changed; a taken id, an unknown id and an agent fail."""
+    _, agent = await centre.agent("li", {"social": 3})
+    centre.world.take_events()
+    queue = await centre.handle(
+        c.CreateQueue("vip", "VIP", "payments", ("chat",), {"payments": 4}, 10, ServiceLevel(15, 90.0))
+    )
+    centre.world.assert_events(ev.QueueChanged("vip", queue.created_at))
+    updated = await centre.handle(c.UpdateQueue("vip", {"priority": 20}))
+    centre.world.assert_events(ev.QueueChanged("vip", updated.updated_at))
+    with pytest.raises(AlreadyExists):
+        await centre.handle(c.CreateQueue("vip", "VIP", "payments", ("chat",), {"payments": 4}))
+    with pytest.raises(NotFound):
+        await centre.handle(c.UpdateQueue("nope", {"priority": 1}))
+    with pytest.raises(Forbidden):
+        await centre.handle(c.UpdateQueue("vip", {"priority": 1}), agent)
+    centre.world.assert_no_events()
+    assert {q.id: q.priority for q in centre.store.rows("queues")}["vip"] == 20
