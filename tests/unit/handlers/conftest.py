@@ -32,10 +32,10 @@ from kefu.domain.commands import Command
 from kefu.domain.customers import Customer, TrustedContact
 from kefu.domain.users import SYSTEM_ACTOR, Actor
 from kefu.routing import EngineConfig, Strategy
-from kefu.services.holds import HoldKeeper
+from kefu.services.care.scheduler import Scheduler
 from kefu.services.messagebus import MessageBus
-from kefu.services.routing import Router, TickRouting
-from kefu.services.scheduler import Scheduler
+from kefu.services.routing.router import Router, TickRouting
+from kefu.services.screening.holds import HoldKeeper
 
 R = TypeVar("R")
 

@@ -15,8 +15,8 @@ from kefu.domain import events as ev
 from kefu.domain.agents import Agent
 from kefu.domain.errors import Forbidden, InvalidInput, NotFound
 from kefu.domain.users import Actor
-from kefu.services.handlers.callbacks import CallbackNotOffered
-from kefu.services.handlers.followups import ScheduleFollowUps
+from kefu.services.care.callbacks import CallbackNotOffered
+from kefu.services.care.followups import ScheduleFollowUps
 from tests.unit.handlers.conftest import START, AdvancingClock, Centre, names
 
 HOUR = timedelta(hours=1)

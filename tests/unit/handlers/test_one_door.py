@@ -33,10 +33,12 @@ from kefu.domain.customers import Customer
 from kefu.domain.events import Event
 from kefu.domain.users import SYSTEM_ACTOR, Actor
 from kefu.screening.commands import LoadRuleSet
-from kefu.services import reports, routing
-from kefu.services.handlers import callbacks, cases, followups
+from kefu.services.care import callbacks, followups
 from kefu.services.messagebus import MessageBus
 from kefu.services.ports import UnitOfWork
+from kefu.services.reports import service as reports
+from kefu.services.routing import router as routing
+from kefu.services.screening import cases
 from tests.unit.handlers.conftest import PASSWORD, START, AdvancingClock, Centre, running_centre
 from tests.unit.handlers.test_care import KEEP_PLACE_BUG
 from tests.unit.handlers.test_screening import default_rule_set_source, payment
@@ -465,7 +467,10 @@ async def test_each_command_commits_through_a_unit_of_work_and_its_events_reach_
 # -- the static check -----------------------------------------------------------------------------------
 SRC = Path(kefu.__file__).parent
 # Besides the command handlers, the routing engine's one place that saves its decisions may commit.
-ALLOWED = {("kefu.services.routing", "Router.apply"), ("kefu.services.routing", "Router._handle_rebuild")}
+ALLOWED = {
+    ("kefu.services.routing.router", "Router.apply"),
+    ("kefu.services.routing.router", "Router._handle_rebuild"),
+}
 
 
 def _handler_functions(bus: MessageBus) -> set[tuple[str, str]]:

@@ -19,7 +19,7 @@ from kefu.domain.quality import (
     HandleComplaint,
     RecordCsat,
 )
-from kefu.services.reports import RollUpReports
+from kefu.services.reports.service import RollUpReports
 from tests.unit.handlers.conftest import START, Centre
 
 

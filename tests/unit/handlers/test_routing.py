@@ -10,7 +10,7 @@ from kefu.domain.conversations import Conversation
 from kefu.domain.errors import Forbidden, NotFound
 from kefu.domain.queues import EscalationStep
 from kefu.routing import OfferAcceptedError, OfferDeclinedError, OfferExpiredError
-from kefu.services.routing import RebuildRouting
+from kefu.services.routing.router import RebuildRouting
 from tests.unit.handlers.conftest import Centre, names
 
 

@@ -24,7 +24,7 @@ from kefu.domain.payments import (
 )
 from kefu.screening import InvalidRuleSet
 from kefu.screening.commands import LoadRuleSet
-from kefu.services.handlers.cases import SettleExpiredHold
+from kefu.services.screening.cases import SettleExpiredHold
 from tests.unit.handlers.conftest import START, Centre, running_centre
 
 
