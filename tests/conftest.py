@@ -61,9 +61,19 @@ def clean_kefu_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name)
 
 
+# Modules whose tests share one server (a module-scoped fixture): under pytest-xdist each runs on one worker,
+# so the server and the browser start once, not once per worker.
+ONE_WORKER_MODULES = ("tests/browser/", "tests/e2e/test_schemathesis.py")
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the xdist_group marks
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Browser tests run last: Playwright's sync API holds an event loop while a module's browser is open."""
     items.sort(key=lambda item: "tests/browser/" in item.nodeid.replace("\\", "/"))
+    for item in items:
+        path = item.nodeid.replace("\\", "/").split("::", 1)[0]
+        if path.startswith(ONE_WORKER_MODULES):
+            item.add_marker(pytest.mark.xdist_group(path))
 
 
 def _reachable(host: str, port: int) -> bool:
