@@ -178,6 +178,19 @@ def _pg_admin(*statements: str) -> None:
     _in_thread(work)
 
 
+async def _pg_schema(action: str, schema: str) -> None:
+    """Create or drop a schema of the server's test database (for tests that manage their own)."""
+    engine = create_engine(PG_URL)
+    try:
+        async with engine.begin() as conn:
+            if action == "create":
+                await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+            else:
+                await conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    finally:
+        await engine.dispose()
+
+
 async def _migrate(url: str, schema: str | None = None) -> None:
     engine = create_engine(url)
     try:
