@@ -5,8 +5,10 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
+# Test processes for `make test`: two keep both cores busy while a test waits on a server, a subprocess or I/O.
+WORKERS ?= 2
 
-.PHONY: run test lint fmt bench browser clean
+.PHONY: run test test-fast lint fmt bench browser clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,8 +32,13 @@ browser:
 	    else echo "missing:$$missing (Debian packages) for the browser tests"; fi; \
 	  fi
 
+# The whole suite on $(WORKERS) processes (a module that shares one server stays on one), then coverage.
 test: $(STAMP) browser
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(WORKERS) --dist loadgroup --cov --cov-report=term-missing:skip-covered
+
+# The unit tier alone: pure cores and handlers with in-memory fakes, no service, no subprocess.
+test-fast: $(STAMP)
+	$(BIN)/pytest -q tests/unit -m "not slow"
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests
@@ -50,4 +57,4 @@ bench: $(STAMP)
 	$(BIN)/kefu bench reports
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .coverage .coverage.*

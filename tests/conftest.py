@@ -6,22 +6,31 @@ fails under ``CI=true``: CI must never go green by skipping what it was meant to
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 import os
+import queue
+import shutil
 import socket
+import threading
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
+import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type information
 import httpx
 import pytest
 import pytest_asyncio
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from kefu.adapters.bus.memory import InProcessBus
 from kefu.adapters.security.passwords import Argon2Hasher
-from kefu.adapters.store.engine import create_engine
+from kefu.adapters.store.engine import create_engine, upgrade
 from kefu.bootstrap import Kefu, bootstrap
 from kefu.config import Settings, load_settings
 from kefu.domain.clock import Clock
@@ -33,10 +42,38 @@ PG_URL = os.environ.get("KEFU_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0
 REDIS_URL = os.environ.get("KEFU_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 NATS_URL = os.environ.get("KEFU_TEST_NATS_URL", "nats://127.0.0.1:4222")
 
+T = TypeVar("T")
 
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_kefu_environment_for_the_session() -> Iterator[None]:
+    """No KEFU_* variable of the developer's shell reaches a session or module fixture."""
+    with pytest.MonkeyPatch.context() as mp:
+        for name in [n for n in os.environ if n.startswith("KEFU_")]:
+            mp.delenv(name)
+        yield
+
+
+@pytest.fixture(autouse=True)
+def clean_kefu_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test starts with no KEFU_* variable set: a developer's shell never changes a result."""
+    for name in [n for n in os.environ if n.startswith("KEFU_")]:
+        monkeypatch.delenv(name)
+
+
+# Modules whose tests share one server (a module-scoped fixture): under pytest-xdist each runs on one worker,
+# so the server and the browser start once, not once per worker.
+ONE_WORKER_MODULES = ("tests/browser/", "tests/e2e/test_schemathesis.py")
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the xdist_group marks
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Browser tests run last: Playwright's sync API holds an event loop while a module's browser is open."""
     items.sort(key=lambda item: "tests/browser/" in item.nodeid.replace("\\", "/"))
+    for item in items:
+        path = item.nodeid.replace("\\", "/").split("::", 1)[0]
+        if path.startswith(ONE_WORKER_MODULES):
+            item.add_marker(pytest.mark.xdist_group(path))
 
 
 def _reachable(host: str, port: int) -> bool:
@@ -72,6 +109,18 @@ def nats_url() -> Iterator[str]:
 
 
 # --- databases ------------------------------------------------------------------------------------------
+#
+# Migrating takes far longer than copying, so each test process migrates once: into a SQLite template file,
+# and into a PostgreSQL template database. A test gets a copy of the file, or a database cloned from the
+# template (CREATE DATABASE ... TEMPLATE); tests marked ``unmigrated`` get an empty database instead, because
+# their point is the migrations themselves.
+#
+# Where the database matters a test runs on both: every test of tests/integration/, and the end-to-end tests
+# marked ``both_databases`` (restart, concurrency, the CLI's migrations, one HTTP story). Other end-to-end
+# tests run on SQLite only: the handlers behind them are the same code on either database.
+
+MIGRATED_SCHEMA = "kefu"  # the schema the PostgreSQL template is migrated into (search_path of every clone)
+BOTH_DATABASES_DIRS = ("tests/integration/",)
 
 
 @dataclass(frozen=True)
@@ -90,7 +139,47 @@ class Database:
         return out
 
 
+def database_kinds(item: pytest.Item | pytest.Function) -> list[str]:
+    """The databases a test that uses the ``database`` fixture runs on."""
+    path = item.nodeid.replace("\\", "/")
+    if path.startswith(BOTH_DATABASES_DIRS) or item.get_closest_marker("both_databases"):
+        return ["sqlite", "postgresql"]
+    return ["sqlite"]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Parametrize the ``database`` fixture (and so ``kefu``, ``api``...) by where the database matters."""
+    if "database" in metafunc.fixturenames:
+        metafunc.parametrize("database", database_kinds(metafunc.definition), indirect=True)
+
+
+def _in_thread(work: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run a coroutine on a loop of its own, whatever loop (pytest-asyncio's, Playwright's) runs here."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, work()).result()
+
+
+def _pg_url(database: str) -> str:
+    return make_url(PG_URL).set(database=database).render_as_string(hide_password=False)
+
+
+def _pg_admin(*statements: str) -> None:
+    """Run statements outside a transaction (CREATE/DROP DATABASE) on the server's test database."""
+
+    async def work() -> None:
+        engine = create_engine(PG_URL).execution_options(isolation_level="AUTOCOMMIT")
+        try:
+            async with engine.connect() as conn:
+                for statement in statements:
+                    await conn.execute(text(statement))
+        finally:
+            await engine.dispose()
+
+    _in_thread(work)
+
+
 async def _pg_schema(action: str, schema: str) -> None:
+    """Create or drop a schema of the server's test database (for tests that manage their own)."""
     engine = create_engine(PG_URL)
     try:
         async with engine.begin() as conn:
@@ -102,25 +191,150 @@ async def _pg_schema(action: str, schema: str) -> None:
         await engine.dispose()
 
 
-@pytest_asyncio.fixture(params=["sqlite", "postgresql"])
-async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
-    """A fresh, empty database: a SQLite file, or a PostgreSQL schema of its own (dropped afterwards)."""
-    if request.param == "sqlite":
-        yield Database("sqlite", f"sqlite+aiosqlite:///{tmp_path / 'kefu.db'}")
-        return
-    require_service("PostgreSQL", "127.0.0.1", 5432)
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    await _pg_schema("create", schema)
+async def _migrate(url: str, schema: str | None = None) -> None:
+    engine = create_engine(url)
     try:
-        yield Database("postgresql", PG_URL, schema)
+        if schema:
+            async with engine.begin() as conn:
+                await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        await engine.dispose()
+        engine = create_engine(url, schema=schema)
+        await upgrade(engine)
+        if engine.dialect.name == "sqlite":  # fold the write-ahead log into the file that is copied
+            async with engine.connect() as conn:
+                await conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
     finally:
-        await _pg_schema("drop", schema)
+        await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated to head once per test process; tests get copies (``migrated_sqlite``)."""
+    path = tmp_path_factory.mktemp("template") / "kefu.db"
+    _in_thread(lambda: _migrate(f"sqlite+aiosqlite:///{path}"))
+    return path
+
+
+def migrated_sqlite(template: Path, folder: Path) -> Database:
+    """A migrated SQLite database in ``folder``: a copy of the session's template file."""
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / "kefu.db"
+    shutil.copyfile(template, target)
+    return Database("sqlite", f"sqlite+aiosqlite:///{target}")
+
+
+class PgClones:
+    """Clones of a migrated template database, made ahead and dropped behind by a thread of their own.
+
+    CREATE DATABASE and DROP DATABASE each take from a tenth of a second to several seconds on a busy
+    server; done in the background, a test only waits when it takes clones faster than they are made."""
+
+    AHEAD = 2
+
+    def __init__(self, template: str) -> None:
+        self.template = template
+        self._jobs: queue.PriorityQueue[tuple[int, int, str]] = queue.PriorityQueue()
+        self._ready: queue.Queue[str | BaseException] = queue.Queue()
+        self._order = itertools.count()
+        self._thread = threading.Thread(target=asyncio.run, args=(self._serve(),), daemon=True)
+        self._thread.start()
+        for _ in range(self.AHEAD):
+            self._put(0, "")
+
+    def _put(self, priority: int, name: str) -> None:
+        self._jobs.put((priority, next(self._order), name))
+
+    def take(self) -> str:
+        """A database of its own, migrated to head (another is started in its place)."""
+        self._put(0, "")
+        made = self._ready.get(timeout=300)
+        if isinstance(made, BaseException):
+            raise made
+        return made
+
+    def give_back(self, name: str) -> None:
+        """Drop ``name`` later (connections still open are closed by the server)."""
+        self._put(1, name)
+
+    def close(self) -> None:
+        self._put(2, "")
+        self._thread.join(timeout=300)
+
+    async def _serve(self) -> None:
+        conn = await asyncpg.connect(make_url(PG_URL).set(drivername="postgresql").render_as_string(False))
+        try:
+            while True:
+                priority, _, name = await asyncio.to_thread(self._jobs.get)
+                if priority == 0:
+                    try:
+                        made = f"kefu_t_{uuid.uuid4().hex[:12]}"
+                        await conn.execute(f'CREATE DATABASE "{made}" TEMPLATE "{self.template}"')
+                        self._ready.put(made)
+                    except Exception as exc:  # handed to the test that waits for it
+                        self._ready.put(exc)
+                elif priority == 1:
+                    await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                else:
+                    while not self._ready.empty():
+                        left = self._ready.get()
+                        if isinstance(left, str):
+                            await conn.execute(f'DROP DATABASE IF EXISTS "{left}" WITH (FORCE)')
+                    return
+        finally:
+            await conn.close()
+
+
+@pytest.fixture(scope="session")
+def pg_clones() -> Iterator[PgClones]:
+    """A PostgreSQL database migrated to head once per test process, cloned for each test."""
+    require_service("PostgreSQL", "127.0.0.1", 5432)
+    name = f"kefu_tpl_{uuid.uuid4().hex[:12]}"
+    _pg_admin(f'CREATE DATABASE "{name}"')
+    try:
+        _in_thread(lambda: _migrate(_pg_url(name), MIGRATED_SCHEMA))
+        clones = PgClones(name)
+        try:
+            yield clones
+        finally:
+            clones.close()
+    finally:
+        _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture
-def sqlite_database(tmp_path: Path) -> Database:
-    """A fresh SQLite file, for tests whose point is not the choice of database."""
-    return Database("sqlite", f"sqlite+aiosqlite:///{tmp_path / 'kefu.db'}")
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """A migrated database of its own: a copy of the SQLite template, or a clone of the PostgreSQL one.
+
+    Marked ``unmigrated``: an empty SQLite file, or an empty PostgreSQL schema of its own."""
+    kind = getattr(request, "param", "sqlite")
+    unmigrated = request.node.get_closest_marker("unmigrated") is not None
+    if kind == "sqlite":
+        if unmigrated:
+            yield Database("sqlite", f"sqlite+aiosqlite:///{tmp_path / 'kefu.db'}")
+        else:
+            yield migrated_sqlite(request.getfixturevalue("sqlite_template"), tmp_path)
+        return
+    require_service("PostgreSQL", "127.0.0.1", 5432)
+    if unmigrated:
+        schema = f"t_{uuid.uuid4().hex[:12]}"
+        _pg_admin(f'CREATE SCHEMA "{schema}"')
+        try:
+            yield Database("postgresql", PG_URL, schema)
+        finally:
+            _pg_admin(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        return
+    clones: PgClones = request.getfixturevalue("pg_clones")
+    name = clones.take()
+    try:
+        yield Database("postgresql", _pg_url(name), MIGRATED_SCHEMA)
+    finally:
+        clones.give_back(name)
+
+
+@pytest.fixture
+def sqlite_database(sqlite_template: Path, tmp_path: Path) -> Database:
+    """A migrated SQLite database of its own, for tests whose point is not the choice of database."""
+    return migrated_sqlite(sqlite_template, tmp_path)
 
 
 def settings_for(db: Database, **more: object) -> Settings:

@@ -18,7 +18,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
-from tests.conftest import Database
+from tests.conftest import migrated_sqlite
 from tests.e2e.test_server_process import PASSWORD, KefuServer, hermetic_env, run_cli
 
 CHROMIUM = "/usr/bin/chromium"
@@ -100,10 +100,10 @@ class Centre:
 
 
 @pytest.fixture(scope="module")
-def centre(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Centre]:
-    """A fresh kefu on a free port with a temporary SQLite database; offers last long enough for CI."""
+def centre(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[Centre]:
+    """A fresh kefu on a free port with a migrated SQLite database; offers last long enough for CI."""
     workdir = tmp_path_factory.mktemp("browser")
-    database = Database("sqlite", f"sqlite+aiosqlite:///{workdir / 'kefu.db'}")
+    database = migrated_sqlite(sqlite_template, workdir)
     env = hermetic_env(database, KEFU_OFFER_TIMEOUT_S="300")
     for username, role in (("ui.admin", "admin"), ("ui.integration", "integration")):
         made = run_cli(["user", "create", username, "--role", role], env, workdir, stdin=PASSWORD + "\n")

@@ -222,6 +222,7 @@ async def test_bad_agent_input_is_422(api: httpx.AsyncClient, headers: H, patch:
     assert unchanged["site"] == agent["site"]
 
 
+@pytest.mark.both_databases
 async def test_conversation_lifecycle_over_http(api: httpx.AsyncClient, kefu: Kefu, headers: H) -> None:
     """queued → assigned → resolved → closed, with messages from both sides and 409 on illegal steps."""
     agent_h = await make_user(kefu, "zeng.linzhi", "agent")

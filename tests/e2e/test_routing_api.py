@@ -256,6 +256,7 @@ async def test_queues_can_be_defined_and_changed(centre: Centre) -> None:
     assert "vip_payments" in names
 
 
+@pytest.mark.both_databases
 async def test_the_engine_rebuilds_from_the_database(
     centre: Centre, database: Database, clock: FakeClock
 ) -> None:

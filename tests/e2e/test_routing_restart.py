@@ -173,6 +173,7 @@ def kill_and_check(database: Database, workdir: Path, servers: list[KefuServer])
     server.stop()
 
 
+@pytest.mark.both_databases
 @pytest.mark.slow
 async def test_sigkill_during_routing_leaves_every_task_valid(
     database: Database,

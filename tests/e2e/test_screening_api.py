@@ -167,6 +167,7 @@ async def test_only_integration_and_admin_may_screen(d: Desk) -> None:
     assert (await d.c.post("/api/v1/payments/screen", json=d.payment("p-r4", cid))).status_code == 401
 
 
+@pytest.mark.both_databases
 async def test_concurrent_duplicates_open_one_case(d: Desk) -> None:
     """Several deliveries of one payment at once get one answer and open exactly one case."""
     cid = await d.customer("c-dup", age=80)
@@ -253,6 +254,7 @@ async def test_missed_contact_is_due_again_and_reoffered(d: Desk) -> None:
     assert [o["subject_id"] for o in offers] == [case_id]
 
 
+@pytest.mark.both_databases
 async def test_expired_hold_is_settled_once_by_policy(d: Desk) -> None:
     """An unresolved hold is settled as unreachable on expiry (blocked at a high score), exactly once."""
     case_id = await d.held_case("p-exp")

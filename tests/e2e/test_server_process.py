@@ -322,6 +322,7 @@ def kill_mid_traffic_and_check(database: Database, workdir: Path, servers: list[
     server.stop()
 
 
+@pytest.mark.both_databases
 @pytest.mark.slow
 async def test_sigkill_mid_traffic_loses_no_acknowledged_write(
     database: Database, tmp_path: Path, server_factory: list[KefuServer]
@@ -346,6 +347,8 @@ def assert_one_line_error(result: subprocess.CompletedProcess[str]) -> None:
     assert lines[0].startswith("error: ")
 
 
+@pytest.mark.both_databases
+@pytest.mark.unmigrated
 def test_db_upgrade_is_idempotent_and_keeps_data(database: Database, tmp_path: Path) -> None:
     """`kefu db upgrade` run again, on each database, changes nothing and loses no data."""
     env = hermetic_env(database)

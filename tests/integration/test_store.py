@@ -22,6 +22,7 @@ from tests.conftest import Database
 T = datetime(2026, 2, 3, 4, 5, 6, 789000, tzinfo=UTC)
 
 
+@pytest.mark.unmigrated
 async def test_migrations_are_idempotent_and_seed_the_sites(database: Database) -> None:
     """Upgrading twice is harmless, reaches the head revision, seeds the six bases and default queues."""
     engine = create_engine(database.url, schema=database.schema)
