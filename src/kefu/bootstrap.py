@@ -14,7 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from kefu.adapters.bus.memory import InProcessBus
-from kefu.adapters.bus.nats import NatsPublisher
+from kefu.adapters.bus.nats import NatsOutboxPublisher
 from kefu.adapters.security.passwords import Argon2Hasher
 from kefu.adapters.security.tokens import JwtTokens
 from kefu.adapters.store.engine import create_engine, upgrade
@@ -27,7 +27,15 @@ from kefu.routing import EngineConfig, Strategy
 from kefu.services.handlers.screening import ScreeningDesk
 from kefu.services.holds import HoldKeeper
 from kefu.services.messagebus import MessageBus
-from kefu.services.ports import EventPublisher, Notifier, PasswordHasher, UnitOfWork
+from kefu.services.outbox import (
+    Doorbell,
+    NoPublisher,
+    OutboxPublisher,
+    OutboxRelay,
+    RelaySettings,
+    outbox_lag_s,
+)
+from kefu.services.ports import EventPublisher, Notifier, PasswordHasher, UnitOfWork, UnitOfWorkFactory
 from kefu.services.routing import Router
 from kefu.services.scheduler import Scheduler
 
@@ -47,6 +55,8 @@ class Kefu:
     _closers: list[Any] = field(default_factory=list)
     screening: ScreeningDesk | None = None  # the anti-fraud desk: counters, notifier, rule set
     holds: HoldKeeper | None = None  # settles expired holds (where routing runs)
+    outbox: OutboxRelay | None = None  # publishes the outbox (where routing runs, and in kefu worker)
+    nats: NatsOutboxPublisher | None = None  # the relay's NATS connection, when KEFU_NATS_URL is set
 
     async def health(self) -> dict[str, str]:
         """State of each backing service: ``ok`` or a short reason."""
@@ -57,7 +67,8 @@ class Kefu:
             state["database"] = "ok"
         except Exception as exc:
             state["database"] = f"down: {type(exc).__name__}"
-        state["bus"] = "ok" if await self.publisher.healthy() else "down"
+        healthy = await (self.nats.healthy() if self.nats is not None else self.publisher.healthy())
+        state["bus"] = "ok" if healthy else "down"
         if self.redis is not None:
             try:
                 await self.redis.ping()
@@ -66,25 +77,17 @@ class Kefu:
                 state["redis"] = f"down: {type(exc).__name__}"
         return state
 
+    async def outbox_lag_s(self) -> float | None:
+        """Age in seconds of the oldest unsent event, by the injected clock; None if the database is down."""
+        try:
+            return await outbox_lag_s(self.bus.uow_factory, self.bus.clock)
+        except Exception:
+            return None
+
     async def close(self) -> None:
         for closer in reversed(self._closers):
             await closer()
         self._closers.clear()
-
-
-class _FanOut:
-    """Publish to the local bus (live views in this process) and to NATS (everyone else)."""
-
-    def __init__(self, local: InProcessBus, remote: NatsPublisher) -> None:
-        self.local = local
-        self.remote = remote
-
-    async def publish(self, events: Any) -> None:
-        await self.local.publish(events)
-        await self.remote.publish(events)
-
-    async def healthy(self) -> bool:
-        return await self.remote.healthy()
 
 
 async def bootstrap(
@@ -97,31 +100,28 @@ async def bootstrap(
     database_schema: str | None = None,
     routing: bool = True,
     notifier: Notifier | None = None,
+    relay: bool | None = None,
+    outbox_publisher: OutboxPublisher | None = None,
 ) -> Kefu:
     """Build a ready kefu. ``migrate`` applies pending migrations first (``kefu serve`` does); ``routing``
     starts this process's routing engine (one-shot CLI commands leave it off: their tasks are saved and
-    the serving process routes them)."""
+    the serving process routes them). ``relay`` runs the outbox relay here (default: where routing runs;
+    ``kefu worker`` asks for it); ``outbox_publisher`` replaces NATS as where it publishes (tests)."""
     engine = create_engine(settings.database_url, schema=database_schema or settings.database_schema)
     closers: list[Any] = [engine.dispose]
     if migrate:
         await upgrade(engine)
     sessions = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+    clock = clock or SystemClock()
+    doorbell = Doorbell()
 
     def uow_factory() -> UnitOfWork:
-        return SqlUnitOfWork(sessions)
+        return SqlUnitOfWork(sessions, clock, on_commit=doorbell.ring)
 
     local = InProcessBus()
     closers.append(local.close)
-    chosen: EventPublisher
-    if publisher is not None:
-        chosen = publisher
-    elif settings.nats_url:
-        nats_publisher = NatsPublisher(settings.nats_url)
-        await nats_publisher.connect()
-        closers.append(nats_publisher.close)
-        chosen = _FanOut(local, nats_publisher)
-    else:
-        chosen = local
+    # In-process reactions and live views only: events reach NATS through the outbox relay, never inline.
+    chosen: EventPublisher = publisher if publisher is not None else local
     redis_client: aioredis.Redis | None = None
     if settings.redis_url:
         redis_client = aioredis.from_url(settings.redis_url)
@@ -129,7 +129,7 @@ async def bootstrap(
     bus = MessageBus(
         uow_factory=uow_factory,
         publisher=chosen,
-        clock=clock or SystemClock(),
+        clock=clock,
         settings=settings,
         hasher=hasher or Argon2Hasher(),
         tokens=JwtTokens(settings.secret.get_secret_value()),
@@ -154,7 +154,51 @@ async def bootstrap(
     closers.extend(desk_closers(desk, keeper))
     kefu = Kefu(settings, engine, bus, chosen, local, redis_client, router, scheduler, closers)
     kefu.screening, kefu.holds = desk, keeper
+    if routing if relay is None else relay:
+        kefu.outbox, kefu.nats = await start_outbox(settings, uow_factory, clock, doorbell, outbox_publisher)
+        closers.extend(outbox_closers(kefu.outbox, kefu.nats))
     return kefu
+
+
+async def start_outbox(
+    settings: Settings,
+    uow_factory: UnitOfWorkFactory,
+    clock: Clock,
+    doorbell: Doorbell,
+    publisher: OutboxPublisher | None = None,
+) -> tuple[OutboxRelay, NatsOutboxPublisher | None]:
+    """Outbox wiring: the relay, woken by this process's commits, publishing to NATS when configured
+    (connecting in the background, so kefu starts and takes writes with NATS down) and otherwise to
+    nowhere (rows are marked sent and pruned)."""
+    nats_publisher: NatsOutboxPublisher | None = None
+    if publisher is None and settings.nats_url:
+        nats_publisher = NatsOutboxPublisher(
+            settings.nats_url,
+            publish_timeout_s=settings.outbox_publish_timeout_s,
+            duplicate_window_s=settings.outbox_dedupe_window_s,
+        )
+        await nats_publisher.start()
+        publisher = nats_publisher
+    relay = OutboxRelay(
+        uow_factory,
+        publisher or NoPublisher(),
+        clock,
+        RelaySettings(
+            poll_s=settings.outbox_poll_s,
+            batch=settings.outbox_batch,
+            retention_s=settings.outbox_retention_s,
+            backoff_max_s=settings.outbox_backoff_max_s,
+            prune_every_s=min(60.0, max(1.0, settings.outbox_retention_s / 10)),
+        ),
+        doorbell,
+    )
+    await relay.start()
+    return relay, nats_publisher
+
+
+def outbox_closers(relay: OutboxRelay, nats_publisher: NatsOutboxPublisher | None) -> list[Any]:
+    """Closed in reverse: the relay stops before its NATS connection closes."""
+    return [nats_publisher.close, relay.stop] if nats_publisher is not None else [relay.stop]
 
 
 async def start_care(bus: MessageBus, run_scheduler: bool) -> Scheduler | None:
