@@ -65,6 +65,7 @@ class NatsOutboxPublisher:
         self._stream_ready = False
         self._connecting: asyncio.Task[None] | None = None
         self._complained = False  # one warning per outage, not one per reconnect attempt
+        self._closing = False
 
     async def start(self) -> None:
         """Begin connecting in the background; returns at once."""
@@ -108,7 +109,7 @@ class NatsOutboxPublisher:
             )
 
     async def _on_disconnected(self) -> None:
-        if not self._complained:
+        if not self._complained and not self._closing:
             self._complained = True
             log.warning("nats disconnected; events wait in the outbox", url=self.url)
 
@@ -126,9 +127,9 @@ class NatsOutboxPublisher:
             duplicate_window=self.duplicate_window_s,
         )
         try:
-            await self._js.add_stream(config, timeout=self.publish_timeout_s)
+            await self._js.add_stream(config)
         except BadRequestError:
-            await self._js.update_stream(config, timeout=self.publish_timeout_s)
+            await self._js.update_stream(config)
         self._stream_ready = True
 
     async def publish(self, records: Sequence[OutboxRecord]) -> None:
@@ -156,6 +157,7 @@ class NatsOutboxPublisher:
         return self._nc is not None and self._nc.is_connected
 
     async def close(self) -> None:
+        self._closing = True
         if self._connecting is not None:
             self._connecting.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
