@@ -13,6 +13,7 @@ import asyncio
 import statistics
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -46,7 +47,7 @@ def open_conversation(client: httpx.Client, tag: str) -> tuple[str, float]:
     return str(r.json()["id"]), elapsed_ms
 
 
-def wait_until(check, within_s: float, what: str) -> None:  # type: ignore[no-untyped-def]
+def wait_until(check: Callable[[], bool], within_s: float, what: str) -> None:
     deadline = time.monotonic() + within_s
     while not check():
         assert time.monotonic() < deadline, f"{what} within {within_s} s"

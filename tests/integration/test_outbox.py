@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -27,7 +27,7 @@ from kefu.domain.events import CustomerCreated
 from kefu.domain.ids import new_id
 from kefu.domain.users import SYSTEM_ACTOR
 from kefu.services.outbox import OutboxRelay, RecordingPublisher, RelaySettings
-from kefu.services.ports import OutboxRecord, UnitOfWork
+from kefu.services.ports import OutboxRecord, UnitOfWork, UnitOfWorkFactory
 from tests.conftest import Database, asgi_client, settings_for
 
 T0 = datetime(2026, 1, 5, 19, 30, tzinfo=UTC)  # 03:30 in Beijing
@@ -49,7 +49,9 @@ def clock() -> FakeClock:
     return FakeClock(T0)
 
 
-def factory(sessions: async_sessionmaker[AsyncSession], clock: FakeClock, rings: list[int] | None = None):  # type: ignore[no-untyped-def]
+def factory(
+    sessions: async_sessionmaker[AsyncSession], clock: FakeClock, rings: list[int] | None = None
+) -> UnitOfWorkFactory:
     def make() -> UnitOfWork:
         return SqlUnitOfWork(
             sessions, clock, on_commit=(lambda: rings.append(1)) if rings is not None else None
@@ -62,13 +64,13 @@ def record(created_at: datetime, name: str = "customer.created") -> OutboxRecord
     return OutboxRecord(new_id(), name, {"customer_id": new_id()}, created_at)
 
 
-async def add(uow_factory, *records: OutboxRecord) -> None:  # type: ignore[no-untyped-def]
+async def add(uow_factory: UnitOfWorkFactory, *records: OutboxRecord) -> None:
     async with uow_factory() as uow:
         await uow.outbox.add(list(records))
         await uow.commit()
 
 
-async def unsent(uow_factory) -> list[OutboxRecord]:  # type: ignore[no-untyped-def]
+async def unsent(uow_factory: UnitOfWorkFactory) -> list[OutboxRecord]:
     async with uow_factory() as uow:
         return await uow.outbox.claim(10_000)
 
@@ -242,7 +244,7 @@ async def test_with_the_publisher_down_rows_wait_and_the_relay_backs_off(
     assert await relay.lag_s() == 0
 
 
-async def wait_until(predicate, within_s: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+async def wait_until(predicate: Callable[[], Awaitable[bool]], within_s: float = 10.0) -> None:
     deadline = time.monotonic() + within_s
     while not await predicate():
         assert time.monotonic() < deadline, "condition not reached in time"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 
 import nats
@@ -101,7 +101,7 @@ async def test_two_relays_at_once_publish_each_row_once(
         assert await uow.outbox.oldest_unsent() is None
 
 
-async def wait_for(predicate, within_s: float, what: str) -> None:  # type: ignore[no-untyped-def]
+async def wait_for(predicate: Callable[[], Awaitable[bool]], within_s: float, what: str) -> None:
     deadline = time.monotonic() + within_s
     while not await predicate():
         assert time.monotonic() < deadline, f"{what} within {within_s} s"
