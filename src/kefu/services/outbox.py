@@ -116,6 +116,7 @@ class OutboxRelay:
         self.published = 0  # records this relay published (and marked sent)
         self.failures = 0  # consecutive failed attempts; 0 while publishing works
         self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
         self._last_prune = float("-inf")
 
     async def relay_once(self) -> int:
@@ -184,21 +185,33 @@ class OutboxRelay:
         return self.settings.poll_s
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping.is_set():
             pause = await self.step()
+            if self._stopping.is_set():
+                return
             if self.failures:
-                await asyncio.sleep(pause)  # a ring does not cut a backoff short: NATS is down for everyone
+                # A ring does not cut a backoff short: NATS is down for every write alike.
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), pause)
             else:
                 await self.doorbell.wait(pause)
 
     async def start(self) -> None:
         if self._task is None:
+            self._stopping.clear()
             self._task = asyncio.create_task(self._run(), name="outbox-relay")
 
-    async def stop(self) -> None:
+    async def stop(self, grace_s: float = 10.0) -> None:
+        """Let the round in progress finish (a transaction cut off by cancellation could keep its row locks
+        until its connection is dropped), then end the loop; cancel it only after ``grace_s``."""
         if self._task is None:
             return
-        self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._task
+        self._stopping.set()
+        self.doorbell.ring()
+        try:
+            await asyncio.wait_for(asyncio.shield(self._task), grace_s)
+        except TimeoutError:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
         self._task = None
