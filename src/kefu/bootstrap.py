@@ -154,7 +154,8 @@ async def bootstrap(
     closers.extend(desk_closers(desk, keeper))
     kefu = Kefu(settings, engine, bus, chosen, local, redis_client, router, scheduler, closers)
     kefu.screening, kefu.holds = desk, keeper
-    if routing if relay is None else relay:
+    run_relay = routing if relay is None else relay
+    if run_relay:
         kefu.outbox, kefu.nats = await start_outbox(settings, uow_factory, clock, doorbell, outbox_publisher)
         closers.extend(outbox_closers(kefu.outbox, kefu.nats))
     return kefu
