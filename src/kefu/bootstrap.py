@@ -14,7 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from kefu.adapters.bus.memory import InProcessBus
-from kefu.adapters.bus.nats import NatsPublisher
+from kefu.adapters.bus.nats import NatsOutboxPublisher
 from kefu.adapters.counters import RedisCounterStore
 from kefu.adapters.notify import RecordingNotifier, WebhookNotifier
 from kefu.adapters.security.passwords import Argon2Hasher
@@ -29,6 +29,14 @@ from kefu.services import registry
 from kefu.services.care.followups import rules_from_settings
 from kefu.services.care.scheduler import Scheduler
 from kefu.services.messagebus import MessageBus
+from kefu.services.outbox import (
+    Doorbell,
+    NoPublisher,
+    OutboxPublisher,
+    OutboxRelay,
+    RelaySettings,
+    outbox_lag_s,
+)
 from kefu.services.ports import EventPublisher, Notifier, PasswordHasher, UnitOfWork, UnitOfWorkFactory
 from kefu.services.routing.router import Router
 from kefu.services.screening.desk import ScreeningDesk
@@ -50,6 +58,8 @@ class Kefu:
     _closers: list[Any] = field(default_factory=list)
     screening: ScreeningDesk | None = None  # the anti-fraud desk: counters, notifier, rule set
     holds: HoldKeeper | None = None  # settles expired holds (where routing runs)
+    outbox: OutboxRelay | None = None  # publishes the outbox (where routing runs, and in kefu worker)
+    nats: NatsOutboxPublisher | None = None  # the relay's NATS connection, when KEFU_NATS_URL is set
 
     async def health(self) -> dict[str, str]:
         """State of each backing service: ``ok`` or a short reason."""
@@ -61,7 +71,8 @@ class Kefu:
             state["database"] = "ok"
         except Exception as exc:
             state["database"] = f"down: {type(exc).__name__}"
-        state["bus"] = "ok" if await self.publisher.healthy() else "down"
+        healthy = await (self.nats.healthy() if self.nats is not None else self.publisher.healthy())
+        state["bus"] = "ok" if healthy else "down"
         if self.redis is not None:
             try:
                 await self.redis.ping()
@@ -69,6 +80,13 @@ class Kefu:
             except Exception as exc:
                 state["redis"] = f"down: {type(exc).__name__}"
         return state
+
+    async def outbox_lag_s(self) -> float | None:
+        """Age in seconds of the oldest unsent event, by the injected clock; None if the database is down."""
+        try:
+            return await outbox_lag_s(self.bus.uow_factory, self.bus.clock)
+        except Exception:
+            return None
 
     async def close(self) -> None:
         for closer in reversed(self._closers):
@@ -87,11 +105,15 @@ async def bootstrap(
     routing: bool = True,
     notifier: Notifier | None = None,
     store: UnitOfWorkFactory | None = None,
+    relay: bool | None = None,
+    outbox_publisher: OutboxPublisher | None = None,
 ) -> Kefu:
     """Build a ready kefu. ``migrate`` applies pending migrations first (``kefu serve`` does); ``routing``
     starts this process's routing engine (one-shot CLI commands leave it off: their tasks are saved and
     the serving process routes them). ``store`` replaces the database with another unit-of-work factory
-    (the shipped in-memory one, for unit tests)."""
+    (the shipped in-memory one, for unit tests). ``relay`` runs the outbox relay here (default: where
+    routing runs; ``kefu worker`` asks for it); ``outbox_publisher`` replaces NATS as where it publishes."""
+    clock = clock or SystemClock()
     engine: AsyncEngine | None = None
     closers: list[Any] = []
     uow_factory: UnitOfWorkFactory
@@ -103,26 +125,20 @@ async def bootstrap(
         if migrate:
             await upgrade(engine)
         uow_factory = sql_unit_of_work(
-            async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+            async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False), clock
         )
-
-    # This process's live views (SSE streams) hear every committed event through the local bus; other
+    # This process's live views (SSE streams) and reactions hear every committed event in process; other
     # processes hear them from NATS, fed by the outbox relay, never from the write path.
     local = publisher if isinstance(publisher, InProcessBus) else InProcessBus()
     closers.append(local.close)
     chosen: EventPublisher = local
-    if settings.nats_url:
-        nats_publisher = NatsPublisher(settings.nats_url)
-        await nats_publisher.connect()
-        closers.append(nats_publisher.close)
-        chosen = nats_publisher
     redis_client: aioredis.Redis | None = None
     if settings.redis_url:
         redis_client = aioredis.from_url(settings.redis_url)
         closers.append(redis_client.aclose)
     bus = MessageBus(
         uow_factory=uow_factory,
-        clock=clock or SystemClock(),
+        clock=clock,
         settings=settings,
         hasher=hasher or Argon2Hasher(),
         tokens=JwtTokens(settings.secret.get_secret_value()),
@@ -131,6 +147,8 @@ async def bootstrap(
     desk, chosen_notifier = await screening_desk(bus, redis_client, notifier)
     closers.extend(notifier_closers(chosen_notifier))
     registry.register(bus, desk, chosen_notifier, rules_from_settings(settings))
+    doorbell = Doorbell()  # rung after every commit that wrote events: the relay publishes at once
+    bus.on_commit.append(doorbell.ring)
     router: Router | None = None
     if routing:
         router = Router(
@@ -157,14 +175,59 @@ async def bootstrap(
         closers.append(keeper.stop)
     kefu = Kefu(settings, engine, bus, chosen, local, redis_client, router, scheduler, closers)
     kefu.screening, kefu.holds = desk, keeper
+    run_relay = routing if relay is None else relay
+    if run_relay:
+        kefu.outbox, kefu.nats = await start_outbox(settings, uow_factory, clock, doorbell, outbox_publisher)
+        closers.extend(outbox_closers(kefu.outbox, kefu.nats))
     return kefu
 
 
-def sql_unit_of_work(sessions: async_sessionmaker[AsyncSession]) -> UnitOfWorkFactory:
+def sql_unit_of_work(sessions: async_sessionmaker[AsyncSession], clock: Clock) -> UnitOfWorkFactory:
     def uow_factory() -> UnitOfWork:
-        return SqlUnitOfWork(sessions)
+        return SqlUnitOfWork(sessions, clock)
 
     return uow_factory
+
+
+async def start_outbox(
+    settings: Settings,
+    uow_factory: UnitOfWorkFactory,
+    clock: Clock,
+    doorbell: Doorbell,
+    publisher: OutboxPublisher | None = None,
+) -> tuple[OutboxRelay, NatsOutboxPublisher | None]:
+    """Outbox wiring: the relay, woken by this process's commits, publishing to NATS when configured
+    (connecting in the background, so kefu starts and takes writes with NATS down) and otherwise to
+    nowhere (rows are marked sent and pruned)."""
+    nats_publisher: NatsOutboxPublisher | None = None
+    if publisher is None and settings.nats_url:
+        nats_publisher = NatsOutboxPublisher(
+            settings.nats_url,
+            publish_timeout_s=settings.outbox_publish_timeout_s,
+            duplicate_window_s=settings.outbox_dedupe_window_s,
+        )
+        await nats_publisher.start()
+        publisher = nats_publisher
+    relay = OutboxRelay(
+        uow_factory,
+        publisher or NoPublisher(),
+        clock,
+        RelaySettings(
+            poll_s=settings.outbox_poll_s,
+            batch=settings.outbox_batch,
+            retention_s=settings.outbox_retention_s,
+            backoff_max_s=settings.outbox_backoff_max_s,
+            prune_every_s=min(60.0, max(1.0, settings.outbox_retention_s / 10)),
+        ),
+        doorbell,
+    )
+    await relay.start()
+    return relay, nats_publisher
+
+
+def outbox_closers(relay: OutboxRelay, nats_publisher: NatsOutboxPublisher | None) -> list[Any]:
+    """Closed in reverse: the relay stops before its NATS connection closes."""
+    return [nats_publisher.close, relay.stop] if nats_publisher is not None else [relay.stop]
 
 
 async def screening_desk(

@@ -66,6 +66,15 @@ class Settings(BaseSettings):
     counters_prefix: str = "kefu:scr"  # Redis key prefix of the screening counters
     rules_check_s: float = Field(default=1.0, ge=0, le=300)  # how stale the active rule set may be
 
+    # The transactional outbox and its relay (see docs/operations.md).
+    outbox_poll_s: float = Field(default=1.0, gt=0, le=60)  # relay's pause when nothing rang
+    outbox_batch: int = Field(default=100, ge=1, le=10_000)  # rows per claim
+    outbox_retention_s: int = Field(default=3600, ge=0, le=30 * 86_400)  # sent rows kept this long
+    outbox_backoff_max_s: float = Field(default=5, ge=0.1, le=600)  # longest pause between failed publishes
+    outbox_publish_timeout_s: float = Field(default=2.0, gt=0, le=60)  # wait for one JetStream ack
+    # JetStream drops a repeated Nats-Msg-Id within this window; longer than any claim/retry gap.
+    outbox_dedupe_window_s: int = Field(default=3600, ge=60, le=7 * 86_400)
+
     @model_validator(mode="after")
     def _refuse_weak_prod(self) -> Settings:
         if self.env == "prod" and (

@@ -1,4 +1,4 @@
-"""``kefu worker``: run only the durable callback scheduler (any number, on one PostgreSQL)."""
+"""``kefu worker``: the durable callback scheduler and the outbox relay (any number, on one PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-worker_app = typer.Typer(help="Run the callback scheduler only.", invoke_without_command=True)
+worker_app = typer.Typer(help="Run the callback scheduler and the outbox relay.", invoke_without_command=True)
 
 
 def _emit(line: str) -> None:
@@ -23,7 +23,8 @@ def worker(
     poll_s: Annotated[float | None, typer.Option(help="Overrides KEFU_SCHEDULER_POLL_S.")] = None,
     batch: Annotated[int | None, typer.Option(help="Overrides KEFU_SCHEDULER_BATCH.")] = None,
 ) -> None:
-    """Claim due callbacks from the database and hand them to routing, until stopped (SIGTERM/SIGINT)."""
+    """Claim due callbacks from the database and hand them to routing, and publish the outbox to NATS,
+    until stopped (SIGTERM/SIGINT). ``--once`` delivers due callbacks only."""
     from kefu.bootstrap import bootstrap  # noqa: PLC0415 - load the app only when running
     from kefu.config import load_settings  # noqa: PLC0415
     from kefu.entrypoints.logging import configure_logging  # noqa: PLC0415
@@ -36,7 +37,8 @@ def worker(
     configure_logging(settings.json_logs, level="WARNING")
 
     async def main() -> int:
-        kefu = await bootstrap(settings, routing=False)  # no routing engine here: serve routes the tasks
+        # No routing engine here (serve routes the tasks); the outbox relay runs unless this is one pass.
+        kefu = await bootstrap(settings, routing=False, relay=not once)
         scheduler = Scheduler(kefu.bus, name=name)
         try:
             if once:

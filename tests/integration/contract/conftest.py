@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -56,11 +55,8 @@ class Stores:
 
 
 def _sql_factory(sessions: async_sessionmaker[AsyncSession], clock: FakeClock) -> UnitOfWorkFactory:
-    takes_clock = len(inspect.signature(SqlUnitOfWork).parameters) > 1  # SqlUnitOfWork(sessions, clock)
-
     def make() -> UnitOfWork:
-        uow = SqlUnitOfWork(sessions, clock) if takes_clock else SqlUnitOfWork(sessions)  # type: ignore[call-arg]
-        return uow  # type: ignore[return-value]
+        return SqlUnitOfWork(sessions, clock)
 
     return make
 

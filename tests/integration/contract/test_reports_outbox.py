@@ -90,9 +90,6 @@ async def test_rollup_keeps_the_figures_and_refuses_a_gap(stores: Stores) -> Non
             await uow.reports.roll_up(T0 + 5 * HOUR, T0 + 6 * HOUR, T0 + 7 * HOUR)
 
 
-# The SQL outbox is being built beside this; until it lands, the outbox contract runs on memory only.
-# Extend the kinds to ("memory", "sqlite", "postgresql") once SqlUnitOfWork writes the outbox.
-@pytest.mark.kinds("memory")
 async def test_commit_writes_one_outbox_record_per_event(stores: Stores) -> None:
     """Emitted events become outbox records at commit, in order; without commit, none."""
     first, second = CustomerCreated("c-001", T0), CustomerCreated("c-002", T0)
@@ -113,26 +110,37 @@ async def test_commit_writes_one_outbox_record_per_event(stores: Stores) -> None
     ]
 
 
-@pytest.mark.kinds("memory")
 async def test_outbox_claim_mark_sent_and_prune(stores: Stores) -> None:
-    """Claims take unsent rows oldest first, skipping rows another relay holds; sent rows are pruned."""
-    records = [
-        OutboxRecord(f"r-{n}", "x.happened", {"n": n}, T0 + timedelta(seconds=10 - n)) for n in range(4)
-    ]
+    """Claims take unsent rows in commit order; sent rows leave the claim and are pruned after their time."""
+    records = [OutboxRecord(f"r-{n}", "x.happened", {"n": n}, T0 + timedelta(seconds=n)) for n in range(4)]
     async with stores.uow() as uow:
         await uow.outbox.add(records)
         await uow.commit()
-    async with stores.uow() as a, stores.uow() as b:
-        mine = [r.id for r in await a.outbox.claim(2)]
-        assert mine == ["r-3", "r-2"]
-        assert [r.id for r in await b.outbox.claim(10)] == ["r-1", "r-0"]
-        await a.outbox.mark_sent(mine, T0 + timedelta(minutes=1))
-        await a.commit()
     async with stores.uow() as uow:
-        assert await uow.outbox.oldest_unsent() == T0 + timedelta(seconds=9)
-        assert [r.id for r in await uow.outbox.claim(10)] == ["r-1", "r-0"]
+        mine = [r.id for r in await uow.outbox.claim(2)]
+        assert mine == ["r-0", "r-1"]
+        await uow.outbox.mark_sent(mine, T0 + timedelta(minutes=1))
+        await uow.commit()
+    async with stores.uow() as uow:
+        assert await uow.outbox.oldest_unsent() == T0 + timedelta(seconds=2)
+        assert [r.id for r in await uow.outbox.claim(10)] == ["r-2", "r-3"]
         assert await uow.outbox.prune(T0 + timedelta(minutes=1), 10) == 0
         assert await uow.outbox.prune(T0 + timedelta(minutes=2), 1) == 1
         await uow.commit()
     async with stores.uow() as uow:
         assert await uow.outbox.prune(T0 + timedelta(minutes=2), 10) == 1
+        await uow.commit()
+
+
+@pytest.mark.kinds("memory", "postgresql")  # SQLite has one writer: there is no second relay to skip
+async def test_two_relays_claim_disjoint_rows(stores: Stores) -> None:
+    """A second relay's claim skips the rows a first one holds and has not committed yet."""
+    records = [OutboxRecord(f"r-{n}", "x.happened", {"n": n}, T0) for n in range(4)]
+    async with stores.uow() as uow:
+        await uow.outbox.add(records)
+        await uow.commit()
+    async with stores.uow() as a, stores.uow() as b:
+        mine = [r.id for r in await a.outbox.claim(2)]
+        theirs = [r.id for r in await b.outbox.claim(10)]
+        assert mine == ["r-0", "r-1"]
+        assert theirs == ["r-2", "r-3"]

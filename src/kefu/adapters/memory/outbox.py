@@ -1,4 +1,5 @@
-"""The in-memory transactional outbox: events written with the change, claimed by a relay oldest first.
+"""The in-memory transactional outbox: events written with the change, claimed by a relay in the order
+they were committed (as ``seq`` orders the SQL table).
 
 ``claim`` skips rows another session has claimed and not yet committed (``FOR UPDATE SKIP LOCKED``), so
 several relays take disjoint rows; ``mark_sent`` and ``prune`` are plain updates and deletes.
@@ -15,10 +16,6 @@ from kefu.adapters.memory.store import MemorySession
 from kefu.services.ports import OutboxRecord
 
 
-def _oldest_first(record: OutboxRecord) -> tuple[datetime, str]:
-    return (record.created_at, record.id)
-
-
 class MemoryOutbox:
     def __init__(self, session: MemorySession) -> None:
         self._s = session
@@ -33,7 +30,6 @@ class MemoryOutbox:
             for r in self._s.scan("outbox")
             if r.sent_at is None and not self._s.locked_by_other("outbox", r.id)
         ]
-        rows.sort(key=_oldest_first)
         chosen = rows[: max(limit, 0)]
         for record in chosen:
             self._s.lock("outbox", record.id)

@@ -1,7 +1,12 @@
-"""The SQLAlchemy unit of work: one session, one transaction, events held until commit."""
+"""The SQLAlchemy unit of work: one session, one transaction, events held until commit.
+
+At ``commit()`` the emitted events are written to the outbox in the same transaction as the change, so
+they commit together or not at all; ``collect_events()`` then hands them to the in-process reactions.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import TracebackType
 from typing import Self
 
@@ -10,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from kefu.adapters.store.care.repositories import SqlCallbacks, SqlKnowledge
+from kefu.adapters.store.outbox import SqlOutbox
 from kefu.adapters.store.quality.repositories import SqlQualityRecords
 from kefu.adapters.store.reports.queries import SqlReportStore
 from kefu.adapters.store.repositories import (
@@ -22,8 +28,10 @@ from kefu.adapters.store.repositories import (
 )
 from kefu.adapters.store.routing.repositories import SqlOffers, SqlQueues, SqlTasks
 from kefu.adapters.store.screening.repositories import SqlCases, SqlFraudRecords, SqlScreenings
+from kefu.domain.clock import Clock
 from kefu.domain.errors import Conflict
 from kefu.domain.events import Event
+from kefu.domain.ids import new_id
 from kefu.services.ports import (
     AgentRepository,
     AuditLog,
@@ -34,6 +42,8 @@ from kefu.services.ports import (
     FraudRecords,
     KnowledgeRepository,
     OfferRepository,
+    OutboxRecord,
+    OutboxRepository,
     QueueRepository,
     ScreeningRepository,
     SiteRepository,
@@ -60,9 +70,18 @@ class SqlUnitOfWork:
     callbacks: CallbackRepository
     quality: QualityRecords
     reports: ReportStore
+    outbox: OutboxRepository
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        on_commit: Callable[[], None] | None = None,
+    ) -> None:
+        """``on_commit`` is called after a commit that wrote outbox rows (it wakes this process's relay)."""
         self._sessions = sessions
+        self._clock = clock
+        self._on_commit = on_commit
         self._events: list[Event] = []
         self._committed: list[Event] = []
 
@@ -84,6 +103,7 @@ class SqlUnitOfWork:
         self.callbacks = SqlCallbacks(self._session)
         self.quality = SqlQualityRecords(self._session)
         self.reports = SqlReportStore(self._session)
+        self.outbox = SqlOutbox(self._session)
         self._events = []
         return self
 
@@ -99,15 +119,26 @@ class SqlUnitOfWork:
             raise Conflict("the change clashes with data saved at the same moment; retry") from exc
 
     async def commit(self) -> None:
+        events = self._events
         try:
+            if events:
+                now = self._clock.now()
+                await self.outbox.add(
+                    [
+                        OutboxRecord(id=new_id(), name=e.name, payload=e.payload(), created_at=now)
+                        for e in events
+                    ]
+                )
             await self._session.commit()
         except (IntegrityError, StaleDataError) as exc:
             # A race the handler's own checks could not see: two creates with one unique key at once, or a
             # change to a row that someone else changed since it was read.
             await self._session.rollback()
             raise Conflict("the change clashes with data saved at the same moment; retry") from exc
-        self._committed.extend(self._events)
+        self._committed.extend(events)
         self._events = []
+        if events and self._on_commit is not None:
+            self._on_commit()
 
     def emit(self, event: Event) -> None:
         self._events.append(event)

@@ -238,6 +238,7 @@ class HealthOut(Out):
     status: Literal["ok", "degraded"]
     checks: dict[str, str]
     version: str
+    outbox_lag_s: float | None = None  # age of the oldest event not yet published; null if unknown
 
 
 def changes(patch: BaseModel) -> dict[str, Any]:
