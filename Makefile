@@ -38,7 +38,7 @@ test: $(STAMP) browser
 
 # The unit tier alone: pure cores and handlers with in-memory fakes, no service, no subprocess.
 test-fast: $(STAMP)
-	$(BIN)/pytest -q tests/unit -m "not slow"
+	$(BIN)/pytest -q -n $(WORKERS) tests/unit -m "not slow"
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests

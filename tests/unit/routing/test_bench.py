@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from kefu.bench.routing import run_routing_bench
 
 
+@pytest.mark.slow
 def test_quick_bench_reports_throughput_growth_and_memory() -> None:
     """A quick run returns decisions per second, cost per decision, growth ratio and memory per task."""
     result = run_routing_bench(quick=True, cycles=300)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
@@ -240,5 +241,6 @@ RoutingMachine.TestCase.settings = settings(
 )
 
 
+@pytest.mark.slow
 class TestRoutingInvariants(RoutingMachine.TestCase):
     """No double offer, no capacity overrun, work conserving, priority order, no lost task, at every step."""

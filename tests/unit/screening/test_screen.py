@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -181,6 +182,7 @@ thresholds = st.tuples(st.integers(1, 100), st.integers(1, 100), st.integers(1, 
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=200)
 @given(rule_sets(), payments, profiles, counter_features, thresholds)
 def test_score_is_the_clamped_sum_of_deciding_weights(rule_set, payment, profile, counters, limits):
@@ -193,6 +195,7 @@ def test_score_is_the_clamped_sum_of_deciding_weights(rule_set, payment, profile
     assert [r.weight for r in d.reasons] == sorted((r.weight for r in d.reasons), reverse=True)
 
 
+@pytest.mark.slow
 @settings(max_examples=200)
 @given(rule_sets(), payments, profiles, counter_features, thresholds)
 def test_decision_follows_thresholds_monotonically(rule_set, payment, profile, counters, limits):
@@ -213,6 +216,7 @@ def without_shadow_rules(rule_set):
     return load_rule_set(yaml.safe_dump({**data, "rules": live or [noop]}))
 
 
+@pytest.mark.slow
 @settings(max_examples=200)
 @given(rule_sets(), payments, profiles, counter_features, st.integers(1, 100))
 def test_more_evidence_never_lowers_the_decision(rule_set, payment, profile, counters, weight):
@@ -232,6 +236,7 @@ def test_more_evidence_never_lowers_the_decision(rule_set, payment, profile, cou
     assert OUTCOMES.index(after.decision) >= OUTCOMES.index(before.decision)
 
 
+@pytest.mark.slow
 @settings(max_examples=200)
 @given(rule_sets(), payments, profiles, counter_features)
 def test_shadow_rules_never_change_the_decision(rule_set, payment, profile, counters):
@@ -244,6 +249,7 @@ def test_shadow_rules_never_change_the_decision(rule_set, payment, profile, coun
     assert {r.code for r in with_shadow.shadow} <= {r.code for r in rule_set.shadow}
 
 
+@pytest.mark.slow
 @settings(max_examples=200)
 @given(rule_sets(), payments, profiles, counter_features)
 def test_rule_index_matches_exactly_the_rules_that_hold(rule_set, payment, profile, counters):

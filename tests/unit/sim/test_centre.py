@@ -18,6 +18,7 @@ from kefu.sim.centre import (
 from kefu.staffing import erlang_c_at
 
 
+@pytest.mark.slow
 def test_simulation_agrees_with_erlang_c() -> None:
     """One queue, 10 erlangs, 14 agents, exponential handling, no abandonment (M/M/14, Erlang C's model):
     simulated service level and ASA match Erlang C within 4 standard errors. The error bar comes from 30

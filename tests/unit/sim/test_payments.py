@@ -6,6 +6,8 @@ import json
 from collections import Counter
 from datetime import datetime
 
+import pytest
+
 from kefu.screening import TYPOLOGIES, PayerProfile, Payment, Screener, default_rule_set
 from kefu.sim.payments import generate_payments
 
@@ -33,6 +35,7 @@ def test_records_are_json_screening_requests_with_labels_in_time_order():
         assert (r["label"]["typology"] is not None) == r["label"]["scam"]
 
 
+@pytest.mark.slow
 def test_scam_rate_and_typologies():
     """The share of scam payments follows scam_rate and every typology appears with its signatures."""
     records = list(generate_payments(20_000, seed=2, scam_rate=0.03))
@@ -56,6 +59,7 @@ def test_ordinary_life_has_a_daily_rhythm():
     assert sum(hours[h] for h in range(1, 6)) * 5 < sum(hours[h] for h in range(18, 23))
 
 
+@pytest.mark.slow
 def test_default_rules_allow_ordinary_salaries_and_family_transfers():
     """Salaries and family transfers in the stream are mostly allowed by the shipped rules."""
     screener = Screener(default_rule_set())
