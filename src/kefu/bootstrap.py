@@ -126,13 +126,14 @@ async def bootstrap(
     if settings.redis_url:
         redis_client = aioredis.from_url(settings.redis_url)
         closers.append(redis_client.aclose)
+    clock = clock or SystemClock()
     bus = MessageBus(
         uow_factory=uow_factory,
         publisher=chosen,
-        clock=clock or SystemClock(),
+        clock=clock,
         settings=settings,
         hasher=hasher or Argon2Hasher(),
-        tokens=JwtTokens(settings.secret.get_secret_value()),
+        tokens=JwtTokens(settings.secret.get_secret_value(), clock),
     )
     router: Router | None = None
     if routing:
