@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import date
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from kefu.domain import events
@@ -24,9 +24,9 @@ _UPDATABLE = frozenset(
 )
 
 
-def local_today(ctx: Context) -> date:
-    """Ages are counted on the centre's local calendar day, not UTC's."""
-    return ctx.clock.now().astimezone(ZoneInfo(ctx.settings.local_timezone)).date()
+def local_today(ctx: Context, now: datetime | None = None) -> date:
+    """Ages are counted on the centre's local calendar day, not UTC's (of ``now``, else of the clock)."""
+    return (now or ctx.clock.now()).astimezone(ZoneInfo(ctx.settings.local_timezone)).date()
 
 
 def _checked_contact(tc: TrustedContact | None) -> TrustedContact | None:
