@@ -16,7 +16,7 @@ whose outcome does not depend on the hour, with the helpers at the bottom.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -29,6 +29,8 @@ BEIJING = ZoneInfo("Asia/Shanghai")
 MORNING = datetime(2026, 1, 5, 2, 0, tzinfo=UTC)
 # 19:30 UTC is 03:30 in Beijing: inside the night rule's hours (01:00 to 06:00 in the payer's zone).
 NIGHT = datetime(2026, 1, 5, 19, 30, tzinfo=UTC)
+# A customer born on this day is elderly (60 and over) on any day a test may run, and in any zone.
+ELDERLY_BIRTH_DATE = date(1946, 3, 1)
 
 FROZEN, ADVANCING = "frozen", "advancing"
 CLOCK_KINDS = (FROZEN, ADVANCING)

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from kefu.domain.clock import AdvancingClock, FakeClock
+from tests.clocks import BEIJING, daytime_at_or_before, is_night
 
 T0 = datetime(2026, 1, 5, 19, 30, tzinfo=UTC)
 
@@ -38,3 +39,23 @@ def test_an_advancing_clock_must_move_forward() -> None:
     """A zero or negative step is refused: that would be a frozen clock or time running backwards."""
     with pytest.raises(ValueError, match="forward"):
         AdvancingClock(T0, step=timedelta(0))
+
+
+@pytest.mark.parametrize(
+    ("when", "expected"),
+    [
+        (datetime(2026, 1, 5, 4, 0, tzinfo=UTC), datetime(2026, 1, 5, 4, 0, tzinfo=UTC)),  # 12:00 Beijing
+        (datetime(2026, 1, 5, 16, 59, tzinfo=UTC), datetime(2026, 1, 5, 16, 59, tzinfo=UTC)),  # 00:59
+        (datetime(2026, 1, 5, 17, 0, tzinfo=UTC), datetime(2026, 1, 5, 16, 59, tzinfo=UTC)),  # 01:00
+        (datetime(2026, 1, 5, 19, 30, tzinfo=UTC), datetime(2026, 1, 5, 16, 59, tzinfo=UTC)),  # 03:30
+        (datetime(2026, 1, 5, 21, 59, tzinfo=UTC), datetime(2026, 1, 5, 16, 59, tzinfo=UTC)),  # 05:59
+        (datetime(2026, 1, 5, 22, 0, tzinfo=UTC), datetime(2026, 1, 5, 22, 0, tzinfo=UTC)),  # 06:00
+    ],
+)
+def test_daytime_at_or_before_leaves_the_night_rules_hours(when: datetime, expected: datetime) -> None:
+    """The helper for tests against a live server keeps daytime as is and moves night to 00:59 that day."""
+    moved = daytime_at_or_before(when)
+    assert moved == expected
+    assert not is_night(moved)
+    assert moved <= when
+    assert moved.astimezone(BEIJING).date() == when.astimezone(BEIJING).date()
