@@ -1,6 +1,7 @@
 """Service reports over HTTP against hand-computed figures on a small centre built through the API.
 
-The fixture (times in seconds after 01:00 UTC on a fixed day, 09:00 in Beijing; payments and social answer within 20 s):
+The fixture (times in seconds after 01:00 UTC on a fixed day, 09:00 in Beijing; payments and social
+answer within 20 s):
 
     c1 payments  C1(shenzhen)  open 0, assigned A1(shenzhen) 10, reply 40, resolved 310, CSAT 5 at 800
     c2 payments  C2(wuhan)     open 100, assigned A2(chengdu) 130, reply 330, resolved 730, CSAT 2 at 800
