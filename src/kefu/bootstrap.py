@@ -141,7 +141,7 @@ async def bootstrap(
         clock=clock,
         settings=settings,
         hasher=hasher or Argon2Hasher(),
-        tokens=JwtTokens(settings.secret.get_secret_value()),
+        tokens=JwtTokens(settings.secret.get_secret_value(), clock),
         listeners=local,
     )
     desk, chosen_notifier = await screening_desk(bus, redis_client, notifier)

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import pytest
 from playwright.sync_api import Browser, expect
 
 from tests.browser.conftest import Centre, sign_in
+from tests.clocks import ELDERLY_BIRTH_DATE, daytime_at_or_before
 
 pytestmark = pytest.mark.browser
-
-
-def eighty_years_ago() -> str:
-    today = datetime.now(UTC).date()
-    return date(today.year - 80, today.month, min(today.day, 28)).isoformat()
 
 
 def test_specialist_dissuades_a_scam_and_the_wallboard_shows_funds_saved(
@@ -40,7 +36,7 @@ def test_specialist_dissuades_a_scam_and_the_wallboard_shows_funds_saved(
         desk.get_by_role("radio", name="就绪").click()
         expect(desk.get_by_role("radio", name="就绪")).to_have_attribute("aria-checked", "true")
 
-        payer = centre.customer("王秀英", birth_date=eighty_years_ago())
+        payer = centre.customer("王秀英", birth_date=ELDERLY_BIRTH_DATE.isoformat())
         payment = {
             "payment_id": "pay-ui-border-1",
             "payer": {"customer_id": payer},
@@ -49,7 +45,9 @@ def test_specialist_dissuades_a_scam_and_the_wallboard_shows_funds_saved(
             "currency": "CNY",
             "channel": "transfer",
             "memo": "给边防战士的捐款",
-            "created_at": datetime.now(UTC).isoformat(),
+            # The server runs on the real clock, so the payment is recent; but its own time is daytime in
+            # Beijing at any hour, so the night rule never turns this hold into a block.
+            "created_at": daytime_at_or_before(datetime.now(UTC)).isoformat(),
         }
         decision = centre.call("integration", "POST", "/api/v1/payments/screen", payment)
         assert decision["decision"] == "hold", decision

@@ -8,7 +8,7 @@ is watchlisted (the next payment to it is blocked) and her registered family con
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import httpx
 import pytest
@@ -20,15 +20,19 @@ from kefu.adapters.security.passwords import Argon2Hasher
 from kefu.bootstrap import Kefu, bootstrap
 from kefu.domain.cases import CaseOpened, CaseResolved
 from kefu.domain.clock import FakeClock
+from tests.clocks import MORNING, clock_for, clock_matrix
 from tests.conftest import Database, asgi_client, make_user, settings_for
 
 H = dict[str, str]
 
 
+pytestmark = clock_matrix
+
+
 @pytest.fixture
-def clock() -> FakeClock:
-    # 11:00 in Beijing today: daytime, so no night-hours signal.
-    return FakeClock(datetime.now(UTC).replace(hour=3, minute=0, second=0, microsecond=0))
+def clock(request: pytest.FixtureRequest) -> FakeClock:
+    """10:00 in Beijing on a fixed day (daytime: no night-hours signal), frozen or advancing."""
+    return clock_for(request, MORNING)
 
 
 @pytest.fixture

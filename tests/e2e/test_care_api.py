@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -19,20 +19,19 @@ from kefu.domain.clock import FakeClock
 from kefu.domain.users import SYSTEM_ACTOR
 from kefu.services.care.callbacks import DeliverCallback
 from kefu.services.care.scheduler import Scheduler
+from tests.clocks import MORNING, clock_for, clock_matrix
 from tests.conftest import Database, asgi_client, make_user, running_kefu, settings_for
 
 H = dict[str, str]
-# 02:00 UTC is 10:00 in Shanghai (daytime). The fake clock starts at the last 02:00 UTC before now, so that
-# tokens it stamps are still valid for the real clock that checks them.
-_NOW = datetime.now(UTC)
-START = (_NOW if _NOW.hour >= 2 else _NOW - timedelta(days=1)).replace(
-    hour=2, minute=0, second=0, microsecond=0
-)
+START = MORNING  # 10:00 in Shanghai on a fixed day, whatever the machine's clock says
+
+pytestmark = clock_matrix
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(START)
+def clock(request: pytest.FixtureRequest) -> FakeClock:
+    """A frozen clock, or one that also moves on every read (see tests/clocks.py)."""
+    return clock_for(request, START)
 
 
 def care_settings(database: Database) -> Any:
@@ -289,10 +288,10 @@ async def test_a_callback_fires_in_its_window_retries_on_no_answer_and_completes
     assert r.status_code == 200, r.text
     retry = r.json()
     assert retry["status"] == "scheduled"
-    assert retry["next_attempt_at"] == (START + timedelta(hours=1, minutes=10)).isoformat().replace(
-        "+00:00", "Z"
-    )
-    assert await desk.at(START + timedelta(hours=1, minutes=10)) == 1
+    tried_at = datetime.fromisoformat(retry["attempts"][-1]["at"])  # the clock may move between reads
+    assert START + timedelta(hours=1) <= tried_at < START + timedelta(hours=1, seconds=1)
+    assert datetime.fromisoformat(retry["next_attempt_at"]) == tried_at + timedelta(minutes=10)
+    assert await desk.at(tried_at + timedelta(minutes=10)) == 1
     offers = await desk.offers(agent_id, h)
     await desk.c.post(f"/api/v1/offers/{offers[0]['id']}/accept", headers=h)
     r = await desk.c.post(
@@ -382,6 +381,9 @@ async def test_keep_your_place_takes_a_callback_from_the_same_place_in_line(desk
     cust = await desk.customer("kp1", birth_date="1980-01-01")
     voice = await desk.open(cust, "我的付款被扣了两次", channel="voice")
     chat = await desk.open(cust, "付款问题", channel="chat")
+    async with desk.kefu.bus.uow_factory() as uow:
+        place = await uow.tasks.open_for_subject(voice["id"])
+    assert place is not None
     url = f"/api/v1/conversations/{voice['id']}/callback"
     early = await desk.c.post(url, headers=desk.integ)
     assert early.status_code == 409
@@ -405,7 +407,7 @@ async def test_keep_your_place_takes_a_callback_from_the_same_place_in_line(desk
         task = await uow.tasks.open_for_subject(cb["id"])
         assert await uow.tasks.open_for_subject(voice["id"]) is None
     assert task is not None
-    assert task.enqueued_at == START
+    assert task.enqueued_at == place.enqueued_at  # the callback waits where the call waited
     assert task.id in tasks
     agent_id, h = await desk.agent("kp-agent", payments=3)
     offer = next(o for o in await desk.offers(agent_id, h) if o["kind"] == "callback")

@@ -1,6 +1,7 @@
 """Service reports over HTTP against hand-computed figures on a small centre built through the API.
 
-The fixture (times in seconds after 01:00 UTC tomorrow; payments and social answer within 20 s):
+The fixture (times in seconds after 01:00 UTC on a fixed day, 09:00 in Beijing; payments and social
+answer within 20 s):
 
     c1 payments  C1(shenzhen)  open 0, assigned A1(shenzhen) 10, reply 40, resolved 310, CSAT 5 at 800
     c2 payments  C2(wuhan)     open 100, assigned A2(chengdu) 130, reply 330, resolved 730, CSAT 2 at 800
@@ -28,8 +29,7 @@ from kefu.domain.users import SYSTEM_ACTOR
 from kefu.services.reports import service as reports
 from tests.conftest import Database, asgi_client, make_user, running_kefu, settings_for
 
-# Tomorrow, so that the tokens the fake clock stamps are still valid by the real clock that checks them.
-D0 = (datetime.now(UTC) + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+D0 = datetime(2026, 10, 5, tzinfo=UTC)  # a fixed day: the machine's date and hour play no part
 H0 = D0 + timedelta(hours=1)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -13,14 +12,19 @@ from kefu.adapters.bus.memory import InProcessBus
 from kefu.adapters.security.passwords import Argon2Hasher
 from kefu.bootstrap import Kefu, bootstrap
 from kefu.domain.clock import FakeClock
+from tests.clocks import MORNING, clock_for, clock_matrix
 from tests.conftest import Database, asgi_client, make_user, running_kefu, settings_for
 
 H = dict[str, str]
 
 
+pytestmark = clock_matrix
+
+
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(datetime.now(UTC))
+def clock(request: pytest.FixtureRequest) -> FakeClock:
+    """10:00 in Beijing on a fixed day (daytime: no night-hours signal), frozen or advancing."""
+    return clock_for(request, MORNING)
 
 
 @pytest_asyncio.fixture

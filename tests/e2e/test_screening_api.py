@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,14 +27,20 @@ from kefu.domain.users import SYSTEM_ACTOR
 from kefu.entrypoints.cli import app as cli_app
 from kefu.screening import InvalidRuleSet
 from kefu.services.screening.holds import HoldKeeper
+from tests.clocks import MORNING, NIGHT, clock_for, clock_matrix
 from tests.conftest import Database, asgi_client, make_user, settings_for
 
 H = dict[str, str]
+BORDER = {"account_id": "acct-bf-1", "name": "边防战士 李强", "kind": "individual"}
+
+
+pytestmark = clock_matrix
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(datetime.now(UTC).replace(hour=3, minute=0, second=0, microsecond=0))
+def clock(request: pytest.FixtureRequest) -> FakeClock:
+    """10:00 in Beijing on a fixed day (daytime: no night-hours signal), frozen or advancing."""
+    return clock_for(request, MORNING)
 
 
 @pytest_asyncio.fixture
@@ -103,7 +109,7 @@ class Desk:
         return {
             "payment_id": payment_id,
             "payer": {"customer_id": customer_id},
-            "payee": {"account_id": "acct-bf-1", "name": "边防战士 李强", "kind": "individual"},
+            "payee": BORDER,
             "amount": 10_000_000,
             "currency": "CNY",
             "channel": "transfer",
@@ -242,7 +248,8 @@ async def test_missed_contact_is_due_again_and_reoffered(d: Desk) -> None:
     r = await d.c.post(f"/api/v1/cases/{case_id}/contact-attempts", json={"result": "no_answer"}, headers=h)
     assert r.status_code == 201, r.text
     due = datetime.fromisoformat(r.json()["next_contact_due_at"])
-    assert due == d.clock.now() + timedelta(seconds=300)
+    tried_at = datetime.fromisoformat(r.json()["contact_attempts"][-1]["at"])
+    assert due == tried_at + timedelta(seconds=300)
     assert r.json()["attempts"] == 1
     assert await keeper(d.kefu).tick() == {"settled": 0, "recontacted": 0}
     d.clock.advance(301)
@@ -429,3 +436,22 @@ async def test_webhook_notifier_posts_and_failures_are_recorded(database: Databa
         assert stored.alerts[1].error and "503" in stored.alerts[1].error
     finally:
         await kefu.close()
+
+
+async def test_the_night_rule_reads_the_payments_own_time_not_the_clock(d: Desk) -> None:
+    """03:30 in the payer's zone is night whatever kefu's clock says, and 10:00 is day even at night."""
+    cid = await d.customer("c-night", age=80)
+    night = (await d.screen(d.payment("p-night", cid, created_at=NIGHT.isoformat()))).json()
+    assert "night_large_new_payee" in {r["code"] for r in night["reasons"]}
+    assert night["decision"] == "block"
+    d.clock.set(NIGHT + timedelta(minutes=5))
+    other = await d.customer("c-day", age=80)
+    day = (
+        await d.screen(
+            d.payment(
+                "p-day", other, created_at=MORNING.isoformat(), payee={**BORDER, "account_id": "acct-bf-2"}
+            )
+        )
+    ).json()
+    assert "night_large_new_payee" not in {r["code"] for r in day["reasons"]}
+    assert day["decision"] == "hold"

@@ -8,7 +8,6 @@ import os
 import sys
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +29,7 @@ from kefu.entrypoints.cli_screening import (
     run_screen_stream,
     screen_message,
 )
+from tests.clocks import ELDERLY_BIRTH_DATE, MORNING
 from tests.conftest import Database, settings_for
 
 
@@ -53,7 +53,7 @@ def _payment(payment_id: str, customer_id: str, **more: Any) -> dict[str, Any]:
         "amount": 10_000_000,
         "currency": "CNY",
         "memo": "给边防战士的捐款",
-        "created_at": datetime.now(UTC).replace(hour=3).isoformat(),
+        "created_at": MORNING.isoformat(),  # the payment's own time: daytime, whatever the hour now
         **more,
     }
 
@@ -62,13 +62,12 @@ async def test_stream_screens_publishes_and_survives_redelivery(screening: Kefu,
     """Each payment gets one decision on kefu.decisions.<partition>; repeats open no second case."""
     partition = f"t{uuid.uuid4().hex[:12]}"
     durable = f"test-{partition}"
-    today = datetime.now(UTC).date()
     elderly = await screening.bus.handle(
         CreateCustomer(
             external_id=f"old-{partition}",
             name="王秀英",
             language="zh",
-            birth_date=today.replace(year=today.year - 80, day=min(today.day, 28)),
+            birth_date=ELDERLY_BIRTH_DATE,
         ),
         SYSTEM_ACTOR,
     )

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest_asyncio
@@ -21,6 +20,7 @@ from kefu.domain.payments import ResolveCase, ScreenPayment
 from kefu.domain.users import SYSTEM_ACTOR
 from kefu.screening import InMemoryCounterStore
 from kefu.sim.payments import generate_payments
+from tests.clocks import ELDERLY_BIRTH_DATE, MORNING
 from tests.conftest import Database, settings_for
 
 
@@ -65,7 +65,7 @@ async def test_redis_and_memory_counters_decide_alike(
 ) -> None:
     """The same stream screened through the service gives identical decisions with either counter store."""
     records = list(generate_payments(400, seed=3, scam_rate=0.1))
-    clock = FakeClock(datetime.now(UTC))
+    clock = FakeClock(MORNING)
     memory = await _kefu(database, clock)
     try:
         assert memory.screening is not None
@@ -90,16 +90,15 @@ async def test_dissuaded_payee_is_blocked_through_redis(
     database: Database, redis_url: str, prefix: str
 ) -> None:
     """Resolving a case as dissuaded watchlists the payee in Redis: the next payment to it is blocked."""
-    clock = FakeClock(datetime.now(UTC).replace(hour=3, minute=0, second=0, microsecond=0))
+    clock = FakeClock(MORNING)
     kefu = await _kefu(database, clock, redis_url=redis_url, counters_prefix=prefix)
     try:
-        today = clock.now().date()
         customer = await kefu.bus.handle(
             CreateCustomer(
                 external_id="old-1",
                 name="王秀英",
                 language="zh",
-                birth_date=today.replace(year=today.year - 80, day=min(today.day, 28)),
+                birth_date=ELDERLY_BIRTH_DATE,
             ),
             SYSTEM_ACTOR,
         )

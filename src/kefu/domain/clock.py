@@ -31,3 +31,23 @@ class FakeClock:
 
     def set(self, when: datetime) -> None:
         self._now = when
+
+
+class AdvancingClock(FakeClock):
+    """A fake clock that also moves forward by ``step`` on every read, as a real one does between reads.
+
+    A handler that reads ``now()`` twice in one command sees two different times here, as it would in a
+    running server, so code that assumes two reads agree fails in tests instead of in production."""
+
+    def __init__(self, start: datetime | None = None, step: timedelta = timedelta(milliseconds=1)) -> None:
+        super().__init__(start)
+        if step <= timedelta(0):
+            raise ValueError("an advancing clock must move forward")
+        self.step = step
+        self.reads = 0
+
+    def now(self) -> datetime:
+        current = self._now
+        self._now += self.step
+        self.reads += 1
+        return current

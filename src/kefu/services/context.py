@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -28,9 +28,9 @@ class Context:
     # The knowledge base search index of this process (care self-service); shared by every context.
     knowledge: KnowledgeIndex = field(default_factory=KnowledgeIndex)
 
-    def local_today(self) -> date:
-        """Ages are counted on the centre's local calendar day, not UTC's."""
-        return self.clock.now().astimezone(ZoneInfo(self.settings.local_timezone)).date()
+    def local_today(self, now: datetime | None = None) -> date:
+        """Ages are counted on the centre's local calendar day, not UTC's (of ``now``, else of the clock)."""
+        return (now or self.clock.now()).astimezone(ZoneInfo(self.settings.local_timezone)).date()
 
     async def check_site(self, site: str | None, field: str) -> None:
         """A site named in a request must be one of the configured bases (None: no site given)."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
 import pytest
@@ -27,7 +27,7 @@ from kefu.care.records import CallbackRecord
 from kefu.config import load_settings
 from kefu.domain import commands as c
 from kefu.domain.agents import Agent
-from kefu.domain.clock import FakeClock
+from kefu.domain.clock import AdvancingClock, FakeClock
 from kefu.domain.commands import Command
 from kefu.domain.customers import Customer, TrustedContact
 from kefu.domain.users import SYSTEM_ACTOR, Actor
@@ -45,19 +45,6 @@ START = datetime(2026, 1, 5, 2, 0, tzinfo=UTC)
 ELDERLY_BIRTH = date(1946, 3, 1)
 ADULT_BIRTH = date(1985, 6, 1)
 PASSWORD = "s3cret-pass"
-
-
-class AdvancingClock(FakeClock):  # replaced by kefu.domain.clock.AdvancingClock
-    """A fake clock that also moves on by ``step`` on every read, as a real one does between reads."""
-
-    def __init__(self, start: datetime | None = None, step: timedelta = timedelta(milliseconds=1)) -> None:
-        super().__init__(start)
-        self.step = step
-
-    def now(self) -> datetime:
-        current = self._now
-        self._now += self.step
-        return current
 
 
 @pytest.fixture(params=["frozen", "advancing"])

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from kefu.care import CallbackState, IllegalCallbackTransition, InvalidCallbackWindow
+from kefu.care import CallbackState, InvalidCallbackWindow
 from kefu.care import commands as care
 from kefu.care.records import CallbackRecord
 from kefu.domain import commands as c
@@ -17,15 +17,12 @@ from kefu.domain.errors import Forbidden, InvalidInput, NotFound
 from kefu.domain.users import Actor
 from kefu.services.care.callbacks import CallbackNotOffered
 from kefu.services.care.followups import ScheduleFollowUps
-from tests.unit.handlers.conftest import START, AdvancingClock, Centre, names
+from tests.unit.handlers.conftest import START, Centre, names
 
 HOUR = timedelta(hours=1)
 
 # Known bug, shown by the advancing clock: record_changes reads the clock again for the event's time, so
 # callback.changed says a later instant than the change it reports. Strict: remove once the fix is in.
-CALLBACK_EVENT_TIME_BUG = pytest.mark.xfail(
-    raises=AssertionError, strict=True, reason="callback.changed reads the clock apart from the change"
-)
 
 
 def changes(centre: Centre) -> list[str]:
@@ -64,8 +61,6 @@ async def test_a_callback_event_carries_the_time_its_change_was_stored(
     centre: Centre, request: pytest.FixtureRequest
 ) -> None:
     """callback.changed says when the callback changed: the same instant as the record's ``updated_at``."""
-    if isinstance(centre.clock, AdvancingClock):
-        request.applymarker(CALLBACK_EVENT_TIME_BUG)
     customer = await centre.customer()
     centre.world.take_events()
     window = START + HOUR
@@ -191,9 +186,6 @@ async def test_a_window_missed_while_due_withdraws_the_task(centre: Centre) -> N
 # Known bug, shown by the advancing clock: take_callback_instead reads now, then new_callback reads the clock
 # again to schedule the callback, so mark_due is asked about an instant before the first attempt and refuses
 # (409 illegal_callback_transition in every running server). Strict: remove the mark once the fix is in.
-KEEP_PLACE_BUG = pytest.mark.xfail(
-    raises=IllegalCallbackTransition, strict=True, reason="keep-your-place reads the clock twice"
-)
 
 
 async def test_keep_your_place_swaps_the_voice_task_for_a_callback_task(
@@ -201,8 +193,6 @@ async def test_keep_your_place_swaps_the_voice_task_for_a_callback_task(
 ) -> None:
     """A voice customer waiting longer than callback_offer_s takes a callback: the conversation's task ends,
     a callback task takes its place with the same enqueued_at, and the callback is due at once."""
-    if isinstance(centre.clock, AdvancingClock):
-        request.applymarker(KEEP_PLACE_BUG)
     customer = await centre.customer()
     conv = await centre.handle(c.OpenConversation(customer.id, "games", "voice", "退款"))
     (voice_task,) = centre.store.rows("tasks")

@@ -39,8 +39,7 @@ from kefu.services.ports import UnitOfWork
 from kefu.services.reports import service as reports
 from kefu.services.routing import router as routing
 from kefu.services.screening import cases
-from tests.unit.handlers.conftest import PASSWORD, START, AdvancingClock, Centre, running_centre
-from tests.unit.handlers.test_care import KEEP_PLACE_BUG
+from tests.unit.handlers.conftest import PASSWORD, START, Centre, running_centre
 from tests.unit.handlers.test_screening import default_rule_set_source, payment
 
 # Commands that answer without changing state, so they commit nothing (signing in checks a password).
@@ -447,8 +446,6 @@ async def test_each_command_commits_through_a_unit_of_work_and_its_events_reach_
     """Handled through the bus, the example commits in a unit of work; every event it (and its reactions)
     committed, and every event the bus handed to the live listeners, is in the outbox."""
     centre = seeded.centre
-    if command_type is care.TakeCallbackInstead and isinstance(centre.clock, AdvancingClock):
-        request.applymarker(KEEP_PLACE_BUG)
     command, actor = await EXAMPLES[command_type](seeded)
     assert type(command) is command_type
     centre.world.take_events()

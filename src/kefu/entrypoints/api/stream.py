@@ -22,10 +22,10 @@ from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
-import jwt
 from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 
+from kefu.adapters.security.tokens import read_claims, sign_claims
 from kefu.domain.errors import Unauthenticated
 from kefu.domain.events import Event
 from kefu.domain.users import Actor
@@ -43,18 +43,16 @@ STREAM_MAX_S = 15 * 60
 KEEPALIVE_S = 15.0
 COALESCE_S = 0.3  # a burst of events (an offer accepted moves several figures) gives one wallboard push
 _AUDIENCE = "kefu-stream"
-_ALGORITHM = "HS256"
 
 
 def _sign(user_id: str, version: int, expires_at: datetime, secret: str) -> str:
-    claims = {"sub": user_id, "ver": version, "aud": _AUDIENCE, "exp": int(expires_at.timestamp())}
-    return jwt.encode(claims, secret, algorithm=_ALGORITHM)
+    return sign_claims({"sub": user_id, "ver": version, "aud": _AUDIENCE}, expires_at, secret)
 
 
-def _read(ticket: str, secret: str) -> tuple[str, int]:
+def _read(ticket: str, secret: str, now: datetime) -> tuple[str, int]:
     try:
-        claims = jwt.decode(ticket, secret, algorithms=[_ALGORITHM], audience=_AUDIENCE)
-    except jwt.PyJWTError as exc:
+        claims = read_claims(ticket, secret, _AUDIENCE, now, [])
+    except Unauthenticated as exc:
         raise Unauthenticated("stream ticket is not valid or has expired; ask for a new one") from exc
     sub, ver = claims.get("sub"), claims.get("ver")
     if not isinstance(sub, str) or not isinstance(ver, int):
@@ -101,7 +99,7 @@ async def stream(
     ticket: Annotated[str, Query(min_length=1, max_length=2000, description="from POST /stream/tickets")],
     wallboard: Annotated[bool, Query(description="also push the wallboard snapshot")] = False,
 ) -> StreamingResponse:
-    user_id, version = _read(ticket, kefu.settings.secret.get_secret_value())
+    user_id, version = _read(ticket, kefu.settings.secret.get_secret_value(), kefu.bus.clock.now())
     bus = kefu.bus
     async with bus.uow_factory() as uow:
         user = await uow.users.get(user_id)

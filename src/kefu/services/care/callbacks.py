@@ -1,7 +1,8 @@
 """Callbacks: schedule, cancel, record attempts, keep-your-place, and the scheduler's delivery step.
 
 The lifecycle itself is the care core's (``kefu.care.callbacks``); these handlers load a ``CallbackRecord``,
-call the core with the clock's ``now``, save (optimistically: see ``kefu.care.records``), audit every step and
+call the core with the clock's ``now`` (read once per command, so every step of one command carries the
+same time), save (optimistically: see ``kefu.care.records``), audit every step and
 publish ``CallbackChanged`` after commit.
 
 Where a callback's task waits (``queue_id``, chosen when it is scheduled):
@@ -85,10 +86,13 @@ def _plain(value: Any) -> Any:
 
 
 async def record_changes(
-    ctx: Context, record: CallbackRecord, changes: list[care_events.CallbackEvent], **detail: Any
+    ctx: Context,
+    record: CallbackRecord,
+    changes: list[care_events.CallbackEvent],
+    now: datetime,
+    **detail: Any,
 ) -> None:
     """Audit each lifecycle step and emit it as ``CallbackChanged`` (published after commit)."""
-    now = ctx.clock.now()
     for change in changes:
         name = _CHANGES[type(change)]
         fields = {k: _plain(v) for k, v in dataclasses.asdict(change).items() if k != "callback_id"}
@@ -100,7 +104,7 @@ async def record_changes(
         )
 
 
-async def settle_kept_place(ctx: Context, record: CallbackRecord) -> None:
+async def settle_kept_place(ctx: Context, record: CallbackRecord, now: datetime) -> None:
     """A keep-your-place callback that ended without a call (cancelled, failed) ends its waiting conversation
     as abandoned, so no conversation waits forever for a call that will not come."""
     if record.conversation_id is None or record.callback.state not in (
@@ -111,7 +115,6 @@ async def settle_kept_place(ctx: Context, record: CallbackRecord) -> None:
     conversation = await ctx.uow.conversations.get(record.conversation_id, with_messages=False)
     if conversation is None or conversation.status != "queued":
         return
-    now = ctx.clock.now()
     conversation.abandon(now)
     await ctx.uow.conversations.save(conversation)
     await ctx.audit("conversation.abandoned", "conversation", conversation.id, callback_id=record.id)
@@ -125,8 +128,8 @@ async def _load(ctx: Context, callback_id: str) -> CallbackRecord:
     return record
 
 
-def needs_care(ctx: Context, customer: Customer) -> bool:
-    return customer.needs_care(ctx.local_today(), ctx.settings.elderly_age)
+def needs_care(ctx: Context, customer: Customer, now: datetime | None = None) -> bool:
+    return customer.needs_care(ctx.local_today(now), ctx.settings.elderly_age)
 
 
 async def choose_queue(ctx: Context, reason: str, care: bool, after_case: bool = False) -> str:
@@ -156,11 +159,13 @@ async def new_callback(
     queue_id: str | None = None,
     roll_over: bool | None = None,
     after_case: bool = False,
+    now: datetime | None = None,
     **extra: Any,
 ) -> CallbackRecord:
-    """Schedule a callback inside the caller's unit of work (the caller commits)."""
-    now = ctx.clock.now()
-    care = needs_care(ctx, customer)
+    """Schedule a callback inside the caller's unit of work (the caller commits); ``now`` is the command's
+    time when the caller has already read the clock."""
+    now = now or ctx.clock.now()
+    care = needs_care(ctx, customer, now)
     callback, changes = schedule_callback(
         callback_id=new_id(),
         customer_id=customer.id,
@@ -182,7 +187,7 @@ async def new_callback(
         **extra,
     )
     await ctx.uow.callbacks.add(record)
-    await record_changes(ctx, record, list(changes), origin=str(origin), queue_id=record.queue_id)
+    await record_changes(ctx, record, list(changes), now, origin=str(origin), queue_id=record.queue_id)
     return record
 
 
@@ -206,9 +211,9 @@ async def schedule(cmd: ScheduleCallback, ctx: Context) -> CallbackRecord:
     return record
 
 
-async def open_callback_task(ctx: Context, record: CallbackRecord) -> Task:
+async def open_callback_task(ctx: Context, record: CallbackRecord, now: datetime) -> Task:
     """The callback becomes routable work; keep-your-place keeps the conversation's place in line."""
-    enqueued_at = record.place_since or ctx.clock.now()
+    enqueued_at = record.place_since or now
     task = Task(
         id=new_id(),
         kind="callback",
@@ -242,12 +247,13 @@ async def cancel(cmd: CancelCallback, ctx: Context) -> CallbackRecord:
     require(ctx.actor, "callbacks.write")
     async with ctx.uow:
         record = await _load(ctx, cmd.callback_id)
-        record.callback, changes = cancel_callback(record.callback, ctx.clock.now(), cmd.reason)
-        record.updated_at = ctx.clock.now()
-        await close_task(ctx, record.id, "cancelled")
+        now = ctx.clock.now()
+        record.callback, changes = cancel_callback(record.callback, now, cmd.reason)
+        record.updated_at = now
+        await close_task(ctx, record.id, "cancelled", now=now)
         await ctx.uow.callbacks.save(record)
-        await record_changes(ctx, record, changes)
-        await settle_kept_place(ctx, record)
+        await record_changes(ctx, record, changes, now)
+        await settle_kept_place(ctx, record, now)
         await ctx.uow.commit()
     return record
 
@@ -267,10 +273,10 @@ async def record_attempt_of(cmd: RecordCallbackAttempt, ctx: Context) -> Callbac
             record.callback, cmd.result, now, cmd.note, retry_policy(ctx.settings)
         )
         record.updated_at = now
-        await close_task(ctx, record.id, "completed")
+        await close_task(ctx, record.id, "completed", now=now)
         await ctx.uow.callbacks.save(record)
-        await record_changes(ctx, record, changes)
-        await settle_kept_place(ctx, record)
+        await record_changes(ctx, record, changes, now)
+        await settle_kept_place(ctx, record, now)
         await ctx.uow.commit()
     return record
 
@@ -313,12 +319,13 @@ async def take_callback_instead(cmd: TakeCallbackInstead, ctx: Context) -> Callb
             queue_id=conversation.queue,
             conversation_id=conversation.id,
             place_since=task.enqueued_at,
+            now=now,
         )
-        await close_task(ctx, conversation.id, "callback_taken")
+        await close_task(ctx, conversation.id, "callback_taken", now=now)
         record.callback, changes = mark_due(record.callback, now)
-        await open_callback_task(ctx, record)
+        await open_callback_task(ctx, record, now)
         await ctx.uow.callbacks.save(record)
-        await record_changes(ctx, record, changes)
+        await record_changes(ctx, record, changes, now)
         await ctx.audit("conversation.callback_taken", "conversation", conversation.id, callback_id=record.id)
         await ctx.uow.commit()
     return record
@@ -384,12 +391,12 @@ async def deliver(cmd: DeliverCallback, ctx: Context) -> bool:
             return False
         record.updated_at = now
         if before is CallbackState.DUE:  # the window ended with nobody calling: withdraw the old task
-            await close_task(ctx, record.id, "window_missed")
+            await close_task(ctx, record.id, "window_missed", now=now)
         if record.callback.state is CallbackState.DUE:
-            await open_callback_task(ctx, record)
+            await open_callback_task(ctx, record, now)
         await ctx.uow.callbacks.save(record)
-        await record_changes(ctx, record, changes, worker=worker)
-        await settle_kept_place(ctx, record)
+        await record_changes(ctx, record, changes, now, worker=worker)
+        await settle_kept_place(ctx, record, now)
         await ctx.uow.commit()
     return True
 
@@ -409,7 +416,7 @@ async def start_callback_attempt(cmd: StartCallbackAttempt, ctx: Context) -> Non
         record.callback, changes = start_attempt(record.callback, cmd.at)
         record.updated_at = cmd.at
         await ctx.uow.callbacks.save(record)
-        await record_changes(ctx, record, changes, agent_id=cmd.agent_id)
+        await record_changes(ctx, record, changes, cmd.at, agent_id=cmd.agent_id)
         if record.conversation_id is not None:
             conversation = await ctx.uow.conversations.get(record.conversation_id, with_messages=False)
             if conversation is not None and conversation.status == "queued":

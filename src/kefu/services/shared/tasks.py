@@ -6,6 +6,8 @@ a crash it is rebuilt from these rows, so no task is lost between the commit and
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from kefu.domain import events
 from kefu.domain.cases import CASE_QUEUE, Case, case_priority
 from kefu.domain.customers import Customer
@@ -46,12 +48,19 @@ async def open_task(
     return task
 
 
-async def close_task(ctx: Context, subject_id: str, reason: str, agent_id: str | None = None) -> Task | None:
-    """End the live task of a subject (if it has one) and tell the engine after commit."""
+async def close_task(
+    ctx: Context,
+    subject_id: str,
+    reason: str,
+    agent_id: str | None = None,
+    now: datetime | None = None,
+) -> Task | None:
+    """End the live task of a subject (if it has one) and tell the engine after commit; ``now`` is the
+    command's time when the caller has already read the clock."""
     task = await ctx.uow.tasks.open_for_subject(subject_id)
     if task is None:
         return None
-    now = ctx.clock.now()
+    now = now or ctx.clock.now()
     if reason == "assigned_by_hand" and task.assigned_at is None:
         task.assigned_at = now
         task.agent_id = agent_id
