@@ -25,6 +25,7 @@ import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type informat
 import httpx
 import pytest
 import pytest_asyncio
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -37,6 +38,11 @@ from kefu.domain.clock import Clock
 from kefu.domain.commands import CreateUser, IssueToken
 from kefu.domain.users import SYSTEM_ACTOR
 from kefu.entrypoints.api.app import create_app
+
+# Property tests check what holds, never how fast: a busy 2-core machine must not turn a slow example into a
+# failure, so Hypothesis's per-example deadline is off for the whole suite.
+hypothesis_settings.register_profile("kefu", deadline=None)
+hypothesis_settings.load_profile("kefu")
 
 PG_URL = os.environ.get("KEFU_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("KEFU_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
