@@ -184,32 +184,33 @@ async def test_a_conversation_changed_between_save_and_commit_is_a_conflict(stor
         assert got is not None and got.subject == "first"
 
 
-async def test_a_save_from_a_read_before_another_commit_overwrites_it(stores: Stores) -> None:
-    """The row version guards the save-to-commit window only: a save from an older read wins whole.
+async def test_a_save_from_a_read_before_another_commit_is_refused(stores: Stores) -> None:
+    """A save based on a read older than another unit of work's commit is a Conflict, never a lost update.
 
-    The SQL repositories load the row afresh in ``save`` and copy every field onto it, so the other unit
-    of work's change is lost (the memory store keeps this, so that tests see what production does)."""
+    (A customer's message read the conversation while an agent accepted it; saving the message must not
+    put the conversation back in the queue with nobody on it.)"""
     async with stores.uow() as uow:
         await uow.customers.add(mk.customer(1))
         await uow.commit()
     async with stores.uow() as uow:
         await uow.conversations.add(mk.conversation(1))
         await uow.commit()
-    async with stores.uow() as later:
-        mine = await later.conversations.get("v-001")
-        assert mine is not None
-        async with stores.uow() as first:
-            fresh = await first.conversations.get("v-001")
-            assert fresh is not None
-            fresh.note = "first"
-            await first.conversations.save(fresh)
-            await first.commit()
-        mine.subject = "second"
-        await later.conversations.save(mine)
-        await later.commit()
+    with pytest.raises(Conflict):
+        async with stores.uow() as later:
+            mine = await later.conversations.get("v-001")
+            assert mine is not None
+            async with stores.uow() as first:
+                fresh = await first.conversations.get("v-001")
+                assert fresh is not None
+                fresh.note = "first"
+                await first.conversations.save(fresh)
+                await first.commit()
+            mine.subject = "second"
+            await later.conversations.save(mine)
+            await later.commit()
     async with stores.uow() as uow:
         got = await uow.conversations.get("v-001")
-        assert got is not None and (got.subject, got.note) == ("second", None)
+        assert got is not None and (got.subject, got.note) == (None, "first")
 
 
 async def test_sequential_saves_of_one_conversation_both_land(stores: Stores) -> None:

@@ -210,11 +210,16 @@ class MemorySession:
     def update(self, table: str, key: Hashable, row: Any) -> None:
         """Replace a row this session sees (callers check it exists).
 
-        The first update of a row compares with the row as committed now, not as first read: the SQL
-        repositories load the row afresh when they save, so only a change committed between this save and
-        this commit clashes with it (a read long before the save is not protected, on SQL either)."""
+        A row this session read is compared at commit with the row as it was read (the SQL repositories
+        hold what they read, so their version check covers read to commit); a row updated unread is
+        compared with the row as committed now."""
         written = self._writes.get(table, {})
-        if (table, key) not in self._inserted and key not in written and key in self.store.tables[table]:
+        if (
+            (table, key) not in self._inserted
+            and key not in written
+            and key in self.store.tables[table]
+            and (table, key) not in self._base
+        ):
             self._base[(table, key)] = (self.store.tables[table][key], self.stamp(table, key))
         self._writes.setdefault(table, {})[key] = row
 

@@ -119,6 +119,10 @@ class SqlAgents:
 class SqlConversations:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
+        # The rows read in this unit of work, held so the session's identity map keeps them: ``save`` then
+        # updates the row as it was read, and its version check refuses a change committed since the read
+        # (without this, ``save`` would load the row afresh and silently undo the other change).
+        self._held: dict[str, ConversationRow] = {}
 
     async def add(self, conversation: Conversation) -> None:
         self._s.add(m.conversation_to_row(conversation, ConversationRow()))
@@ -129,6 +133,7 @@ class SqlConversations:
         row = await self._s.get(ConversationRow, conversation_id)
         if row is None:
             return None
+        self._held[row.id] = row
         messages: list[Message] = []
         if with_messages:
             stmt = (

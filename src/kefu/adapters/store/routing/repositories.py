@@ -107,6 +107,14 @@ class SqlQueues:
 class SqlTasks:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
+        # Rows read in this unit of work stay in the identity map, so a save from an old read is refused by
+        # the version check instead of overwriting a change committed since (see ``SqlConversations``).
+        self._held: dict[str, TaskRow] = {}
+
+    def _hold(self, row: TaskRow | None) -> TaskRow | None:
+        if row is not None:
+            self._held[row.id] = row
+        return row
 
     async def add(self, task: Task) -> None:
         row = TaskRow()
@@ -114,7 +122,7 @@ class SqlTasks:
         self._s.add(row)
 
     async def get(self, task_id: str) -> Task | None:
-        row = await self._s.get(TaskRow, task_id)
+        row = self._hold(await self._s.get(TaskRow, task_id))
         return None if row is None else _task_from_row(row)
 
     async def save(self, task: Task) -> None:
@@ -125,7 +133,7 @@ class SqlTasks:
     async def open_for_subject(self, subject_id: str) -> Task | None:
         """The live (not ended) task of a conversation, callback or case, if any."""
         stmt = select(TaskRow).where(TaskRow.subject_id == subject_id, TaskRow.state != "ended")
-        row = (await self._s.execute(stmt)).scalars().first()
+        row = self._hold((await self._s.execute(stmt)).scalars().first())
         return None if row is None else _task_from_row(row)
 
     async def live(self) -> list[Task]:
