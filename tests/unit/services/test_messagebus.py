@@ -134,6 +134,19 @@ async def test_a_failed_command_publishes_nothing(
     world.assert_no_events()
 
 
+async def test_the_relay_is_rung_once_per_command_that_committed_events(bus: MessageBus) -> None:
+    """Every command that committed events wakes the relay once (its reactions' commands too); a command
+    that failed, or committed none, wakes nothing."""
+    rings: list[int] = []
+    bus.on_commit.append(lambda: rings.append(1))
+    await bus.handle(Say(("一", "二")), SYSTEM_ACTOR)
+    assert rings == [1]
+    await bus.handle(Say(()), SYSTEM_ACTOR)
+    with pytest.raises(ValueError, match="before it commits"):
+        await bus.handle(Fail("lost"), SYSTEM_ACTOR)
+    assert rings == [1]
+
+
 async def test_one_handler_per_command(bus: MessageBus) -> None:
     """A second handler for one command is a wiring error; a command nobody handles here is a clear 503."""
     with pytest.raises(TypeError, match="already has a handler"):

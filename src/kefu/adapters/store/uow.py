@@ -6,7 +6,6 @@ they commit together or not at all; ``collect_events()`` then hands them to the 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from types import TracebackType
 from typing import Self
 
@@ -72,16 +71,9 @@ class SqlUnitOfWork:
     reports: ReportStore
     outbox: OutboxRepository
 
-    def __init__(
-        self,
-        sessions: async_sessionmaker[AsyncSession],
-        clock: Clock,
-        on_commit: Callable[[], None] | None = None,
-    ) -> None:
-        """``on_commit`` is called after a commit that wrote outbox rows (it wakes this process's relay)."""
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock) -> None:
         self._sessions = sessions
         self._clock = clock
-        self._on_commit = on_commit
         self._events: list[Event] = []
         self._committed: list[Event] = []
 
@@ -137,8 +129,6 @@ class SqlUnitOfWork:
             raise Conflict("the change clashes with data saved at the same moment; retry") from exc
         self._committed.extend(events)
         self._events = []
-        if events and self._on_commit is not None:
-            self._on_commit()
 
     def emit(self, event: Event) -> None:
         self._events.append(event)
