@@ -131,7 +131,6 @@ async def bootstrap(
     # processes hear them from NATS, fed by the outbox relay, never from the write path.
     local = publisher if isinstance(publisher, InProcessBus) else InProcessBus()
     closers.append(local.close)
-    chosen: EventPublisher = local
     redis_client: aioredis.Redis | None = None
     if settings.redis_url:
         redis_client = aioredis.from_url(settings.redis_url)
@@ -150,6 +149,8 @@ async def bootstrap(
     doorbell = Doorbell()  # rung after every commit that wrote events: the relay publishes at once
     bus.on_commit.append(doorbell.ring)
     router: Router | None = None
+    scheduler: Scheduler | None = None
+    keeper: HoldKeeper | None = None
     if routing:
         router = Router(
             bus,
@@ -162,9 +163,6 @@ async def bootstrap(
         )
         await router.start()
         closers.append(router.stop)
-    scheduler: Scheduler | None = None
-    keeper: HoldKeeper | None = None
-    if routing:
         async with bus.uow_factory() as uow:
             await bus.knowledge.rebuild(uow)
         scheduler = Scheduler(bus)
@@ -173,7 +171,7 @@ async def bootstrap(
         keeper = HoldKeeper(bus, settings.hold_check_s)
         await keeper.start()
         closers.append(keeper.stop)
-    kefu = Kefu(settings, engine, bus, chosen, local, redis_client, router, scheduler, closers)
+    kefu = Kefu(settings, engine, bus, local, local, redis_client, router, scheduler, closers)
     kefu.screening, kefu.holds = desk, keeper
     run_relay = routing if relay is None else relay
     if run_relay:

@@ -310,6 +310,7 @@ class Router:
         await self.bus.handle(TickRouting(), SYSTEM_ACTOR)
 
     def engine_tick(self, now: float) -> list[RoutingEvent]:
+        # Looked up when the change runs, under the lock: ``apply`` may first replace a stale engine.
         return self.engine.tick(now)
 
     # == the routing commands ======================================================================
