@@ -29,45 +29,13 @@ from kefu.domain.clock import Clock
 from kefu.domain.events import Event
 from kefu.domain.ids import new_id
 from kefu.services.ports import (
-    AgentRepository,
-    AuditLog,
-    CallbackRepository,
-    CaseRepository,
-    ConversationRepository,
-    CustomerRepository,
-    FraudRecords,
-    KnowledgeRepository,
-    OfferRepository,
     OutboxRecord,
-    OutboxRepository,
-    QueueRepository,
-    ScreeningRepository,
-    SiteRepository,
-    TaskRepository,
     UnitOfWork,
-    UserRepository,
 )
-from kefu.services.reports_ports import QualityRecords, ReportStore
 
 
-class MemoryUnitOfWork:
-    users: UserRepository
-    sites: SiteRepository
-    customers: CustomerRepository
-    agents: AgentRepository
-    conversations: ConversationRepository
-    queues: QueueRepository
-    tasks: TaskRepository
-    offers: OfferRepository
-    audit: AuditLog
-    screenings: ScreeningRepository
-    cases: CaseRepository
-    fraud: FraudRecords
-    knowledge: KnowledgeRepository
-    callbacks: CallbackRepository
-    quality: QualityRecords
-    reports: ReportStore
-    outbox: OutboxRepository
+class MemoryUnitOfWork(UnitOfWork):
+    """The same contract on a ``MemoryStore``; its repositories are the ``UnitOfWork`` port's."""
 
     def __init__(self, store: MemoryStore, clock: Clock) -> None:
         self._store = store

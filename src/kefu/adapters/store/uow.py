@@ -31,45 +31,11 @@ from kefu.domain.clock import Clock
 from kefu.domain.errors import Conflict
 from kefu.domain.events import Event
 from kefu.domain.ids import new_id
-from kefu.services.ports import (
-    AgentRepository,
-    AuditLog,
-    CallbackRepository,
-    CaseRepository,
-    ConversationRepository,
-    CustomerRepository,
-    FraudRecords,
-    KnowledgeRepository,
-    OfferRepository,
-    OutboxRecord,
-    OutboxRepository,
-    QueueRepository,
-    ScreeningRepository,
-    SiteRepository,
-    TaskRepository,
-    UserRepository,
-)
-from kefu.services.reports_ports import QualityRecords, ReportStore
+from kefu.services.ports import OutboxRecord, UnitOfWork
 
 
-class SqlUnitOfWork:
-    users: UserRepository
-    sites: SiteRepository
-    customers: CustomerRepository
-    agents: AgentRepository
-    conversations: ConversationRepository
-    queues: QueueRepository
-    tasks: TaskRepository
-    offers: OfferRepository
-    audit: AuditLog
-    screenings: ScreeningRepository
-    cases: CaseRepository
-    fraud: FraudRecords
-    knowledge: KnowledgeRepository
-    callbacks: CallbackRepository
-    quality: QualityRecords
-    reports: ReportStore
-    outbox: OutboxRepository
+class SqlUnitOfWork(UnitOfWork):
+    """One session, one transaction; its repositories are the ``UnitOfWork`` port's, declared there."""
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock) -> None:
         self._sessions = sessions
