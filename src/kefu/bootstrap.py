@@ -16,7 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from kefu.adapters.bus.memory import InProcessBus
 from kefu.adapters.bus.nats import NatsOutboxPublisher
 from kefu.adapters.counters import RedisCounterStore
-from kefu.adapters.notify import RecordingNotifier, WebhookNotifier
+from kefu.adapters.notify import (
+    RecordingNotifier,
+    SignedPaymentWebhook,
+    TelLinkDialer,
+    WebhookDialer,
+    WebhookNotifier,
+)
 from kefu.adapters.security.passwords import Argon2Hasher
 from kefu.adapters.security.tokens import JwtTokens
 from kefu.adapters.store.engine import create_engine, upgrade
@@ -37,9 +43,18 @@ from kefu.services.outbox import (
     RelaySettings,
     outbox_lag_s,
 )
-from kefu.services.ports import EventPublisher, Notifier, PasswordHasher, UnitOfWork, UnitOfWorkFactory
+from kefu.services.ports import (
+    Dialer,
+    EventPublisher,
+    Notifier,
+    PasswordHasher,
+    PaymentWebhook,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
 from kefu.services.routing.router import Router
 from kefu.services.screening.desk import ScreeningDesk
+from kefu.services.screening.gateway import WebhookDispatcher
 from kefu.services.screening.holds import HoldKeeper
 
 
@@ -60,6 +75,7 @@ class Kefu:
     holds: HoldKeeper | None = None  # settles expired holds (where routing runs)
     outbox: OutboxRelay | None = None  # publishes the outbox (where routing runs, and in kefu worker)
     nats: NatsOutboxPublisher | None = None  # the relay's NATS connection, when KEFU_NATS_URL is set
+    webhooks: WebhookDispatcher | None = None  # sends payment status webhooks (where the relay runs)
 
     async def health(self) -> dict[str, str]:
         """State of each backing service: ``ok`` or a short reason."""
@@ -107,6 +123,8 @@ async def bootstrap(
     store: UnitOfWorkFactory | None = None,
     relay: bool | None = None,
     outbox_publisher: OutboxPublisher | None = None,
+    dialer: Dialer | None = None,
+    payment_webhook: PaymentWebhook | None = None,
 ) -> Kefu:
     """Build a ready kefu. ``migrate`` applies pending migrations first (``kefu serve`` does); ``routing``
     starts this process's routing engine (one-shot CLI commands leave it off: their tasks are saved and
@@ -145,7 +163,11 @@ async def bootstrap(
     )
     desk, chosen_notifier = await screening_desk(bus, redis_client, notifier)
     closers.extend(notifier_closers(chosen_notifier))
-    registry.register(bus, desk, chosen_notifier, rules_from_settings(settings))
+    payment_webhook, chosen_dialer = gateway_adapters(settings, clock, dialer, payment_webhook)
+    closers.extend([*notifier_closers(payment_webhook), *notifier_closers(chosen_dialer)])
+    registry.register(
+        bus, desk, chosen_notifier, rules_from_settings(settings), payment_webhook, chosen_dialer
+    )
     doorbell = Doorbell()  # rung after every commit that wrote events: the relay publishes at once
     bus.on_commit.append(doorbell.ring)
     router: Router | None = None
@@ -177,7 +199,20 @@ async def bootstrap(
     if run_relay:
         kefu.outbox, kefu.nats = await start_outbox(settings, uow_factory, clock, doorbell, outbox_publisher)
         closers.extend(outbox_closers(kefu.outbox, kefu.nats))
+    if payment_webhook is not None:
+        kefu.webhooks = await start_webhooks(bus, closers, background=run_relay)
     return kefu
+
+
+async def start_webhooks(bus: MessageBus, closers: list[Any], *, background: bool) -> WebhookDispatcher:
+    """The payment-webhook dispatcher, built wherever a webhook is configured (tests drive it by hand); it
+    runs in the background where the relay does, so ``kefu serve`` and ``kefu worker`` send what any
+    process committed."""
+    dispatcher = WebhookDispatcher(bus, bus.settings.payment_webhook_check_s)
+    if background:
+        await dispatcher.start()
+        closers.append(dispatcher.stop)
+    return dispatcher
 
 
 def sql_unit_of_work(sessions: async_sessionmaker[AsyncSession], clock: Clock) -> UnitOfWorkFactory:
@@ -252,6 +287,25 @@ async def screening_desk(
     return ScreeningDesk(counters, notifier), notifier
 
 
-def notifier_closers(notifier: Notifier) -> list[Any]:
+def gateway_adapters(
+    settings: Settings, clock: Clock, dialer: Dialer | None, payment_webhook: PaymentWebhook | None
+) -> tuple[PaymentWebhook | None, Dialer]:
+    """The signed payment-status webhook (when ``KEFU_PAYMENT_WEBHOOK_URL`` is set) and the dialer:
+    click-to-call when ``KEFU_DIALER_WEBHOOK_URL`` is set, else ``tel:`` links. Tests pass fakes."""
+    if payment_webhook is None and settings.payment_webhook_url and settings.payment_webhook_secret:
+        payment_webhook = SignedPaymentWebhook(
+            settings.payment_webhook_url, settings.payment_webhook_secret.get_secret_value(), clock
+        )
+    if dialer is None:
+        if settings.dialer_webhook_url and settings.dialer_webhook_secret is not None:
+            dialer = WebhookDialer(
+                settings.dialer_webhook_url, settings.dialer_webhook_secret.get_secret_value(), clock
+            )
+        else:
+            dialer = TelLinkDialer()
+    return payment_webhook, dialer
+
+
+def notifier_closers(notifier: object) -> list[Any]:
     aclose = getattr(notifier, "aclose", None)
     return [] if aclose is None else [aclose]

@@ -66,6 +66,15 @@ class Settings(BaseSettings):
     counters_prefix: str = "kefu:scr"  # Redis key prefix of the screening counters
     rules_check_s: float = Field(default=1.0, ge=0, le=300)  # how stale the active rule set may be
 
+    # The payments gateway loop and the specialist's phone (see docs/screening.md).
+    payment_webhook_url: str | None = None  # status changes are POSTed here, signed; None: not sent
+    payment_webhook_secret: SecretStr | None = None  # HMAC-SHA256 key of X-Kefu-Signature
+    payment_webhook_retry_s: float = Field(default=5.0, gt=0, le=3600)  # first retry; doubles each time
+    payment_webhook_retry_max_s: float = Field(default=600.0, gt=0, le=86_400)  # longest pause between tries
+    payment_webhook_check_s: float = Field(default=1.0, gt=0, le=60)  # how often due deliveries are sent
+    dialer_webhook_url: str | None = None  # click-to-call platform (signed POST); None: a tel: link
+    dialer_webhook_secret: SecretStr | None = None  # HMAC-SHA256 key of the dialer's X-Kefu-Signature
+
     # The transactional outbox and its relay (see docs/operations.md).
     outbox_poll_s: float = Field(default=1.0, gt=0, le=60)  # relay's pause when nothing rang
     outbox_batch: int = Field(default=100, ge=1, le=10_000)  # rows per claim
@@ -74,6 +83,18 @@ class Settings(BaseSettings):
     outbox_publish_timeout_s: float = Field(default=2.0, gt=0, le=60)  # wait for one JetStream ack
     # JetStream drops a repeated Nats-Msg-Id within this window; longer than any claim/retry gap.
     outbox_dedupe_window_s: int = Field(default=3600, ge=60, le=7 * 86_400)
+
+    @model_validator(mode="after")
+    def _webhooks_are_signed(self) -> Settings:
+        for url, secret, name in (
+            (self.payment_webhook_url, self.payment_webhook_secret, "PAYMENT_WEBHOOK"),
+            (self.dialer_webhook_url, self.dialer_webhook_secret, "DIALER_WEBHOOK"),
+        ):
+            if url and (secret is None or len(secret.get_secret_value()) < 16):
+                raise ConfigurationError(
+                    f"KEFU_{name}_URL needs KEFU_{name}_SECRET of at least 16 characters to sign with"
+                )
+        return self
 
     @model_validator(mode="after")
     def _refuse_weak_prod(self) -> Settings:

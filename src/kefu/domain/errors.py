@@ -10,6 +10,7 @@ raises HTTP exceptions.
     ├── NotFound                   404  an id that does not exist
     ├── Conflict                   409  the request clashes with current state
     │   ├── AlreadyExists          409  a unique key is taken (external_id, username)
+    │   ├── IdempotencyMismatch    409  a key (payment_id) repeated with a different request
     │   └── IllegalTransition      409  a lifecycle step that is not allowed now
     ├── Unauthenticated            401  no or bad credentials
     ├── Forbidden                  403  authenticated, but the role may not do this
@@ -59,6 +60,11 @@ class Conflict(KefuError):
 class AlreadyExists(Conflict):
     code = "already_exists"
     title = "Already exists"
+
+
+class IdempotencyMismatch(Conflict):
+    code = "idempotency_mismatch"
+    title = "Idempotency key reused for a different request"
 
 
 class IllegalTransition(Conflict):

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from kefu.domain.cases import Case, CaseOutcome, ContactResult
 from kefu.domain.commands import Command
+from kefu.domain.events import Event
 
 # allowed / warned go through; held waits for its case; blocked is refused; cancelled and released end a hold.
 PaymentStatus = Literal["allowed", "warned", "held", "blocked", "cancelled", "released"]
@@ -33,6 +34,53 @@ class ScreeningRecord:
     status: PaymentStatus
     case_id: str | None = None
     hold_expires_at: datetime | None = None
+    status_changed_at: datetime | None = None  # None: the status is still the screening's first answer
+
+    def same_payment(self, payer_id: str, payee_account: str, amount: int, currency: str) -> bool:
+        """Whether a repeated request describes this payment (idempotency: same id, same payment)."""
+        return (self.payer_id, self.payee_account, self.amount, self.currency) == (
+            payer_id,
+            payee_account,
+            amount,
+            currency,
+        )
+
+
+def case_reference(case_id: str) -> str:
+    """A short reference a customer can read back to the caller (``KF-`` and the case id's last eight
+    characters, upper case): the app shows it beside the specialist's name as proof the call is genuine."""
+    tail = "".join(ch for ch in case_id if ch.isalnum())[-8:].upper()
+    return f"KF-{tail}"
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentStatusChanged(Event):
+    """A payment's status changed (a stop at screening, or its case's outcome); the gateway is told."""
+
+    name: ClassVar[str] = "payment.status_changed"
+    payment_id: str
+    status: PaymentStatus
+    previous: PaymentStatus | None
+    case_id: str | None
+    at: datetime
+
+
+@dataclass(slots=True)
+class WebhookDelivery:
+    """One status change to POST to the payments gateway, retried with backoff until acknowledged (2xx).
+
+    ``id`` is the event id the gateway deduplicates by; ``body`` is sent as it is stored."""
+
+    id: str
+    payment_id: str
+    status: PaymentStatus
+    body: dict[str, Any]
+    created_at: datetime
+    next_attempt_at: datetime
+    attempts: int = 0
+    delivered_at: datetime | None = None
+    last_error: str | None = None
+    claimed_until: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +96,21 @@ class StoredRuleSet:
     source: str
     loaded_at: datetime
     loaded_by: str
+
+
+WatchlistSource = Literal["case", "report", "police", "bank", "manual"]
+
+
+@dataclass(frozen=True, slots=True)
+class WatchlistEntry:
+    """A payee account screening blocks: why, on whose word (``source``), who added it and when."""
+
+    account_id: str
+    reason: str
+    source: str
+    case_id: str | None
+    added_by: str | None
+    at: datetime
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,11 +31,14 @@ Permission = Literal[
     "queues.stats",
     "offers.read_any",
     "payments.screen",
+    "payments.read",
     "cases.read",
+    "cases.reveal",
     "cases.work",
     "rules.read",
     "rules.write",
     "payees.report",
+    "watchlist.manage",
     "fraud.stats",
     "kb.read",
     "kb.write",
@@ -82,11 +85,17 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     "offers.read_any": MANAGERS,
     # Anti-fraud desk: the payments side screens; specialists (agents with anti_fraud) work cases.
     "payments.screen": frozenset({"admin", "integration"}),
+    # The gateway follows its payments (status, case reference); supervisors look one up for a customer.
+    "payments.read": frozenset({"admin", "supervisor", "integration"}),
     "cases.read": STAFF,
     "cases.work": STAFF,
+    # Full numbers on a case, to call: supervisors, and an agent only on a case offered or assigned to them
+    # (checked by the handler). Each reveal is audited.
+    "cases.reveal": frozenset({"supervisor", "agent"}),
     "rules.read": ALL,
     "rules.write": frozenset({"admin"}),
     "payees.report": ALL,
+    "watchlist.manage": MANAGERS,
     "fraud.stats": STAFF,
     # Care: everyone may search the knowledge base; supervisors curate it. The customer's side
     # (integration) and staff schedule callbacks; only staff make the calls.

@@ -25,11 +25,11 @@ from kefu.domain.users import SYSTEM_ACTOR
 from kefu.screening.commands import LoadRuleSet
 from kefu.services.care import callbacks, followups, kb
 from kefu.services.messagebus import MessageBus
-from kefu.services.ports import Notifier
+from kefu.services.ports import Dialer, Notifier, PaymentWebhook
 from kefu.services.quality import handlers as quality
 from kefu.services.reports import service as reports
 from kefu.services.routing import queues
-from kefu.services.screening import cases, payees
+from kefu.services.screening import cases, gateway, payees
 from kefu.services.screening import screen as screening
 from kefu.services.screening.desk import ScreeningDesk
 from kefu.services.shared import agents, conversations, customers, users
@@ -38,10 +38,16 @@ E = TypeVar("E", bound=Event)
 
 
 def register(
-    bus: MessageBus, desk: ScreeningDesk, notifier: Notifier, follow_up_rules: FollowUpRules
+    bus: MessageBus,
+    desk: ScreeningDesk,
+    notifier: Notifier,
+    follow_up_rules: FollowUpRules,
+    payment_webhook: PaymentWebhook | None = None,
+    dialer: Dialer | None = None,
 ) -> None:
     """Every command handler and every reaction of kefu outside the routing engine (which registers its own
-    commands where it runs, see ``services/routing.py``)."""
+    commands where it runs, see ``services/routing.py``). ``payment_webhook`` sends status changes to the
+    payments gateway (None: none configured); ``dialer`` places the specialists' calls."""
     handlers: dict[type[Command[Any]], Any] = {
         c.CreateUser: users.create_user,
         c.Authenticate: users.authenticate,
@@ -83,6 +89,8 @@ def register(
         cases.SendFamilyAlert: partial(cases.send_family_alert, notifier=notifier),
         p.ReportPayee: partial(payees.report_payee, desk=desk),
         p.SetTrustedPayees: payees.set_trusted_payees,
+        gateway.ClaimPaymentWebhooks: gateway.claim_payment_webhooks,
+        gateway.DeliverPaymentWebhook: partial(gateway.deliver_payment_webhook, sender=payment_webhook),
     }
     for command_type, handler in handlers.items():
         bus.register(command_type, handler)

@@ -34,6 +34,7 @@ from kefu.domain.users import SYSTEM_ACTOR, Actor
 from kefu.routing import EngineConfig, Strategy
 from kefu.services.care.scheduler import Scheduler
 from kefu.services.messagebus import MessageBus
+from kefu.services.ports import Dialer, PaymentWebhook
 from kefu.services.routing.router import Router, TickRouting
 from kefu.services.screening.holds import HoldKeeper
 
@@ -162,8 +163,15 @@ class Centre:
 
 
 @asynccontextmanager
-async def running_centre(world: FakeWorld, **settings: Any) -> AsyncIterator[Centre]:
-    """``bootstrap`` on the world's store with routing built here and no background loop started."""
+async def running_centre(
+    world: FakeWorld,
+    *,
+    payment_webhook: PaymentWebhook | None = None,
+    dialer: Dialer | None = None,
+    **settings: Any,
+) -> AsyncIterator[Centre]:
+    """``bootstrap`` on the world's store with routing built here and no background loop started; fakes of
+    the payments gateway and the telephony platform may be given."""
     chosen = load_settings(**{**SETTINGS, **settings})
     notifier = RecordingNotifier()
     kefu = await bootstrap(
@@ -173,6 +181,8 @@ async def running_centre(world: FakeWorld, **settings: Any) -> AsyncIterator[Cen
         store=world.uow_factory,
         notifier=notifier,
         routing=False,
+        payment_webhook=payment_webhook,
+        dialer=dialer,
     )
     config = EngineConfig(
         offer_timeout_s=chosen.offer_timeout_s,

@@ -38,7 +38,7 @@ from kefu.services.messagebus import MessageBus
 from kefu.services.ports import UnitOfWork
 from kefu.services.reports import service as reports
 from kefu.services.routing import router as routing
-from kefu.services.screening import cases
+from kefu.services.screening import cases, gateway
 from tests.unit.handlers.conftest import PASSWORD, START, Centre, running_centre
 from tests.unit.handlers.test_screening import default_rule_set_source, payment
 
@@ -381,6 +381,27 @@ async def _(s: Seed) -> tuple[Command[Any], Actor]:
 @example(p.SetTrustedPayees)
 async def _(s: Seed) -> tuple[Command[Any], Actor]:
     return system(p.SetTrustedPayees(s.payer.id, (p.TrustedPayee("acct-son", "儿子"),)))
+
+
+async def _delivery(s: Seed) -> str:
+    """A payment webhook delivery waiting to be sent (as a status change with a webhook configured writes)."""
+    now = s.centre.clock.now()
+    delivery = p.WebhookDelivery("wh-1", "p-1", "held", {"id": "wh-1"}, now, now)
+    async with s.centre.world.uow_factory() as uow:
+        await uow.webhooks.add(delivery)
+        await uow.commit()
+    return delivery.id
+
+
+@example(gateway.ClaimPaymentWebhooks)
+async def _(s: Seed) -> tuple[Command[Any], Actor]:
+    await _delivery(s)
+    return system(gateway.ClaimPaymentWebhooks())
+
+
+@example(gateway.DeliverPaymentWebhook)
+async def _(s: Seed) -> tuple[Command[Any], Actor]:
+    return system(gateway.DeliverPaymentWebhook(await _delivery(s)))
 
 
 # -- the checks -----------------------------------------------------------------------------------------

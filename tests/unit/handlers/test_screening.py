@@ -13,8 +13,9 @@ from kefu.adapters.memory.testing import FakeWorld
 from kefu.domain import commands as c
 from kefu.domain.cases import CaseOpened, CaseResolved, PaymentScreened
 from kefu.domain.customers import Customer
-from kefu.domain.errors import AlreadyExists, Forbidden, IllegalTransition, NotFound
+from kefu.domain.errors import AlreadyExists, Forbidden, IdempotencyMismatch, IllegalTransition, NotFound
 from kefu.domain.payments import (
+    PaymentStatusChanged,
     RecordContactAttempt,
     ReportPayee,
     ResolveCase,
@@ -74,6 +75,7 @@ async def test_a_hold_opens_a_case_routes_it_and_alerts_the_family(centre: Centr
     (task,) = centre.store.rows("tasks")
     centre.world.assert_events(
         PaymentScreened("p-1", "hold", record.score, record.typology, case.id, record.screened_at),
+        PaymentStatusChanged("p-1", "held", None, case.id, record.screened_at),
         CaseOpened(case.id, payer.id, "p-1", 10_000_000, "CNY", case.typology, case.opened_at),
         "task.opened",
         "task.queued",
@@ -88,10 +90,31 @@ async def test_a_hold_opens_a_case_routes_it_and_alerts_the_family(centre: Centr
 async def test_the_same_payment_gets_the_stored_answer_and_nothing_new(centre: Centre) -> None:
     """Screening a payment id again answers the first decision and commits nothing."""
     payer, case_id = await _held(centre)
-    again = await centre.handle(ScreenPayment(payment("p-1", payer, amount=1_000)))
-    assert (again.decision, again.case_id) == ("hold", case_id)
+    again = await centre.handle(ScreenPayment(payment("p-1", payer, memo="")))
+    assert (again.decision, again.case_id, again.status) == ("hold", case_id, "held")
     centre.world.assert_no_events()
     assert len(centre.store.rows("cases")) == 1
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"amount": 1_000},
+        {"currency": "USD"},
+        {"payee": {"account_id": "acct-other", "name": "李强"}},
+        {"payer": {"external_id": "someone-else"}},
+    ],
+)
+async def test_the_same_payment_id_for_another_payment_is_an_idempotency_mismatch(
+    centre: Centre, change: dict[str, Any]
+) -> None:
+    """A payment id replayed with another payer, payee, amount or currency is IdempotencyMismatch (409),
+    never the old answer, and commits nothing."""
+    payer, _ = await _held(centre)
+    with pytest.raises(IdempotencyMismatch):
+        await centre.handle(ScreenPayment(payment("p-1", payer, **change)))
+    centre.world.assert_no_events()
+    assert len(centre.store.rows("screenings")) == 1
 
 
 async def test_only_the_payments_side_screens(centre: Centre) -> None:
@@ -116,12 +139,21 @@ async def test_a_specialist_resolves_a_case_and_a_second_resolve_is_a_conflict(c
     case = await centre.handle(ResolveCase(case_id, "dissuaded", "劝阻成功"), login)
     assert case.resolved_at is not None
     got = centre.world.take_events()
-    assert [n for n, _ in got][:3] == ["task.closed", "case.resolved", "task.completed"]
-    assert got[1] == (
+    assert [n for n, _ in got][:4] == [
+        "payment.status_changed",
+        "task.closed",
+        "case.resolved",
+        "task.completed",
+    ]
+    assert got[0] == (
+        "payment.status_changed",
+        PaymentStatusChanged("p-1", "cancelled", "held", case_id, case.resolved_at).payload(),
+    )
+    assert got[2] == (
         "case.resolved",
         CaseResolved(case_id, payer.id, "dissuaded", 10_000_000, "CNY", case.resolved_at).payload(),
     )
-    assert {p.get("change") for n, p in got[3:]} == {"scheduled"}  # the follow-ups (回访)
+    assert {p.get("change") for n, p in got[4:]} == {"scheduled"}  # the follow-ups (回访)
     assert (await _screening(centre, "p-1")).status == "cancelled"
     assert [a.kind for a in centre.notifier.sent] == ["case_opened", "case_dissuaded"]
     async with centre.world.uow_factory() as uow:
@@ -155,7 +187,12 @@ async def test_an_expired_hold_is_settled_by_policy_on_the_keeper_s_round(centre
     centre.world.assert_no_events()
     centre.clock.advance(3601)
     assert (await centre.keeper.tick())["settled"] == 1
-    assert [n for n, _ in centre.world.take_events()][:3] == ["task.closed", "case.resolved", "task.removed"]
+    assert [n for n, _ in centre.world.take_events()][:4] == [
+        "payment.status_changed",
+        "task.closed",
+        "case.resolved",
+        "task.removed",
+    ]
     (case,) = centre.store.rows("cases")
     assert (case.status, case.outcome, case.settled_by) == ("resolved", "unreachable", "policy")
     assert await centre.handle(SettleExpiredHold(case_id)) is False

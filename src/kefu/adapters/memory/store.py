@@ -102,6 +102,7 @@ SCHEMAS: dict[str, Schema] = {
     "report_hours": Schema(),
     "report_state": Schema(),
     "outbox": Schema(),
+    "payment_webhooks": Schema(),
 }
 
 

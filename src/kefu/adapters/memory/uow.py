@@ -15,7 +15,12 @@ from kefu.adapters.memory.outbox import MemoryOutbox
 from kefu.adapters.memory.quality import MemoryQualityRecords
 from kefu.adapters.memory.reports import MemoryReportStore
 from kefu.adapters.memory.routing import MemoryOffers, MemoryQueues, MemoryTasks
-from kefu.adapters.memory.screening import MemoryCases, MemoryFraudRecords, MemoryScreenings
+from kefu.adapters.memory.screening import (
+    MemoryCases,
+    MemoryFraudRecords,
+    MemoryPaymentWebhooks,
+    MemoryScreenings,
+)
 from kefu.adapters.memory.shared import (
     MemoryAgents,
     MemoryAuditLog,
@@ -62,6 +67,7 @@ class MemoryUnitOfWork(UnitOfWork):
         self.quality = MemoryQualityRecords(session)
         self.reports = MemoryReportStore(session)
         self.outbox = MemoryOutbox(session)
+        self.webhooks = MemoryPaymentWebhooks(session)
         self._events = []
         return self
 

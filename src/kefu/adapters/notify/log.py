@@ -1,4 +1,5 @@
-"""The default notifier: logs each family alert and keeps the recent ones in memory (tests read them)."""
+"""The default notifier: logs each family alert and keeps the recent ones in memory (tests read them); and
+recording fakes of the payments gateway and the telephony platform."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from collections import deque
 import structlog
 
 from kefu.domain.cases import FamilyAlert
+from kefu.domain.payments import WebhookDelivery
 from kefu.domain.privacy import mask_phone
+from kefu.services.ports import DialResult
 
 log = structlog.get_logger("kefu.notify")
 
@@ -25,3 +28,28 @@ class RecordingNotifier:
             to=alert.contact_name,
             phone=mask_phone(alert.contact_phone),
         )
+
+
+class RecordingPaymentWebhook:
+    """A payments gateway that keeps what it was sent; ``refuse`` the next n deliveries (tests)."""
+
+    def __init__(self) -> None:
+        self.sent: list[WebhookDelivery] = []
+        self.refuse = 0
+
+    async def deliver(self, delivery: WebhookDelivery) -> None:
+        if self.refuse > 0:
+            self.refuse -= 1
+            raise ConnectionError("the gateway did not acknowledge")
+        self.sent.append(delivery)
+
+
+class RecordingDialer:
+    """A telephony platform that keeps the calls it was asked to place (tests)."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str, str]] = []
+
+    async def dial(self, case_id: str, extension: str, number: str) -> DialResult:
+        self.calls.append((case_id, extension, number))
+        return DialResult(placed=True, reference=f"call-{len(self.calls)}")

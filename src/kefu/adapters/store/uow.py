@@ -26,7 +26,12 @@ from kefu.adapters.store.repositories import (
     SqlUsers,
 )
 from kefu.adapters.store.routing.repositories import SqlOffers, SqlQueues, SqlTasks
-from kefu.adapters.store.screening.repositories import SqlCases, SqlFraudRecords, SqlScreenings
+from kefu.adapters.store.screening.repositories import (
+    SqlCases,
+    SqlFraudRecords,
+    SqlPaymentWebhooks,
+    SqlScreenings,
+)
 from kefu.domain.clock import Clock
 from kefu.domain.errors import Conflict
 from kefu.domain.events import Event
@@ -62,6 +67,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.quality = SqlQualityRecords(self._session)
         self.reports = SqlReportStore(self._session)
         self.outbox = SqlOutbox(self._session)
+        self.webhooks = SqlPaymentWebhooks(self._session)
         self._events = []
         return self
 

@@ -33,6 +33,7 @@ from kefu.services.context import Context
 from kefu.services.pagination import Page, page_of
 from kefu.services.ports import Notifier
 from kefu.services.screening.desk import ScreeningDesk
+from kefu.services.screening.gateway import end_hold
 from kefu.services.shared.tasks import close_task, route_case
 
 log = structlog.get_logger("kefu.cases")
@@ -95,8 +96,7 @@ async def settle(ctx: Context, case: Case, outcome: CaseOutcome, note: str | Non
     case.resolve(outcome, now, ctx.actor.username, note, ctx.settings.hold_block_score, settled_by=by)
     if not await ctx.uow.cases.save_if(case, "open"):
         raise IllegalTransition("case", case.id, "resolved", "resolve")
-    assert case.payment_outcome is not None  # noqa: S101 - set by resolve() above
-    await ctx.uow.screenings.set_status(case.payment_id, case.payment_outcome)
+    await end_hold(ctx, case)  # the held payment is cancelled or released; the gateway is told
     if outcome == "dissuaded":
         await ctx.uow.fraud.add_saving(
             LedgerEntry(

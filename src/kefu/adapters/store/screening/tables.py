@@ -6,7 +6,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kefu.adapters.store.tables import ID, Base
@@ -30,6 +41,7 @@ class ScreeningRow(Base):
     status: Mapped[str] = mapped_column(String(16))
     case_id: Mapped[str | None] = mapped_column(String(36))
     hold_expires_at: Mapped[datetime | None]
+    status_changed_at: Mapped[datetime | None]  # migration 0009
 
     __table_args__ = (Index("ix_screenings_screened_at", "screened_at"),)
 
@@ -117,6 +129,10 @@ class PayeeReportRow(Base):
     reported_by: Mapped[str] = mapped_column(String(64))
     case_id: Mapped[str | None] = mapped_column(String(36))
     at: Mapped[datetime]
+    # Who the report counts for (the reporting customer, else the signed-in user); migration 0009.
+    reporter: Mapped[str | None] = mapped_column(String(128))
+
+    __table_args__ = (Index("ix_payee_reports_account_reporter", "account_id", "reporter"),)
 
 
 class WatchlistRow(Base):
@@ -125,6 +141,8 @@ class WatchlistRow(Base):
     reason: Mapped[str] = mapped_column(Text)
     case_id: Mapped[str | None] = mapped_column(String(36))
     at: Mapped[datetime]
+    source: Mapped[str | None] = mapped_column(String(32))  # migration 0009
+    added_by: Mapped[str | None] = mapped_column(String(64))
 
 
 class TrustedPayeeRow(Base):
@@ -132,6 +150,7 @@ class TrustedPayeeRow(Base):
     customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"), primary_key=True)
     account_id: Mapped[str] = mapped_column(String(128), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
+    channel: Mapped[str | None] = mapped_column(String(16))  # how the customer asked; migration 0009
 
 
 class RuleSetRow(Base):
@@ -141,3 +160,29 @@ class RuleSetRow(Base):
     source: Mapped[str] = mapped_column(Text)
     loaded_at: Mapped[datetime]
     loaded_by: Mapped[str] = mapped_column(String(64))
+
+
+class PaymentWebhookRow(Base):
+    """A status change waiting to be POSTed to the payments gateway (migration 0009)."""
+
+    __tablename__ = "payment_webhooks"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    payment_id: Mapped[str] = mapped_column(String(128))
+    status: Mapped[str] = mapped_column(String(16))
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime]
+    next_attempt_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(Integer)
+    delivered_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    claimed_until: Mapped[datetime | None]
+
+    __table_args__ = (
+        Index(
+            "ix_payment_webhooks_due",
+            "next_attempt_at",
+            postgresql_where=text("delivered_at IS NULL"),
+            sqlite_where=text("delivered_at IS NULL"),
+        ),
+        Index("ix_payment_webhooks_payment", "payment_id"),
+    )

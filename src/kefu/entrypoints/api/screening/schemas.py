@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, StrictBool, StrictInt, StringConstraints, model_validator
@@ -14,9 +14,29 @@ AccountId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1
 Note = Annotated[str, StringConstraints(max_length=2000)]
 
 
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9][0-9 \-]{4,22}[0-9]$")]
+PersonName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class PayerContactIn(In):
+    name: PersonName
+    phone: Phone
+    relation: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)] = "family"
+
+
 class PayerIn(In):
+    """Who pays: by ``customer_id`` or ``external_id``, optionally with contact details that create (a payer
+    kefu has never served) or update the customer record in the same transaction as the screening."""
+
     customer_id: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
     external_id: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = None
+    name: PersonName | None = None
+    phone: Phone | None = None
+    birth_date: date | None = Field(
+        default=None, description="checked: not in the future, at most 130 years ago"
+    )
+    language: Literal["zh", "en"] | None = None
+    trusted_contact: PayerContactIn | None = None
 
     @model_validator(mode="after")
     def _one_id(self) -> PayerIn:
@@ -56,6 +76,9 @@ class ScreenIn(In):
         return self
 
 
+PaymentStatusName = Literal["allowed", "warned", "held", "blocked", "cancelled", "released"]
+
+
 class ReasonOut(Out):
     code: str
     weight: int
@@ -74,6 +97,25 @@ class ScreeningOut(Out):
     rule_set_version: str
     lane: str
     shadow: dict[str, Any]
+    status: PaymentStatusName = Field(description="the payment's status now (a replay shows the current one)")
+
+
+class PaymentOut(Out):
+    payment_id: str
+    status: PaymentStatusName
+    decision: Literal["allow", "warn", "hold", "block"]
+    score: int
+    typology: str | None
+    case_id: str | None
+    case_ref: str | None = Field(
+        description="short case reference the app shows as proof the call is genuine"
+    )
+    specialist: str | None = Field(
+        description="display name of the specialist working the case, once assigned"
+    )
+    hold_expires_at: datetime | None
+    screened_at: datetime
+    status_changed_at: datetime | None = Field(description="last change of status (None: never changed)")
 
 
 class ContactAttemptIn(In):
