@@ -227,3 +227,42 @@ async def test_the_status_endpoint_and_replays(
         clash = await client.post("/api/v1/payments/screen", json={**body, **change}, headers=people.gw)
         assert clash.status_code == 409, clash.text
         assert clash.json()["code"] == "idempotency_mismatch"
+
+
+async def test_a_payer_never_served_gets_a_case_that_can_be_worked(
+    client: httpx.AsyncClient, people: People, clock: FakeClock
+) -> None:
+    """Screening by external_id with contact details creates the customer: the case has the payer's name
+    and phone; bad details are 422 problems and store nothing."""
+    today = clock.now().date()
+    payer = {
+        "external_id": "wx-1",
+        "name": "刘大爷",
+        "phone": "+86 139 0000 0009",
+        "birth_date": today.replace(year=today.year - 81).isoformat(),
+        "language": "zh",
+        "trusted_contact": {"name": "刘小明", "phone": "+8613900000010", "relation": "son"},
+    }
+    r = await client.post("/api/v1/payments/screen", json=_payment("p-1", clock, payer), headers=people.gw)
+    assert (r.status_code, r.json()["decision"]) == (200, "hold"), r.text
+    case = (await client.get(f"/api/v1/cases/{r.json()['case_id']}", headers=people.sup)).json()
+    assert (case["payer"]["name"], case["payer"]["phone"], case["elderly"]) == (
+        "刘大爷",
+        "+86 139 0000 0009",
+        True,
+    )
+    bad = [
+        {"phone": "call me"},
+        {"birth_date": today.replace(year=today.year + 1).isoformat()},
+        {"birth_date": "1800-01-01"},
+        {"language": "fr"},
+        {"trusted_contact": {"name": "儿子"}},
+        {"nickname": "老刘"},
+    ]
+    for n, change in enumerate(bad):
+        body = _payment(f"p-bad-{n}", clock, {"external_id": f"wx-bad-{n}", **change})
+        refused = await client.post("/api/v1/payments/screen", json=body, headers=people.gw)
+        assert refused.status_code == 422, (change, refused.text)
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        missing = await client.get(f"/api/v1/payments/p-bad-{n}", headers=people.gw)
+        assert missing.status_code == 404

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
 import pytest_asyncio
@@ -14,6 +15,7 @@ from kefu.adapters.notify import RecordingPaymentWebhook
 from kefu.domain import commands as c
 from kefu.domain.errors import Forbidden, NotFound
 from kefu.domain.payments import PaymentStatusChanged, ResolveCase, ScreenPayment, case_reference
+from kefu.screening import InvalidPayment
 from kefu.services.screening.gateway import (
     DeliverPaymentWebhook,
     WebhookDispatcher,
@@ -157,3 +159,82 @@ async def test_a_delivery_without_a_sender_is_kept_for_later(world: FakeWorld) -
         assert await other.handle(DeliverPaymentWebhook(row.id)) is False
         (row,) = other.store.rows("payment_webhooks")
         assert row.attempts == 1 and row.delivered_at is None and "no payment webhook" in row.last_error
+
+
+def _unknown_payer(**details: Any) -> dict[str, Any]:
+    return {"external_id": "wx-778899", **details}
+
+
+async def test_a_payer_never_served_is_created_with_the_screening(centre: Centre) -> None:
+    """Contact details with an unknown external_id create the customer in the screening's transaction:
+    the birth date makes the payer elderly (a hold), and the case carries the customer."""
+    details = {
+        "name": "刘大爷",
+        "phone": "+8613900000009",
+        "birth_date": "1944-02-03",
+        "language": "zh",
+        "trusted_contact": {"name": "刘小明", "phone": "+8613900000010", "relation": "son"},
+    }
+    body = {**payment("p-1", await centre.customer("ext-x")), "payer": _unknown_payer(**details)}
+    centre.world.take_events()
+    record = await centre.handle(ScreenPayment(body))
+    (customer,) = [c for c in centre.store.rows("customers") if c.external_id == "wx-778899"]
+    assert [n for n, _ in centre.world.take_events()][:4] == [
+        "customer.created",
+        "payment.screened",
+        "payment.status_changed",
+        "case.opened",
+    ]
+    assert (record.decision, record.customer_id) == ("hold", customer.id)
+    assert (customer.name, customer.phone, customer.trusted_contact.name) == (
+        "刘大爷",
+        "+8613900000009",
+        "刘小明",
+    )
+    (case,) = centre.store.rows("cases")
+    assert (case.customer_id, case.elderly) == (customer.id, True)
+
+
+async def test_a_known_payer_is_updated_only_when_details_change(centre: Centre) -> None:
+    """Details equal to the record change nothing; a new phone updates the customer (customer.updated)."""
+    known = await centre.customer("ext-1")
+    centre.world.take_events()
+    same = {**payment("p-1", known, amount=1_000, memo="午饭")}
+    same["payer"] = {"customer_id": known.id, "name": known.name, "phone": known.phone}
+    await centre.handle(ScreenPayment(same))
+    assert [n for n, _ in centre.world.take_events()] == ["payment.screened"]
+    moved = {**same, "payment_id": "p-2", "payer": {"customer_id": known.id, "phone": "+8613700000001"}}
+    await centre.handle(ScreenPayment(moved))
+    got = centre.world.take_events()
+    assert [n for n, _ in got] == ["customer.updated", "payment.screened"]
+    assert list(got[0][1]["fields"]) == ["phone"]
+    (stored,) = [c for c in centre.store.rows("customers") if c.id == known.id]
+    assert stored.phone == "+8613700000001"
+
+
+@pytest.mark.parametrize(
+    ("details", "field"),
+    [
+        ({"phone": "call me"}, "payer.phone"),
+        ({"birth_date": "2999-01-01"}, "payer.birth_date"),
+        ({"birth_date": "1800-01-01"}, "payer.birth_date"),
+        ({"birth_date": "yesterday"}, "payer.birth_date"),
+        ({"language": "fr"}, "payer.language"),
+        ({"trusted_contact": {"name": "儿子", "phone": "x"}}, "payer.trusted_contact.phone"),
+        ({"name": "  "}, "payer.name"),
+    ],
+)
+async def test_bad_payer_details_are_refused_and_nothing_is_stored(
+    centre: Centre, details: dict[str, Any], field: str
+) -> None:
+    """A malformed phone, an impossible birth date or an unknown language is InvalidPayment naming the
+    field; no customer and no screening is stored."""
+    body = {**payment("p-1", await centre.customer("ext-x")), "payer": _unknown_payer(**details)}
+    before = len(centre.store.rows("customers"))
+    centre.world.take_events()
+    with pytest.raises(InvalidPayment) as caught:
+        await centre.handle(ScreenPayment(body))
+    assert caught.value.fields.get("field") == field
+    centre.world.assert_no_events()
+    assert len(centre.store.rows("customers")) == before
+    assert centre.store.rows("screenings") == []
