@@ -25,6 +25,7 @@ from tests.conftest import Database, asgi_client, make_user, settings_for
 
 H = dict[str, str]
 SECRET = "gateway-shared-secret-0123456789"
+DIALER_SECRET = "telephony-shared-secret-98765"
 BORDER = {"account_id": "acct-bf-1", "name": "边防战士 李强", "kind": "individual"}
 
 pytestmark = clock_matrix
@@ -86,6 +87,9 @@ async def desk(database: Database, clock: FakeClock, receiver: Receiver) -> Asyn
             payment_webhook_url=receiver.url,
             payment_webhook_secret=SECRET,
             payment_webhook_retry_s=5,
+            dialer_webhook_url=receiver.url,
+            dialer_webhook_secret=DIALER_SECRET,
+            offer_timeout_s=60,
         ),
         hasher=Argon2Hasher(fast=True),
         publisher=InProcessBus(),
@@ -266,3 +270,81 @@ async def test_a_payer_never_served_gets_a_case_that_can_be_worked(
         assert refused.headers["content-type"].startswith("application/problem+json")
         missing = await client.get(f"/api/v1/payments/p-bad-{n}", headers=people.gw)
         assert missing.status_code == 404
+
+
+async def _specialist(client: httpx.AsyncClient, desk: Kefu, people: People, username: str) -> tuple[str, H]:
+    h = await make_user(desk, username, "agent")
+    body = {
+        "name": username,
+        "site": "chongqing",
+        "skills": {"payments": 3, "anti_fraud": 4},
+        "capacity": {"voice": 1},
+        "username": username,
+    }
+    r = await client.post("/api/v1/agents", json=body, headers=people.sup)
+    assert r.status_code == 201, r.text
+    return str(r.json()["id"]), h
+
+
+async def test_the_specialist_reveals_and_calls_through_click_to_call(
+    client: httpx.AsyncClient, desk: Kefu, people: People, clock: FakeClock, receiver: Receiver
+) -> None:
+    """The specialist who accepted the case reveals the payer's number and places a signed click-to-call
+    request to the telephony platform (a real local server); another specialist gets 403; the case still
+    shows the number masked; bad input is 422, an unknown case 404."""
+    agent_id, h = await _specialist(client, desk, people, "wang")
+    other_id, other = await _specialist(client, desk, people, "zhao")
+    today = clock.now().date()
+    payer = {
+        "external_id": "wx-1",
+        "name": "刘大爷",
+        "phone": "+8613900000009",
+        "birth_date": today.replace(year=today.year - 81).isoformat(),
+        "trusted_contact": {"name": "刘小明", "phone": "+8613900000010"},
+    }
+    r = await client.post("/api/v1/payments/screen", json=_payment("p-1", clock, payer), headers=people.gw)
+    case_id = r.json()["case_id"]
+    await client.put(f"/api/v1/agents/{agent_id}/presence", json={"presence": "available"}, headers=h)
+    (offer,) = (await client.get(f"/api/v1/agents/{agent_id}/offers", headers=h)).json()
+    assert (await client.post(f"/api/v1/offers/{offer['id']}/accept", headers=h)).status_code == 200
+    masked = (await client.get(f"/api/v1/cases/{case_id}", headers=h)).json()
+    assert masked["payer"]["phone"] == "+861******0009"
+    shown = await client.post(f"/api/v1/cases/{case_id}/reveal", json={"field": "payer_phone"}, headers=h)
+    assert (shown.status_code, shown.json()["phone"]) == (200, "+8613900000009"), shown.text
+    for headers in (other, people.gw, people.admin):
+        refused = await client.post(
+            f"/api/v1/cases/{case_id}/reveal", json={"field": "payer_phone"}, headers=headers
+        )
+        assert refused.status_code == 403, refused.text
+    sup = await client.post(
+        f"/api/v1/cases/{case_id}/reveal", json={"field": "trusted_contact_phone"}, headers=people.sup
+    )
+    assert (sup.status_code, sup.json()["name"], sup.json()["phone"]) == (200, "刘小明", "+8613900000010")
+    assert (
+        await client.post(f"/api/v1/cases/{case_id}/reveal", json={"field": "email"}, headers=h)
+    ).status_code == 422
+    assert (
+        await client.post("/api/v1/cases/nope/reveal", json={"field": "payer_phone"}, headers=h)
+    ).status_code == 404
+    call = await client.post(
+        f"/api/v1/cases/{case_id}/call", json={"target": "payer", "extension": "8001"}, headers=h
+    )
+    assert call.status_code == 200, call.text
+    assert (call.json()["placed"], call.json()["number"]) == (True, "+861******0009")
+    ((headers, body, status),) = receiver.received
+    sent = json.loads(body)
+    assert (sent["case_id"], sent["extension"], sent["number"], status) == (
+        case_id,
+        "8001",
+        "+8613900000009",
+        200,
+    )
+    assert verify(DIALER_SECRET, headers["x-kefu-signature"], body, int(clock.now().timestamp()))
+    assert headers["x-kefu-event-id"] == sent["call_id"] == call.json()["reference"]
+    refused_call = await client.post(f"/api/v1/cases/{case_id}/call", json={"target": "payer"}, headers=other)
+    assert refused_call.status_code == 403
+    bad = await client.post(
+        f"/api/v1/cases/{case_id}/call", json={"target": "payer", "extension": "80 01;"}, headers=h
+    )
+    assert bad.status_code == 422
+    assert other_id != agent_id

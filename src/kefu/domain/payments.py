@@ -151,3 +151,47 @@ class ReportPayee(Command[PayeeStanding]):
 class SetTrustedPayees(Command[list[TrustedPayee]]):
     customer_id: str
     payees: tuple[TrustedPayee, ...]
+
+
+ContactField = Literal["payer_phone", "trusted_contact_phone"]
+CallTarget = Literal["payer", "trusted_contact"]
+
+
+@dataclass(frozen=True, slots=True)
+class RevealedContact:
+    """A full phone number on a case, shown to the specialist working it (the reveal is audited)."""
+
+    case_id: str
+    field: ContactField
+    name: str
+    phone: str
+
+
+@dataclass(frozen=True, slots=True)
+class CaseCall:
+    """A call placed for a case: a ``tel:`` link, or a call the telephony platform rang."""
+
+    case_id: str
+    target: CallTarget
+    number: str  # masked: the number itself stays with the dialer
+    placed: bool
+    link: str | None
+    reference: str | None
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RevealCaseContact(Command[RevealedContact]):
+    """Show the payer's or trusted contact's full number on a case (audited: who, when, which field)."""
+
+    case_id: str
+    field: ContactField
+
+
+@dataclass(frozen=True, slots=True)
+class CallCaseContact(Command[CaseCall]):
+    """Place a call from the specialist's extension to the payer or the trusted contact of a case."""
+
+    case_id: str
+    target: CallTarget
+    extension: str | None = None

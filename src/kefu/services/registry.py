@@ -29,7 +29,7 @@ from kefu.services.ports import Dialer, Notifier, PaymentWebhook
 from kefu.services.quality import handlers as quality
 from kefu.services.reports import service as reports
 from kefu.services.routing import queues
-from kefu.services.screening import cases, gateway, payees
+from kefu.services.screening import calls, cases, gateway, payees
 from kefu.services.screening import screen as screening
 from kefu.services.screening.desk import ScreeningDesk
 from kefu.services.shared import agents, conversations, customers, users
@@ -89,6 +89,8 @@ def register(
         cases.SendFamilyAlert: partial(cases.send_family_alert, notifier=notifier),
         p.ReportPayee: partial(payees.report_payee, desk=desk),
         p.SetTrustedPayees: payees.set_trusted_payees,
+        p.RevealCaseContact: calls.reveal_case_contact,
+        p.CallCaseContact: partial(calls.call_case_contact, dialer=dialer),
         gateway.ClaimPaymentWebhooks: gateway.claim_payment_webhooks,
         gateway.DeliverPaymentWebhook: partial(gateway.deliver_payment_webhook, sender=payment_webhook),
     }

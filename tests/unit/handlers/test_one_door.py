@@ -404,6 +404,19 @@ async def _(s: Seed) -> tuple[Command[Any], Actor]:
     return system(gateway.DeliverPaymentWebhook(await _delivery(s)))
 
 
+@example(p.RevealCaseContact)
+async def _(s: Seed) -> tuple[Command[Any], Actor]:
+    sup = await s.centre.actor("zhou", "supervisor")
+    return p.RevealCaseContact(s.case_id, "trusted_contact_phone"), sup
+
+
+@example(p.CallCaseContact)
+async def _(s: Seed) -> tuple[Command[Any], Actor]:
+    (offer,) = [o for o in s.centre.pending_offers(s.agent.id) if o.task_id in _case_tasks(s)]
+    await s.centre.handle(c.AcceptOffer(offer.id), s.login)
+    return p.CallCaseContact(s.case_id, "payer", "8001"), s.login
+
+
 # -- the checks -----------------------------------------------------------------------------------------
 class Recorder:
     """Counts the commits of every unit of work the bus makes and keeps the events they committed, and

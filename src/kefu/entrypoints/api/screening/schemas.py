@@ -243,3 +243,31 @@ class FraudStatsOut(Out):
     false_positive_rate: float | None
     median_time_to_first_contact_s: float | None
     by_typology: dict[str, dict[str, Any]]
+
+
+class RevealIn(In):
+    field: Literal["payer_phone", "trusted_contact_phone"]
+
+
+class RevealOut(Out):
+    case_id: str
+    field: str
+    name: str
+    phone: str
+
+
+class CallIn(In):
+    target: Literal["payer", "trusted_contact"] = "payer"
+    extension: (
+        Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9A-Za-z*#+_.-]{1,32}$")] | None
+    ) = Field(default=None, description="the agent's extension (default: the signed-in username)")
+
+
+class CallOut(Out):
+    case_id: str
+    target: str
+    number: str = Field(description="masked; the full number went to the dialer only")
+    placed: bool = Field(description="true: the telephony platform rings the extension, then the number")
+    link: str | None = Field(description="tel: link to open on the agent's phone (the default dialer)")
+    reference: str | None
+    error: str | None
