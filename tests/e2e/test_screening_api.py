@@ -190,7 +190,7 @@ async def test_trusted_payee_is_allowed_and_list_is_managed(d: Desk) -> None:
     cid = await d.customer("c-trust", age=80)
     put = await d.c.put(
         f"/api/v1/customers/{cid}/trusted-payees",
-        json={"payees": [{"account_id": "acct-bf-1", "name": "儿子"}]},
+        json={"payees": [{"account_id": "acct-bf-1", "name": "儿子"}], "channel": "app"},
         headers=d.gw,
     )
     assert put.status_code == 200, put.text
@@ -198,7 +198,9 @@ async def test_trusted_payee_is_allowed_and_list_is_managed(d: Desk) -> None:
     assert got["payees"] == [{"account_id": "acct-bf-1", "name": "儿子"}]
     r = await d.screen(d.payment("p-trust", cid))
     assert (r.json()["decision"], r.json()["lane"]) == ("allow", "trusted_payee")
-    missing = await d.c.put("/api/v1/customers/nobody/trusted-payees", json={"payees": []}, headers=d.gw)
+    missing = await d.c.put(
+        "/api/v1/customers/nobody/trusted-payees", json={"payees": [], "channel": "app"}, headers=d.gw
+    )
     assert missing.status_code == 404
 
 
@@ -322,8 +324,10 @@ async def test_cases_need_the_anti_fraud_skill_and_page(d: Desk) -> None:
 
 
 async def test_payee_reports_raise_later_scores(d: Desk) -> None:
-    """User reports are recorded and make the next payment to that payee score higher at once."""
+    """User reports are recorded (once per reporting customer) and make the next payment to that payee
+    score higher at once."""
     cid = await d.customer("c-rep")
+    reporters = [await d.customer(f"c-reporter-{n}") for n in range(3)]
     body = d.payment(
         "p-rep-1",
         cid,
@@ -332,10 +336,9 @@ async def test_payee_reports_raise_later_scores(d: Desk) -> None:
         payee={"account_id": "acct-r", "name": "张三", "kind": "individual"},
     )
     first = (await d.screen(body)).json()
-    for _ in range(3):
-        r = await d.c.post(
-            "/api/v1/reports/payees", json={"account_id": "acct-r", "reason": "骗我刷单"}, headers=d.gw
-        )
+    for reporter in reporters:
+        report = {"account_id": "acct-r", "reason": "骗我刷单", "customer_id": reporter}
+        r = await d.c.post("/api/v1/reports/payees", json=report, headers=d.gw)
         assert r.status_code == 201, r.text
     assert r.json() == {"account_id": "acct-r", "reports": 3, "watchlisted": False}
     d.clock.advance(60)

@@ -143,14 +143,47 @@ class ResolveCase(Command[Case]):
 
 @dataclass(frozen=True, slots=True)
 class ReportPayee(Command[PayeeStanding]):
+    """A report of a scam account; it counts once per reporter (the customer, else the signed-in user)."""
+
+    account_id: str
+    reason: str
+    customer_id: str | None = None  # the customer who reported, when the customer's side passes it on
+
+
+TrustChannel = Literal["app", "chat", "voice", "branch"]
+TRUST_CHANNELS: tuple[str, ...] = ("app", "chat", "voice", "branch")
+
+
+@dataclass(frozen=True, slots=True)
+class SetTrustedPayees(Command[list[TrustedPayee]]):
+    """The customer's own confirmed list of trusted payees, passed on by the customer's side with the
+    channel the customer used; a watchlisted payee stays blocked whatever the list says."""
+
+    customer_id: str
+    payees: tuple[TrustedPayee, ...]
+    channel: TrustChannel = "app"
+
+
+@dataclass(frozen=True, slots=True)
+class AddToWatchlist(Command[WatchlistEntry]):
+    account_id: str
+    reason: str
+    source: WatchlistSource = "manual"
+
+
+@dataclass(frozen=True, slots=True)
+class RemoveFromWatchlist(Command[None]):
     account_id: str
     reason: str
 
 
 @dataclass(frozen=True, slots=True)
-class SetTrustedPayees(Command[list[TrustedPayee]]):
-    customer_id: str
-    payees: tuple[TrustedPayee, ...]
+class PayeeWatchlistChanged(Event):
+    name: ClassVar[str] = "payee.watchlist_changed"
+    account_id: str
+    listed: bool
+    source: str
+    at: datetime
 
 
 ContactField = Literal["payer_phone", "trusted_contact_phone"]

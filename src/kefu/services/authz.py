@@ -38,6 +38,7 @@ Permission = Literal[
     "rules.read",
     "rules.write",
     "payees.report",
+    "payees.trust",
     "watchlist.manage",
     "fraud.stats",
     "kb.read",
@@ -95,6 +96,8 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     "rules.read": ALL,
     "rules.write": frozenset({"admin"}),
     "payees.report": ALL,
+    # Trusted payees come only from the customer's own confirmed request, passed on by the customer's side.
+    "payees.trust": frozenset({"integration"}),
     "watchlist.manage": MANAGERS,
     "fraud.stats": STAFF,
     # Care: everyone may search the knowledge base; supervisors curate it. The customer's side

@@ -89,6 +89,8 @@ def register(
         cases.SendFamilyAlert: partial(cases.send_family_alert, notifier=notifier),
         p.ReportPayee: partial(payees.report_payee, desk=desk),
         p.SetTrustedPayees: payees.set_trusted_payees,
+        p.AddToWatchlist: partial(payees.add_to_watchlist, desk=desk),
+        p.RemoveFromWatchlist: partial(payees.remove_from_watchlist, desk=desk),
         p.RevealCaseContact: calls.reveal_case_contact,
         p.CallCaseContact: partial(calls.call_case_contact, dialer=dialer),
         gateway.ClaimPaymentWebhooks: gateway.claim_payment_webhooks,

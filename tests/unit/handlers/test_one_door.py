@@ -380,7 +380,19 @@ async def _(s: Seed) -> tuple[Command[Any], Actor]:
 
 @example(p.SetTrustedPayees)
 async def _(s: Seed) -> tuple[Command[Any], Actor]:
-    return system(p.SetTrustedPayees(s.payer.id, (p.TrustedPayee("acct-son", "儿子"),)))
+    gateway = await s.centre.actor("gateway", "integration")
+    return p.SetTrustedPayees(s.payer.id, (p.TrustedPayee("acct-son", "儿子"),), "app"), gateway
+
+
+@example(p.AddToWatchlist)
+async def _(s: Seed) -> tuple[Command[Any], Actor]:
+    return system(p.AddToWatchlist("acct-mule", "police notice 2026-118", "police"))
+
+
+@example(p.RemoveFromWatchlist)
+async def _(s: Seed) -> tuple[Command[Any], Actor]:
+    await s.centre.handle(p.AddToWatchlist("acct-mule", "police notice 2026-118", "police"))
+    return system(p.RemoveFromWatchlist("acct-mule", "the bank confirmed a legitimate shop"))
 
 
 async def _delivery(s: Seed) -> str:

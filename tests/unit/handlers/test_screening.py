@@ -248,14 +248,22 @@ async def test_a_payee_report_commits_its_standing(centre: Centre) -> None:
 
 
 async def test_trusted_payees_are_stored_without_an_event(centre: Centre) -> None:
-    """SetTrustedPayees replaces the list (audited, no event); an unknown customer is NotFound."""
+    """SetTrustedPayees replaces the list (audited with the channel, no event); only the customer's side
+    may set it; an unknown customer is NotFound."""
     payer = await centre.customer()
+    gateway = await centre.actor("gateway", "integration")
     centre.world.take_events()
     payees = (TrustedPayee("acct-son", "儿子"), TrustedPayee("acct-son", "儿子"))
-    assert await centre.handle(SetTrustedPayees(payer.id, payees)) == [TrustedPayee("acct-son", "儿子")]
+    got = await centre.handle(SetTrustedPayees(payer.id, payees, "voice"), gateway)
+    assert got == [TrustedPayee("acct-son", "儿子")]
     centre.world.assert_no_events()
+    (entry,) = [e for e in centre.store.rows("audit_log") if e.action == "customer.trusted_payees_set"]
+    assert (entry.actor, entry.detail["channel"], entry.detail["added"]) == ("gateway", "voice", ["acct-son"])
+    for other in (await centre.actor("sup", "supervisor"), await centre.actor("root", "admin")):
+        with pytest.raises(Forbidden):
+            await centre.handle(SetTrustedPayees(payer.id, payees, "app"), other)
     with pytest.raises(NotFound):
-        await centre.handle(SetTrustedPayees("no-such-customer", ()))
+        await centre.handle(SetTrustedPayees("no-such-customer", ()), gateway)
 
 
 async def test_a_rule_set_is_loaded_once_per_version(centre: Centre) -> None:

@@ -18,7 +18,7 @@ from kefu.entrypoints.api.quality import routes as quality
 from kefu.entrypoints.api.reports import routes as reports
 from kefu.entrypoints.api.reports import wallboard
 from kefu.entrypoints.api.routing import offers, queues
-from kefu.entrypoints.api.screening import calls, cases, payees, rules, screenings, stats
+from kefu.entrypoints.api.screening import calls, cases, payees, rules, screenings, stats, watchlist
 from kefu.entrypoints.api.shared import agents, auth, conversations, customers, health, sites
 from kefu.entrypoints.web import reports as reports_page
 
@@ -67,7 +67,7 @@ def create_app(settings: Settings | None = None, kefu: Kefu | None = None) -> Fa
         *(m.router for m in (health, auth, sites, customers, agents, conversations)),
         callbacks.conversation_router,  # keep-your-place, under /conversations
         *(m.router for m in (queues, offers, wallboard, stream, kb, callbacks)),
-        *(m.router for m in (screenings, payees, cases, calls, rules, stats)),
+        *(m.router for m in (screenings, payees, watchlist, cases, calls, rules, stats)),
         quality.router,
         reports.router,
         reports_page.router,

@@ -199,9 +199,30 @@ class RulesOut(Out):
     rule_set: dict[str, Any]
 
 
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+
+
 class PayeeReportIn(In):
     account_id: AccountId
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+    reason: Reason
+    customer_id: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = Field(
+        default=None, description="the reporting customer; reports count once per reporter"
+    )
+
+
+class WatchlistIn(In):
+    account_id: AccountId
+    reason: Reason
+    source: Literal["case", "report", "police", "bank", "manual"] = "manual"
+
+
+class WatchlistEntryOut(Out):
+    account_id: str
+    reason: str
+    source: str
+    case_id: str | None
+    added_by: str | None
+    at: datetime
 
 
 class PayeeStandingOut(Out):
@@ -217,6 +238,9 @@ class TrustedPayeeIn(In):
 
 class TrustedPayeesIn(In):
     payees: Annotated[list[TrustedPayeeIn], Field(max_length=100)]
+    channel: Literal["app", "chat", "voice", "branch"] = Field(
+        description="how the customer confirmed the list (recorded and audited)"
+    )
 
 
 class TrustedPayeeOut(Out):
