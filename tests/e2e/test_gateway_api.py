@@ -348,3 +348,57 @@ async def test_the_specialist_reveals_and_calls_through_click_to_call(
     )
     assert bad.status_code == 422
     assert other_id != agent_id
+
+
+async def test_an_unsent_webhook_survives_a_restart(
+    database: Database, clock: FakeClock, receiver: Receiver
+) -> None:
+    """A delivery the gateway refused before kefu stopped is sent by the next kefu on the same database,
+    with the same event id and a valid signature."""
+    settings = settings_for(
+        database, payment_webhook_url=receiver.url, payment_webhook_secret=SECRET, payment_webhook_retry_s=5
+    )
+    receiver.refuse = 1
+    first = await bootstrap(settings, hasher=Argon2Hasher(fast=True), clock=clock, routing=False, relay=False)
+    try:
+        async with asgi_client(first) as client:
+            gw = await make_user(first, "gateway", "integration")
+            payer = {
+                "external_id": "wx-1",
+                "name": "刘大爷",
+                "phone": "+8613900000009",
+                "birth_date": "1940-01-01",
+            }
+            r = await client.post("/api/v1/payments/screen", json=_payment("p-1", clock, payer), headers=gw)
+            assert r.json()["status"] == "held", r.text
+        assert await dispatcher(first).run_once() == 0
+    finally:
+        await first.close()
+    clock.advance(5)
+    second = await bootstrap(
+        settings, hasher=Argon2Hasher(fast=True), clock=clock, routing=False, relay=False
+    )
+    try:
+        assert await dispatcher(second).run_once() == 1
+    finally:
+        await second.close()
+    assert [status for _, _, status in receiver.received] == [500, 200]
+    (h1, b1, _), (h2, b2, _) = receiver.received
+    assert h1["x-kefu-event-id"] == h2["x-kefu-event-id"] and b1 == b2
+    assert verify(SECRET, h2["x-kefu-signature"], b2, int(clock.now().timestamp()))
+
+
+async def test_a_refused_click_to_call_is_answered_not_placed_and_audited(
+    client: httpx.AsyncClient, desk: Kefu, people: People, clock: FakeClock, receiver: Receiver
+) -> None:
+    """The telephony platform answering 500 gives placed false with the error (no 5xx); an unknown case
+    is 404."""
+    payer = {"external_id": "wx-1", "name": "刘大爷", "phone": "+8613900000009", "birth_date": "1940-01-01"}
+    r = await client.post("/api/v1/payments/screen", json=_payment("p-1", clock, payer), headers=people.gw)
+    case_id = r.json()["case_id"]
+    receiver.refuse = 1
+    call = await client.post(f"/api/v1/cases/{case_id}/call", json={"extension": "8001"}, headers=people.sup)
+    assert call.status_code == 200, call.text
+    assert (call.json()["placed"], call.json()["error"] is not None) == (False, True)
+    missing = await client.post("/api/v1/cases/nope/call", json={"extension": "8001"}, headers=people.sup)
+    assert missing.status_code == 404
