@@ -3,6 +3,7 @@ webhook delivery, deliveries are retried with backoff until acknowledged, and th
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
@@ -15,6 +16,7 @@ from kefu.adapters.notify import RecordingPaymentWebhook
 from kefu.domain import commands as c
 from kefu.domain.errors import Forbidden, NotFound
 from kefu.domain.payments import PaymentStatusChanged, ResolveCase, ScreenPayment, case_reference
+from kefu.entrypoints.cli_screening import screen_message
 from kefu.screening import InvalidPayment
 from kefu.services.screening.gateway import (
     DeliverPaymentWebhook,
@@ -238,3 +240,14 @@ async def test_bad_payer_details_are_refused_and_nothing_is_stored(
     centre.world.assert_no_events()
     assert len(centre.store.rows("customers")) == before
     assert centre.store.rows("screenings") == []
+
+
+async def test_the_stream_answers_a_mismatched_replay_instead_of_retrying_it(centre: Centre) -> None:
+    """In stream mode a replay carries the current status, and a payment id reused for another payment is
+    answered with an idempotency_mismatch error (acknowledged, never redelivered)."""
+    payer = await centre.customer("ext-1", elderly=True)
+    body = payment("p-1", payer)
+    first = await screen_message(centre.kefu, json.dumps(body).encode())
+    assert (first["decision"], first["status"]) == ("hold", "held")
+    clash = await screen_message(centre.kefu, json.dumps({**body, "amount": 1}).encode())
+    assert (clash["payment_id"], clash["error"]["code"]) == ("p-1", "idempotency_mismatch")
