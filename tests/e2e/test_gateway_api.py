@@ -309,6 +309,7 @@ async def test_the_specialist_reveals_and_calls_through_click_to_call(
     assert (await client.post(f"/api/v1/offers/{offer['id']}/accept", headers=h)).status_code == 200
     masked = (await client.get(f"/api/v1/cases/{case_id}", headers=h)).json()
     assert masked["payer"]["phone"] == "+861******0009"
+    assert masked["payer"]["trusted_contact"]["phone"] == "+861******0010"
     shown = await client.post(f"/api/v1/cases/{case_id}/reveal", json={"field": "payer_phone"}, headers=h)
     assert (shown.status_code, shown.json()["phone"]) == (200, "+8613900000009"), shown.text
     for headers in (other, people.gw, people.admin):

@@ -298,7 +298,10 @@ async def get_case(case_id: str, ctx: Context) -> tuple[Case, Customer | None]:
         case = await _load(ctx, case_id)
         customer = None if case.customer_id is None else await ctx.uow.customers.get(case.customer_id)
     if customer is not None and not allowed(ctx.actor, "customers.read_unmasked"):
-        customer = dataclasses.replace(customer, phone=mask_phone(customer.phone))
+        contact = customer.trusted_contact
+        if contact is not None:
+            contact = dataclasses.replace(contact, phone=mask_phone(contact.phone) or "")
+        customer = dataclasses.replace(customer, phone=mask_phone(customer.phone), trusted_contact=contact)
     return present_case(case, ctx), customer
 
 

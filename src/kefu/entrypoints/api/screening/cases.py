@@ -34,6 +34,13 @@ def _detail(case: Case, customer: Customer | None) -> CaseDetailOut:
             "name": customer.name,
             "phone": customer.phone,
             "language": customer.language,
+            "trusted_contact": None
+            if customer.trusted_contact is None
+            else {
+                "name": customer.trusted_contact.name,
+                "phone": customer.trusted_contact.phone,
+                "relation": customer.trusted_contact.relation,
+            },
         }
     )
     return CaseDetailOut.model_validate(fields)

@@ -174,11 +174,18 @@ class CaseOut(Out):
     note: str | None
 
 
+class TrustedContactOut(Out):
+    name: str
+    phone: str = Field(description="masked for agents: reveal it on the case to call")
+    relation: str
+
+
 class PayerOut(Out):
     id: str
     name: str
     phone: str | None
     language: str
+    trusted_contact: TrustedContactOut | None = None
 
 
 class CaseDetailOut(CaseOut):
