@@ -27,6 +27,8 @@ BEIJING = ZoneInfo("Asia/Shanghai")
 
 # Fixed instants on a Monday. 02:00 UTC is 10:00 in Beijing, far from midnight in Beijing and in UTC.
 MORNING = datetime(2026, 1, 5, 2, 0, tzinfo=UTC)
+# 07:00 UTC is 15:00 in Beijing: an afternoon, outside the night rule.
+AFTERNOON = datetime(2026, 1, 5, 7, 0, tzinfo=UTC)
 # 19:30 UTC is 03:30 in Beijing: inside the night rule's hours (01:00 to 06:00 in the payer's zone).
 NIGHT = datetime(2026, 1, 5, 19, 30, tzinfo=UTC)
 # A customer born on this day is elderly (60 and over) on any day a test may run, and in any zone.

@@ -10,7 +10,8 @@ raises HTTP exceptions.
     ├── NotFound                   404  an id that does not exist
     ├── Conflict                   409  the request clashes with current state
     │   ├── AlreadyExists          409  a unique key is taken (external_id, username)
-    │   └── IllegalTransition      409  a lifecycle step that is not allowed now
+    │   ├── IllegalTransition      409  a lifecycle step that is not allowed now
+    │   └── NeedsContact           409  a case released before anyone reached the payer
     ├── Unauthenticated            401  no or bad credentials
     ├── Forbidden                  403  authenticated, but the role may not do this
     ├── ConfigurationError         500  kefu refuses to start (e.g. default secret in prod)
@@ -73,6 +74,11 @@ class IllegalTransition(Conflict):
             state=state,
             action=action,
         )
+
+
+class NeedsContact(Conflict):
+    code = "contact_required"
+    title = "The payer must be reached first"
 
 
 class Unauthenticated(KefuError):
