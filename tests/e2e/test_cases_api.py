@@ -249,13 +249,21 @@ async def test_a_scam_report_opens_a_report_case_on_anti_fraud(centre: Centre) -
     conversation = r.json()
     assert (conversation["intent"], conversation["queue"]) == ("scam_report", "anti_fraud")
     offer = await centre.offer_of(agent_id, specialist)
-    assert (offer["kind"], offer["queue"]) == ("case", "anti_fraud")
-    case_id = await centre.accept(agent_id, specialist)
-    detail = (await centre.c.get(f"/api/v1/cases/{case_id}", headers=specialist)).json()
-    assert (detail["kind"], detail["conversation_id"], detail["typology"]) == (
+    assert (offer["kind"], offer["queue"], offer["subject_id"]) == (
+        "conversation",
+        "anti_fraud",
+        conversation["id"],
+    )
+    await centre.accept(agent_id, specialist)
+    got = (await centre.c.get(f"/api/v1/conversations/{conversation['id']}", headers=specialist)).json()
+    assert (got["status"], got["agent_id"]) == ("assigned", agent_id)
+    (case,) = (await centre.c.get("/api/v1/cases", headers=specialist)).json()["items"]
+    assert (case["kind"], case["conversation_id"], case["typology"], case["agent_id"]) == (
         "report",
         conversation["id"],
         "impersonation_official",
+        agent_id,
     )
-    got = (await centre.c.get(f"/api/v1/conversations/{conversation['id']}", headers=specialist)).json()
-    assert (got["status"], got["agent_id"]) == ("assigned", agent_id)
+    assert (await centre.attempt(case["id"], "reached", specialist)).status_code == 201
+    r = await centre.resolve(case["id"], "dissuaded", specialist, "已指导报警，联系银行紧急止付")
+    assert (r.status_code, r.json()["status"]) == (200, "resolved")

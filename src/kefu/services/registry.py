@@ -80,6 +80,7 @@ def register(
         cases.SettleExpiredHold: partial(cases.settle_expired_hold, desk=desk),
         cases.RecontactCase: cases.recontact_case,
         cases.AssignCase: cases.assign_case,
+        cases.AssignReportCase: cases.assign_report_case,
         cases.SendFamilyAlert: partial(cases.send_family_alert, notifier=notifier),
         cases.RetryFamilyAlert: partial(cases.retry_family_alert, notifier=notifier),
         p.DecideRelease: partial(cases.decide_release, desk=desk),

@@ -297,8 +297,8 @@ async def test_a_failed_alert_is_retried_by_the_keeper_until_a_channel_acknowled
 
 
 async def test_a_scam_report_opens_a_report_case_on_the_anti_fraud_queue(centre: Centre) -> None:
-    """A scam_report conversation opens a report case (typology from the words) at case priority on
-    anti_fraud instead of waiting in payments; accepting the case assigns the conversation too."""
+    """A scam_report conversation waits on anti_fraud at case priority (not payments at 0) with a report
+    case attached (typology from the words); the specialist who accepts the conversation works the case."""
     specialist, login = await centre.agent("wang", SPECIALIST_SKILLS, {"voice": 1, "chat": 1})
     customer = await centre.customer()
     centre.world.take_events()
@@ -307,16 +307,35 @@ async def test_a_scam_report_opens_a_report_case_on_the_anti_fraud_queue(centre:
     )
     assert (conversation.intent, conversation.queue) == ("scam_report", "anti_fraud")
     (case,) = await _stored(centre, "cases")
-    assert (case.kind, case.conversation_id, case.typology) == (
+    assert (case.kind, case.conversation_id, case.typology, case.payment_id) == (
         "report",
         conversation.id,
         "impersonation_official",
+        None,
     )
     (task,) = await _stored(centre, "tasks")
-    assert (task.kind, task.subject_id, task.queue_id, task.priority) == ("case", case.id, "anti_fraud", 5)
+    assert (task.kind, task.subject_id, task.queue_id, task.priority) == (
+        "conversation",
+        conversation.id,
+        "anti_fraud",
+        5,
+    )
     names = [n for n, _ in centre.world.take_events()]
     assert names[names.index("conversation.created") :].count("case.opened") == 1
     (offer,) = centre.pending_offers(specialist.id)
     await centre.handle(c.AcceptOffer(offer.id), login)
-    (stored,) = await _stored(centre, "conversations")
-    assert (stored.status, stored.agent_id) == ("assigned", specialist.id)
+    (case,) = await _stored(centre, "cases")
+    assert case.agent_id == specialist.id
+    await centre.handle(RecordContactAttempt(case.id, "reached", "在线沟通，已指导报警并联系银行止付"), login)
+    resolved = await centre.handle(ResolveCase(case.id, "dissuaded", "客户不再转账"), login)
+    assert (resolved.status, resolved.payment_outcome) == ("resolved", None)
+
+
+async def test_other_conversations_assign_no_case(centre: Centre) -> None:
+    """Accepting an ordinary conversation leaves the cases alone."""
+    agent, login = await centre.agent("wang", {"payments": 3}, {"chat": 1})
+    customer = await centre.customer()
+    await centre.handle(c.OpenConversation(customer.id, "payments", "chat", text="我想查一下余额"))
+    (offer,) = centre.pending_offers(agent.id)
+    await centre.handle(c.AcceptOffer(offer.id), login)
+    assert await _stored(centre, "cases") == []

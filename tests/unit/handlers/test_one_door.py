@@ -368,6 +368,15 @@ async def _(s: Seed) -> tuple[Command[Any], Actor]:
     return system(cases.AssignCase(s.case_id, s.agent.id))
 
 
+@example(cases.AssignReportCase)
+async def _(s: Seed) -> tuple[Command[Any], Actor]:
+    """A scam report's conversation, taken by li: the report case becomes li's."""
+    conversation = await s.centre.handle(
+        c.OpenConversation(s.customer.id, None, "voice", text="我被冒充公安的人骗了，已经转了一笔")
+    )
+    return system(cases.AssignReportCase(conversation.id, s.agent.id))
+
+
 @example(cases.SendFamilyAlert)
 async def _(s: Seed) -> tuple[Command[Any], Actor]:
     """A dissuaded case whose payer registered a family contact only afterwards: the alert is due now."""

@@ -123,6 +123,10 @@ class MemoryCases:
         rows.sort(key=lambda a: (a.retry_at, a.id))
         return [a.id for a in rows[: max(limit, 0)]]
 
+    async def for_conversation(self, conversation_id: str) -> Case | None:
+        found = next((c for c in self._s.scan("cases") if c.conversation_id == conversation_id), None)
+        return None if found is None else await self.get(found.id, with_history=False)
+
     async def open_for_payer(self, payer_id: str, opened_since: datetime) -> Case | None:
         rows = [
             c

@@ -353,29 +353,44 @@ def on_case_resolved(event: CaseResolved) -> SendFamilyAlert | None:
     return SendFamilyAlert(event.case_id, "all_clear")
 
 
-def on_task_assigned(event: TaskAssigned) -> AssignCase | None:
-    return AssignCase(event.subject_id, event.agent_id) if event.kind == "case" else None
+@dataclass(frozen=True, slots=True)
+class AssignReportCase(Command[None]):
+    """A conversation was accepted: if it is a report case's, the case is now the specialist's too."""
+
+    conversation_id: str
+    agent_id: str
+
+
+def on_task_assigned(event: TaskAssigned) -> AssignCase | AssignReportCase | None:
+    if event.kind == "case":
+        return AssignCase(event.subject_id, event.agent_id)
+    if event.kind == "conversation":
+        return AssignReportCase(event.subject_id, event.agent_id)
+    return None
 
 
 async def assign_case(cmd: AssignCase, ctx: Context) -> None:
-    """The case is the specialist's; a report case's conversation is assigned to them with it."""
     async with ctx.uow:
         case = await ctx.uow.cases.get(cmd.case_id, with_history=False)
         if case is None or case.status != "open":
             return
         case.agent_id = cmd.agent_id
-        if not await ctx.uow.cases.save_if(case, "open"):
+        if await ctx.uow.cases.save_if(case, "open"):
+            await ctx.audit("case.assigned", "case", case.id, agent_id=cmd.agent_id)
+            await ctx.uow.commit()
+
+
+async def assign_report_case(cmd: AssignReportCase, ctx: Context) -> None:
+    """The specialist who took a report case's conversation works the case (nothing for other
+    conversations)."""
+    async with ctx.uow:
+        case = await ctx.uow.cases.for_conversation(cmd.conversation_id)
+        if case is None or case.status != "open" or case.agent_id == cmd.agent_id:
             return
-        await ctx.audit("case.assigned", "case", case.id, agent_id=cmd.agent_id)
-        if case.conversation_id is not None:
-            conversation = await ctx.uow.conversations.get(case.conversation_id)
-            if conversation is not None and conversation.status == "queued":
-                conversation.assign(cmd.agent_id, ctx.clock.now())
-                await ctx.uow.conversations.save(conversation)
-                await ctx.audit(
-                    "conversation.assigned", "conversation", conversation.id, agent_id=cmd.agent_id
-                )
-        await ctx.uow.commit()
+        case.agent_id = cmd.agent_id
+        if await ctx.uow.cases.save_if(case, "open"):
+            await ctx.audit("case.assigned", "case", case.id, agent_id=cmd.agent_id)
+            await ctx.uow.commit()
 
 
 def _money(case: Case) -> str:

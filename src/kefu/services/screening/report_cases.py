@@ -1,9 +1,11 @@
 """A customer who reports a scam reaches the anti-fraud desk: a report case with the conversation attached.
 
 Triage reads "有人冒充公安让我把钱转到安全账户，我已经转了一笔" as ``scam_report``. Such a conversation does
-not wait in the payments queue: in the transaction that opens it, a *report* case is opened on the
-``anti_fraud`` queue at the top case priority, carrying the conversation, the typology the customer's words
-speak of and the care flag. When a specialist accepts the case, the conversation is assigned to them too.
+not wait in the payments queue at priority 0: in the transaction that opens it, the conversation is routed on
+the ``anti_fraud`` queue at the top case priority (the customer is waiting live, in their channel), and a
+*report* case is opened carrying the conversation and the typology the customer's words speak of. The
+specialist who accepts the conversation is the one working the case (``AssignReportCase``); a later call back
+(after a missed attempt) is routed as the case's own task.
 """
 
 from __future__ import annotations
@@ -29,8 +31,8 @@ def reported_typology(text: str) -> str | None:
 
 
 async def open_report_case(ctx: Context, conversation: Conversation, customer: Customer, care: bool) -> Case:
-    """Open a report case for a ``scam_report`` conversation (in the caller's transaction); the
-    conversation waits on the anti-fraud queue (``CASE_QUEUE``) and is worked through the case."""
+    """Open a report case for a ``scam_report`` conversation in the caller's transaction; the caller routes
+    the conversation itself on the anti-fraud queue (``CASE_QUEUE``) at ``REPORT_PRIORITY``."""
     now = ctx.clock.now()
     text = " ".join(m.body for m in conversation.messages if m.sender == "customer")
     case = Case(
@@ -52,5 +54,5 @@ async def open_report_case(ctx: Context, conversation: Conversation, customer: C
         kind="report",
         conversation_id=conversation.id,
     )
-    await open_case(ctx, case, customer, care)
+    await open_case(ctx, case, customer, care, route=False)
     return case

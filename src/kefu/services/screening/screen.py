@@ -232,8 +232,11 @@ def _new_case(
     )
 
 
-async def open_case(ctx: Context, case: Case, customer: Customer | None, care: bool) -> None:
-    """Store a new case, audit and announce it, and put it at the top of the anti-fraud queue."""
+async def open_case(
+    ctx: Context, case: Case, customer: Customer | None, care: bool, route: bool = True
+) -> None:
+    """Store a new case, audit and announce it, and (unless its work is routed already, as a report case's
+    conversation is) put it at the top of the anti-fraud queue."""
     await ctx.uow.cases.add(case)
     await ctx.audit(
         "case.opened",
@@ -259,7 +262,8 @@ async def open_case(ctx: Context, case: Case, customer: Customer | None, care: b
             case.kind,
         )
     )
-    await route_case(ctx, case, customer, care)
+    if route:
+        await route_case(ctx, case, customer, care)
 
 
 def case_playbook(case: Case) -> dict[str, object]:

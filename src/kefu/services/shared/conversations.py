@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kefu.care import triage
 from kefu.domain import events
-from kefu.domain.cases import CASE_QUEUE
+from kefu.domain.cases import CASE_QUEUE, REPORT_PRIORITY
 from kefu.domain.commands import (
     AbandonConversation,
     AssignConversation,
@@ -113,6 +113,16 @@ async def open_conversation(cmd: OpenConversation, ctx: Context) -> Conversation
         for message in conversation.messages:
             ctx.uow.emit(events.MessagePosted(conversation.id, message.id, message.sender, now))
         if conversation.status == "queued" and report:
+            await open_task(
+                ctx,
+                "conversation",
+                conversation.id,
+                CASE_QUEUE,
+                cmd.channel,
+                care,
+                customer.home_site,
+                priority=REPORT_PRIORITY,
+            )
             await open_report_case(ctx, conversation, customer, care)
         elif conversation.status == "queued":  # not when self-service answered
             await open_task(

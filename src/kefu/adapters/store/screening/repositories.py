@@ -178,6 +178,11 @@ class SqlCases:
         )
         return [str(x) for x in (await self._s.execute(stmt)).scalars()]
 
+    async def for_conversation(self, conversation_id: str) -> Case | None:
+        stmt = select(CaseRow).where(CaseRow.conversation_id == conversation_id).limit(1)
+        row = (await self._s.execute(stmt)).scalar_one_or_none()
+        return None if row is None else _case_from_row(row)
+
     async def open_for_payer(self, payer_id: str, opened_since: datetime) -> Case | None:
         stmt = (
             select(CaseRow.id)

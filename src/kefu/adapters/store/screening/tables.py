@@ -67,7 +67,7 @@ class CaseRow(Base):
     note: Mapped[str | None] = mapped_column(Text)
     agent_id: Mapped[str | None] = mapped_column(String(36))
     kind: Mapped[str] = mapped_column(String(8), server_default="decide")
-    conversation_id: Mapped[str | None] = mapped_column(String(36))
+    conversation_id: Mapped[str | None] = mapped_column(String(36), index=True)
     release_requested_by: Mapped[str | None] = mapped_column(String(64))
     release_reason: Mapped[str | None] = mapped_column(Text)
 

@@ -2,8 +2,8 @@
 releases and family alerts that are retried.
 
 A report case has no payment (``cases.payment_id`` becomes nullable) and carries the customer's
-conversation; a payer's open case is found by ``(payer_id, status)``; a case's payments by
-``screenings.case_id``; failed alerts due again by ``family_alerts.retry_at``.
+conversation (found by ``cases.conversation_id``); a payer's open case is found by ``(payer_id, status)``,
+a case's payments by ``screenings.case_id``, failed alerts due again by ``family_alerts.retry_at``.
 
 Revision ID: 0009_cases
 Revises: 0008
@@ -31,6 +31,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column("release_requested_by", sa.String(64), nullable=True))
         batch.add_column(sa.Column("release_reason", sa.Text(), nullable=True))
     op.create_index("ix_cases_payer_status", "cases", ["payer_id", "status"])
+    op.create_index("ix_cases_conversation_id", "cases", ["conversation_id"])
     op.create_index("ix_screenings_case_id", "screenings", ["case_id"])
     with op.batch_alter_table("family_alerts") as batch:
         batch.add_column(sa.Column("language", sa.String(8), nullable=False, server_default="zh"))
@@ -46,6 +47,7 @@ def downgrade() -> None:
         batch.drop_column("attempts")
         batch.drop_column("language")
     op.drop_index("ix_screenings_case_id", table_name="screenings")
+    op.drop_index("ix_cases_conversation_id", table_name="cases")
     op.drop_index("ix_cases_payer_status", table_name="cases")
     for table in ("case_contact_attempts", "family_alerts", "funds_saved"):
         op.execute(f"DELETE FROM {table} WHERE case_id IN (SELECT id FROM cases WHERE payment_id IS NULL)")  # noqa: S608 - fixed names
