@@ -339,3 +339,19 @@ async def test_other_conversations_assign_no_case(centre: Centre) -> None:
     (offer,) = centre.pending_offers(agent.id)
     await centre.handle(c.AcceptOffer(offer.id), login)
     assert await _stored(centre, "cases") == []
+
+
+async def test_the_payments_side_may_not_act_on_cases(centre: Centre) -> None:
+    """The integration role holds no share of cases.work: Forbidden before any case is even looked up."""
+    gateway = await centre.actor("gateway", "integration")
+    payer = await centre.customer(elderly=True)
+    record = await _screen(centre, payment("p-gw", payer))
+    centre.world.take_events()
+    for case_id in (record.case_id, "no-such-case"):
+        with pytest.raises(Forbidden):
+            await centre.handle(ResolveCase(case_id, "dissuaded"), gateway)
+        with pytest.raises(Forbidden):
+            await centre.handle(RecordContactAttempt(case_id, "reached"), gateway)
+    with pytest.raises(Forbidden):
+        await centre.handle(DecideRelease(record.case_id, True), gateway)
+    centre.world.assert_no_events()
