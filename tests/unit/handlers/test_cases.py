@@ -355,3 +355,22 @@ async def test_the_payments_side_may_not_act_on_cases(centre: Centre) -> None:
     with pytest.raises(Forbidden):
         await centre.handle(DecideRelease(record.case_id, True), gateway)
     centre.world.assert_no_events()
+
+
+async def test_releasing_a_protect_case_lets_no_money_through(centre: Centre) -> None:
+    """A ¥100,000 blocked payment's case released as a false alarm needs no second supervisor: the payment
+    stays blocked, and its stop no longer counts against the payer."""
+    payer = await centre.customer(elderly=True)
+    record = await _screen(centre, payment("p-pr", payer, device={"remote_access_app": True}))
+    assert record.decision == "block"
+    sup = await centre.actor("sup", "supervisor")
+    await centre.handle(RecordContactAttempt(record.case_id, "reached"), sup)
+    case = await centre.handle(
+        ResolveCase(record.case_id, "released", "本人在柜台办理，远程软件是银行的"), sup
+    )
+    assert (case.status, case.outcome, case.payment_outcome) == ("resolved", "released", "blocked")
+    (screening,) = await _stored(centre, "screenings")
+    assert screening.status == "blocked"
+    centre.clock.advance(600)
+    honest = await _screen(centre, plumber("p-after", payer))
+    assert honest.decision == "allow"

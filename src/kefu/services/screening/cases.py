@@ -135,7 +135,9 @@ async def resolve_case(cmd: ResolveCase, ctx: Context, desk: ScreeningDesk) -> C
 
 
 def _needs_review(ctx: Context, case: Case) -> bool:
-    return case.kind != "report" and case.amount >= ctx.settings.release_review_amount
+    """Four eyes where money would move: a decide case (its held payments) at or above the review amount.
+    Releasing a protect or report case lets no payment through."""
+    return case.kind == "decide" and case.amount >= ctx.settings.release_review_amount
 
 
 async def _request_release(ctx: Context, case: Case, reason: str | None) -> None:
