@@ -267,3 +267,27 @@ async def test_a_scam_report_opens_a_report_case_on_anti_fraud(centre: Centre) -
     assert (await centre.attempt(case["id"], "reached", specialist)).status_code == 201
     r = await centre.resolve(case["id"], "dissuaded", specialist, "已指导报警，联系银行紧急止付")
     assert (r.status_code, r.json()["status"]) == (200, "resolved")
+
+
+async def test_an_expired_police_impersonation_hold_stays_blocked(centre: Centre) -> None:
+    """A 公检法 "安全账户" transfer held at 65 is settled by policy when its hold expires unreached: the rule
+    set protects the typology, so the payment is blocked, not released to the scammer."""
+    customer = await centre.customer("u-police", age=45)
+    held = await centre.screen(
+        "police-1",
+        customer,
+        5_000_000,
+        payee={"account_id": "acct-anquan", "name": "张警官", "kind": "individual"},
+        memo="转入安全账户配合调查",
+    )
+    assert (held["decision"], held["typology"], held["score"]) == ("hold", "impersonation_official", 65)
+    centre.clock.advance(3601)
+    assert centre.kefu.holds is not None
+    assert (await centre.kefu.holds.tick())["settled"] == 1
+    detail = (await centre.c.get(f"/api/v1/cases/{held['case_id']}", headers=centre.sup)).json()
+    assert (detail["outcome"], detail["settled_by"], detail["payment_outcome"]) == (
+        "unreachable",
+        "policy",
+        "blocked",
+    )
+    assert [p["status"] for p in detail["payments"]] == ["blocked"]
