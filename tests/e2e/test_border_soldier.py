@@ -22,13 +22,13 @@ from kefu.adapters.security.passwords import Argon2Hasher
 from kefu.bootstrap import Kefu, bootstrap
 from kefu.domain.cases import CaseOpened, CaseResolved
 from kefu.domain.clock import FakeClock
-from tests.clocks import AFTERNOON, NIGHT, clock_for, clock_matrix
+from tests.clocks import AFTERNOON, NIGHT, clock_for, story_matrix
 from tests.conftest import Database, asgi_client, make_user, settings_for
 
 H = dict[str, str]
 
 
-pytestmark = clock_matrix
+pytestmark = story_matrix
 
 
 # The hour of the scene: (start, decision, what the stopped payment becomes once she is dissuaded).
