@@ -58,6 +58,12 @@ class Settings(BaseSettings):
     hold_s: int = Field(default=86_400, ge=60, le=30 * 86_400)  # a hold unresolved this long is settled
     recontact_s: int = Field(default=300, ge=10, le=86_400)  # next contact attempt after a missed one
     hold_block_score: int = Field(default=80, ge=1, le=100)  # settled by policy: block at or above this
+    case_group_s: int = Field(default=86_400, ge=0, le=30 * 86_400)  # a payer's stops join an open case
+    # this young (seconds since it opened); an older open case no longer takes new stops
+    release_review_amount: int = Field(default=5_000_000, ge=0)  # releasing this much (fen) needs four eyes
+    family_alert_after_misses: int = Field(default=2, ge=1, le=20)  # payer unreachable: alert the family
+    alert_retry_s: int = Field(default=60, ge=1, le=86_400)  # a failed family alert is sent again after
+    alert_max_attempts: int = Field(default=5, ge=1, le=50)  # this many tries, doubling the wait each time
     screen_warn: int | None = Field(default=None, ge=1, le=100)  # override the rule set's thresholds
     screen_hold: int | None = Field(default=None, ge=1, le=100)
     screen_block: int | None = Field(default=None, ge=1, le=100)

@@ -199,7 +199,7 @@ async def test_the_status_endpoint_and_replays(
     """GET /payments/{id} gives the current status and case reference to the gateway and managers (403 for
     an agent, 404 unknown); a replay answers the current status; another payment under the id is 409."""
     cid = await _elderly(client, people, clock, "ext-1")
-    body = _payment("p-1", clock, {"customer_id": cid})
+    body = _payment("p-1", clock, {"customer_id": cid}, amount=4_000_000)  # below the four-eyes amount
     first = await client.post("/api/v1/payments/screen", json=body, headers=people.gw)
     case_id = first.json()["case_id"]
     got = await client.get("/api/v1/payments/p-1", headers=people.gw)
@@ -216,8 +216,14 @@ async def test_the_status_endpoint_and_replays(
     )
     assert (await client.get("/api/v1/payments/nope", headers=people.gw)).status_code == 404
     assert (await client.get("/api/v1/payments/p-1")).status_code == 401
+    reached = await client.post(
+        f"/api/v1/cases/{case_id}/contact-attempts", json={"result": "reached"}, headers=people.sup
+    )
+    assert reached.status_code == 201, reached.text
     r = await client.post(
-        f"/api/v1/cases/{case_id}/resolve", json={"outcome": "released"}, headers=people.sup
+        f"/api/v1/cases/{case_id}/resolve",
+        json={"outcome": "released", "note": "本人确认"},
+        headers=people.sup,
     )
     assert r.status_code == 200, r.text
     replay = await client.post("/api/v1/payments/screen", json=body, headers=people.gw)

@@ -11,7 +11,8 @@ raises HTTP exceptions.
     ├── Conflict                   409  the request clashes with current state
     │   ├── AlreadyExists          409  a unique key is taken (external_id, username)
     │   ├── IdempotencyMismatch    409  a key (payment_id) repeated with a different request
-    │   └── IllegalTransition      409  a lifecycle step that is not allowed now
+    │   ├── IllegalTransition      409  a lifecycle step that is not allowed now
+    │   └── NeedsContact           409  a case released before anyone reached the payer
     ├── Unauthenticated            401  no or bad credentials
     ├── Forbidden                  403  authenticated, but the role may not do this
     ├── ConfigurationError         500  kefu refuses to start (e.g. default secret in prod)
@@ -79,6 +80,11 @@ class IllegalTransition(Conflict):
             state=state,
             action=action,
         )
+
+
+class NeedsContact(Conflict):
+    code = "contact_required"
+    title = "The payer must be reached first"
 
 
 class Unauthenticated(KefuError):

@@ -142,6 +142,15 @@ class ResolveCase(Command[Case]):
 
 
 @dataclass(frozen=True, slots=True)
+class DecideRelease(Command[Case]):
+    """A supervisor approves or refuses a release waiting for a second pair of eyes."""
+
+    case_id: str
+    approve: bool
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ReportPayee(Command[PayeeStanding]):
     """A report of a scam account; it counts once per reporter (the customer, else the signed-in user)."""
 

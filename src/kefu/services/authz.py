@@ -1,4 +1,8 @@
-"""Who may do what: one table of permissions by role, checked by the services (not by the routes)."""
+"""Who may do what: one table of permissions by role, checked by the services (not by the routes).
+
+``GRANTS`` gives a permission to a role over everything; ``OWN`` gives it to a role only over its own work
+(an intervention case offered or assigned to that agent): the service says whether the actor owns the thing,
+and ``require(actor, permission, owns=...)`` decides from both tables."""
 
 from __future__ import annotations
 
@@ -35,6 +39,7 @@ Permission = Literal[
     "cases.read",
     "cases.reveal",
     "cases.work",
+    "cases.approve_release",
     "rules.read",
     "rules.write",
     "payees.report",
@@ -89,10 +94,13 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     # The gateway follows its payments (status, case reference); supervisors look one up for a customer.
     "payments.read": frozenset({"admin", "supervisor", "integration"}),
     "cases.read": STAFF,
-    "cases.work": STAFF,
-    # Full numbers on a case, to call: supervisors, and an agent only on a case offered or assigned to them
-    # (checked by the handler). Each reveal is audited.
-    "cases.reveal": frozenset({"supervisor", "agent"}),
+    # Case actions (contact attempts, resolving, asking to release): supervisors on any case, an agent only
+    # on the case offered or assigned to them (see OWN). A large release needs a supervisor's approval.
+    "cases.work": MANAGERS,
+    "cases.approve_release": MANAGERS,
+    # Full numbers on a case, to call: supervisors, and an agent only on the case offered or assigned to
+    # them (see OWN). Each reveal is audited.
+    "cases.reveal": frozenset({"supervisor"}),
     "rules.read": ALL,
     "rules.write": frozenset({"admin"}),
     "payees.report": ALL,
@@ -120,10 +128,25 @@ GRANTS: dict[Permission, frozenset[Role]] = {
 }
 
 
-def allowed(actor: Actor, permission: Permission) -> bool:
-    return actor.role in GRANTS[permission]
+# Permissions a role holds only over its own work: the service passes ``owns`` for the thing at hand.
+OWN: dict[Permission, frozenset[Role]] = {
+    "cases.work": frozenset({"agent"}),
+    "cases.reveal": frozenset({"agent"}),
+}
 
 
-def require(actor: Actor, permission: Permission) -> None:
-    if not allowed(actor, permission):
-        raise Forbidden(f"role {actor.role!r} may not {permission.replace('.', ': ')}", permission=permission)
+def allowed(actor: Actor, permission: Permission, owns: bool = False) -> bool:
+    return actor.role in GRANTS[permission] or (owns and actor.role in OWN.get(permission, frozenset()))
+
+
+def owned_only(actor: Actor, permission: Permission) -> bool:
+    """Whether the actor holds ``permission`` only over their own work (the service must check ownership)."""
+    return actor.role not in GRANTS[permission] and actor.role in OWN.get(permission, frozenset())
+
+
+def require(actor: Actor, permission: Permission, owns: bool = False) -> None:
+    if not allowed(actor, permission, owns):
+        mine = " other than their own" if actor.role in OWN.get(permission, frozenset()) else ""
+        raise Forbidden(
+            f"role {actor.role!r} may not {permission.replace('.', ': ')}{mine}", permission=permission
+        )

@@ -18,7 +18,7 @@ from kefu.domain import commands as c
 from kefu.domain import events as ev
 from kefu.domain import payments as p
 from kefu.domain import quality as q
-from kefu.domain.cases import CaseOpened, CaseResolved
+from kefu.domain.cases import CaseContactAttempted, CaseResolved
 from kefu.domain.commands import Command
 from kefu.domain.events import Event
 from kefu.domain.users import SYSTEM_ACTOR
@@ -86,7 +86,10 @@ def register(
         cases.SettleExpiredHold: partial(cases.settle_expired_hold, desk=desk),
         cases.RecontactCase: cases.recontact_case,
         cases.AssignCase: cases.assign_case,
+        cases.AssignReportCase: cases.assign_report_case,
         cases.SendFamilyAlert: partial(cases.send_family_alert, notifier=notifier),
+        cases.RetryFamilyAlert: partial(cases.retry_family_alert, notifier=notifier),
+        p.DecideRelease: partial(cases.decide_release, desk=desk),
         p.ReportPayee: partial(payees.report_payee, desk=desk),
         p.SetTrustedPayees: payees.set_trusted_payees,
         p.AddToWatchlist: partial(payees.add_to_watchlist, desk=desk),
@@ -100,7 +103,7 @@ def register(
         bus.register(command_type, handler)
     react(bus, ev.TaskAssigned, callbacks.on_task_assigned)
     react(bus, ev.TaskAssigned, cases.on_task_assigned)
-    react(bus, CaseOpened, cases.on_case_opened)
+    react(bus, CaseContactAttempted, cases.on_case_contact_attempted)
     react(bus, CaseResolved, cases.on_case_resolved)
     react(bus, CaseResolved, followups.on_case_resolved)
     react(bus, ev.ConversationResolved, followups.on_conversation_resolved)

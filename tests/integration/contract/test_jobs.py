@@ -3,13 +3,14 @@ conditional updates (``decide``, ``save_if``, ``claim_contact``, callback ``save
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
 import pytest
 
 from kefu.care import Article
 from kefu.care.records import CallbackChangedConcurrently
-from kefu.domain.cases import LedgerEntry
+from kefu.domain.cases import FamilyAlert, LedgerEntry
 from kefu.domain.errors import Conflict
 from kefu.domain.payments import TrustedPayee
 from kefu.domain.quality import Commendation, Complaint, CsatRating
@@ -269,3 +270,73 @@ async def test_quality_records(stores: Stores) -> None:
         got = await uow.quality.complaints(None, 10, agent_id="a-001")
         assert [(c.id, c.handled_by, c.note) for c in got] == [("q-1", "sup", "noted")]
         assert await uow.quality.complaints(None, 10, status="open") == []
+
+
+async def test_a_payers_open_case_its_payments_and_report_cases(stores: Stores) -> None:
+    """open_for_payer finds the newest open case young enough; for_case lists a case's payments in order;
+    report cases (no payment) are found by conversation; a pending release is still an expired hold."""
+    async with stores.uow() as uow:
+        await uow.cases.add(mk.case(1, payer_id="u-1", opened_at=T0))
+        await uow.cases.add(mk.case(2, payer_id="u-1", opened_at=T0 + timedelta(minutes=5)))
+        await uow.cases.add(mk.case(3, payer_id="u-2", opened_at=T0, status="resolved"))
+        await uow.cases.add(mk.case(4, payment_id=None, kind="report", conversation_id="v-9", payer_id="u-3"))
+        await uow.cases.add(mk.case(5, payment_id=None, kind="report", conversation_id="v-8", payer_id="u-4"))
+        for n, at in ((3, 7), (1, 9), (2, 8)):
+            await uow.screenings.add(mk.screening(n, case_id="k-002", screened_at=T0 + timedelta(seconds=at)))
+        await uow.commit()
+    async with stores.uow() as uow:
+        found = await uow.cases.open_for_payer("u-1", T0)
+        assert found is not None and found.id == "k-002"
+        later = await uow.cases.open_for_payer("u-1", T0 + timedelta(minutes=6))
+        assert later is None
+        assert await uow.cases.open_for_payer("u-2", T0) is None
+        assert [r.payment_id for r in await uow.screenings.for_case("k-002")] == ["p-003", "p-002", "p-001"]
+        report = await uow.cases.for_conversation("v-9")
+        assert report is not None and (report.id, report.kind, report.payment_id) == ("k-004", "report", None)
+        assert await uow.cases.for_conversation("v-0") is None
+        pending = await uow.cases.get("k-001")
+        assert pending is not None
+        pending.status = "pending_approval"
+        pending.release_requested_by = "li"
+        assert await uow.cases.save_if(pending, "open") is True
+        await uow.commit()
+    async with stores.uow() as uow:
+        expired = await uow.cases.expired_holds(T0 + timedelta(hours=2), 10)
+        assert "k-001" in expired
+        stored = await uow.cases.get("k-001")
+        assert stored is not None and (stored.status, stored.release_requested_by) == (
+            "pending_approval",
+            "li",
+        )
+
+
+async def test_family_alert_retries_are_claimed_once(stores: Stores) -> None:
+    """A failed alert is due at its retry time; claiming clears it once; a saved alert round-trips."""
+    retry = T0 + timedelta(minutes=1)
+    failed = FamilyAlert(
+        "fa-1", "k-001", "case_dissuaded", "王强", "13987654321", "中", "en", T0, False, "503", "en", 1, retry
+    )
+    async with stores.uow() as uow:
+        await uow.cases.add(mk.case(1))
+        await uow.cases.add_alert(failed)
+        await uow.commit()
+    async with stores.uow() as uow:
+        assert await uow.cases.alerts_due(T0, 10) == []
+        assert await uow.cases.alerts_due(retry, 10) == ["fa-1"]
+        assert await uow.cases.claim_alert("fa-1", retry) is True
+        assert await uow.cases.claim_alert("fa-1", retry) is False
+        await uow.cases.save_alert(
+            dataclasses.replace(failed, delivered=True, error=None, attempts=2, retry_at=None)
+        )
+        await uow.commit()
+    async with stores.uow() as uow:
+        assert await uow.cases.alerts_due(retry, 10) == []
+        got = await uow.cases.alert("fa-1")
+        assert got is not None and (got.delivered, got.attempts, got.language, got.retry_at) == (
+            True,
+            2,
+            "en",
+            None,
+        )
+        case = await uow.cases.get("k-001")
+        assert case is not None and [a.id for a in case.alerts] == ["fa-1"]

@@ -15,7 +15,13 @@ from kefu.adapters.memory.testing import FakeWorld
 from kefu.adapters.notify import RecordingPaymentWebhook
 from kefu.domain import commands as c
 from kefu.domain.errors import Forbidden, NotFound
-from kefu.domain.payments import PaymentStatusChanged, ResolveCase, ScreenPayment, case_reference
+from kefu.domain.payments import (
+    PaymentStatusChanged,
+    RecordContactAttempt,
+    ResolveCase,
+    ScreenPayment,
+    case_reference,
+)
 from kefu.entrypoints.cli_screening import screen_message
 from kefu.screening import InvalidPayment
 from kefu.services.screening.gateway import (
@@ -119,16 +125,18 @@ async def test_allowed_payments_and_no_webhook_url_write_no_delivery(centre: Cen
 
 
 async def test_a_released_hold_reads_released_with_its_specialist(centre: Centre) -> None:
-    """Accepted by a specialist, the payment shows the specialist's name; released, it reads released."""
+    """Accepted by a specialist, the payment shows the specialist's name; released (below the four-eyes
+    amount, after reaching the payer), it reads released."""
     specialist, login = await centre.agent("wang", {"payments": 3, "anti_fraud": 4}, {"voice": 1})
     payer = await centre.customer("ext-1", elderly=True)
-    record = await centre.handle(ScreenPayment(payment("p-1", payer)))
+    record = await centre.handle(ScreenPayment(payment("p-1", payer, amount=4_000_000)))
     (offer,) = centre.pending_offers(specialist.id)
     await centre.handle(c.AcceptOffer(offer.id), login)
     gateway = await centre.actor("gateway", "integration")
     view = await get_payment("p-1", centre.bus.context(gateway))
     assert (view.record.status, view.specialist) == ("held", "wang")
     assert record.case_id is not None
+    await centre.handle(RecordContactAttempt(record.case_id, "reached"), login)
     centre.world.take_events()
     case = await centre.handle(ResolveCase(record.case_id, "released", "本人确认"), login)
     centre.world.assert_events(
@@ -137,7 +145,7 @@ async def test_a_released_hold_reads_released_with_its_specialist(centre: Centre
         "case.resolved",
         "task.completed",
     )
-    again = await centre.handle(ScreenPayment(payment("p-1", payer)), gateway)
+    again = await centre.handle(ScreenPayment(payment("p-1", payer, amount=4_000_000)), gateway)
     assert (again.decision, again.status) == ("hold", "released")
 
 

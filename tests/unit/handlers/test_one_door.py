@@ -29,7 +29,7 @@ from kefu.domain import quality as q
 from kefu.domain.agents import Agent
 from kefu.domain.commands import Command
 from kefu.domain.conversations import Conversation
-from kefu.domain.customers import Customer
+from kefu.domain.customers import Customer, TrustedContact
 from kefu.domain.events import Event
 from kefu.domain.users import SYSTEM_ACTOR, Actor
 from kefu.screening.commands import LoadRuleSet
@@ -368,9 +368,54 @@ async def _(s: Seed) -> tuple[Command[Any], Actor]:
     return system(cases.AssignCase(s.case_id, s.agent.id))
 
 
+@example(cases.AssignReportCase)
+async def _(s: Seed) -> tuple[Command[Any], Actor]:
+    """A scam report's conversation, taken by li: the report case becomes li's."""
+    conversation = await s.centre.handle(
+        c.OpenConversation(s.customer.id, None, "voice", text="我被冒充公安的人骗了，已经转了一笔")
+    )
+    return system(cases.AssignReportCase(conversation.id, s.agent.id))
+
+
 @example(cases.SendFamilyAlert)
 async def _(s: Seed) -> tuple[Command[Any], Actor]:
-    return system(cases.SendFamilyAlert(s.case_id, "case_dissuaded"))
+    """A dissuaded case whose payer registered a family contact only afterwards: the alert is due now."""
+    payer = await s.centre.customer("ext-late", elderly=True)
+    record = await s.centre.handle(
+        p.ScreenPayment(
+            {**payment("p-late", payer), "payee": {"account_id": "acct-late", "kind": "individual"}}
+        )
+    )
+    assert record.case_id is not None
+    await s.centre.handle(p.ResolveCase(record.case_id, "dissuaded"))
+    contact = TrustedContact("王芳", "+8613800000002", "daughter")
+    await s.centre.handle(c.UpdateCustomer(payer.id, {"trusted_contact": contact}))
+    return system(cases.SendFamilyAlert(record.case_id, "case_dissuaded"))
+
+
+@example(cases.RetryFamilyAlert)
+async def _(s: Seed) -> tuple[Command[Any], Actor]:
+    """An alert that failed once is due again after alert_retry_s."""
+
+    async def down(alert: Any) -> bool:
+        raise ConnectionError("sms gateway down")
+
+    s.centre.notifier.send = down  # type: ignore[method-assign]
+    await s.centre.handle(p.ResolveCase(s.case_id, "dissuaded"))
+    del s.centre.notifier.send
+    (alert,) = s.centre.store.rows("family_alerts")
+    assert alert.retry_at is not None
+    s.centre.clock.advance(61)
+    return system(cases.RetryFamilyAlert(alert.id))
+
+
+@example(p.DecideRelease)
+async def _(s: Seed) -> tuple[Command[Any], Actor]:
+    """A ¥100,000 release asked for by one supervisor, approved by another (the system)."""
+    zhao = await s.centre.actor("zhao", "supervisor")
+    await s.centre.handle(p.RecordContactAttempt(s.case_id, "reached"), zhao)
+    await s.centre.handle(p.ResolveCase(s.case_id, "released", "本人确认是给儿子的学费"), zhao)
+    return system(p.DecideRelease(s.case_id, True, "核实无误"))
 
 
 @example(p.ReportPayee)

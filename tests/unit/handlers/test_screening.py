@@ -64,9 +64,9 @@ async def test_a_small_payment_is_allowed_with_one_event(centre: Centre) -> None
     assert centre.store.rows("cases") == [] and centre.store.rows("tasks") == []
 
 
-async def test_a_hold_opens_a_case_routes_it_and_alerts_the_family(centre: Centre) -> None:
+async def test_a_hold_opens_a_case_routes_it_and_alerts_nobody_yet(centre: Centre) -> None:
     """A held payment commits payment.screened, case.opened and the case's task, in that order; the task
-    goes to a specialist and the elderly payer's trusted contact is alerted once."""
+    goes to a specialist, and the family is not alerted before anyone has checked."""
     specialist, _ = await centre.agent("wang", {"payments": 3, "anti_fraud": 4}, {"voice": 1})
     payer = await centre.customer(elderly=True, trusted_contact=True)
     centre.world.take_events()
@@ -83,7 +83,7 @@ async def test_a_hold_opens_a_case_routes_it_and_alerts_the_family(centre: Centr
     )
     assert (task.kind, task.subject_id, task.queue_id) == ("case", case.id, "anti_fraud")
     assert [o.agent_id for o in centre.pending_offers()] == [specialist.id]
-    assert [a.kind for a in centre.notifier.sent] == ["case_opened"]
+    assert list(centre.notifier.sent) == []
     assert record.hold_expires_at == case.hold_expires_at == case.opened_at + timedelta(seconds=3600)
 
 
@@ -155,7 +155,7 @@ async def test_a_specialist_resolves_a_case_and_a_second_resolve_is_a_conflict(c
     )
     assert {p.get("change") for n, p in got[4:]} == {"scheduled"}  # the follow-ups (回访)
     assert (await _screening(centre, "p-1")).status == "cancelled"
-    assert [a.kind for a in centre.notifier.sent] == ["case_opened", "case_dissuaded"]
+    assert [a.kind for a in centre.notifier.sent] == ["case_dissuaded"]
     async with centre.world.uow_factory() as uow:
         assert await uow.fraud.is_watchlisted("acct-bf-1")
     with pytest.raises(IllegalTransition):
@@ -183,7 +183,7 @@ async def test_cases_are_worked_only_by_anti_fraud_specialists(centre: Centre) -
 async def test_an_expired_hold_is_settled_by_policy_on_the_keeper_s_round(centre: Centre) -> None:
     """Before hold_s the keeper settles nothing; after it, the case is resolved unreachable by policy."""
     _, case_id = await _held(centre)
-    assert await centre.keeper.tick() == {"settled": 0, "recontacted": 0}
+    assert await centre.keeper.tick() == {"settled": 0, "recontacted": 0, "retried": 0}
     centre.world.assert_no_events()
     centre.clock.advance(3601)
     assert (await centre.keeper.tick())["settled"] == 1
@@ -204,15 +204,15 @@ async def test_a_case_settled_by_another_process_is_not_settled_again(world: Fak
     its resolve is a Conflict, and the outbox holds one case.resolved."""
     async with running_centre(world) as one, running_centre(world) as two:
         _, case_id = await _held(one)
-        await one.handle(ResolveCase(case_id, "released", "家人确认"))
+        await one.handle(ResolveCase(case_id, "dissuaded", "劝阻成功"))
         world.clock.advance(3601)  # type: ignore[attr-defined]
         assert await two.handle(SettleExpiredHold(case_id)) is False
         with pytest.raises(IllegalTransition):
-            await two.handle(ResolveCase(case_id, "dissuaded"))
+            await two.handle(ResolveCase(case_id, "unreachable"))
         resolved = [n for n, _ in world.take_events() if n == "case.resolved"]
         assert resolved == ["case.resolved"]
         (case,) = world.store.rows("cases")
-        assert (case.outcome, case.settled_by) == ("released", "agent")
+        assert (case.outcome, case.settled_by) == ("dissuaded", "agent")
 
 
 async def test_a_missed_contact_frees_the_specialist_and_the_case_is_offered_again(centre: Centre) -> None:

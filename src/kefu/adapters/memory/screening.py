@@ -44,6 +44,10 @@ class MemoryScreenings:
                 changed.status_changed_at = at
             self._s.update("screenings", payment_id, changed)
 
+    async def for_case(self, case_id: str) -> list[ScreeningRecord]:
+        rows = [r for r in self._s.scan("screenings") if r.case_id == case_id]
+        return [clone(r) for r in sorted(rows, key=lambda r: (r.screened_at, r.payment_id))]
+
     async def decision_counts(self, since: datetime, until: datetime) -> dict[str, int]:
         rows = self._s.scan("screenings")
         return dict(Counter(r.decision for r in rows if _within(r.screened_at, since, until)))
@@ -105,12 +109,53 @@ class MemoryCases:
     async def add_alert(self, alert: FamilyAlert) -> None:
         self._s.insert("family_alerts", alert.id, clone(alert))
 
+    async def alert(self, alert_id: str) -> FamilyAlert | None:
+        return clone(self._s.get("family_alerts", alert_id))
+
+    async def save_alert(self, alert: FamilyAlert) -> None:
+        self._s.update("family_alerts", alert.id, clone(alert))
+
+    async def claim_alert(self, alert_id: str, retry_at: datetime) -> bool:
+        row: FamilyAlert | None = self._s.get("family_alerts", alert_id)
+        if row is None or row.retry_at != retry_at:
+            return False
+        self._s.update("family_alerts", alert_id, dataclasses.replace(clone(row), retry_at=None))
+        self._s.require(
+            "family_alerts",
+            alert_id,
+            lambda current: current is not None and current.retry_at == retry_at,
+            lambda: Conflict(f"the retry of alert {alert_id!r} was claimed meanwhile", alert_id=alert_id),
+        )
+        return True
+
+    async def alerts_due(self, now: datetime, limit: int) -> list[str]:
+        rows = [a for a in self._s.scan("family_alerts") if a.retry_at is not None and a.retry_at <= now]
+        rows.sort(key=lambda a: (a.retry_at, a.id))
+        return [a.id for a in rows[: max(limit, 0)]]
+
+    async def for_conversation(self, conversation_id: str) -> Case | None:
+        found = next((c for c in self._s.scan("cases") if c.conversation_id == conversation_id), None)
+        return None if found is None else await self.get(found.id, with_history=False)
+
+    async def open_for_payer(self, payer_id: str, opened_since: datetime) -> Case | None:
+        rows = [
+            c
+            for c in self._s.scan("cases")
+            if c.payer_id == payer_id and c.status == "open" and c.opened_at >= opened_since
+        ]
+        newest = max(rows, key=lambda c: (c.opened_at, c.id), default=None)
+        return None if newest is None else await self.get(newest.id)
+
     async def page(self, after: str | None, limit: int, status: CaseStatus | None = None) -> list[Case]:
         rows = (c for c in self._s.scan("cases") if status is None or c.status == status)
         return page(rows, lambda c: c.id, after, limit)
 
     async def expired_holds(self, now: datetime, limit: int) -> list[str]:
-        rows = [c for c in self._s.scan("cases") if c.status == "open" and c.hold_expires_at <= now]
+        rows = [
+            c
+            for c in self._s.scan("cases")
+            if c.status in ("open", "pending_approval") and c.hold_expires_at <= now
+        ]
         rows.sort(key=lambda c: (c.hold_expires_at, c.id))
         return [c.id for c in rows[: max(limit, 0)]]
 

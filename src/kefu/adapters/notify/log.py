@@ -1,5 +1,8 @@
-"""The default notifier: logs each family alert and keeps the recent ones in memory (tests read them); and
-recording fakes of the payments gateway and the telephony platform."""
+"""The default notifier: logs each family alert and keeps the recent ones in memory (tests read them);
+and recording fakes of the payments gateway and the telephony platform.
+
+A log is no delivery: ``send`` answers False (not acknowledged) unless built with ``acknowledge=True``,
+which stands in for a channel that confirms receipt (tests of the delivered path)."""
 
 from __future__ import annotations
 
@@ -16,10 +19,11 @@ log = structlog.get_logger("kefu.notify")
 
 
 class RecordingNotifier:
-    def __init__(self, keep: int = 1000) -> None:
+    def __init__(self, keep: int = 1000, acknowledge: bool = False) -> None:
         self.sent: deque[FamilyAlert] = deque(maxlen=keep)
+        self.acknowledge = acknowledge
 
-    async def send(self, alert: FamilyAlert) -> None:
+    async def send(self, alert: FamilyAlert) -> bool:
         self.sent.append(alert)
         log.info(
             "family alert",
@@ -27,7 +31,9 @@ class RecordingNotifier:
             kind=alert.kind,
             to=alert.contact_name,
             phone=mask_phone(alert.contact_phone),
+            language=alert.language,
         )
+        return self.acknowledge
 
 
 class RecordingPaymentWebhook:

@@ -48,7 +48,9 @@ def customer_from_row(row: CustomerRow) -> Customer:
         phone=row.phone,
         birth_date=row.birth_date,
         vulnerable=row.vulnerable,
-        trusted_contact=None if tc is None else TrustedContact(tc["name"], tc["phone"], tc["relation"]),
+        trusted_contact=None
+        if tc is None
+        else TrustedContact(tc["name"], tc["phone"], tc["relation"], tc.get("language")),
         home_site=row.home_site,
     )
 
@@ -65,7 +67,9 @@ def customer_to_row(c: Customer, row: CustomerRow) -> CustomerRow:
     row.vulnerable = c.vulnerable
     tc = c.trusted_contact
     row.trusted_contact = (
-        None if tc is None else {"name": tc.name, "phone": tc.phone, "relation": tc.relation}
+        None
+        if tc is None
+        else {"name": tc.name, "phone": tc.phone, "relation": tc.relation, "language": tc.language}
     )
     row.home_site = c.home_site
     return row

@@ -20,34 +20,29 @@ from kefu.domain.payments import (
     RevealedContact,
 )
 from kefu.domain.privacy import mask_phone
-from kefu.services.authz import require
+from kefu.services.authz import allowed, owned_only, require
 from kefu.services.context import Context
 from kefu.services.ports import Dialer
+from kefu.services.screening.cases import works_on
 
 _FIELD: dict[str, ContactField] = {"payer": "payer_phone", "trusted_contact": "trusted_contact_phone"}
 
 
 async def _working(ctx: Context, case_id: str) -> tuple[Case, str]:
-    """The case, if this actor may reveal on it, and the extension to call from (agents: their username
-    unless given). Supervisors may on any case; an agent only on a case offered or assigned to them."""
-    require(ctx.actor, "cases.reveal")
+    """The case, if this actor may reveal on it (``cases.reveal``: supervisors on any case, an agent on the
+    case offered or assigned to them), and the extension to call from (their username unless given)."""
+    if not owned_only(ctx.actor, "cases.reveal"):
+        require(ctx.actor, "cases.reveal")  # no share of it at all: refused before any read
     case = await ctx.uow.cases.get(case_id, with_history=False)
     if case is None:
         raise NotFound("case", case_id)
-    if ctx.actor.role != "agent":
-        return case, ctx.actor.username
-    agent = await ctx.uow.agents.by_user_id(ctx.actor.user_id)
-    if agent is None or agent.skills.get("anti_fraud", 0) < 1:
-        raise Forbidden("only anti-fraud specialists see full numbers on a case", permission="cases.reveal")
-    if case.agent_id == agent.id:
-        return case, ctx.actor.username
-    task = await ctx.uow.tasks.open_for_subject(case.id)
-    if task is not None and any(o.task_id == task.id for o in await ctx.uow.offers.pending(agent.id)):
-        return case, ctx.actor.username
-    raise Forbidden(
-        "only the specialist the case is offered or assigned to sees its full numbers",
-        permission="cases.reveal",
-    )
+    owns = owned_only(ctx.actor, "cases.reveal") and await works_on(ctx, case)
+    if not allowed(ctx.actor, "cases.reveal", owns=owns):
+        raise Forbidden(
+            "only the specialist the case is offered or assigned to sees its full numbers",
+            permission="cases.reveal",
+        )
+    return case, ctx.actor.username
 
 
 def _contact(case: Case, customer: Customer | None, field: ContactField) -> tuple[str, str]:

@@ -2,11 +2,12 @@
 that tell the gateway.
 
 A payment's first status is the screening's answer (``allowed``, ``warned``, ``held``, ``blocked``). A held
-payment ends when its case does: ``cancelled`` (dissuaded, or settled by policy as refused) or ``released``.
-A blocked payment stays blocked. Each change is made by ``change_status`` inside the transaction that
-causes it: the status, ``payment.status_changed`` in the outbox and, when ``KEFU_PAYMENT_WEBHOOK_URL`` is
-set, a webhook delivery row, all commit together. A first status that stops the payment (held, blocked)
-counts as a change; ``allowed`` and ``warned`` are told by the screening answer alone.
+payment ends when its case does: ``cancelled`` (dissuaded), ``blocked`` (kept stopped by policy) or
+``released``. A blocked payment stays blocked. Each change is made by ``change_status`` inside the
+transaction that causes it (the case's ``settle``): the status, ``payment.status_changed`` in the outbox
+and, when ``KEFU_PAYMENT_WEBHOOK_URL`` is set, a webhook delivery row, all commit together. A first status
+that stops the payment (held, blocked) counts as a change; ``allowed`` and ``warned`` are told by the
+screening answer alone.
 
 Deliveries are sent by the ``WebhookDispatcher`` (in ``kefu serve`` and ``kefu worker``): it leases due
 rows (``ClaimPaymentWebhooks``) and sends each (``DeliverPaymentWebhook``) outside any transaction; a
@@ -25,7 +26,6 @@ from typing import Any
 
 import structlog
 
-from kefu.domain.cases import Case
 from kefu.domain.commands import Command
 from kefu.domain.errors import NotFound
 from kefu.domain.ids import new_id
@@ -100,16 +100,6 @@ async def change_status(
     record.status, record.status_changed_at = status, now
     await announce(ctx, record, previous)
     return True
-
-
-async def end_hold(ctx: Context, case: Case) -> None:
-    """A case's outcome ends its held payment, in the transaction that resolves the case: ``released``
-    when the case released it, else ``cancelled``. A payment that is not held (blocked) keeps its status."""
-    record = await ctx.uow.screenings.get(case.payment_id)
-    if record is None or record.status != "held":
-        return
-    ended: PaymentStatus = "released" if case.payment_outcome == "released" else "cancelled"
-    await change_status(ctx, record, ended, case.resolved_at)
 
 
 # -- reading -------------------------------------------------------------------------------------------

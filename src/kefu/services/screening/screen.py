@@ -1,4 +1,4 @@
-"""Screening payments (劝阻止付): decide, store the answer once per payment, open a case on a hold.
+"""Screening payments (劝阻止付): decide, store the answer once per payment; every stop opens or joins a case.
 
 ``ScreeningDesk`` holds what the handlers need beyond the unit of work — the counter store, the notifier and
 the active rule set — and registers the desk's commands on the bus. The active rule set is the newest one
@@ -8,12 +8,12 @@ indexed query) and recompiles only when it changed, so ``kefu rules load`` reach
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import structlog
 
-from kefu.domain.cases import Case, CaseOpened, PaymentScreened, RuleSetLoaded
+from kefu.domain.cases import Case, CaseKind, CaseOpened, CasePaymentJoined, PaymentScreened, RuleSetLoaded
 from kefu.domain.customers import Customer, TrustedContact, check_birth_date, check_phone
 from kefu.domain.errors import AlreadyExists, Conflict, IdempotencyMismatch, InvalidInput
 from kefu.domain.events import CustomerCreated, CustomerUpdated
@@ -224,26 +224,28 @@ async def _store(
     now = ctx.clock.now()
     result = decision.to_dict()
     case: Case | None = None
-    if decision.decision == "hold":
-        case = Case(
-            id=new_id(),
-            payment_id=payment.payment_id,
-            customer_id=None if customer is None else customer.id,
-            payer_id=payment.payer_id,
-            payee_account=payment.payee.account_id,
-            payee_name=payment.payee.name,
-            amount=payment.amount,
-            currency=payment.currency,
-            score=decision.score,
-            reasons=result["reasons"],
-            typology=decision.typology,
-            rule_set_version=decision.rule_set_version,
-            elderly=profile.elderly,
-            opened_at=now,
-            hold_expires_at=now + timedelta(seconds=ctx.settings.hold_s),
-        )
+    joined = False
+    if decision.stops_payment:
+        held = decision.decision == "hold"
+        hold_until = now + timedelta(seconds=ctx.settings.hold_s)
+        case = await _open_case_of(ctx, payment.payer_id, now)
+        if case is not None:
+            case.join(
+                payment.amount,
+                payment.currency,
+                decision.score,
+                result["reasons"],
+                decision.typology,
+                held,
+                hold_until,
+            )
+            joined = await ctx.uow.cases.save_if(case, "open")
+            if not joined:  # settled a moment ago by someone else: this stop opens its own case
+                case = None
+        if case is None:
+            case = _new_case(payment, decision, result, customer, profile, now, hold_until, held)
         result["case_id"] = case.id
-        result["hold_expires_at"] = case.hold_expires_at.isoformat()
+        result["hold_expires_at"] = case.hold_expires_at.isoformat() if held else None
     record = ScreeningRecord(
         payment_id=payment.payment_id,
         customer_id=None if customer is None else customer.id,
@@ -259,7 +261,7 @@ async def _store(
         screened_at=now,
         status=_STATUS[decision.decision],
         case_id=None if case is None else case.id,
-        hold_expires_at=None if case is None else case.hold_expires_at,
+        hold_expires_at=None if case is None or decision.decision != "hold" else case.hold_expires_at,
         status_changed_at=now,
     )
     await ctx.uow.screenings.add(record)
@@ -285,18 +287,76 @@ async def _store(
     )
     if record.status in STOPS:
         await announce(ctx, record, None)  # a stop is the first change the gateway hears of
-    if case is not None:
-        await _open_case(ctx, case, customer, profile)
+    if case is not None and joined:
+        await ctx.audit(
+            "case.payment_joined",
+            "case",
+            case.id,
+            payment_id=payment.payment_id,
+            decision=decision.decision,
+            amount=payment.amount,
+            currency=payment.currency,
+        )
+        ctx.uow.emit(
+            CasePaymentJoined(
+                case.id, payment.payment_id, decision.decision, payment.amount, payment.currency, now
+            )
+        )
+    elif case is not None:
+        await open_case(ctx, case, customer, profile.elderly or profile.vulnerable)
     return record
 
 
-async def _open_case(ctx: Context, case: Case, customer: Customer | None, profile: PayerProfile) -> None:
+async def _open_case_of(ctx: Context, payer_id: str, now: datetime) -> Case | None:
+    """The payer's open case young enough (``KEFU_CASE_GROUP_S``) to take another stop, if any."""
+    since = now - timedelta(seconds=ctx.settings.case_group_s)
+    return await ctx.uow.cases.open_for_payer(payer_id, since)
+
+
+def _new_case(
+    payment: Payment,
+    decision: Decision,
+    result: dict[str, Any],
+    customer: Customer | None,
+    profile: PayerProfile,
+    now: datetime,
+    hold_until: datetime,
+    held: bool,
+) -> Case:
+    kind: CaseKind = "decide" if held else "protect"
+    return Case(
+        id=new_id(),
+        payment_id=payment.payment_id,
+        customer_id=None if customer is None else customer.id,
+        payer_id=payment.payer_id,
+        payee_account=payment.payee.account_id,
+        payee_name=payment.payee.name,
+        amount=payment.amount,
+        currency=payment.currency,
+        score=decision.score,
+        reasons=result["reasons"],
+        typology=decision.typology,
+        rule_set_version=decision.rule_set_version,
+        elderly=profile.elderly,
+        opened_at=now,
+        hold_expires_at=hold_until,
+        kind=kind,
+    )
+
+
+async def open_case(
+    ctx: Context, case: Case, customer: Customer | None, care: bool, route: bool = True
+) -> None:
+    """Store a new case, audit and announce it, and (unless its work is routed already, as a report case's
+    conversation is) put it at the top of the anti-fraud queue."""
     await ctx.uow.cases.add(case)
     await ctx.audit(
         "case.opened",
         "case",
         case.id,
+        kind=case.kind,
         payment_id=case.payment_id,
+        conversation_id=case.conversation_id,
         amount=case.amount,
         currency=case.currency,
         typology=case.typology,
@@ -306,14 +366,16 @@ async def _open_case(ctx: Context, case: Case, customer: Customer | None, profil
         CaseOpened(
             case.id,
             case.customer_id or "",
-            case.payment_id,
+            case.payment_id or "",
             case.amount,
             case.currency,
             case.typology,
             case.opened_at,
+            case.kind,
         )
     )
-    await route_case(ctx, case, customer, profile.elderly or profile.vulnerable)
+    if route:
+        await route_case(ctx, case, customer, care)
 
 
 def case_playbook(case: Case) -> dict[str, object]:

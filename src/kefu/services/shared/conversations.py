@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kefu.care import triage
 from kefu.domain import events
+from kefu.domain.cases import CASE_QUEUE, REPORT_PRIORITY
 from kefu.domain.commands import (
     AbandonConversation,
     AssignConversation,
@@ -21,6 +22,7 @@ from kefu.services.authz import allowed, require
 from kefu.services.care import triage as self_service
 from kefu.services.context import Context
 from kefu.services.pagination import Page, page_of
+from kefu.services.screening.report_cases import REPORT_INTENT, open_report_case
 from kefu.services.shared.tasks import close_task, open_task
 
 
@@ -65,12 +67,14 @@ async def open_conversation(cmd: OpenConversation, ctx: Context) -> Conversation
             )
         now = ctx.clock.now()
         care = customer.needs_care(ctx.local_today(), ctx.settings.elderly_age)
+        # A customer reporting a scam is worked by the anti-fraud desk through a report case.
+        report = triaged.intent == REPORT_INTENT
         conversation = Conversation(
             id=new_id(),
             customer_id=customer.id,
             business_line=line,
             channel=cmd.channel,
-            queue=queue.id,
+            queue=CASE_QUEUE if report else queue.id,
             priority=initial_priority(care),
             status="queued",
             created_at=now,
@@ -108,7 +112,19 @@ async def open_conversation(cmd: OpenConversation, ctx: Context) -> Conversation
         )
         for message in conversation.messages:
             ctx.uow.emit(events.MessagePosted(conversation.id, message.id, message.sender, now))
-        if conversation.status == "queued":  # not when self-service answered
+        if conversation.status == "queued" and report:
+            await open_task(
+                ctx,
+                "conversation",
+                conversation.id,
+                CASE_QUEUE,
+                cmd.channel,
+                care,
+                customer.home_site,
+                priority=REPORT_PRIORITY,
+            )
+            await open_report_case(ctx, conversation, customer, care)
+        elif conversation.status == "queued":  # not when self-service answered
             await open_task(
                 ctx, "conversation", conversation.id, queue.id, cmd.channel, care, customer.home_site
             )

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from kefu.domain import events
-from kefu.domain.cases import CASE_QUEUE, Case, case_priority
+from kefu.domain.cases import CASE_QUEUE, REPORT_PRIORITY, Case, case_priority
 from kefu.domain.customers import Customer
 from kefu.domain.ids import new_id
 from kefu.domain.tasks import Task, TaskKind
@@ -77,7 +77,8 @@ async def close_task(
 
 async def route_case(ctx: Context, case: Case, customer: Customer | None, care: bool) -> None:
     """Put the case on the anti-fraud queue (the top-priority queue); elderly and vulnerable payers get the
-    care boost and a higher score ranks first among the rest."""
+    care boost and a higher score ranks first among the rest; a customer's scam report ranks with the
+    riskiest holds."""
     await open_task(
         ctx,
         "case",
@@ -86,5 +87,5 @@ async def route_case(ctx: Context, case: Case, customer: Customer | None, care: 
         "voice",
         care,
         None if customer is None else customer.home_site,
-        priority=case_priority(case.score),
+        priority=REPORT_PRIORITY if case.kind == "report" else case_priority(case.score),
     )

@@ -25,6 +25,7 @@ from kefu.adapters.store.screening.tables import (
 from kefu.domain.cases import (
     AlertKind,
     Case,
+    CaseKind,
     CaseOutcome,
     CaseStatus,
     ContactAttempt,
@@ -60,6 +61,7 @@ def _case_values(case: Case) -> dict[str, Any]:
 def _case_from_row(row: CaseRow) -> Case:
     values: dict[str, Any] = {f: getattr(row, f) for f in _CASE_FIELDS}
     values["status"] = cast(CaseStatus, row.status)
+    values["kind"] = cast(CaseKind, row.kind)
     values["outcome"] = cast(CaseOutcome | None, row.outcome)
     values["payment_outcome"] = cast(PaymentOutcome | None, row.payment_outcome)
     values["settled_by"] = cast(SettledBy | None, row.settled_by)
@@ -83,6 +85,19 @@ def _delivery(row: PaymentWebhookRow) -> WebhookDelivery:
     values["status"] = cast(PaymentStatus, row.status)
     values["body"] = dict(row.body)
     return WebhookDelivery(**values)
+
+
+_ALERT_FIELDS = tuple(c.name for c in FamilyAlertRow.__table__.columns)
+
+
+def _alert_values(alert: FamilyAlert) -> dict[str, Any]:
+    return {f: getattr(alert, f) for f in _ALERT_FIELDS}
+
+
+def _alert_from_row(row: FamilyAlertRow) -> FamilyAlert:
+    values: dict[str, Any] = {f: getattr(row, f) for f in _ALERT_FIELDS}
+    values["kind"] = cast(AlertKind, row.kind)
+    return FamilyAlert(**values)
 
 
 S = TypeVar("S")
@@ -111,6 +126,14 @@ class SqlScreenings:
         await self._s.execute(
             update(ScreeningRow).where(ScreeningRow.payment_id == payment_id).values(**values)
         )
+
+    async def for_case(self, case_id: str) -> list[ScreeningRecord]:
+        stmt = (
+            select(ScreeningRow)
+            .where(ScreeningRow.case_id == case_id)
+            .order_by(ScreeningRow.screened_at, ScreeningRow.payment_id)
+        )
+        return [_screening_from_row(r) for r in (await self._s.execute(stmt)).scalars()]
 
     async def decision_counts(self, since: datetime, until: datetime) -> dict[str, int]:
         stmt = _window(
@@ -153,21 +176,51 @@ class SqlCases:
             ]
             alerts = select(FamilyAlertRow).where(FamilyAlertRow.case_id == case_id)
             case.alerts = [
-                FamilyAlert(
-                    r.id,
-                    r.case_id,
-                    cast(AlertKind, r.kind),
-                    r.contact_name,
-                    r.contact_phone,
-                    r.text_zh,
-                    r.text_en,
-                    r.at,
-                    r.delivered,
-                    r.error,
-                )
+                _alert_from_row(r)
                 for r in (await self._s.execute(alerts.order_by(FamilyAlertRow.id))).scalars()
             ]
         return case
+
+    async def alert(self, alert_id: str) -> FamilyAlert | None:
+        row = await self._s.get(FamilyAlertRow, alert_id)
+        return None if row is None else _alert_from_row(row)
+
+    async def save_alert(self, alert: FamilyAlert) -> None:
+        values = _alert_values(alert)
+        values.pop("id")
+        await self._s.execute(update(FamilyAlertRow).where(FamilyAlertRow.id == alert.id).values(**values))
+
+    async def claim_alert(self, alert_id: str, retry_at: datetime) -> bool:
+        result = await self._s.execute(
+            update(FamilyAlertRow)
+            .where(FamilyAlertRow.id == alert_id, FamilyAlertRow.retry_at == retry_at)
+            .values(retry_at=None)
+        )
+        return cast(CursorResult[Any], result).rowcount == 1
+
+    async def alerts_due(self, now: datetime, limit: int) -> list[str]:
+        stmt = (
+            select(FamilyAlertRow.id)
+            .where(FamilyAlertRow.retry_at <= now)
+            .order_by(FamilyAlertRow.retry_at, FamilyAlertRow.id)
+            .limit(limit)
+        )
+        return [str(x) for x in (await self._s.execute(stmt)).scalars()]
+
+    async def for_conversation(self, conversation_id: str) -> Case | None:
+        stmt = select(CaseRow).where(CaseRow.conversation_id == conversation_id).limit(1)
+        row = (await self._s.execute(stmt)).scalar_one_or_none()
+        return None if row is None else _case_from_row(row)
+
+    async def open_for_payer(self, payer_id: str, opened_since: datetime) -> Case | None:
+        stmt = (
+            select(CaseRow.id)
+            .where(CaseRow.payer_id == payer_id, CaseRow.status == "open", CaseRow.opened_at >= opened_since)
+            .order_by(CaseRow.opened_at.desc(), CaseRow.id.desc())
+            .limit(1)
+        )
+        case_id = (await self._s.execute(stmt)).scalar_one_or_none()
+        return None if case_id is None else await self.get(str(case_id))
 
     async def save_if(self, case: Case, status: CaseStatus) -> bool:
         """Write the case only if it is still in ``status`` (a conditional update): two processes or two
@@ -192,20 +245,7 @@ class SqlCases:
         )
 
     async def add_alert(self, alert: FamilyAlert) -> None:
-        self._s.add(
-            FamilyAlertRow(
-                id=alert.id,
-                case_id=alert.case_id,
-                kind=alert.kind,
-                contact_name=alert.contact_name,
-                contact_phone=alert.contact_phone,
-                text_zh=alert.text_zh,
-                text_en=alert.text_en,
-                at=alert.at,
-                delivered=alert.delivered,
-                error=alert.error,
-            )
-        )
+        self._s.add(FamilyAlertRow(**_alert_values(alert)))
 
     async def page(self, after: str | None, limit: int, status: CaseStatus | None = None) -> list[Case]:
         stmt = select(CaseRow)
@@ -219,7 +259,7 @@ class SqlCases:
     async def expired_holds(self, now: datetime, limit: int) -> list[str]:
         stmt = (
             select(CaseRow.id)
-            .where(CaseRow.status == "open", CaseRow.hold_expires_at <= now)
+            .where(CaseRow.status.in_(("open", "pending_approval")), CaseRow.hold_expires_at <= now)
             .order_by(CaseRow.hold_expires_at)
             .limit(limit)
         )

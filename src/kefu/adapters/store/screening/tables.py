@@ -1,5 +1,6 @@
 """Tables of the anti-fraud desk: screenings, cases and their attempts and alerts, funds saved, payee
-reports and watchlist, trusted payees, rule sets. Created by migration 0004."""
+reports and watchlist, trusted payees, rule sets. Created by migration 0004; case kinds, episodes, four
+eyes and alert retries by 0009."""
 
 from __future__ import annotations
 
@@ -43,13 +44,16 @@ class ScreeningRow(Base):
     hold_expires_at: Mapped[datetime | None]
     status_changed_at: Mapped[datetime | None]  # migration 0009
 
-    __table_args__ = (Index("ix_screenings_screened_at", "screened_at"),)
+    __table_args__ = (
+        Index("ix_screenings_screened_at", "screened_at"),
+        Index("ix_screenings_case_id", "case_id"),
+    )
 
 
 class CaseRow(Base):
     __tablename__ = "cases"
     id: Mapped[str] = mapped_column(ID, primary_key=True)
-    payment_id: Mapped[str] = mapped_column(String(128), unique=True)
+    payment_id: Mapped[str | None] = mapped_column(String(128), unique=True)
     customer_id: Mapped[str | None] = mapped_column(String(36))
     payer_id: Mapped[str] = mapped_column(String(128))
     payee_account: Mapped[str] = mapped_column(String(128))
@@ -74,8 +78,13 @@ class CaseRow(Base):
     resolved_by: Mapped[str | None] = mapped_column(String(64))
     note: Mapped[str | None] = mapped_column(Text)
     agent_id: Mapped[str | None] = mapped_column(String(36))
+    kind: Mapped[str] = mapped_column(String(8), server_default="decide")
+    conversation_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    release_requested_by: Mapped[str | None] = mapped_column(String(64))
+    release_reason: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
+        Index("ix_cases_payer_status", "payer_id", "status"),
         Index("ix_cases_status_id", "status", "id"),
         Index("ix_cases_status_expires", "status", "hold_expires_at"),
         Index("ix_cases_status_due", "status", "next_contact_due_at"),
@@ -105,6 +114,9 @@ class FamilyAlertRow(Base):
     at: Mapped[datetime]
     delivered: Mapped[bool] = mapped_column(Boolean)
     error: Mapped[str | None] = mapped_column(String(500))
+    language: Mapped[str] = mapped_column(String(8), server_default="zh")
+    attempts: Mapped[int] = mapped_column(Integer, server_default="1")
+    retry_at: Mapped[datetime | None] = mapped_column(index=True)
 
     __table_args__ = (UniqueConstraint("case_id", "kind", name="uq_family_alerts_case_kind"),)
 

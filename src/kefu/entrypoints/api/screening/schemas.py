@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StrictBool, StrictInt, StringConstraints, model_validator
 
-from kefu.domain.cases import CaseOutcome, CaseStatus, ContactResult
+from kefu.domain.cases import CaseKind, CaseOutcome, CaseStatus, ContactResult
 from kefu.entrypoints.api.shared.schemas import In, Out
 
 AccountId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
@@ -125,6 +125,11 @@ class ContactAttemptIn(In):
 
 class ResolveCaseIn(In):
     outcome: CaseOutcome
+    note: Note | None = Field(default=None, description="the reason; required to release")
+
+
+class ReleaseDecisionIn(In):
+    approve: StrictBool
     note: Note | None = None
 
 
@@ -144,14 +149,30 @@ class FamilyAlertOut(Out):
     text_zh: str
     text_en: str
     at: datetime
-    delivered: bool
+    delivered: bool = Field(description="true only when a channel acknowledged it")
     error: str | None
+    language: str
+    attempts: int
+    retry_at: datetime | None
+
+
+class CasePaymentOut(Out):
+    payment_id: str
+    decision: str
+    status: str = Field(description="allowed, warned, held, blocked, cancelled or released")
+    amount: int
+    currency: str
+    payee_account: str
+    score: int
+    screened_at: datetime
 
 
 class CaseOut(Out):
     id: str
+    kind: CaseKind
     status: CaseStatus
-    payment_id: str
+    payment_id: str | None
+    conversation_id: str | None
     customer_id: str | None
     payee_account: str
     payee_name: str
@@ -172,6 +193,8 @@ class CaseOut(Out):
     resolved_at: datetime | None
     resolved_by: str | None
     note: str | None
+    release_requested_by: str | None
+    release_reason: str | None
 
 
 class TrustedContactOut(Out):
@@ -195,6 +218,7 @@ class CaseDetailOut(CaseOut):
     payer: PayerOut | None
     contact_attempts: list[ContactAttemptOut]
     alerts: list[FamilyAlertOut]
+    payments: list[CasePaymentOut] = Field(description="the episode: every stop of the payer in this case")
 
 
 class RulesOut(Out):

@@ -84,12 +84,16 @@ class TrustedContactIn(In):
     name: Name
     phone: Phone
     relation: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+    language: Language | None = Field(
+        default=None, description="alerts are written in it; else the customer's"
+    )
 
 
 class TrustedContactOut(Out):
     name: str
     phone: str
     relation: str
+    language: Language | None = None
 
 
 class CustomerIn(In):

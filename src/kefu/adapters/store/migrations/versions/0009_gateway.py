@@ -3,7 +3,7 @@ deliveries to the gateway, where a watchlist entry came from and who added it, w
 count once per reporter), and the channel a customer used to set a trusted payee.
 
 Revision ID: 0009_gateway
-Revises: 0008
+Revises: 0009_cases
 Create Date: 2026-12-07
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 from kefu.adapters.store.tables import UTCDateTime
 
 revision = "0009_gateway"
-down_revision = "0008"
+down_revision = "0009_cases"
 branch_labels = None
 depends_on = None
 

@@ -70,6 +70,7 @@ export async function showCase(id, root, changed) {
   const open = c.status === "open";
   const targets = Object.keys(CALL_FIELDS).filter((target) =>
     target === "payer" ? c.payer?.phone : c.payer?.trusted_contact);
+  const pending = c.status === "pending_approval";
   const act = async (path, body, done) => {
     try {
       await api("POST", `/api/v1/cases/${id}/${path}`, body);
@@ -85,8 +86,8 @@ export async function showCase(id, root, changed) {
       h("h2", { id: "case-title", text: `${t("kind.case")} · ${typologyTitle(c)}` }),
       h("p", { class: "muted" }, `${t("case.status")}: `,
         h("span", {
-          class: `badge ${open ? "alert" : "ok"}`,
-          text: open ? t("case.open") : t(`case.${c.outcome}`),
+          class: `badge ${open || pending ? "alert" : "ok"}`,
+          text: open ? t("case.open") : pending ? t("case.pending_approval") : t(`case.${c.outcome}`),
         }),
         c.elderly ? " " : null,
         c.elderly ? h("span", { class: "badge care", text: t("customer.elderly") }) : null)),
@@ -127,11 +128,17 @@ export async function showCase(id, root, changed) {
         }))) : null),
     open ? h("section", { "aria-labelledby": "case-outcome" },
       h("h3", { id: "case-outcome", text: t("case.outcome") }),
+      // A release needs a reason (and a reached contact); the note goes with any outcome.
+      h("label", { for: "case-note", text: t("case.note") }),
+      h("textarea", { id: "case-note", rows: 2, maxlength: 2000 }),
       h("div", { class: "button-row" },
         OUTCOMES.map((outcome) => h("button", {
           type: "button", class: outcome === "dissuaded" ? "primary" : outcome === "released" ? "secondary" : null,
           dataset: { outcome }, text: t(`case.${outcome}`),
-          onclick: () => act("resolve", { outcome }, t("case.done", { o: t(`case.${outcome}`) })),
+          onclick: () => {
+            const note = $("case-note").value.trim();
+            act("resolve", note ? { outcome, note } : { outcome }, t("case.done", { o: t(`case.${outcome}`) }));
+          },
         })))) : null,
   );
   return c;
