@@ -84,14 +84,17 @@ class RoutingEngine(EngineState):
         """Change an agent's site, skills, capacity or presence; ongoing work is kept."""
         agent = self._agent(spec.agent_id)
         site, skills, capacity = self._validated_agent(spec)
+        # Tasks that waited behind this agent's availability may go to agents who declined them.
+        before = [pool for own in agent.pools.values() for pool in own if pool.live]
         self._unlink(agent)
         agent.site, agent.skills, agent.capacity = site, skills, capacity
         agent.total_capacity = max(1, sum(capacity.values()))
         for channel in capacity:
             agent.load.setdefault(channel, 0)
         self._link(agent)
-        events = self._presence(agent, Presence(spec.presence), now)
-        self._dispatch(now, (agent,), (), events)
+        events: Events = []
+        pools = self._presence_change(agent, Presence(spec.presence), now, events)
+        self._dispatch(now, (agent,), [*before, *pools], events)
         return events
 
     def set_presence(self, agent_id: str, presence: Presence | str, now: float) -> Events:
@@ -178,7 +181,13 @@ class RoutingEngine(EngineState):
     # == time ====================================================================================
     def next_deadline(self) -> float | None:
         """When ``tick`` next has something to do (offer expiry, wrap-up end, escalation), or None."""
-        heaps = (self._clean_expiries(), self._clean_wrap_ups(), self._clean_escalations())
+        heaps = (
+            self._clean_expiries(),
+            self._clean_wrap_ups(),
+            self._clean_escalations(),
+            self._clean_cooldowns(),
+            self._clean_openings(),
+        )
         times = [h[0][0] for h in heaps if h]
         return min(times, default=None)
 
@@ -203,6 +212,20 @@ class RoutingEngine(EngineState):
                 pool = self._escalate(task, step, due, events)
                 if pool is not None:
                     pools.append(pool)
+            while (o := self._clean_openings()) and o[0][0] == due:
+                task = heapq.heappop(o)[2]
+                task.home_open = True
+                if task.state is TaskState.WAITING and task.pool is not None:
+                    task.pool.drop_task(task)
+                    pools.append(self._place(task))
+            while (c := self._clean_cooldowns()) and c[0][0] == due:
+                _, _, task, agent_id = heapq.heappop(c)
+                self._forgive(task, agent_id)
+                if (cooled := self._agents.get(agent_id)) is not None:
+                    cooled.excluded_from.discard(task.task_id)
+                    agents[agent_id] = cooled
+                if task.state is TaskState.WAITING and task.pool is not None:
+                    pools.append(task.pool)
             self._dispatch(now, agents.values(), pools, events)
         return events
 
@@ -242,7 +265,7 @@ class RoutingEngine(EngineState):
                 if entry is not None and entry[4].token != entry[3]:
                     entry = pool.head()
                 if entry is not None and agent_id in entry[4].excluded:
-                    entry = pool.best_task_for(agent)
+                    entry = pool.best_task_for(agent, self._held_back)
                 if entry is None:
                     continue
                 if best is None or entry[0] < best[0] or (entry[0] == best[0] and entry[1:3] < best[1:3]):
@@ -265,12 +288,12 @@ class RoutingEngine(EngineState):
             head = pool.head()
             if head is None:
                 continue
-            agent = pool.best_idle(head[4])
+            agent = pool.best_idle(head[4], self._held_back)
             if agent is not None:
                 self._offer(head[4], agent, now, events)
                 self._park(agent)
             elif pool.idle:
-                # Only agents who declined this task are idle here; later tasks may still use them.
+                # Only agents held back from this task are idle here; later tasks may still use them.
                 aside.append((pool, heapq.heappop(pool.tasks)))
             else:
                 continue
@@ -319,10 +342,11 @@ class RoutingEngine(EngineState):
             for task_id in agent.excluded_from:
                 task = self._tasks.get(task_id)
                 if task is not None:
-                    task.excluded = task.excluded - {agent.agent_id}
+                    self._forgive(task, agent.agent_id)
             agent.excluded_from.clear()
             return []
-        pools = []
+        # Tasks held back from others while this agent was available may now go to those others.
+        pools = [pool for own in agent.pools.values() for pool in own if pool.live]
         for offer in list(agent.offers.values()):
             self._close_offer(offer, "rescinded")
             events.append(
@@ -330,12 +354,6 @@ class RoutingEngine(EngineState):
             )
             pools.append(self._requeue(offer.task, None, "rescinded", now, events))
         return pools
-
-    def _presence(self, agent: Agent, presence: Presence, now: float) -> Events:
-        events: Events = []
-        pools = self._presence_change(agent, presence, now, events)
-        self._dispatch(now, (), pools, events)
-        return events
 
     def _expire(
         self, offer: Offer, now: float, agents: dict[str, Agent], pools: list[Pool], ev: Events
@@ -348,7 +366,7 @@ class RoutingEngine(EngineState):
         if agent.missed >= self.config.max_missed_offers and agent.presence is Presence.AVAILABLE:
             missed = agent.missed
             pools.extend(self._presence_change(agent, Presence.AWAY, now, ev))
-            ev.append(AgentSetAway(agent.agent_id, missed, now))
+            ev.append(AgentSetAway(agent.agent_id, missed, now, "missed"))
         agents[agent.agent_id] = agent
 
     def _escalate(self, task: Task, step: int, now: float, events: Events) -> Pool | None:
@@ -356,7 +374,7 @@ class RoutingEngine(EngineState):
         task.step = step
         # A wider field is a fresh start: agents who missed or declined the task may be offered it again,
         # so a case whose only specialist missed one offer does not wait for the hold to expire.
-        task.excluded = frozenset()
+        task.excluded, task.excluded_until = frozenset(), {}
         skills, sites, _ = queue.steps[step]
         events.append(TaskEscalated(task.task_id, queue.queue_id, step, skills, str(sites), now))
         self._schedule_escalation(task)
@@ -368,8 +386,7 @@ class RoutingEngine(EngineState):
     def _requeue(self, task: Task, agent: Agent | None, reason: str, now: float, events: Events) -> Pool:
         """Put a task whose offer failed back at its original place (its rank never changed)."""
         if agent is not None:
-            task.excluded = task.excluded | {agent.agent_id}
-            agent.excluded_from.add(task.task_id)
+            self._exclude(task, agent, now)
         task.state, task.offer = TaskState.WAITING, None
         task.queue.add_waiting(task)
         events.append(TaskRequeued(task.task_id, task.queue.queue_id, reason, now))

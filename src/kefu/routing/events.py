@@ -104,7 +104,8 @@ class OfferAccepted(RoutingEvent):
 
 @dataclass(frozen=True, slots=True)
 class OfferDeclined(RoutingEvent):
-    """The agent declined; the task will not be offered to them again."""
+    """The agent declined; the task goes to someone else eligible if anyone is available, else back to
+    them; after the cool-down it may be offered to them again."""
 
     name: ClassVar[str] = "offer.declined"
     offer_id: str
@@ -138,12 +139,14 @@ class OfferRescinded(RoutingEvent):
 
 @dataclass(frozen=True, slots=True)
 class AgentSetAway(RoutingEvent):
-    """The engine set an agent away after ``missed_offers`` offers in a row went unanswered."""
+    """The engine set an agent away (``reason`` ``missed``) after ``missed_offers`` offers in a row went
+    unanswered; they get no new offers until they go available again."""
 
     name: ClassVar[str] = "agent.set_away"
     agent_id: str
     missed_offers: int
     at: float
+    reason: str = "missed"
 
 
 @dataclass(frozen=True, slots=True)

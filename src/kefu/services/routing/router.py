@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 import structlog
 
+from kefu.config import Settings
 from kefu.domain import events as ev
 from kefu.domain.agents import Agent
 from kefu.domain.commands import AcceptOffer, Command, DeclineOffer
@@ -47,6 +48,7 @@ from kefu.routing import (
     RoutingEngine,
     RoutingEvent,
     SiteScope,
+    Strategy,
     TaskCompleted,
     TaskRemoved,
     TaskRequeued,
@@ -84,6 +86,25 @@ def queue_spec(queue: Queue) -> QueueSpec:
             EscalationStep(float(s.after_s), dict(s.skills), SiteScope(s.sites)) for s in queue.escalation
         ),
     )
+
+
+def engine_config(settings: Settings) -> EngineConfig:
+    """The engine's policy from the settings (``KEFU_OFFER_TIMEOUT_S`` and its neighbours)."""
+    return EngineConfig(
+        offer_timeout_s=settings.offer_timeout_s,
+        max_missed_offers=settings.max_missed_offers,
+        decline_cooldown_s=settings.decline_cooldown_s,
+        wrap_up_s=settings.wrap_up_s,
+        strategy=Strategy(settings.routing_strategy),
+    )
+
+
+def home_first_s(kind: str, care: bool, care_home_s: float) -> float | None:
+    """How long a task stays at its customer's home site before any site may take it: case tasks not at
+    all, elderly and vulnerable customers ``care_home_s``, everyone else as the queue's steps say."""
+    if kind == "case":
+        return 0.0
+    return care_home_s if care else None
 
 
 def agent_spec(agent: Agent) -> AgentSpec:
@@ -173,9 +194,10 @@ Change = Callable[[float], list[RoutingEvent]]
 class Router:
     """This process's routing engine. Its state changes only inside command handlers (``apply``)."""
 
-    def __init__(self, bus: MessageBus, config: EngineConfig) -> None:
+    def __init__(self, bus: MessageBus, config: EngineConfig, care_home_s: float = 10.0) -> None:
         self.bus = bus
         self.config = config
+        self.care_home_s = care_home_s
         self.engine = RoutingEngine(config, id_factory=new_id)
         self._lock = asyncio.Lock()
         self._wake = asyncio.Event()
@@ -276,6 +298,8 @@ class Router:
                 task.priority,
                 task.care,
                 task.home_site,
+                home_first_s(task.kind, task.care, self.care_home_s),
+                await self._preferred(uow, task.kind, task.subject_id),
             )
             engine.restore_task(spec, _ts(now))
             try:
@@ -314,8 +338,18 @@ class Router:
         return self.engine.tick(now)
 
     # == the routing commands ======================================================================
+    @staticmethod
+    async def _preferred(uow: UnitOfWork, kind: str, subject_id: str) -> str | None:
+        """The agent a task goes to first when free: for a case contacted again, its specialist."""
+        if kind != "case":
+            return None
+        case = await uow.cases.get(subject_id, with_history=False)
+        return None if case is None else case.agent_id
+
     async def _handle_route_task(self, cmd: RouteTask, ctx: Context) -> None:
         self._subjects[cmd.task_id] = (cmd.kind, cmd.subject_id)
+        async with ctx.uow:
+            preferred = await self._preferred(ctx.uow, cmd.kind, cmd.subject_id)
         spec = TaskSpec(
             cmd.task_id,
             cmd.queue_id,
@@ -324,6 +358,8 @@ class Router:
             cmd.priority,
             cmd.care,
             cmd.home_site,
+            home_first_s(cmd.kind, cmd.care, self.care_home_s),
+            preferred,
         )
         await self.apply(ctx, lambda now: self.engine.add_task(spec, now))
 
@@ -514,8 +550,11 @@ class Router:
             agent = await uow.agents.get(e.agent_id)
             if agent is not None and agent.presence != "away":
                 agent.presence, agent.presence_since = "away", _dt(e.at)
+                agent.presence_reason = e.reason
                 await uow.agents.save(agent)
-                await ctx.audit("agent.set_away", "agent", agent.id, missed_offers=e.missed_offers)
+                await ctx.audit(
+                    "agent.set_away", "agent", agent.id, missed_offers=e.missed_offers, reason=e.reason
+                )
 
     async def _set_task(self, uow: UnitOfWork, task_id: str, state: str) -> None:
         task = await uow.tasks.get(task_id)

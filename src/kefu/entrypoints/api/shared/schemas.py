@@ -161,6 +161,9 @@ class AgentOut(Out):
     capacity: dict[str, int]
     presence: Presence
     presence_since: datetime | None
+    presence_reason: str | None = Field(
+        default=None, description="set by kefu: `missed` when an unanswered offer set the agent away"
+    )
     user_id: str | None
     created_at: datetime
     updated_at: datetime

@@ -1,0 +1,122 @@
+"""Routing that strands no one, over HTTP: declines and misses cool down, priority holds after a timeout,
+elderly customers leave an empty home base quickly."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+import pytest_asyncio
+
+from kefu.bootstrap import Kefu
+from kefu.domain.clock import FakeClock
+from tests.clocks import MORNING, clock_for, clock_matrix
+from tests.conftest import Database, asgi_client, running_kefu, settings_for
+from tests.e2e.test_routing_api import Centre
+
+pytestmark = clock_matrix
+
+
+@pytest.fixture
+def clock(request: pytest.FixtureRequest) -> FakeClock:
+    """10:00 in Beijing on a fixed day, frozen or advancing."""
+    return clock_for(request, MORNING)
+
+
+@pytest_asyncio.fixture
+async def routed(database: Database, clock: FakeClock) -> AsyncIterator[Kefu]:
+    """A kefu with the shipped defaults for misses, cool-down and care home time; no wrap-up."""
+    async with running_kefu(settings_for(database, offer_timeout_s=20, wrap_up_s=0), clock) as k:
+        yield k
+
+
+@pytest_asyncio.fixture
+async def centre(routed: Kefu, clock: FakeClock) -> AsyncIterator[Centre]:
+    async with asgi_client(routed) as client:
+        made = Centre(client, routed, clock)
+        await made.setup()
+        yield made
+
+
+async def _holder(centre: Centre, agents: dict[str, dict[str, str]]) -> tuple[str, dict[str, object]]:
+    """The one agent holding an offer now, and that offer."""
+    held = [(a, o) for a, h in agents.items() for o in await centre.offers(a, h)]
+    assert len(held) == 1, held
+    return held[0]
+
+
+async def test_three_declining_agents_do_not_strand_the_chat(centre: Centre) -> None:
+    """Each of three agents declines in turn; the chat is still offered, never left waiting beside them."""
+    agents: dict[str, dict[str, str]] = {}
+    for name in ("d1", "d2", "d3"):
+        agent_id, h = await centre.agent(name)
+        await centre.available(agent_id, h)
+        agents[agent_id] = h
+    conv = await centre.contact("decl-1")
+    decliners = []
+    for _ in range(3):
+        agent_id, offer = await _holder(centre, agents)
+        assert offer["conversation_id"] == conv
+        r = await centre.c.post(f"/api/v1/offers/{offer['id']}/decline", headers=agents[agent_id])
+        assert r.status_code == 200, r.text
+        decliners.append(agent_id)
+    assert sorted(decliners) == sorted(agents)  # while others were free, nobody got it twice
+    agent_id, offer = await _holder(centre, agents)
+    assert offer["conversation_id"] == conv
+    r = await centre.c.post(f"/api/v1/offers/{offer['id']}/accept", headers=agents[agent_id])
+    assert r.status_code == 200, r.text
+
+
+async def test_a_decliner_gets_the_chat_after_the_cool_down(centre: Centre) -> None:
+    """Held back while a colleague is busy, a decliner is offered the chat when the 30 s cool-down ends."""
+    busy, hb = await centre.agent("busy")
+    await centre.available(busy, hb)
+    await centre.contact("filler")
+    (first,) = await centre.offers(busy, hb)
+    assert (await centre.c.post(f"/api/v1/offers/{first['id']}/accept", headers=hb)).status_code == 200
+    idle, hi = await centre.agent("idle")
+    await centre.available(idle, hi)
+    conv = await centre.contact("cool-1")
+    (offer,) = await centre.offers(idle, hi)
+    assert (await centre.c.post(f"/api/v1/offers/{offer['id']}/decline", headers=hi)).status_code == 200
+    assert await centre.offers(idle, hi) == []
+    await centre.advance(31)
+    assert [o["conversation_id"] for o in await centre.offers(idle, hi)] == [conv]
+
+
+async def test_priority_holds_after_a_timeout(centre: Centre) -> None:
+    """Two agents at capacity; the elderly chat offered first times out; the next agent freed gets it."""
+    a, ha = await centre.agent("pa")
+    b, hb = await centre.agent("pb")
+    held: dict[str, str] = {}
+    for agent_id, h in ((a, ha), (b, hb)):
+        await centre.available(agent_id, h)
+        conv = await centre.contact(f"fill-{agent_id}")
+        (offer,) = await centre.offers(agent_id, h)
+        assert (await centre.c.post(f"/api/v1/offers/{offer['id']}/accept", headers=h)).status_code == 200
+        held[agent_id] = conv
+    young = await centre.contact("young")
+    centre.clock.advance(5)
+    elderly = await centre.contact("elderly", birth_date="1940-05-01")
+    resolve = {"disposition": "solved"}
+    r = await centre.c.post(f"/api/v1/conversations/{held[b]}/resolve", json=resolve, headers=hb)
+    assert r.status_code == 200, r.text
+    assert [o["conversation_id"] for o in await centre.offers(b, hb)] == [elderly]
+    await centre.advance(21)  # b misses it: set away (missed), offered nothing else
+    assert await centre.offers(b, hb) == []
+    agent = (await centre.c.get(f"/api/v1/agents/{b}", headers=centre.sup)).json()
+    assert (agent["presence"], agent["presence_reason"]) == ("away", "missed")
+    r = await centre.c.post(f"/api/v1/conversations/{held[a]}/resolve", json=resolve, headers=ha)
+    assert r.status_code == 200, r.text
+    assert [o["conversation_id"] for o in await centre.offers(a, ha)] == [elderly]
+    assert young != elderly
+
+
+async def test_an_elderly_customer_reaches_another_base_after_the_care_home_time(centre: Centre) -> None:
+    """An elderly Wuhan customer with nobody free in Wuhan is offered to Chongqing after 10 s, not 60 s."""
+    cq, h = await centre.agent("cq-carer", site="chongqing", payments=3, elderly_care=3)
+    await centre.available(cq, h)
+    conv = await centre.contact("eld-1", home_site="wuhan", birth_date="1940-05-01")
+    assert await centre.offers(cq, h) == []
+    await centre.advance(11)
+    assert [o["conversation_id"] for o in await centre.offers(cq, h)] == [conv]
