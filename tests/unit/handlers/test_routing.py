@@ -8,10 +8,12 @@ from kefu.domain import commands as c
 from kefu.domain import events as ev
 from kefu.domain.conversations import Conversation
 from kefu.domain.errors import Forbidden, NotFound
+from kefu.domain.payments import RecordContactAttempt
 from kefu.domain.queues import EscalationStep
 from kefu.routing import OfferAcceptedError, OfferDeclinedError, OfferExpiredError
-from kefu.services.routing.router import RebuildRouting
+from kefu.services.routing.router import RebuildRouting, home_first_s
 from tests.unit.handlers.conftest import Centre, names
+from tests.unit.handlers.test_screening import _held
 
 
 async def _offered(centre: Centre, line: str = "social") -> Conversation:
@@ -149,3 +151,26 @@ async def test_a_rebuild_restores_pending_offers_from_the_store(centre: Centre) 
     centre.world.assert_no_events()
     assert await centre.handle(c.AcceptOffer(offer.id), own) == conv.id
     assert names(centre.world) == ["offer.accepted", "task.assigned", "conversation.assigned"]
+
+
+def test_home_first_lasts_per_kind_of_task() -> None:
+    """Case tasks leave the home base at once, care tasks after the care time, others as their queue says."""
+    assert home_first_s("case", False, 10.0) == 0.0
+    assert home_first_s("conversation", True, 10.0) == 10.0
+    assert home_first_s("callback", False, 10.0) is None
+
+
+async def test_a_case_contacted_again_goes_first_to_its_specialist(centre: Centre) -> None:
+    """After a missed call the re-contact is offered to the specialist who took the case, not the best fit."""
+    wang, login = await centre.agent("wang", {"payments": 3, "anti_fraud": 4}, {"voice": 1})
+    zhao, zhao_login = await centre.agent(
+        "zhao", {"payments": 3, "anti_fraud": 5}, {"voice": 1}, available=False
+    )
+    _, case_id = await _held(centre)
+    (offer,) = centre.pending_offers(wang.id)
+    await centre.handle(c.AcceptOffer(offer.id), login)
+    await centre.handle(RecordContactAttempt(case_id, "no_answer"), login)
+    await centre.handle(c.SetPresence(zhao.id, "available"), zhao_login)
+    centre.clock.advance(301)
+    assert (await centre.keeper.tick())["recontacted"] == 1
+    assert [o.agent_id for o in centre.pending_offers()] == [wang.id]

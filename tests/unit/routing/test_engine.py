@@ -424,3 +424,32 @@ def test_repeated_offer_id_is_refused_without_losing_the_task() -> None:
     with pytest.raises(RoutingConflict):
         engine.add_task(task("t2"), T0)
     assert engine.task("t2").state is TaskState.WAITING
+
+
+def test_a_case_task_goes_to_any_base_at_once() -> None:
+    """A task with home_s=0 (a case) is offered to a free specialist at another base straight away."""
+    engine = make(EngineConfig(aging_per_s=0.0), QueueSpec("anti_fraud", {"anti_fraud": 3}, 100))
+    engine.add_agent(AgentSpec("far", "yinchuan", {"anti_fraud": 4}, {"voice": 1}, ON), T0)
+    spec = TaskSpec("case", "anti_fraud", "voice", T0, home_site="chengdu", home_s=0.0)
+    assert [o.agent_id for o in offers(engine.add_task(spec, T0))] == ["far"]
+
+
+def test_home_first_ends_after_home_s_without_an_escalation_step() -> None:
+    """An elderly customer's task waits for the home base only home_s seconds, then any base may take it."""
+    engine = make()
+    engine.add_agent(agent("cq", site="chongqing"), T0)
+    spec = TaskSpec("old", "payments", "chat", T0, vulnerable=True, home_site="wuhan", home_s=10.0)
+    assert offers(engine.add_task(spec, T0)) == []
+    assert engine.next_deadline() == T0 + 10
+    assert engine.task("old").home_site == "wuhan"
+    assert [o.agent_id for o in offers(engine.tick(T0 + 10))] == ["cq"]
+    assert engine.task("old").home_site is None
+
+
+def test_the_preferred_agent_is_offered_the_task_first() -> None:
+    """A case contacted again goes to the specialist who spoke to the payer before, not the longest idle."""
+    engine = make()
+    engine.add_agent(agent("first-idle"), T0)
+    engine.add_agent(agent("specialist"), T0 + 5)
+    spec = TaskSpec("t1", "payments", "chat", T0 + 10, preferred_agent="specialist")
+    assert [o.agent_id for o in offers(engine.add_task(spec, T0 + 10))] == ["specialist"]
