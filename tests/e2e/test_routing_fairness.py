@@ -120,3 +120,54 @@ async def test_an_elderly_customer_reaches_another_base_after_the_care_home_time
     assert await centre.offers(cq, h) == []
     await centre.advance(11)
     assert [o["conversation_id"] for o in await centre.offers(cq, h)] == [conv]
+
+
+async def test_a_waiting_customer_sees_their_place_and_expected_wait(centre: Centre) -> None:
+    """Position, contacts ahead and (ahead + 1) x mean handle time / staffed capacity; 409 once assigned."""
+    a1, h1 = await centre.agent("solo")
+    await centre.available(a1, h1)
+    first = await centre.contact("pl-1")
+    (offer,) = await centre.offers(a1, h1)
+    second = await centre.contact("pl-2")
+    third = await centre.contact("pl-3")
+    place = await centre.c.get(f"/api/v1/conversations/{first}/queue", headers=centre.integ)
+    assert place.status_code == 200, place.text
+    assert (place.json()["state"], place.json()["position"], place.json()["estimated_wait_s"]) == (
+        "offered",
+        1,
+        0,
+    )
+    assert (await centre.c.post(f"/api/v1/offers/{offer['id']}/accept", headers=h1)).status_code == 200
+    centre.clock.advance(60)
+    resolved = await centre.c.post(
+        f"/api/v1/conversations/{first}/resolve", json={"disposition": "solved"}, headers=h1
+    )
+    assert resolved.status_code == 200, resolved.text
+    (offer,) = await centre.offers(a1, h1)
+    assert (await centre.c.post(f"/api/v1/offers/{offer['id']}/accept", headers=h1)).status_code == 200
+    got = (await centre.c.get(f"/api/v1/conversations/{third}/queue", headers=centre.integ)).json()
+    expected = {"state": "waiting", "position": 1, "ahead": 0, "estimated_wait_s": 60}
+    assert {k: got[k] for k in expected} == expected  # one handle time seen: 60 s, one agent
+    assert (got["callback_offered"], got["callback_offered_after_s"]) == (False, None)  # chat
+    gone = await centre.c.get(f"/api/v1/conversations/{second}/queue", headers=centre.integ)
+    assert (gone.status_code, gone.json()["code"]) == (409, "not_queued")
+    missing = await centre.c.get("/api/v1/conversations/nope/queue", headers=centre.integ)
+    assert missing.status_code == 404
+
+
+async def test_a_voice_caller_sees_when_a_callback_is_offered(centre: Centre) -> None:
+    """A voice caller with nobody free sees no estimate, then the callback offer after callback_offer_s."""
+    body = {"external_id": "v-1", "name": "李秀英", "phone": "13800000000"}
+    customer = (await centre.c.post("/api/v1/customers", json=body, headers=centre.integ)).json()
+    opened = await centre.c.post(
+        "/api/v1/conversations",
+        json={"customer_id": customer["id"], "business_line": "payments", "channel": "voice", "text": "转账"},
+        headers=centre.integ,
+    )
+    conv = opened.json()["id"]
+    got = (await centre.c.get(f"/api/v1/conversations/{conv}/queue", headers=centre.integ)).json()
+    assert (got["position"], got["estimated_wait_s"], got["callback_offered"]) == (1, None, False)
+    assert got["callback_offered_after_s"] == 120 - got["waited_s"]
+    await centre.advance(121)
+    got = (await centre.c.get(f"/api/v1/conversations/{conv}/queue", headers=centre.integ)).json()
+    assert (got["callback_offered"], got["callback_offered_after_s"]) == (True, 0)

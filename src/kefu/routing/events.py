@@ -150,6 +150,20 @@ class AgentSetAway(RoutingEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class QueuePositionChanged(RoutingEvent):
+    """A waiting conversation moved in line (``position`` 1 is next), for the customer's channel to push.
+    Sent for the first places of each queue only; further back, the customer asks
+    ``GET /api/v1/conversations/{id}/queue``."""
+
+    name: ClassVar[str] = "queue.position_changed"
+    conversation_id: str
+    task_id: str
+    queue_id: str
+    position: int
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
 class AgentWrapUpEnded(RoutingEvent):
     """An agent's wrap-up on ``channel`` is over; they can take new work there."""
 

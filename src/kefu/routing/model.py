@@ -167,6 +167,21 @@ class TaskView:
 
 
 @dataclass(frozen=True, slots=True)
+class PlaceView:
+    """A task's place in line: ``ahead`` waiting tasks of its queue and channel rank before it (0 once it
+    is offered or assigned); ``servers`` is the capacity on its channel of the available agents who may
+    take it now."""
+
+    task_id: str
+    queue_id: str
+    channel: str
+    state: TaskState
+    ahead: int
+    servers: int
+    enqueued_at: float
+
+
+@dataclass(frozen=True, slots=True)
 class AgentView:
     agent_id: str
     site: str

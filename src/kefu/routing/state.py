@@ -29,6 +29,7 @@ from kefu.routing.model import (
     AgentView,
     EngineConfig,
     OfferView,
+    PlaceView,
     Presence,
     QueueFigures,
     SiteScope,
@@ -357,6 +358,35 @@ class EngineState:
 
     def tasks(self) -> list[TaskView]:
         return [self._task_view(task) for task in self._tasks.values()]
+
+    def place(self, task_id: str) -> PlaceView:
+        """Where a task stands in its queue: O(waiting tasks of that queue), fine for a customer's poll."""
+        t = self._task(task_id)
+        ahead = 0
+        if t.state is TaskState.WAITING:
+            key = (t.rank, t.enqueued_at, t.seq)
+            ahead = sum(
+                1
+                for other in t.queue.waiting.values()
+                if other.channel == t.channel and (other.rank, other.enqueued_at, other.seq) < key
+            )
+        servers = 0
+        if t.pool is not None:
+            servers = sum(
+                a.capacity.get(t.channel, 0)
+                for a in t.pool.agents.values()
+                if a.presence is Presence.AVAILABLE
+            )
+        return PlaceView(t.task_id, t.queue.queue_id, t.channel, t.state, ahead, servers, t.enqueued_at)
+
+    def line(self, queue_id: str, channel: str, limit: int) -> list[str]:
+        """The first ``limit`` waiting tasks of a queue on one channel, next first (as ``place`` counts)."""
+        queue = self._queues.get(queue_id)
+        if queue is None:
+            raise UnknownRoutingId("queue", queue_id)
+        same = (t for t in queue.waiting.values() if t.channel == channel)
+        first = heapq.nsmallest(limit, same, key=lambda t: (t.rank, t.enqueued_at, t.seq))
+        return [t.task_id for t in first]
 
     def agent(self, agent_id: str) -> AgentView:
         a = self._agent(agent_id)

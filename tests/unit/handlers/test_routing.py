@@ -109,7 +109,7 @@ async def test_an_agent_who_misses_an_offer_is_set_away(centre: Centre) -> None:
     await centre.tick(21)
     # Both chats were offered at once; the first miss sets li away, which takes back the second offer.
     expected = ["offer.expired", "task.requeued", "offer.rescinded", "task.requeued", "agent.set_away"]
-    assert names(centre.world) == expected
+    assert names(centre.world) == [*expected, "queue.position_changed", "queue.position_changed"]
     (stored,) = centre.store.rows("agents")
     assert (stored.presence, stored.presence_reason) == ("away", "missed")
     assert centre.pending_offers() == []
@@ -174,3 +174,26 @@ async def test_a_case_contacted_again_goes_first_to_its_specialist(centre: Centr
     centre.clock.advance(301)
     assert (await centre.keeper.tick())["recontacted"] == 1
     assert [o.agent_id for o in centre.pending_offers()] == [wang.id]
+
+
+async def test_waiting_customers_are_told_when_their_place_changes(centre: Centre) -> None:
+    """queue.position_changed goes out as contacts join the line and again when the one ahead is taken."""
+    first = await centre.handle(
+        c.OpenConversation((await centre.customer("q-1")).id, "social", "chat", "账号")
+    )
+    second = await centre.handle(
+        c.OpenConversation((await centre.customer("q-2")).id, "social", "chat", "账号")
+    )
+    pushed = [
+        (p["conversation_id"], p["position"])
+        for n, p in centre.world.take_events()
+        if n == "queue.position_changed"
+    ]
+    assert pushed == [(first.id, 1), (second.id, 2)]
+    await centre.agent("li", {"social": 3}, {"chat": 1})
+    pushed = [
+        (p["conversation_id"], p["position"])
+        for n, p in centre.world.take_events()
+        if n == "queue.position_changed"
+    ]
+    assert pushed == [(second.id, 1)]

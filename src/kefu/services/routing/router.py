@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 import structlog
 
+from kefu.care.keep_place import may_offer_callback
 from kefu.config import Settings
 from kefu.domain import events as ev
 from kefu.domain.agents import Agent
@@ -30,6 +31,7 @@ from kefu.domain.queues import Queue
 from kefu.domain.tasks import Offer, OfferStatus
 from kefu.domain.users import SYSTEM_ACTOR
 from kefu.routing import (
+    CHANNELS,
     AgentSetAway,
     AgentSpec,
     EngineConfig,
@@ -44,6 +46,7 @@ from kefu.routing import (
     OfferRescinded,
     OfferRescindedError,
     Presence,
+    QueuePositionChanged,
     QueueSpec,
     RoutingEngine,
     RoutingEvent,
@@ -55,12 +58,16 @@ from kefu.routing import (
     TaskSpec,
     UnknownRoutingId,
 )
-from kefu.services.authz import allowed
+from kefu.routing.errors import NotQueuedError
+from kefu.routing.estimate import HandleTimes, estimate_wait_s
+from kefu.services.authz import allowed, require
 from kefu.services.context import Context
 from kefu.services.messagebus import MessageBus
 from kefu.services.ports import UnitOfWork
 
 log = structlog.get_logger("kefu.router")
+
+POSITIONS_PUSHED = 20  # queue.position_changed is sent for the first this many places of each queue
 
 _DECIDED: dict[type[RoutingEvent], OfferStatus] = {
     OfferDeclined: "declined",
@@ -125,6 +132,21 @@ class OfferCard:
     care: bool
     created_at: datetime
     expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class QueuePlace:
+    """A waiting customer's place in line and expected wait (see ``kefu.routing.estimate``)."""
+
+    conversation_id: str
+    queue: str
+    state: str
+    position: int | None
+    ahead: int | None
+    estimated_wait_s: int | None
+    waited_s: int
+    callback_offered: bool
+    callback_offered_after_s: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +220,8 @@ class Router:
         self.bus = bus
         self.config = config
         self.care_home_s = care_home_s
+        self.handle_times = HandleTimes()
+        self._positions: dict[str, int] = {}  # conversation task -> the place last pushed
         self.engine = RoutingEngine(config, id_factory=new_id)
         self._lock = asyncio.Lock()
         self._wake = asyncio.Event()
@@ -457,6 +481,76 @@ class Router:
             )
         return cards
 
+    # == the customer's place =======================================================================
+    async def place(self, conversation_id: str, ctx: Context) -> QueuePlace:
+        """Where a queued conversation stands: position, tasks ahead, expected wait, callback offer."""
+        require(ctx.actor, "conversations.read")
+        async with ctx.uow:
+            conversation = await ctx.uow.conversations.get(conversation_id, with_messages=False)
+            if conversation is None:
+                raise NotFound("conversation", conversation_id)
+            task = await ctx.uow.tasks.open_for_subject(conversation.id)
+        if conversation.status != "queued" or task is None or task.state == "assigned":
+            raise NotQueuedError(
+                f"conversation {conversation_id!r} is {conversation.status}, not waiting in a queue",
+                conversation_id=conversation_id,
+            )
+        now = ctx.clock.now()
+        waited = max(0.0, (now - task.enqueued_at).total_seconds())
+        try:
+            view = self.engine.place(task.id)
+        except UnknownRoutingId:  # committed a moment ago; the router has not taken it yet
+            view = None
+        position = ahead = estimate = None
+        if view is not None:
+            ahead = view.ahead
+            position = ahead + 1
+            if view.state == "waiting":
+                wait = estimate_wait_s(ahead, self.handle_times.mean(task.queue_id), view.servers)
+                estimate = None if wait is None else round(wait)
+            else:
+                estimate = 0  # an agent is being asked right now
+        offer_s = ctx.settings.callback_offer_s
+        voice = conversation.channel == "voice"
+        return QueuePlace(
+            conversation_id=conversation.id,
+            queue=task.queue_id,
+            state=task.state,
+            position=position,
+            ahead=ahead,
+            estimated_wait_s=estimate,
+            waited_s=int(waited),
+            callback_offered=may_offer_callback(conversation.channel, task.enqueued_at, now, offer_s),
+            callback_offered_after_s=max(0, offer_s - int(waited)) if voice else None,
+        )
+
+    def _push_positions(self, ctx: Context, decided: Sequence[RoutingEvent]) -> None:
+        """Emit ``queue.position_changed`` for the first places of every queue this decision touched."""
+        queues: set[str] = set()
+        for e in decided:
+            queue_id = getattr(e, "queue_id", None)
+            task_id = getattr(e, "task_id", None)
+            if queue_id is None and task_id is not None:
+                with contextlib.suppress(UnknownRoutingId):
+                    queue_id = self.engine.task(task_id).queue_id
+            if isinstance(e, OfferCreated | TaskRemoved | TaskCompleted) and task_id is not None:
+                self._positions.pop(task_id, None)
+            if queue_id is not None:
+                queues.add(queue_id)
+        at = _ts(ctx.clock.now())
+        for queue_id in sorted(queues):
+            for channel in CHANNELS:
+                try:
+                    line = self.engine.line(queue_id, channel, POSITIONS_PUSHED)
+                except UnknownRoutingId:
+                    break
+                for position, task_id in enumerate(line, start=1):
+                    kind, subject = self._subjects.get(task_id, ("", ""))
+                    if kind != "conversation" or self._positions.get(task_id) == position:
+                        continue
+                    self._positions[task_id] = position
+                    ctx.uow.emit(QueuePositionChanged(subject, task_id, queue_id, position, at))
+
     # == stats ======================================================================================
     async def stats(self, queue_id: str, ctx: Context) -> QueueStats:
         now = ctx.clock.now()
@@ -528,6 +622,7 @@ class Router:
         for e in decided:
             ctx.uow.emit(e)
             await self._persist_one(ctx, ctx.uow, e)
+        self._push_positions(ctx, decided)
 
     async def _persist_one(self, ctx: Context, uow: UnitOfWork, e: RoutingEvent) -> None:
         if isinstance(e, OfferCreated):
@@ -542,6 +637,8 @@ class Router:
             await self._assign(ctx, uow, e)
         elif isinstance(e, TaskCompleted | TaskRemoved):
             task = await uow.tasks.get(e.task_id)
+            if isinstance(e, TaskCompleted) and task is not None and task.assigned_at is not None:
+                self.handle_times.add(task.queue_id, (_dt(e.at) - task.assigned_at).total_seconds())
             if task is not None and task.state != "ended":
                 task.state, task.ended_at = "ended", _dt(e.at)
                 task.end_reason = "completed" if isinstance(e, TaskCompleted) else e.reason

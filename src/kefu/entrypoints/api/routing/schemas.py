@@ -112,3 +112,20 @@ class OfferDecisionOut(Out):
     offer_id: str
     status: Literal["accepted", "declined"]
     conversation_id: str | None = None
+
+
+class QueuePlaceOut(Out):
+    conversation_id: str
+    queue: str
+    state: Literal["waiting", "offered"]
+    position: int | None = Field(description="1 is next; null for a moment after the contact opens")
+    ahead: int | None = Field(description="waiting contacts of the same queue and channel served first")
+    estimated_wait_s: int | None = Field(
+        description="(ahead + 1) x recent mean handle time / capacity of the available eligible agents; "
+        "null when nobody who may take it is available"
+    )
+    waited_s: int
+    callback_offered: bool = Field(description="the customer may take a callback that keeps their place")
+    callback_offered_after_s: int | None = Field(
+        description="seconds until a callback is offered (0: offered now); null: never on this channel"
+    )
