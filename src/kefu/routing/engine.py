@@ -32,6 +32,7 @@ from kefu.routing.events import (
     RoutingEvent,
     TaskCompleted,
     TaskEscalated,
+    TaskHandAssigned,
     TaskQueued,
     TaskRemoved,
     TaskRequeued,
@@ -132,6 +133,33 @@ class RoutingEngine(EngineState):
         self._end(task)
         events.append(TaskRemoved(task_id, task.queue.queue_id, reason, now))
         self._dispatch(now, agents, (), events)
+        return events
+
+    def assign(self, task_id: str, agent_id: str, now: float) -> Events:
+        """A supervisor gives a waiting or offered task to an agent by hand. It counts against the agent's
+        capacity like any assignment (even beyond it: the supervisor decided), until ``complete``."""
+        task, agent = self._task(task_id), self._agent(agent_id)
+        if task.state is TaskState.ASSIGNED:
+            if task.agent is agent:
+                return []
+            raise TaskStateError(f"task {task_id!r} is assigned to someone else", task_id=task_id)
+        events: Events = []
+        freed: tuple[Agent, ...] = ()
+        if task.state is TaskState.OFFERED:
+            assert task.offer is not None  # noqa: S101 - an offered task has its offer
+            offer = task.offer
+            self._close_offer(offer, "rescinded")
+            freed = (offer.agent,)
+            reason = "assigned_by_hand"
+            events.append(OfferRescinded(offer.offer_id, task_id, offer.agent.agent_id, reason, now))
+        else:
+            self._leave_waiting(task)
+        task.state, task.agent = TaskState.ASSIGNED, agent
+        agent.load[task.channel] = agent.load.get(task.channel, 0) + 1
+        agent.assigned[task_id] = task
+        agent.version += 1
+        events.append(TaskHandAssigned(task_id, task.queue.queue_id, agent_id, now))
+        self._dispatch(now, freed, (), events)
         return events
 
     def complete(self, task_id: str, now: float) -> Events:

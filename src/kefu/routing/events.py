@@ -68,6 +68,17 @@ class TaskRemoved(RoutingEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class TaskHandAssigned(RoutingEvent):
+    """A supervisor gave the task to an agent by hand; it counts against the agent's capacity."""
+
+    name: ClassVar[str] = "task.hand_assigned"
+    task_id: str
+    queue_id: str
+    agent_id: str
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
 class TaskCompleted(RoutingEvent):
     """An assigned task ended; the agent is in wrap-up on that channel until ``wrap_up_until``."""
 

@@ -227,6 +227,12 @@ async def _(s: Seed) -> tuple[Command[Any], Actor]:
     return system(routing.EndRoutingTask(task.id, "abandoned"))
 
 
+@example(routing.AssignRoutingTask)
+async def _(s: Seed) -> tuple[Command[Any], Actor]:
+    (task,) = [t for t in s.centre.store.rows("tasks") if t.subject_id == s.conversation.id]
+    return system(routing.AssignRoutingTask(task.id, s.agent.id))
+
+
 @example(routing.SyncAgent)
 async def _(s: Seed) -> tuple[Command[Any], Actor]:
     return system(routing.SyncAgent(s.agent.id))

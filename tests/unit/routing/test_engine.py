@@ -25,6 +25,7 @@ from kefu.routing import (
     Strategy,
     TaskCompleted,
     TaskEscalated,
+    TaskHandAssigned,
     TaskQueued,
     TaskRemoved,
     TaskRequeued,
@@ -453,3 +454,18 @@ def test_the_preferred_agent_is_offered_the_task_first() -> None:
     engine.add_agent(agent("specialist"), T0 + 5)
     spec = TaskSpec("t1", "payments", "chat", T0 + 10, preferred_agent="specialist")
     assert [o.agent_id for o in offers(engine.add_task(spec, T0 + 10))] == ["specialist"]
+
+
+def test_a_hand_assignment_counts_against_capacity() -> None:
+    """Assigned by hand, an offered task's offer is rescinded and the assignee is full on that channel."""
+    engine = make()
+    engine.add_agent(agent("a1"), T0)
+    engine.add_agent(agent("a2"), T0)
+    offer = offers(engine.add_task(task("t1"), T0))[0]
+    events = engine.assign("t1", "a2", T0 + 1)
+    assert OfferRescinded(offer.offer_id, "t1", offer.agent_id, "assigned_by_hand", T0 + 1) in events
+    assert TaskHandAssigned("t1", "payments", "a2", T0 + 1) in events
+    assert engine.agent("a2").load["chat"] == 1
+    nxt = offers(engine.add_task(task("t2"), T0 + 2))
+    assert [o.agent_id for o in nxt] == ["a1"]  # a2 is full with the hand-assigned chat
+    assert engine.complete("t1", T0 + 3)[0].agent_id == "a2"

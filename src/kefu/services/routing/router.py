@@ -197,6 +197,15 @@ class EndRoutingTask(Command[None]):
 
 
 @dataclass(frozen=True, slots=True)
+class AssignRoutingTask(Command[None]):
+    """A task was assigned by hand (the reaction to ``TaskAssigned``): the engine counts it against the
+    agent's capacity; an assignment the engine made itself is already known and changes nothing."""
+
+    task_id: str
+    agent_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class SyncAgent(Command[None]):
     """The engine takes the agent's saved skills, capacity and presence."""
 
@@ -236,6 +245,7 @@ class Router:
         bus.register(TickRouting, lambda cmd, ctx: self.apply(ctx, self.engine_tick))
         bus.register(RouteTask, self._handle_route_task)
         bus.register(EndRoutingTask, self._handle_end_task)
+        bus.register(AssignRoutingTask, self._handle_assign_task)
         bus.register(SyncAgent, self._handle_sync_agent)
         bus.register(SyncQueue, self._handle_sync_queue)
         bus.register(AcceptOffer, self._handle_accept)
@@ -255,6 +265,9 @@ class Router:
             )
             await bus.handle(cmd, SYSTEM_ACTOR)
 
+        async def task_assigned(e: ev.TaskAssigned) -> None:
+            await bus.handle(AssignRoutingTask(e.task_id, e.agent_id), SYSTEM_ACTOR)
+
         async def task_closed(e: ev.TaskClosed) -> None:
             await bus.handle(EndRoutingTask(e.task_id, e.reason), SYSTEM_ACTOR)
 
@@ -265,6 +278,7 @@ class Router:
             await bus.handle(SyncQueue(e.queue_id), SYSTEM_ACTOR)
 
         bus.subscribe(ev.TaskOpened, task_opened)
+        bus.subscribe(ev.TaskAssigned, task_assigned)
         bus.subscribe(ev.TaskClosed, task_closed)
         bus.subscribe(ev.AgentCreated, agent_changed)
         bus.subscribe(ev.AgentUpdated, agent_changed)
@@ -399,6 +413,20 @@ class Router:
 
         await self.apply(ctx, close)
         self._subjects.pop(cmd.task_id, None)
+
+    async def _handle_assign_task(self, cmd: AssignRoutingTask, ctx: Context) -> None:
+        with contextlib.suppress(UnknownRoutingId):
+            view = self.engine.task(cmd.task_id)
+            if view.state == "assigned" and view.agent_id == cmd.agent_id:
+                return  # the engine's own assignment (an accepted offer)
+
+        def assign(now: float) -> list[RoutingEvent]:
+            try:
+                return self.engine.assign(cmd.task_id, cmd.agent_id, now)
+            except UnknownRoutingId:
+                return []  # the task or agent is gone: nothing to count
+
+        await self.apply(ctx, assign)
 
     async def _handle_sync_agent(self, cmd: SyncAgent, ctx: Context) -> None:
         async with ctx.uow:

@@ -21,7 +21,7 @@ from kefu.services.authz import allowed, require
 from kefu.services.care import triage as self_service
 from kefu.services.context import Context
 from kefu.services.pagination import Page, page_of
-from kefu.services.shared.tasks import close_task, open_task
+from kefu.services.shared.tasks import close_task, hand_assign_task, open_task
 
 
 async def _load(ctx: Context, conversation_id: str, with_messages: bool = False) -> Conversation:
@@ -154,7 +154,7 @@ async def assign_conversation(cmd: AssignConversation, ctx: Context) -> Conversa
         now = ctx.clock.now()
         conversation.assign(cmd.agent_id, now)
         await ctx.uow.conversations.save(conversation)
-        await close_task(ctx, conversation.id, "assigned_by_hand", agent_id=cmd.agent_id)
+        await hand_assign_task(ctx, conversation.id, cmd.agent_id, now)
         await ctx.audit("conversation.assigned", "conversation", conversation.id, agent_id=cmd.agent_id)
         ctx.uow.emit(events.ConversationAssigned(conversation.id, cmd.agent_id, now))
         await ctx.uow.commit()

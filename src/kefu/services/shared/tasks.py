@@ -75,6 +75,19 @@ async def close_task(
     return task
 
 
+async def hand_assign_task(ctx: Context, subject_id: str, agent_id: str, now: datetime) -> Task | None:
+    """A supervisor's hand assignment: the live task stays, assigned to the agent, and the routing engine
+    counts it against the agent's capacity (``TaskAssigned`` after commit) until the work is done."""
+    task = await ctx.uow.tasks.open_for_subject(subject_id)
+    if task is None:
+        return None
+    task.state, task.agent_id, task.assigned_at = "assigned", agent_id, now
+    task.wait_s = (now - task.enqueued_at).total_seconds()
+    await ctx.uow.tasks.save(task)
+    ctx.uow.emit(events.TaskAssigned(task.id, task.kind, task.subject_id, agent_id, now))
+    return task
+
+
 async def route_case(ctx: Context, case: Case, customer: Customer | None, care: bool) -> None:
     """Put the case on the anti-fraud queue (the top-priority queue); elderly and vulnerable payers get the
     care boost and a higher score ranks first among the rest."""
