@@ -171,3 +171,40 @@ async def test_a_voice_caller_sees_when_a_callback_is_offered(centre: Centre) ->
     await centre.advance(121)
     got = (await centre.c.get(f"/api/v1/conversations/{conv}/queue", headers=centre.integ)).json()
     assert (got["callback_offered"], got["callback_offered_after_s"]) == (True, 0)
+
+
+async def test_an_agent_transfers_a_chat_to_a_colleague_with_a_note(centre: Centre) -> None:
+    """POST /transfer to_agent: the colleague is offered it first and sees the note; no target is 422."""
+    a1, h1 = await centre.agent("tr-1")
+    await centre.available(a1, h1)
+    conv = await centre.contact("tr-c1")
+    (offer,) = await centre.offers(a1, h1)
+    assert (await centre.c.post(f"/api/v1/offers/{offer['id']}/accept", headers=h1)).status_code == 200
+    a2, h2 = await centre.agent("tr-2")
+    await centre.available(a2, h2)
+    a3, h3 = await centre.agent("tr-3")
+    await centre.available(a3, h3)
+    url = f"/api/v1/conversations/{conv}/transfer"
+    assert (await centre.c.post(url, json={"note": "?"}, headers=h1)).status_code == 422
+    assert (await centre.c.post(url, json={"to_agent": a3}, headers=h2)).status_code == 403
+    r = await centre.c.post(url, json={"to_agent": a3, "note": "客户要改绑手机"}, headers=h1)
+    assert r.status_code == 200, r.text
+    assert (r.json()["status"], r.json()["agent_id"]) == ("queued", None)
+    assert [o["conversation_id"] for o in await centre.offers(a3, h3)] == [conv]
+    assert await centre.offers(a2, h2) == []
+    detail = (await centre.c.get(f"/api/v1/conversations/{conv}", headers=centre.sup)).json()
+    assert any("客户要改绑手机" in m["body"] for m in detail["messages"])
+
+
+async def test_a_supervisor_transfers_a_waiting_chat_to_another_queue(centre: Centre) -> None:
+    """A transfer to a queue keeps the customer's original wait: the place answer counts from the start."""
+    conv = await centre.contact("tr-q1", line="payments")
+    await centre.advance(40)
+    r = await centre.c.post(
+        f"/api/v1/conversations/{conv}/transfer", json={"to_queue": "elderly_care"}, headers=centre.sup
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["queue"] == "elderly_care"
+    got = (await centre.c.get(f"/api/v1/conversations/{conv}/queue", headers=centre.integ)).json()
+    assert (got["queue"], got["state"]) == ("elderly_care", "waiting")
+    assert got["waited_s"] >= 40

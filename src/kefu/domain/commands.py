@@ -109,6 +109,16 @@ class AssignConversation(Command[Conversation]):
 
 
 @dataclass(frozen=True, slots=True)
+class TransferConversation(Command[Conversation]):
+    """Send a conversation back to routing: to another queue, or offered first to one agent, with a note."""
+
+    conversation_id: str
+    to_queue: str | None = None
+    to_agent: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ResolveConversation(Command[Conversation]):
     conversation_id: str
     disposition: str

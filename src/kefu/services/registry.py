@@ -28,7 +28,7 @@ from kefu.services.messagebus import MessageBus
 from kefu.services.ports import Notifier
 from kefu.services.quality import handlers as quality
 from kefu.services.reports import service as reports
-from kefu.services.routing import queues
+from kefu.services.routing import queues, transfers
 from kefu.services.screening import cases, payees
 from kefu.services.screening import screen as screening
 from kefu.services.screening.desk import ScreeningDesk
@@ -57,6 +57,7 @@ def register(
         c.ResolveConversation: conversations.resolve_conversation,
         c.CloseConversation: conversations.close_conversation,
         c.AbandonConversation: conversations.abandon_conversation,
+        c.TransferConversation: transfers.transfer_conversation,
         c.CreateQueue: queues.create_queue,
         c.UpdateQueue: queues.update_queue,
         care.PutArticle: kb.put_article,

@@ -269,3 +269,13 @@ async def test_quality_records(stores: Stores) -> None:
         got = await uow.quality.complaints(None, 10, agent_id="a-001")
         assert [(c.id, c.handled_by, c.note) for c in got] == [("q-1", "sup", "noted")]
         assert await uow.quality.complaints(None, 10, status="open") == []
+
+
+async def test_a_task_keeps_the_agent_it_is_offered_to_first(stores: Stores) -> None:
+    """A transfer's preferred agent is saved with the task and read back by live() for a rebuild."""
+    async with stores.uow() as uow:
+        await uow.tasks.add(mk.task(1, preferred_agent_id="a-009"))
+        await uow.commit()
+    async with stores.uow() as uow:
+        (live,) = await uow.tasks.live()
+    assert live == mk.task(1, preferred_agent_id="a-009")

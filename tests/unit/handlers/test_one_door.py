@@ -227,6 +227,11 @@ async def _(s: Seed) -> tuple[Command[Any], Actor]:
     return system(routing.EndRoutingTask(task.id, "abandoned"))
 
 
+@example(c.TransferConversation)
+async def _(s: Seed) -> tuple[Command[Any], Actor]:
+    return system(c.TransferConversation(s.conversation.id, "social", None, "账号问题，转社交队列"))
+
+
 @example(routing.AssignRoutingTask)
 async def _(s: Seed) -> tuple[Command[Any], Actor]:
     (task,) = [t for t in s.centre.store.rows("tasks") if t.subject_id == s.conversation.id]

@@ -7,7 +7,7 @@ import pytest
 from kefu.domain import commands as c
 from kefu.domain import events as ev
 from kefu.domain.conversations import Conversation
-from kefu.domain.errors import Forbidden, NotFound
+from kefu.domain.errors import Forbidden, InvalidInput, NotFound
 from kefu.domain.payments import RecordContactAttempt
 from kefu.domain.queues import EscalationStep
 from kefu.routing import OfferAcceptedError, OfferDeclinedError, OfferExpiredError
@@ -197,3 +197,50 @@ async def test_waiting_customers_are_told_when_their_place_changes(centre: Centr
         if n == "queue.position_changed"
     ]
     assert pushed == [(second.id, 1)]
+
+
+async def test_a_transfer_to_a_queue_keeps_the_original_wait(centre: Centre) -> None:
+    """The agent sends the chat on with a note: conversation.transferred, a new task with the old wait."""
+    li, own = await centre.agent("li", {"social": 3, "payments": 3}, {"chat": 1})
+    conv = await _offered(centre)
+    (offer,) = centre.pending_offers(li.id)
+    await centre.handle(c.AcceptOffer(offer.id), own)
+    (first,) = centre.store.rows("tasks")
+    centre.clock.advance(30)
+    centre.world.take_events()
+    moved = await centre.handle(c.TransferConversation(conv.id, "payments", None, "要查转账记录"), own)
+    assert (moved.status, moved.queue, moved.agent_id) == ("queued", "payments", None)
+    got = names(centre.world)
+    expected = ["message.posted", "task.closed", "task.opened", "conversation.transferred", "task.completed"]
+    assert got[:5] == expected
+    (new,) = [t for t in centre.store.rows("tasks") if t.state != "ended"]
+    assert (new.queue_id, new.enqueued_at) == ("payments", first.enqueued_at)
+
+
+async def test_a_transfer_to_an_agent_is_offered_to_them_first(centre: Centre) -> None:
+    """A supervisor transfers a chat to wu: wu is offered it though li has been free longer."""
+    li, li_login = await centre.agent("li", {"social": 3}, {"chat": 1})
+    conv = await _offered(centre)
+    (offer,) = centre.pending_offers(li.id)
+    await centre.handle(c.AcceptOffer(offer.id), li_login)
+    await centre.agent("zhao", {"social": 3}, {"chat": 1})  # free longer than wu
+    wu, _ = await centre.agent("wu", {"social": 3}, {"chat": 1})
+    await centre.handle(c.TransferConversation(conv.id, None, wu.id, "老客户，熟悉情况"))
+    assert [o.agent_id for o in centre.pending_offers()] == [wu.id]
+
+
+async def test_only_the_agent_working_it_may_transfer(centre: Centre) -> None:
+    """Another agent's transfer is Forbidden; a transfer with no destination or a bad queue is refused."""
+    li, li_login = await centre.agent("li", {"social": 3}, {"chat": 1})
+    _, wu_login = await centre.agent("wu", {"social": 3}, {"chat": 1})
+    conv = await _offered(centre)
+    (offer,) = centre.pending_offers(li.id)
+    await centre.handle(c.AcceptOffer(offer.id), li_login)
+    centre.world.take_events()
+    with pytest.raises(Forbidden):
+        await centre.handle(c.TransferConversation(conv.id, "payments"), wu_login)
+    with pytest.raises(InvalidInput):
+        await centre.handle(c.TransferConversation(conv.id), li_login)
+    with pytest.raises(InvalidInput):
+        await centre.handle(c.TransferConversation(conv.id, "nowhere"), li_login)
+    centre.world.assert_no_events()

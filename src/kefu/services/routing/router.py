@@ -186,6 +186,7 @@ class RouteTask(Command[None]):
     priority: int
     care: bool
     home_site: str | None
+    preferred_agent_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,6 +263,7 @@ class Router:
                 e.priority,
                 e.care,
                 e.home_site,
+                e.preferred_agent_id,
             )
             await bus.handle(cmd, SYSTEM_ACTOR)
 
@@ -337,7 +339,7 @@ class Router:
                 task.care,
                 task.home_site,
                 home_first_s(task.kind, task.care, self.care_home_s),
-                await self._preferred(uow, task.kind, task.subject_id),
+                task.preferred_agent_id or await self._preferred(uow, task.kind, task.subject_id),
             )
             engine.restore_task(spec, _ts(now))
             try:
@@ -386,8 +388,10 @@ class Router:
 
     async def _handle_route_task(self, cmd: RouteTask, ctx: Context) -> None:
         self._subjects[cmd.task_id] = (cmd.kind, cmd.subject_id)
-        async with ctx.uow:
-            preferred = await self._preferred(ctx.uow, cmd.kind, cmd.subject_id)
+        preferred = cmd.preferred_agent_id
+        if preferred is None:
+            async with ctx.uow:
+                preferred = await self._preferred(ctx.uow, cmd.kind, cmd.subject_id)
         spec = TaskSpec(
             cmd.task_id,
             cmd.queue_id,

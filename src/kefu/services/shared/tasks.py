@@ -25,8 +25,12 @@ async def open_task(
     care: bool,
     home_site: str | None,
     priority: int = 0,
+    *,
+    enqueued_at: datetime | None = None,
+    preferred_agent_id: str | None = None,
 ) -> Task:
-    now = ctx.clock.now()
+    """New routable work, waiting since ``enqueued_at`` (now unless a transfer keeps the original wait)."""
+    now = enqueued_at or ctx.clock.now()
     task = Task(
         id=new_id(),
         kind=kind,
@@ -38,11 +42,21 @@ async def open_task(
         state="waiting",
         enqueued_at=now,
         home_site=home_site,
+        preferred_agent_id=preferred_agent_id,
     )
     await ctx.uow.tasks.add(task)
     ctx.uow.emit(
         events.TaskOpened(
-            task.id, kind, subject_id, queue_id, channel, priority, care, home_site, task.enqueued_at
+            task.id,
+            kind,
+            subject_id,
+            queue_id,
+            channel,
+            priority,
+            care,
+            home_site,
+            task.enqueued_at,
+            preferred_agent_id,
         )
     )
     return task

@@ -27,6 +27,7 @@ _TASK_FIELDS = (
     "ended_at",
     "end_reason",
     "wait_s",
+    "preferred_agent_id",
 )
 
 

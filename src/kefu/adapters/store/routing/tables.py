@@ -46,6 +46,7 @@ class TaskRow(Base):
     end_reason: Mapped[str | None] = mapped_column(String(32))
     # Seconds from enqueue to assignment (or to abandonment): kept so service-level queries stay portable SQL.
     wait_s: Mapped[float | None] = mapped_column(Float)
+    preferred_agent_id: Mapped[str | None] = mapped_column(String(36))  # offered first (a transfer)
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     __table_args__ = (

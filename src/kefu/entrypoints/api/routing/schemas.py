@@ -129,3 +129,9 @@ class QueuePlaceOut(Out):
     callback_offered_after_s: int | None = Field(
         description="seconds until a callback is offered (0: offered now); null: never on this channel"
     )
+
+
+class TransferIn(In):
+    to_queue: QueueId | None = None
+    to_agent: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+    note: Annotated[str, StringConstraints(max_length=2000)] | None = None
