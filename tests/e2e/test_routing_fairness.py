@@ -208,3 +208,44 @@ async def test_a_supervisor_transfers_a_waiting_chat_to_another_queue(centre: Ce
     got = (await centre.c.get(f"/api/v1/conversations/{conv}/queue", headers=centre.integ)).json()
     assert (got["queue"], got["state"]) == ("elderly_care", "waiting")
     assert got["waited_s"] >= 40
+
+
+async def test_a_routing_rule_sends_elderly_payments_contacts_to_elderly_care(centre: Centre) -> None:
+    """A rule validated on write chooses the queue when none is given; a named queue wins over rules."""
+    bad = await centre.c.post("/api/v1/routing-rules", json={"queue": "nowhere"}, headers=centre.sup)
+    assert bad.status_code == 422
+    bad = await centre.c.post(
+        "/api/v1/routing-rules", json={"queue": "elderly_care", "intent": "astrology"}, headers=centre.sup
+    )
+    assert (bad.status_code, bad.json()["code"]) == (422, "invalid_input")
+    body = {"queue": "elderly_care", "business_line": "payments", "care": True}
+    assert (await centre.c.post("/api/v1/routing-rules", json=body, headers=centre.integ)).status_code == 403
+    made = await centre.c.post("/api/v1/routing-rules", json=body, headers=centre.sup)
+    assert made.status_code == 201, made.text
+    rules = (await centre.c.get("/api/v1/routing-rules", headers=centre.sup)).json()
+    assert [r["id"] for r in rules] == [made.json()["id"]]
+    elderly = await centre.contact("rr-old", birth_date="1940-05-01")
+    young = await centre.contact("rr-young")
+    queue_of = {}
+    for conv in (elderly, young):
+        queue_of[conv] = (await centre.c.get(f"/api/v1/conversations/{conv}", headers=centre.sup)).json()[
+            "queue"
+        ]
+    assert queue_of == {elderly: "elderly_care", young: "payments"}
+    cust = (
+        await centre.c.post(
+            "/api/v1/customers", json={"external_id": "rr-named", "name": "客户"}, headers=centre.integ
+        )
+    ).json()
+    opened = {"customer_id": cust["id"], "business_line": "payments", "channel": "chat", "queue": "games"}
+    named = await centre.c.post("/api/v1/conversations", json=opened, headers=centre.integ)
+    assert (named.status_code, named.json()["queue"]) == (201, "games")
+    nowhere = await centre.c.post(
+        "/api/v1/conversations", json={**opened, "queue": "nowhere"}, headers=centre.integ
+    )
+    assert nowhere.status_code == 422
+    gone = await centre.c.delete(f"/api/v1/routing-rules/{made.json()['id']}", headers=centre.sup)
+    assert gone.status_code == 204
+    assert (
+        await centre.c.delete(f"/api/v1/routing-rules/{made.json()['id']}", headers=centre.sup)
+    ).status_code == 404

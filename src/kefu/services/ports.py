@@ -22,6 +22,7 @@ from kefu.domain.customers import Customer
 from kefu.domain.events import Event
 from kefu.domain.payments import PaymentStatus, ScreeningRecord, StoredRuleSet, TrustedPayee
 from kefu.domain.queues import Queue
+from kefu.domain.routing_rules import RoutingRule
 from kefu.domain.sites import Site
 from kefu.domain.tasks import Offer, OfferStatus, Task
 from kefu.domain.users import User
@@ -201,6 +202,14 @@ class Notifier(Protocol):
         ...
 
 
+class RoutingRuleRepository(Protocol):
+    """The ordered routing rules (see ``kefu.domain.routing_rules``)."""
+
+    async def add(self, rule: RoutingRule) -> None: ...
+    async def list(self) -> list[RoutingRule]: ...
+    async def delete(self, rule_id: str) -> bool: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Leaving the block without ``commit()`` rolls back; events wait for the commit."""
 
@@ -210,6 +219,7 @@ class UnitOfWork(Protocol):
     agents: AgentRepository
     conversations: ConversationRepository
     queues: QueueRepository
+    routing_rules: RoutingRuleRepository
     tasks: TaskRepository
     offers: OfferRepository
     audit: AuditLog

@@ -13,6 +13,7 @@ from kefu.domain.cases import LedgerEntry
 from kefu.domain.errors import Conflict
 from kefu.domain.payments import TrustedPayee
 from kefu.domain.quality import Commendation, Complaint, CsatRating
+from kefu.domain.routing_rules import RoutingRule
 from kefu.domain.tasks import Offer
 from tests.integration.contract import makers as mk
 from tests.integration.contract.conftest import T0, Stores
@@ -279,3 +280,20 @@ async def test_a_task_keeps_the_agent_it_is_offered_to_first(stores: Stores) -> 
     async with stores.uow() as uow:
         (live,) = await uow.tasks.live()
     assert live == mk.task(1, preferred_agent_id="a-009")
+
+
+async def test_routing_rules_list_in_order_and_delete(stores: Stores) -> None:
+    """Rules read back in position order (ties by id); a deleted rule is gone; an unknown one is False."""
+    second = RoutingRule("r-2", 20, "payments", T0, channel="voice")
+    first = RoutingRule("r-1", 10, "elderly_care", T0, business_line="payments", care=True)
+    async with stores.uow() as uow:
+        await uow.routing_rules.add(second)
+        await uow.routing_rules.add(first)
+        await uow.commit()
+    async with stores.uow() as uow:
+        assert await uow.routing_rules.list() == [first, second]
+        assert await uow.routing_rules.delete("r-1") is True
+        assert await uow.routing_rules.delete("r-404") is False
+        await uow.commit()
+    async with stores.uow() as uow:
+        assert await uow.routing_rules.list() == [second]

@@ -227,6 +227,17 @@ async def _(s: Seed) -> tuple[Command[Any], Actor]:
     return system(routing.EndRoutingTask(task.id, "abandoned"))
 
 
+@example(c.CreateRoutingRule)
+async def _(s: Seed) -> tuple[Command[Any], Actor]:
+    return system(c.CreateRoutingRule("elderly_care", business_line="payments", care=True))
+
+
+@example(c.DeleteRoutingRule)
+async def _(s: Seed) -> tuple[Command[Any], Actor]:
+    rule = await s.centre.handle(c.CreateRoutingRule("payments", channel="voice"))
+    return system(c.DeleteRoutingRule(rule.id))
+
+
 @example(c.TransferConversation)
 async def _(s: Seed) -> tuple[Command[Any], Actor]:
     return system(c.TransferConversation(s.conversation.id, "social", None, "账号问题，转社交队列"))

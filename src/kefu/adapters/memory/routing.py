@@ -7,6 +7,7 @@ from datetime import datetime
 from kefu.adapters.memory.shared import clone, matches
 from kefu.adapters.memory.store import MemorySession
 from kefu.domain.queues import Queue
+from kefu.domain.routing_rules import RoutingRule
 from kefu.domain.tasks import Offer, OfferStatus, Task
 
 
@@ -26,6 +27,23 @@ class MemoryQueues:
 
     async def list(self) -> list[Queue]:
         return sorted((clone(q) for q in self._s.scan("queues")), key=lambda q: q.id)
+
+
+class MemoryRoutingRules:
+    def __init__(self, session: MemorySession) -> None:
+        self._s = session
+
+    async def add(self, rule: RoutingRule) -> None:
+        self._s.insert("routing_rules", rule.id, rule)
+
+    async def list(self) -> list[RoutingRule]:
+        return sorted(self._s.scan("routing_rules"), key=lambda r: (r.position, r.id))
+
+    async def delete(self, rule_id: str) -> bool:
+        if self._s.get("routing_rules", rule_id) is None:
+            return False
+        self._s.delete("routing_rules", rule_id)
+        return True
 
 
 class MemoryTasks:

@@ -9,8 +9,9 @@ from typing import Any, cast
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kefu.adapters.store.routing.tables import OfferRow, QueueRow, TaskRow
+from kefu.adapters.store.routing.tables import OfferRow, QueueRow, RoutingRuleRow, TaskRow
 from kefu.domain.queues import EscalationStep, Queue, ServiceLevel, SiteScope
+from kefu.domain.routing_rules import RoutingRule
 from kefu.domain.tasks import Offer, OfferStatus, Task, TaskKind, TaskState
 
 _TASK_FIELDS = (
@@ -103,6 +104,39 @@ class SqlQueues:
     async def list(self) -> list[Queue]:
         rows = (await self._s.execute(select(QueueRow).order_by(QueueRow.id))).scalars()
         return [_queue_from_row(r) for r in rows]
+
+
+_RULE_FIELDS = (
+    "id",
+    "position",
+    "queue",
+    "created_at",
+    "business_line",
+    "channel",
+    "intent",
+    "language",
+    "care",
+)
+
+
+class SqlRoutingRules:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def add(self, rule: RoutingRule) -> None:
+        self._s.add(RoutingRuleRow(**{name: getattr(rule, name) for name in _RULE_FIELDS}))
+
+    async def list(self) -> list[RoutingRule]:
+        stmt = select(RoutingRuleRow).order_by(RoutingRuleRow.position, RoutingRuleRow.id)
+        rows = (await self._s.execute(stmt)).scalars()
+        return [RoutingRule(**{name: getattr(row, name) for name in _RULE_FIELDS}) for row in rows]
+
+    async def delete(self, rule_id: str) -> bool:
+        row = await self._s.get(RoutingRuleRow, rule_id)
+        if row is None:
+            return False
+        await self._s.delete(row)
+        return True
 
 
 class SqlTasks:

@@ -28,6 +28,21 @@ class QueueRow(Base):
     updated_at: Mapped[datetime]
 
 
+class RoutingRuleRow(Base):
+    """Created by migration 0009: the ordered rules that choose a new contact's queue."""
+
+    __tablename__ = "routing_rules"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    queue: Mapped[str] = mapped_column(ForeignKey("queues.id"))
+    business_line: Mapped[str | None] = mapped_column(String(32))
+    channel: Mapped[str | None] = mapped_column(String(16))
+    intent: Mapped[str | None] = mapped_column(String(32))
+    language: Mapped[str | None] = mapped_column(String(8))
+    care: Mapped[bool | None] = mapped_column(Boolean)
+    created_at: Mapped[datetime]
+
+
 class TaskRow(Base):
     __tablename__ = "tasks"
     id: Mapped[str] = mapped_column(ID, primary_key=True)

@@ -135,3 +135,27 @@ class TransferIn(In):
     to_queue: QueueId | None = None
     to_agent: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
     note: Annotated[str, StringConstraints(max_length=2000)] | None = None
+
+
+class RoutingRuleIn(In):
+    queue: QueueId
+    position: Annotated[int, Field(ge=0, le=1_000_000)] | None = Field(
+        default=None, description="lower is tried first; omit to add after the last rule"
+    )
+    business_line: Annotated[str, StringConstraints(min_length=1, max_length=32)] | None = None
+    channel: Channel | None = None
+    intent: Annotated[str, StringConstraints(min_length=1, max_length=32)] | None = None
+    language: Annotated[str, StringConstraints(min_length=2, max_length=8)] | None = None
+    care: bool | None = Field(default=None, description="the customer is elderly or vulnerable")
+
+
+class RoutingRuleOut(Out):
+    id: str
+    position: int
+    queue: str
+    business_line: str | None
+    channel: str | None
+    intent: str | None
+    language: str | None
+    care: bool | None
+    created_at: datetime

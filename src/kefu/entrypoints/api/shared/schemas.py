@@ -180,6 +180,9 @@ class ConversationIn(In):
     channel: Channel
     subject: Annotated[str, StringConstraints(max_length=500)] | None = None
     text: Annotated[str, StringConstraints(max_length=10_000)] | None = None
+    queue: Annotated[str, StringConstraints(min_length=2, max_length=64)] | None = Field(
+        default=None, description="omit to let the routing rules, then the business line, choose it"
+    )
 
 
 class MessageIn(In):
