@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     decline_cooldown_s: float = Field(default=30, ge=0, le=3600)  # a decliner waits this long at most
     care_home_s: float = Field(default=10, ge=0, le=3600)  # elderly customers: home site first this long
     wrap_up_s: float = Field(default=10, ge=0, le=3600)
+    wrap_up_extend_s: float = Field(default=60, ge=0, le=3600)  # an agent extends a wrap-up once, this much
     routing_strategy: Literal["longest_idle", "least_occupied", "round_robin"] = "longest_idle"
     log_json: bool | None = None  # None: JSON in prod, coloured console in dev
 

@@ -19,6 +19,7 @@ from kefu.routing.errors import (
 from kefu.routing.events import (
     AgentSetAway,
     AgentWrapUpEnded,
+    AgentWrapUpExtended,
     OfferAccepted,
     OfferCreated,
     OfferDeclined,
@@ -59,6 +60,7 @@ __all__ = [
     "AgentSpec",
     "AgentView",
     "AgentWrapUpEnded",
+    "AgentWrapUpExtended",
     "DuplicateError",
     "EngineConfig",
     "EscalationStep",

@@ -24,6 +24,7 @@ from kefu.routing.errors import (
 from kefu.routing.events import (
     AgentSetAway,
     AgentWrapUpEnded,
+    AgentWrapUpExtended,
     OfferAccepted,
     OfferCreated,
     OfferDeclined,
@@ -178,6 +179,39 @@ class RoutingEngine(EngineState):
         self._end(task)
         events: Events = [TaskCompleted(task_id, task.queue.queue_id, agent.agent_id, now, until)]
         self._dispatch(now, (agent,), (), events)
+        return events
+
+    # == wrap-up the agent controls ================================================================
+    def end_wrap_up(self, agent_id: str, now: float) -> Events:
+        """The agent is ready early: every wrap-up of theirs ends now and work may be offered at once."""
+        agent = self._agent(agent_id)
+        events: Events = []
+        for channel in sorted(agent.wrap_until):
+            events.append(AgentWrapUpEnded(agent_id, channel, now))
+        if not events:
+            return events
+        agent.wrap_until.clear()
+        agent.wrap_extended.clear()
+        agent.free_since = now
+        self._dispatch(now, (agent,), (), events)
+        return events
+
+    def extend_wrap_up(self, agent_id: str, seconds: float, now: float) -> Events:
+        """More time to finish notes: each running wrap-up is extended once, by at most
+        ``wrap_up_extend_s``. Raises ``TaskStateError`` when there is none or it was extended already."""
+        agent = self._agent(agent_id)
+        running = [ch for ch, until in agent.wrap_until.items() if until > now]
+        if not running or any(ch in agent.wrap_extended for ch in running):
+            raise TaskStateError(
+                f"agent {agent_id!r} has no wrap-up to extend (or extended it already)", agent_id=agent_id
+            )
+        extra = max(0.0, min(seconds, self.config.wrap_up_extend_s))
+        events: Events = []
+        for channel in sorted(running):
+            until = agent.wrap_until[channel] + extra
+            self._start_wrap_up(agent, channel, until)
+            agent.wrap_extended.add(channel)
+            events.append(AgentWrapUpExtended(agent_id, channel, until, now))
         return events
 
     # == offers ==================================================================================

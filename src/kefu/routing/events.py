@@ -175,6 +175,17 @@ class QueuePositionChanged(RoutingEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class AgentWrapUpExtended(RoutingEvent):
+    """The agent asked for more wrap-up time on ``channel`` (once per wrap-up); it now ends at ``until``."""
+
+    name: ClassVar[str] = "agent.wrap_up_extended"
+    agent_id: str
+    channel: str
+    until: float
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
 class AgentWrapUpEnded(RoutingEvent):
     """An agent's wrap-up on ``channel`` is over; they can take new work there."""
 

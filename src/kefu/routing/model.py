@@ -121,12 +121,14 @@ class EngineConfig:
     max_missed_offers: int = 1
     decline_cooldown_s: float = 30.0
     wrap_up_s: float = 10.0
+    wrap_up_extend_s: float = 60.0  # an agent may extend a wrap-up once, by at most this much
     strategy: Strategy = Strategy.LONGEST_IDLE
     aging_per_s: float = 1 / 60
     vulnerable_boost: int = 10
 
     def __post_init__(self) -> None:
-        if self.offer_timeout_s <= 0 or min(self.wrap_up_s, self.aging_per_s, self.decline_cooldown_s) < 0:
+        lows = (self.wrap_up_s, self.wrap_up_extend_s, self.aging_per_s, self.decline_cooldown_s)
+        if self.offer_timeout_s <= 0 or min(lows) < 0:
             raise InvalidRoutingSpec("offer timeout must be > 0; wrap-up, aging and cool-down must be >= 0")
         if self.max_missed_offers < 1:
             raise InvalidRoutingSpec("max_missed_offers must be at least 1")

@@ -112,6 +112,7 @@ class Agent:
         "skills",
         "total_capacity",
         "version",
+        "wrap_extended",
         "wrap_until",
     )
 
@@ -135,6 +136,7 @@ class Agent:
         self.seq = seq
         self.load: dict[str, int] = dict.fromkeys(capacity, 0)
         self.wrap_until: dict[str, float] = {}
+        self.wrap_extended: set[str] = set()  # channels whose current wrap-up was extended already
         # Tasks this agent missed or declined: forgiven when the agent comes back available.
         self.excluded_from: set[str] = set()
         self.free_since = now

@@ -78,6 +78,7 @@ class EngineState:
 
     def _start_wrap_up(self, agent: Agent, channel: str, until: float) -> None:
         agent.wrap_until[channel] = until
+        agent.wrap_extended.discard(channel)
         heapq.heappush(self._wrap_ups, (until, next(self._seq), agent, channel))
 
     # == placement and registration ==============================================================

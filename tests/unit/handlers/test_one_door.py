@@ -249,6 +249,24 @@ async def _(s: Seed) -> tuple[Command[Any], Actor]:
     return system(routing.AssignRoutingTask(task.id, s.agent.id))
 
 
+def _in_wrap_up(s: Seed) -> None:
+    """The seed's agent wrapping up a chat for 30 s (the centre's own wrap-up is 0 s)."""
+    until = s.centre.clock.now().timestamp() + 30
+    s.centre.router.engine.restore_wrap_up(s.agent.id, "chat", until)
+
+
+@example(routing.EndWrapUp)
+async def _(s: Seed) -> tuple[Command[Any], Actor]:
+    _in_wrap_up(s)
+    return routing.EndWrapUp(s.agent.id), s.login
+
+
+@example(routing.ExtendWrapUp)
+async def _(s: Seed) -> tuple[Command[Any], Actor]:
+    _in_wrap_up(s)
+    return routing.ExtendWrapUp(s.agent.id, 20), s.login
+
+
 @example(routing.SyncAgent)
 async def _(s: Seed) -> tuple[Command[Any], Actor]:
     return system(routing.SyncAgent(s.agent.id))

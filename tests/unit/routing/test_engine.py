@@ -8,6 +8,7 @@ from kefu.routing import (
     AgentSetAway,
     AgentSpec,
     AgentWrapUpEnded,
+    AgentWrapUpExtended,
     EngineConfig,
     EscalationStep,
     OfferAccepted,
@@ -31,6 +32,7 @@ from kefu.routing import (
     TaskRequeued,
     TaskSpec,
     TaskState,
+    TaskStateError,
     UnknownRoutingId,
 )
 from kefu.routing.errors import InvalidRoutingSpec
@@ -469,3 +471,31 @@ def test_a_hand_assignment_counts_against_capacity() -> None:
     nxt = offers(engine.add_task(task("t2"), T0 + 2))
     assert [o.agent_id for o in nxt] == ["a1"]  # a2 is full with the hand-assigned chat
     assert engine.complete("t1", T0 + 3)[0].agent_id == "a2"
+
+
+def test_an_agent_ends_wrap_up_early_and_is_offered_work_at_once() -> None:
+    """Ending wrap-up early frees the channel: the waiting task is offered there and then."""
+    engine = make(EngineConfig(aging_per_s=0.0, wrap_up_s=60))
+    engine.add_agent(agent("a1"), T0)
+    engine.accept(offers(engine.add_task(task("t1"), T0))[0].offer_id, T0)
+    engine.complete("t1", T0 + 10)
+    assert offers(engine.add_task(task("t2"), T0 + 11)) == []
+    events = engine.end_wrap_up("a1", T0 + 12)
+    assert AgentWrapUpEnded("a1", "chat", T0 + 12) in events
+    assert [o.task_id for o in offers(events)] == ["t2"]
+    assert engine.end_wrap_up("a1", T0 + 13) == []
+
+
+def test_wrap_up_is_extended_once_and_by_a_bounded_time() -> None:
+    """An extension is capped at wrap_up_extend_s; a second one is refused until the next wrap-up."""
+    engine = make(EngineConfig(aging_per_s=0.0, wrap_up_s=10, wrap_up_extend_s=30))
+    engine.add_agent(agent("a1"), T0)
+    engine.accept(offers(engine.add_task(task("t1"), T0))[0].offer_id, T0)
+    engine.complete("t1", T0)
+    assert engine.extend_wrap_up("a1", 600, T0 + 1) == [AgentWrapUpExtended("a1", "chat", T0 + 40, T0 + 1)]
+    with pytest.raises(TaskStateError):
+        engine.extend_wrap_up("a1", 5, T0 + 2)
+    assert engine.next_deadline() == T0 + 40
+    assert AgentWrapUpEnded("a1", "chat", T0 + 40) in engine.tick(T0 + 40)
+    with pytest.raises(TaskStateError):
+        engine.extend_wrap_up("a1", 5, T0 + 41)

@@ -17,7 +17,7 @@ from kefu.entrypoints.api.middleware import RequestContext
 from kefu.entrypoints.api.quality import routes as quality
 from kefu.entrypoints.api.reports import routes as reports
 from kefu.entrypoints.api.reports import wallboard
-from kefu.entrypoints.api.routing import offers, place, queues
+from kefu.entrypoints.api.routing import offers, place, queues, wrap_up
 from kefu.entrypoints.api.routing import rules as routing_rules
 from kefu.entrypoints.api.screening import cases, payees, rules, screenings, stats
 from kefu.entrypoints.api.shared import agents, auth, conversations, customers, health, sites
@@ -68,7 +68,7 @@ def create_app(settings: Settings | None = None, kefu: Kefu | None = None) -> Fa
         *(m.router for m in (health, auth, sites, customers, agents, conversations)),
         callbacks.conversation_router,  # keep-your-place, under /conversations
         place.router,  # the customer's place in line, under /conversations
-        *(m.router for m in (queues, routing_rules, offers, wallboard, stream, kb, callbacks)),
+        *(m.router for m in (queues, routing_rules, offers, wrap_up, wallboard, stream, kb, callbacks)),
         *(m.router for m in (screenings, payees, cases, rules, stats)),
         quality.router,
         reports.router,

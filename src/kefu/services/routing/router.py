@@ -102,6 +102,7 @@ def engine_config(settings: Settings) -> EngineConfig:
         max_missed_offers=settings.max_missed_offers,
         decline_cooldown_s=settings.decline_cooldown_s,
         wrap_up_s=settings.wrap_up_s,
+        wrap_up_extend_s=settings.wrap_up_extend_s,
         strategy=Strategy(settings.routing_strategy),
     )
 
@@ -207,6 +208,21 @@ class AssignRoutingTask(Command[None]):
 
 
 @dataclass(frozen=True, slots=True)
+class EndWrapUp(Command[dict[str, datetime]]):
+    """The agent is ready: their wrap-up ends now (the agent themself, or a supervisor)."""
+
+    agent_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ExtendWrapUp(Command[dict[str, datetime]]):
+    """The agent needs more time: their running wrap-up is extended once, by at most the configured bound."""
+
+    agent_id: str
+    seconds: float
+
+
+@dataclass(frozen=True, slots=True)
 class SyncAgent(Command[None]):
     """The engine takes the agent's saved skills, capacity and presence."""
 
@@ -247,6 +263,8 @@ class Router:
         bus.register(RouteTask, self._handle_route_task)
         bus.register(EndRoutingTask, self._handle_end_task)
         bus.register(AssignRoutingTask, self._handle_assign_task)
+        bus.register(EndWrapUp, self._handle_end_wrap_up)
+        bus.register(ExtendWrapUp, self._handle_extend_wrap_up)
         bus.register(SyncAgent, self._handle_sync_agent)
         bus.register(SyncQueue, self._handle_sync_queue)
         bus.register(AcceptOffer, self._handle_accept)
@@ -431,6 +449,32 @@ class Router:
                 return []  # the task or agent is gone: nothing to count
 
         await self.apply(ctx, assign)
+
+    async def _own_agent(self, agent_id: str, ctx: Context) -> None:
+        async with ctx.uow:
+            agent = await ctx.uow.agents.get(agent_id)
+        if agent is None:
+            raise NotFound("agent", agent_id)
+        if agent.user_id != ctx.actor.user_id and not allowed(ctx.actor, "agents.presence_any"):
+            raise Forbidden("agents may change only their own wrap-up")
+
+    def wrap_up(self, agent_id: str) -> dict[str, datetime]:
+        """When each of the agent's running wrap-ups ends (channel → time); empty when none."""
+        try:
+            view = self.engine.agent(agent_id)
+        except UnknownRoutingId:
+            return {}
+        return {channel: _dt(until) for channel, until in sorted(view.wrap_up_until.items())}
+
+    async def _handle_end_wrap_up(self, cmd: EndWrapUp, ctx: Context) -> dict[str, datetime]:
+        await self._own_agent(cmd.agent_id, ctx)
+        await self.apply(ctx, lambda now: self.engine.end_wrap_up(cmd.agent_id, now))
+        return self.wrap_up(cmd.agent_id)
+
+    async def _handle_extend_wrap_up(self, cmd: ExtendWrapUp, ctx: Context) -> dict[str, datetime]:
+        await self._own_agent(cmd.agent_id, ctx)
+        await self.apply(ctx, lambda now: self.engine.extend_wrap_up(cmd.agent_id, cmd.seconds, now))
+        return self.wrap_up(cmd.agent_id)
 
     async def _handle_sync_agent(self, cmd: SyncAgent, ctx: Context) -> None:
         async with ctx.uow:
