@@ -249,3 +249,21 @@ async def test_a_routing_rule_sends_elderly_payments_contacts_to_elderly_care(ce
     assert (
         await centre.c.delete(f"/api/v1/routing-rules/{made.json()['id']}", headers=centre.sup)
     ).status_code == 404
+
+
+async def test_a_queue_sets_home_first_per_priority_class(centre: Centre) -> None:
+    """PATCH home_first_s {"other": 5}: a Wuhan customer reaches Chongqing after 5 s; a bad class is 422."""
+    bad = await centre.c.patch(
+        "/api/v1/queues/payments", json={"home_first_s": {"vip": 5}}, headers=centre.sup
+    )
+    assert bad.status_code == 422
+    r = await centre.c.patch(
+        "/api/v1/queues/payments", json={"home_first_s": {"other": 5}}, headers=centre.sup
+    )
+    assert (r.status_code, r.json()["home_first_s"]) == (200, {"other": 5})
+    cq, h = await centre.agent("cq-other", site="chongqing")
+    await centre.available(cq, h)
+    conv = await centre.contact("hf-1", home_site="wuhan")
+    assert await centre.offers(cq, h) == []
+    await centre.advance(6)
+    assert [o["conversation_id"] for o in await centre.offers(cq, h)] == [conv]

@@ -165,6 +165,7 @@ class CreateQueue(Command[Queue]):
     priority: int = 0
     service_level: ServiceLevel = field(default_factory=ServiceLevel)
     escalation: tuple[EscalationStep, ...] = ()
+    home_first_s: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from kefu.domain.cases import LedgerEntry
 from kefu.domain.errors import Conflict
 from kefu.domain.payments import TrustedPayee
 from kefu.domain.quality import Commendation, Complaint, CsatRating
+from kefu.domain.queues import Queue, ServiceLevel
 from kefu.domain.routing_rules import RoutingRule
 from kefu.domain.tasks import Offer
 from tests.integration.contract import makers as mk
@@ -297,3 +298,26 @@ async def test_routing_rules_list_in_order_and_delete(stores: Stores) -> None:
         await uow.commit()
     async with stores.uow() as uow:
         assert await uow.routing_rules.list() == [second]
+
+
+async def test_a_queue_keeps_its_home_first_times(stores: Stores) -> None:
+    """A queue's home-site-first seconds per priority class are saved and read back."""
+    queue = Queue(
+        id="vip_care",
+        name="VIP care",
+        business_line="payments",
+        channels=("chat", "voice"),
+        skills={"payments": 3},
+        priority=30,
+        service_level=ServiceLevel(20, 80.0),
+        created_at=T0,
+        updated_at=T0,
+        home_first_s={"care": 5, "case": 0},
+    )
+    async with stores.uow() as uow:
+        await uow.queues.add(queue)
+        await uow.commit()
+    async with stores.uow() as uow:
+        assert await uow.queues.get("vip_care") == queue
+        social = await uow.queues.get("social")
+    assert social is not None and social.home_first_s == {}

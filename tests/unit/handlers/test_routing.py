@@ -158,6 +158,9 @@ def test_home_first_lasts_per_kind_of_task() -> None:
     assert home_first_s("case", False, 10.0) == 0.0
     assert home_first_s("conversation", True, 10.0) == 10.0
     assert home_first_s("callback", False, 10.0) is None
+    assert home_first_s("conversation", True, 10.0, {"care": 30, "other": 5}) == 30.0
+    assert home_first_s("callback", False, 10.0, {"other": 5}) == 5.0
+    assert home_first_s("case", False, 10.0, {"care": 30}) == 0.0
 
 
 async def test_a_case_contacted_again_goes_first_to_its_specialist(centre: Centre) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -107,12 +107,18 @@ def engine_config(settings: Settings) -> EngineConfig:
     )
 
 
-def home_first_s(kind: str, care: bool, care_home_s: float) -> float | None:
-    """How long a task stays at its customer's home site before any site may take it: case tasks not at
-    all, elderly and vulnerable customers ``care_home_s``, everyone else as the queue's steps say."""
-    if kind == "case":
+def home_first_s(
+    kind: str, care: bool, care_home_s: float, by_class: Mapping[str, int] | None = None
+) -> float | None:
+    """How long a task stays at its customer's home site before any site may take it: as its queue sets
+    for the task's priority class (``by_class``), else case tasks not at all, elderly and vulnerable
+    customers ``care_home_s``, everyone else as the queue's escalation steps say."""
+    klass = "case" if kind == "case" else "care" if care else "other"
+    if by_class is not None and klass in by_class:
+        return float(by_class[klass])
+    if klass == "case":
         return 0.0
-    return care_home_s if care else None
+    return care_home_s if klass == "care" else None
 
 
 def agent_spec(agent: Agent) -> AgentSpec:
@@ -246,6 +252,7 @@ class Router:
         self.bus = bus
         self.config = config
         self.care_home_s = care_home_s
+        self._home_first: dict[str, dict[str, int]] = {}  # queue id -> its home-site-first times by class
         self.handle_times = HandleTimes()
         self._positions: dict[str, int] = {}  # conversation task -> the place last pushed
         self.engine = RoutingEngine(config, id_factory=new_id)
@@ -339,6 +346,7 @@ class Router:
         subjects: dict[str, tuple[str, str]] = {}
         for queue in await uow.queues.list():
             engine.set_queue(queue_spec(queue), _ts(now))
+            self._home_first[queue.id] = dict(queue.home_first_s)
         after: str | None = None
         while page := await uow.agents.page(after, 1000):
             for agent in page:
@@ -356,7 +364,7 @@ class Router:
                 task.priority,
                 task.care,
                 task.home_site,
-                home_first_s(task.kind, task.care, self.care_home_s),
+                home_first_s(task.kind, task.care, self.care_home_s, self._home_first.get(task.queue_id)),
                 task.preferred_agent_id or await self._preferred(uow, task.kind, task.subject_id),
             )
             engine.restore_task(spec, _ts(now))
@@ -418,7 +426,7 @@ class Router:
             cmd.priority,
             cmd.care,
             cmd.home_site,
-            home_first_s(cmd.kind, cmd.care, self.care_home_s),
+            home_first_s(cmd.kind, cmd.care, self.care_home_s, self._home_first.get(cmd.queue_id)),
             preferred,
         )
         await self.apply(ctx, lambda now: self.engine.add_task(spec, now))
@@ -496,6 +504,7 @@ class Router:
         async with ctx.uow:
             queue = await ctx.uow.queues.get(cmd.queue_id)
         if queue is not None:
+            self._home_first[queue.id] = dict(queue.home_first_s)
             spec = queue_spec(queue)
             await self.apply(ctx, lambda now: self.engine.set_queue(spec, now))
 

@@ -47,6 +47,7 @@ def _queue_from_row(row: QueueRow) -> Queue:
             EscalationStep(int(s["after_s"]), dict(s["skills"]), cast(SiteScope, s["sites"]))
             for s in row.escalation
         ),
+        home_first_s={str(k): int(v) for k, v in (row.home_first_s or {}).items()},
     )
 
 
@@ -57,6 +58,7 @@ def _queue_to_row(q: Queue, row: QueueRow) -> None:
     row.priority = q.priority
     row.service_level = asdict(q.service_level)
     row.escalation = [asdict(s) for s in q.escalation]
+    row.home_first_s = dict(q.home_first_s)
     row.created_at, row.updated_at = q.created_at, q.updated_at
 
 

@@ -26,6 +26,7 @@ class QueueRow(Base):
     escalation: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    home_first_s: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # migration 0009
 
 
 class RoutingRuleRow(Base):

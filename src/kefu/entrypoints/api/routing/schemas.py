@@ -11,6 +11,11 @@ from kefu.domain.vocabulary import Channel
 from kefu.entrypoints.api.shared.schemas import In, Level, Name, Out, Skill
 
 QueueId = Annotated[str, StringConstraints(min_length=2, max_length=64)]
+HomeFirst = dict[Literal["care", "case", "other"], Annotated[int, Field(ge=0, le=86_400)]]
+_HOME_FIRST = (
+    "seconds a task waits for its customer's home base before any base may answer, by priority class "
+    "(care: elderly or vulnerable, case: intervention cases, other); a class left out uses kefu's default"
+)
 
 
 class ServiceLevelIn(In):
@@ -33,6 +38,7 @@ class QueueIn(In):
     priority: Annotated[int, Field(ge=-1000, le=1000)] = 0
     service_level: ServiceLevelIn = Field(default_factory=ServiceLevelIn)
     escalation: list[EscalationStepIn] = Field(default_factory=list, max_length=10)
+    home_first_s: HomeFirst = Field(default_factory=dict, description=_HOME_FIRST)
 
 
 class QueuePatch(In):
@@ -42,6 +48,7 @@ class QueuePatch(In):
     priority: Annotated[int, Field(ge=-1000, le=1000)] | None = None
     service_level: ServiceLevelIn | None = None
     escalation: list[EscalationStepIn] | None = Field(default=None, max_length=10)
+    home_first_s: HomeFirst | None = Field(default=None, description=_HOME_FIRST)
 
 
 class ServiceLevelOut(Out):
@@ -66,6 +73,7 @@ class QueueOut(Out):
     escalation: list[EscalationStepOut]
     created_at: datetime
     updated_at: datetime
+    home_first_s: dict[str, int]
 
 
 class SiteAgentsOut(Out):

@@ -1,6 +1,6 @@
 """Routing that strands no one: why kefu set an agent away (``missed`` after an unanswered offer), and the
-agent a task is offered to first (a transfer to an agent), and the routing rules that choose a new
-contact's queue.
+agent a task is offered to first (a transfer to an agent), the routing rules that choose a new
+contact's queue, and each queue's home-site-first time per priority class.
 
 Revision ID: 0009_routing
 Revises: 0008
@@ -37,10 +37,14 @@ def upgrade() -> None:
         batch.add_column(sa.Column("presence_reason", sa.String(16), nullable=True))
     with op.batch_alter_table("tasks") as batch:
         batch.add_column(sa.Column("preferred_agent_id", sa.String(36), nullable=True))
+    with op.batch_alter_table("queues") as batch:
+        batch.add_column(sa.Column("home_first_s", sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
     op.drop_table("routing_rules")
+    with op.batch_alter_table("queues") as batch:
+        batch.drop_column("home_first_s")
     with op.batch_alter_table("tasks") as batch:
         batch.drop_column("preferred_agent_id")
     with op.batch_alter_table("agents") as batch:
