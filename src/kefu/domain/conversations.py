@@ -95,14 +95,15 @@ class Conversation:
     def assign(self, agent_id: str, now: datetime) -> None:
         self._step("assign", now)
         self.agent_id = agent_id
-        self.assigned_at = now
+        if self.assigned_at is None:  # a transferred conversation was answered when first assigned
+            self.assigned_at = now
 
     def transfer(self, queue: str, now: datetime) -> None:
-        """Back to routing, in ``queue``: nobody works it until the next agent accepts."""
+        """Back to routing, in ``queue``: nobody works it until the next agent accepts. ``assigned_at``
+        stays the first answer, so reports count the customer's wait once."""
         self._step("transfer", now)
         self.queue = queue
         self.agent_id = None
-        self.assigned_at = None
 
     def resolve(self, disposition: str, note: str | None, now: datetime) -> None:
         self._step("resolve", now)
