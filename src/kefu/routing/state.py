@@ -380,6 +380,10 @@ class EngineState:
             )
         return PlaceView(t.task_id, t.queue.queue_id, t.channel, t.state, ahead, servers, t.enqueued_at)
 
+    def waiting_count(self, queue_id: str) -> int:
+        queue = self._queues.get(queue_id)
+        return 0 if queue is None else len(queue.waiting)
+
     def line(self, queue_id: str, channel: str, limit: int) -> list[str]:
         """The first ``limit`` waiting tasks of a queue on one channel, next first (as ``place`` counts)."""
         queue = self._queues.get(queue_id)

@@ -68,6 +68,8 @@ from kefu.services.ports import UnitOfWork
 log = structlog.get_logger("kefu.router")
 
 POSITIONS_PUSHED = 20  # queue.position_changed is sent for the first this many places of each queue
+# Finding the first places walks the queue's waiting tasks; past this backlog customers poll ``/queue``.
+POSITIONS_MAX_WAITING = 5_000
 
 _DECIDED: dict[type[RoutingEvent], OfferStatus] = {
     OfferDeclined: "declined",
@@ -624,6 +626,8 @@ class Router:
                 queues.add(queue_id)
         at = _ts(ctx.clock.now())
         for queue_id in sorted(queues):
+            if self.engine.waiting_count(queue_id) > POSITIONS_MAX_WAITING:
+                continue
             for channel in CHANNELS:
                 try:
                     line = self.engine.line(queue_id, channel, POSITIONS_PUSHED)
