@@ -1,5 +1,6 @@
 """Routing that strands no one, over HTTP: declines and misses cool down, priority holds after a timeout,
-elderly customers leave an empty home base quickly."""
+elderly customers and cases leave an empty home base quickly; the customer's place and wait, transfers,
+routing rules and per-queue home-site-first times."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from kefu.domain.clock import FakeClock
 from tests.clocks import MORNING, clock_for, clock_matrix
 from tests.conftest import Database, asgi_client, running_kefu, settings_for
 from tests.e2e.test_routing_api import Centre
+from tests.e2e.test_screening_api import Desk
 
 pytestmark = clock_matrix
 
@@ -267,3 +269,14 @@ async def test_a_queue_sets_home_first_per_priority_class(centre: Centre) -> Non
     assert await centre.offers(cq, h) == []
     await centre.advance(6)
     assert [o["conversation_id"] for o in await centre.offers(cq, h)] == [conv]
+
+
+async def test_a_case_reaches_a_specialist_at_another_base_at_once(centre: Centre) -> None:
+    """A held payment of a Wuhan payer is offered at once to the free specialist in Chongqing."""
+    desk = Desk(centre.c, centre.kefu, centre.clock)
+    desk.sup, desk.gw = centre.sup, centre.integ
+    specialist, h = await desk.specialist("fan.case")
+    await centre.available(specialist, h)
+    case_id = await desk.held_case("p-home", home_site="wuhan")
+    offers = await centre.offers(specialist, h)
+    assert [(o["kind"], o["subject_id"]) for o in offers] == [("case", case_id)]
