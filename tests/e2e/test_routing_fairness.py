@@ -207,6 +207,8 @@ async def test_a_supervisor_transfers_a_waiting_chat_to_another_queue(centre: Ce
     )
     assert r.status_code == 200, r.text
     assert r.json()["queue"] == "elderly_care"
+    stats = (await centre.c.get("/api/v1/queues/payments/stats", headers=centre.sup)).json()
+    assert (stats["transferred"], stats["today"]["transferred"]) == (1, 1)
     got = (await centre.c.get(f"/api/v1/conversations/{conv}/queue", headers=centre.integ)).json()
     assert (got["queue"], got["state"]) == ("elderly_care", "waiting")
     assert got["waited_s"] >= 40

@@ -31,13 +31,16 @@ async def test_seeded_queues_are_the_same(stores: Stores) -> None:
 
 
 async def test_tasks_live_open_and_service_counts(stores: Stores) -> None:
-    """Live tasks come oldest first; the open task of a subject; answered, in target and abandoned."""
+    """Live tasks oldest first; the open task of a subject; answered, in target, abandoned, transferred."""
     async with stores.uow() as uow:
         await uow.tasks.add(mk.task(2, state="assigned", assigned_at=T0 + timedelta(seconds=9), wait_s=7.0))
         await uow.tasks.add(mk.task(1))
         await uow.tasks.add(mk.task(3, state="assigned", assigned_at=T0 + timedelta(seconds=60), wait_s=57.0))
         await uow.tasks.add(
             mk.task(4, state="ended", ended_at=T0 + timedelta(seconds=30), end_reason="abandoned")
+        )
+        await uow.tasks.add(
+            mk.task(5, state="ended", ended_at=T0 + timedelta(seconds=40), end_reason="transferred")
         )
         await uow.commit()
     async with stores.uow() as uow:
@@ -47,7 +50,7 @@ async def test_tasks_live_open_and_service_counts(stores: Stores) -> None:
         )
         assert await uow.tasks.open_for_subject("v-004") is None
         counts = await uow.tasks.service_counts("social", T0, 20)
-    assert counts == {"answered": 2, "in_target": 1, "abandoned": 1}
+    assert counts == {"answered": 2, "in_target": 1, "abandoned": 1, "transferred": 1}
 
 
 async def test_offers_are_decided_once_and_pending_in_order(stores: Stores) -> None:

@@ -74,8 +74,8 @@ class MemoryTasks:
         return sorted(rows, key=lambda t: (t.enqueued_at, t.id))
 
     async def service_counts(self, queue_id: str, since: datetime, answer_within_s: float) -> dict[str, int]:
-        """answered, answered within the target, and abandoned since ``since`` for one queue."""
-        answered = in_target = abandoned = 0
+        """answered, within the target, abandoned and transferred out since ``since`` for one queue."""
+        answered = in_target = abandoned = transferred = 0
         for t in self._s.scan("tasks"):
             if t.queue_id != queue_id:
                 continue
@@ -89,7 +89,13 @@ class MemoryTasks:
                 and t.assigned_at is None
             ):
                 abandoned += 1
-        return {"answered": answered, "in_target": in_target, "abandoned": abandoned}
+            transferred += t.ended_at is not None and t.ended_at >= since and t.end_reason == "transferred"
+        return {
+            "answered": answered,
+            "in_target": in_target,
+            "abandoned": abandoned,
+            "transferred": transferred,
+        }
 
 
 class MemoryOffers:

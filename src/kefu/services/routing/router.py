@@ -167,6 +167,7 @@ class QueueStats:
     service_level_pct: float | None
     answered: int
     abandoned: int
+    transferred: int
     today: dict[str, float | int | None]
     target_pct: float
     answer_within_s: int
@@ -667,10 +668,12 @@ class Router:
             service_level_pct=_sl(recent),
             answered=recent["answered"],
             abandoned=recent["abandoned"],
+            transferred=recent["transferred"],
             today={
                 "service_level_pct": _sl(today),
                 "answered": today["answered"],
                 "abandoned": today["abandoned"],
+                "transferred": today["transferred"],
             },
             target_pct=sl.target_pct,
             answer_within_s=sl.answer_within_s,

@@ -179,7 +179,7 @@ class SqlTasks:
         return [_task_from_row(r) for r in (await self._s.execute(stmt)).scalars()]
 
     async def service_counts(self, queue_id: str, since: datetime, answer_within_s: float) -> dict[str, int]:
-        """answered, answered within the target, and abandoned since ``since`` for one queue."""
+        """answered, within the target, abandoned and transferred out since ``since`` for one queue."""
         answered = select(
             func.count(),
             func.coalesce(func.sum(case((TaskRow.wait_s <= answer_within_s, 1), else_=0)), 0),
@@ -190,9 +190,18 @@ class SqlTasks:
             TaskRow.end_reason == "abandoned",
             TaskRow.assigned_at.is_(None),
         )
+        transferred = select(func.count()).where(
+            TaskRow.queue_id == queue_id, TaskRow.ended_at >= since, TaskRow.end_reason == "transferred"
+        )
         n_answered, n_in_target = (await self._s.execute(answered)).one()
         n_abandoned = (await self._s.execute(abandoned)).scalar_one()
-        return {"answered": int(n_answered), "in_target": int(n_in_target), "abandoned": int(n_abandoned)}
+        n_transferred = (await self._s.execute(transferred)).scalar_one()
+        return {
+            "answered": int(n_answered),
+            "in_target": int(n_in_target),
+            "abandoned": int(n_abandoned),
+            "transferred": int(n_transferred),
+        }
 
 
 class SqlOffers:

@@ -86,6 +86,7 @@ class WindowStatsOut(Out):
     service_level_pct: float | None
     answered: int
     abandoned: int
+    transferred: int = Field(description="contacts this queue sent on to another queue or agent")
 
 
 class QueueStatsOut(Out):
@@ -98,6 +99,7 @@ class QueueStatsOut(Out):
     )
     answered: int = Field(description="last 15 minutes")
     abandoned: int = Field(description="last 15 minutes")
+    transferred: int = Field(description="last 15 minutes: sent on to another queue or agent")
     today: WindowStatsOut
     target_pct: float
     answer_within_s: int
