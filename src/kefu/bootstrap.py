@@ -29,7 +29,6 @@ from kefu.adapters.store.engine import create_engine, upgrade
 from kefu.adapters.store.uow import SqlUnitOfWork
 from kefu.config import Settings
 from kefu.domain.clock import Clock, SystemClock
-from kefu.routing import EngineConfig, Strategy
 from kefu.screening import CounterStore, InMemoryCounterStore
 from kefu.services import registry
 from kefu.services.care.followups import rules_from_settings
@@ -52,7 +51,7 @@ from kefu.services.ports import (
     UnitOfWork,
     UnitOfWorkFactory,
 )
-from kefu.services.routing.router import Router
+from kefu.services.routing.router import Router, engine_config
 from kefu.services.screening.desk import ScreeningDesk
 from kefu.services.screening.gateway import WebhookDispatcher
 from kefu.services.screening.holds import HoldKeeper
@@ -174,15 +173,7 @@ async def bootstrap(
     scheduler: Scheduler | None = None
     keeper: HoldKeeper | None = None
     if routing:
-        router = Router(
-            bus,
-            EngineConfig(
-                offer_timeout_s=settings.offer_timeout_s,
-                max_missed_offers=settings.max_missed_offers,
-                wrap_up_s=settings.wrap_up_s,
-                strategy=Strategy(settings.routing_strategy),
-            ),
-        )
+        router = Router(bus, engine_config(settings), care_home_s=settings.care_home_s)
         await router.start()
         closers.append(router.stop)
         async with bus.uow_factory() as uow:

@@ -37,8 +37,11 @@ class Settings(BaseSettings):
 
     # Routing (see docs/routing.md).
     offer_timeout_s: float = Field(default=20, gt=0, le=600)
-    max_missed_offers: int = Field(default=3, ge=1, le=100)
+    max_missed_offers: int = Field(default=1, ge=1, le=100)  # then the agent is set away (missed)
+    decline_cooldown_s: float = Field(default=30, ge=0, le=3600)  # a decliner waits this long at most
+    care_home_s: float = Field(default=10, ge=0, le=3600)  # elderly customers: home site first this long
     wrap_up_s: float = Field(default=10, ge=0, le=3600)
+    wrap_up_extend_s: float = Field(default=60, ge=0, le=3600)  # an agent extends a wrap-up once, this much
     routing_strategy: Literal["longest_idle", "least_occupied", "round_robin"] = "longest_idle"
     log_json: bool | None = None  # None: JSON in prod, coloured console in dev
 

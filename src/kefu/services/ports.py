@@ -29,6 +29,7 @@ from kefu.domain.payments import (
     WebhookDelivery,
 )
 from kefu.domain.queues import Queue
+from kefu.domain.routing_rules import RoutingRule
 from kefu.domain.sites import Site
 from kefu.domain.tasks import Offer, OfferStatus, Task
 from kefu.domain.users import User
@@ -288,6 +289,14 @@ class Dialer(Protocol):
     async def dial(self, case_id: str, extension: str, number: str) -> DialResult: ...
 
 
+class RoutingRuleRepository(Protocol):
+    """The ordered routing rules (see ``kefu.domain.routing_rules``)."""
+
+    async def add(self, rule: RoutingRule) -> None: ...
+    async def list(self) -> list[RoutingRule]: ...
+    async def delete(self, rule_id: str) -> bool: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Leaving the block without ``commit()`` rolls back; events wait for the commit."""
 
@@ -297,6 +306,7 @@ class UnitOfWork(Protocol):
     agents: AgentRepository
     conversations: ConversationRepository
     queues: QueueRepository
+    routing_rules: RoutingRuleRepository
     tasks: TaskRepository
     offers: OfferRepository
     audit: AuditLog

@@ -28,7 +28,7 @@ from kefu.services.messagebus import MessageBus
 from kefu.services.ports import Dialer, Notifier, PaymentWebhook
 from kefu.services.quality import handlers as quality
 from kefu.services.reports import service as reports
-from kefu.services.routing import queues
+from kefu.services.routing import queues, rules, transfers
 from kefu.services.screening import calls, cases, gateway, payees
 from kefu.services.screening import screen as screening
 from kefu.services.screening.desk import ScreeningDesk
@@ -63,6 +63,9 @@ def register(
         c.ResolveConversation: conversations.resolve_conversation,
         c.CloseConversation: conversations.close_conversation,
         c.AbandonConversation: conversations.abandon_conversation,
+        c.TransferConversation: transfers.transfer_conversation,
+        c.CreateRoutingRule: rules.create_rule,
+        c.DeleteRoutingRule: rules.delete_rule,
         c.CreateQueue: queues.create_queue,
         c.UpdateQueue: queues.update_queue,
         care.PutArticle: kb.put_article,

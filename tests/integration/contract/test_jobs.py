@@ -14,6 +14,8 @@ from kefu.domain.cases import FamilyAlert, LedgerEntry
 from kefu.domain.errors import Conflict
 from kefu.domain.payments import TrustedPayee
 from kefu.domain.quality import Commendation, Complaint, CsatRating
+from kefu.domain.queues import Queue, ServiceLevel
+from kefu.domain.routing_rules import RoutingRule
 from kefu.domain.tasks import Offer
 from tests.integration.contract import makers as mk
 from tests.integration.contract.conftest import T0, Stores
@@ -30,13 +32,16 @@ async def test_seeded_queues_are_the_same(stores: Stores) -> None:
 
 
 async def test_tasks_live_open_and_service_counts(stores: Stores) -> None:
-    """Live tasks come oldest first; the open task of a subject; answered, in target and abandoned."""
+    """Live tasks oldest first; the open task of a subject; answered, in target, abandoned, transferred."""
     async with stores.uow() as uow:
         await uow.tasks.add(mk.task(2, state="assigned", assigned_at=T0 + timedelta(seconds=9), wait_s=7.0))
         await uow.tasks.add(mk.task(1))
         await uow.tasks.add(mk.task(3, state="assigned", assigned_at=T0 + timedelta(seconds=60), wait_s=57.0))
         await uow.tasks.add(
             mk.task(4, state="ended", ended_at=T0 + timedelta(seconds=30), end_reason="abandoned")
+        )
+        await uow.tasks.add(
+            mk.task(5, state="ended", ended_at=T0 + timedelta(seconds=40), end_reason="transferred")
         )
         await uow.commit()
     async with stores.uow() as uow:
@@ -46,7 +51,7 @@ async def test_tasks_live_open_and_service_counts(stores: Stores) -> None:
         )
         assert await uow.tasks.open_for_subject("v-004") is None
         counts = await uow.tasks.service_counts("social", T0, 20)
-    assert counts == {"answered": 2, "in_target": 1, "abandoned": 1}
+    assert counts == {"answered": 2, "in_target": 1, "abandoned": 1, "transferred": 1}
 
 
 async def test_offers_are_decided_once_and_pending_in_order(stores: Stores) -> None:
@@ -340,3 +345,53 @@ async def test_family_alert_retries_are_claimed_once(stores: Stores) -> None:
         )
         case = await uow.cases.get("k-001")
         assert case is not None and [a.id for a in case.alerts] == ["fa-1"]
+
+
+async def test_a_task_keeps_the_agent_it_is_offered_to_first(stores: Stores) -> None:
+    """A transfer's preferred agent is saved with the task and read back by live() for a rebuild."""
+    async with stores.uow() as uow:
+        await uow.tasks.add(mk.task(1, preferred_agent_id="a-009"))
+        await uow.commit()
+    async with stores.uow() as uow:
+        (live,) = await uow.tasks.live()
+    assert live == mk.task(1, preferred_agent_id="a-009")
+
+
+async def test_routing_rules_list_in_order_and_delete(stores: Stores) -> None:
+    """Rules read back in position order (ties by id); a deleted rule is gone; an unknown one is False."""
+    second = RoutingRule("r-2", 20, "payments", T0, channel="voice")
+    first = RoutingRule("r-1", 10, "elderly_care", T0, business_line="payments", care=True)
+    async with stores.uow() as uow:
+        await uow.routing_rules.add(second)
+        await uow.routing_rules.add(first)
+        await uow.commit()
+    async with stores.uow() as uow:
+        assert await uow.routing_rules.list() == [first, second]
+        assert await uow.routing_rules.delete("r-1") is True
+        assert await uow.routing_rules.delete("r-404") is False
+        await uow.commit()
+    async with stores.uow() as uow:
+        assert await uow.routing_rules.list() == [second]
+
+
+async def test_a_queue_keeps_its_home_first_times(stores: Stores) -> None:
+    """A queue's home-site-first seconds per priority class are saved and read back."""
+    queue = Queue(
+        id="vip_care",
+        name="VIP care",
+        business_line="payments",
+        channels=("chat", "voice"),
+        skills={"payments": 3},
+        priority=30,
+        service_level=ServiceLevel(20, 80.0),
+        created_at=T0,
+        updated_at=T0,
+        home_first_s={"care": 5, "case": 0},
+    )
+    async with stores.uow() as uow:
+        await uow.queues.add(queue)
+        await uow.commit()
+    async with stores.uow() as uow:
+        assert await uow.queues.get("vip_care") == queue
+        social = await uow.queues.get("social")
+    assert social is not None and social.home_first_s == {}

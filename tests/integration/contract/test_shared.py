@@ -242,3 +242,19 @@ async def test_audit_entries_for_one_subject_in_id_order(stores: Stores) -> None
     async with stores.uow() as uow:
         got = await uow.audit.for_subject("case", "k-1")
     assert [(e.id, e.detail) for e in got] == [("e-1", {"n": 1}), ("e-2", {"n": 2})]
+
+
+async def test_why_kefu_set_an_agent_away_round_trips(stores: Stores) -> None:
+    """An agent's presence reason (``missed``) is saved and read back, and cleared when saved as None."""
+    async with stores.uow() as uow:
+        await uow.agents.add(mk.agent(1, presence="away", presence_reason="missed"))
+        await uow.commit()
+    async with stores.uow() as uow:
+        got = await uow.agents.get("a-001")
+        assert got == mk.agent(1, presence="away", presence_reason="missed")
+        assert got is not None
+        got.presence, got.presence_reason = "available", None
+        await uow.agents.save(got)
+        await uow.commit()
+    async with stores.uow() as uow:
+        assert await uow.agents.get("a-001") == mk.agent(1, presence="available")

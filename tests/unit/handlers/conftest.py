@@ -31,11 +31,10 @@ from kefu.domain.clock import AdvancingClock, FakeClock
 from kefu.domain.commands import Command
 from kefu.domain.customers import Customer, TrustedContact
 from kefu.domain.users import SYSTEM_ACTOR, Actor
-from kefu.routing import EngineConfig, Strategy
 from kefu.services.care.scheduler import Scheduler
 from kefu.services.messagebus import MessageBus
 from kefu.services.ports import Dialer, PaymentWebhook
-from kefu.services.routing.router import Router, TickRouting
+from kefu.services.routing.router import Router, TickRouting, engine_config
 from kefu.services.screening.holds import HoldKeeper
 
 R = TypeVar("R")
@@ -184,13 +183,7 @@ async def running_centre(
         payment_webhook=payment_webhook,
         dialer=dialer,
     )
-    config = EngineConfig(
-        offer_timeout_s=chosen.offer_timeout_s,
-        max_missed_offers=chosen.max_missed_offers,
-        wrap_up_s=chosen.wrap_up_s,
-        strategy=Strategy(chosen.routing_strategy),
-    )
-    router = Router(kefu.bus, config)
+    router = Router(kefu.bus, engine_config(chosen), care_home_s=chosen.care_home_s)
     await router.rebuild()
     kefu.router = router
     try:

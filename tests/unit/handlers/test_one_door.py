@@ -227,6 +227,46 @@ async def _(s: Seed) -> tuple[Command[Any], Actor]:
     return system(routing.EndRoutingTask(task.id, "abandoned"))
 
 
+@example(c.CreateRoutingRule)
+async def _(s: Seed) -> tuple[Command[Any], Actor]:
+    return system(c.CreateRoutingRule("elderly_care", business_line="payments", care=True))
+
+
+@example(c.DeleteRoutingRule)
+async def _(s: Seed) -> tuple[Command[Any], Actor]:
+    rule = await s.centre.handle(c.CreateRoutingRule("payments", channel="voice"))
+    return system(c.DeleteRoutingRule(rule.id))
+
+
+@example(c.TransferConversation)
+async def _(s: Seed) -> tuple[Command[Any], Actor]:
+    return system(c.TransferConversation(s.conversation.id, "social", None, "账号问题，转社交队列"))
+
+
+@example(routing.AssignRoutingTask)
+async def _(s: Seed) -> tuple[Command[Any], Actor]:
+    (task,) = [t for t in s.centre.store.rows("tasks") if t.subject_id == s.conversation.id]
+    return system(routing.AssignRoutingTask(task.id, s.agent.id))
+
+
+def _in_wrap_up(s: Seed) -> None:
+    """The seed's agent wrapping up a chat for 30 s (the centre's own wrap-up is 0 s)."""
+    until = s.centre.clock.now().timestamp() + 30
+    s.centre.router.engine.restore_wrap_up(s.agent.id, "chat", until)
+
+
+@example(routing.EndWrapUp)
+async def _(s: Seed) -> tuple[Command[Any], Actor]:
+    _in_wrap_up(s)
+    return routing.EndWrapUp(s.agent.id), s.login
+
+
+@example(routing.ExtendWrapUp)
+async def _(s: Seed) -> tuple[Command[Any], Actor]:
+    _in_wrap_up(s)
+    return routing.ExtendWrapUp(s.agent.id, 20), s.login
+
+
 @example(routing.SyncAgent)
 async def _(s: Seed) -> tuple[Command[Any], Actor]:
     return system(routing.SyncAgent(s.agent.id))

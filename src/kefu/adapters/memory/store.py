@@ -80,6 +80,7 @@ SCHEMAS: dict[str, Schema] = {
     "messages": Schema(references=((attrgetter("conversation_id"), "conversations"),)),
     "audit_log": Schema(),
     "queues": Schema(),
+    "routing_rules": Schema(references=((attrgetter("queue"), "queues"),)),
     "tasks": Schema(references=((attrgetter("queue_id"), "queues"),), versioned=True),
     "offers": Schema(references=((attrgetter("task_id"), "tasks"),)),
     "kb_articles": Schema(),

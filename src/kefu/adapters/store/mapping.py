@@ -87,6 +87,7 @@ def agent_from_row(row: AgentRow) -> Agent:
         presence=cast(Presence, row.presence),
         presence_since=row.presence_since,
         user_id=row.user_id,
+        presence_reason=row.presence_reason,
     )
 
 
@@ -98,6 +99,7 @@ def agent_to_row(a: Agent, row: AgentRow) -> AgentRow:
     row.capacity = dict(a.capacity)
     row.presence = a.presence
     row.presence_since = a.presence_since
+    row.presence_reason = a.presence_reason
     row.user_id = a.user_id
     row.created_at = a.created_at
     row.updated_at = a.updated_at

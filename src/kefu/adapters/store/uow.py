@@ -25,7 +25,7 @@ from kefu.adapters.store.repositories import (
     SqlSites,
     SqlUsers,
 )
-from kefu.adapters.store.routing.repositories import SqlOffers, SqlQueues, SqlTasks
+from kefu.adapters.store.routing.repositories import SqlOffers, SqlQueues, SqlRoutingRules, SqlTasks
 from kefu.adapters.store.screening.repositories import (
     SqlCases,
     SqlFraudRecords,
@@ -56,6 +56,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.agents = SqlAgents(self._session)
         self.conversations = SqlConversations(self._session)
         self.queues = SqlQueues(self._session)
+        self.routing_rules = SqlRoutingRules(self._session)
         self.tasks = SqlTasks(self._session)
         self.offers = SqlOffers(self._session)
         self.audit = SqlAuditLog(self._session)

@@ -165,6 +165,9 @@ class AgentOut(Out):
     capacity: dict[str, int]
     presence: Presence
     presence_since: datetime | None
+    presence_reason: str | None = Field(
+        default=None, description="set by kefu: `missed` when an unanswered offer set the agent away"
+    )
     user_id: str | None
     created_at: datetime
     updated_at: datetime
@@ -181,6 +184,9 @@ class ConversationIn(In):
     channel: Channel
     subject: Annotated[str, StringConstraints(max_length=500)] | None = None
     text: Annotated[str, StringConstraints(max_length=10_000)] | None = None
+    queue: Annotated[str, StringConstraints(min_length=2, max_length=64)] | None = Field(
+        default=None, description="omit to let the routing rules, then the business line, choose it"
+    )
 
 
 class MessageIn(In):
