@@ -18,8 +18,6 @@ lease to expire and another sends it again, with the same event id.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -40,6 +38,7 @@ from kefu.domain.users import SYSTEM_ACTOR
 from kefu.services.authz import require
 from kefu.services.context import Context
 from kefu.services.messagebus import MessageBus
+from kefu.services.periodic import PeriodicJob
 from kefu.services.ports import PaymentWebhook
 
 log = structlog.get_logger("kefu.gateway")
@@ -207,14 +206,15 @@ async def deliver_payment_webhook(
     return error is None
 
 
-class WebhookDispatcher:
+class WebhookDispatcher(PeriodicJob):
     """The periodic job that sends due payment webhooks; it only issues the two commands above."""
 
+    name = "kefu-payment-webhooks"
+
     def __init__(self, bus: MessageBus, interval_s: float) -> None:
+        super().__init__(interval_s)
         self.bus = bus
-        self.interval_s = interval_s
         self.delivered = 0
-        self._task: asyncio.Task[None] | None = None
 
     async def run_once(self) -> int:
         """Lease what is due and send each; returns how many the gateway acknowledged."""
@@ -228,20 +228,5 @@ class WebhookDispatcher:
         self.delivered += delivered
         return delivered
 
-    async def start(self) -> None:
-        self._task = asyncio.create_task(self._forever(), name="kefu-payment-webhooks")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    async def _forever(self) -> None:
-        while True:
-            try:
-                await self.run_once()
-            except Exception:
-                log.exception("payment webhook round failed")
-            await asyncio.sleep(self.interval_s)
+    async def round(self) -> int:
+        return await self.run_once()

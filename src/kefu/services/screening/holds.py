@@ -8,13 +8,11 @@ number of processes may run the keeper and no case is ever settled or re-offered
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-
 import structlog
 
 from kefu.domain.users import SYSTEM_ACTOR
 from kefu.services.messagebus import MessageBus
+from kefu.services.periodic import PeriodicJob
 from kefu.services.screening.cases import RecontactCase, RetryFamilyAlert, SettleExpiredHold
 
 log = structlog.get_logger("kefu.holds")
@@ -22,29 +20,15 @@ log = structlog.get_logger("kefu.holds")
 BATCH = 100
 
 
-class HoldKeeper:
+class HoldKeeper(PeriodicJob):
+    name = "kefu-hold-keeper"
+
     def __init__(self, bus: MessageBus, interval_s: float) -> None:
+        super().__init__(interval_s)
         self.bus = bus
-        self.interval_s = interval_s
-        self._task: asyncio.Task[None] | None = None
 
-    async def start(self) -> None:
-        self._task = asyncio.create_task(self._forever(), name="kefu-hold-keeper")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    async def _forever(self) -> None:
-        while True:
-            try:
-                await self.tick()
-            except Exception:
-                log.exception("hold keeper round failed")
-            await asyncio.sleep(self.interval_s)
+    async def round(self) -> dict[str, int]:
+        return await self.tick()
 
     async def tick(self) -> dict[str, int]:
         """One round: settle every expired hold, re-offer every case whose next contact is due, and resend
