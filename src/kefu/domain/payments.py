@@ -35,6 +35,8 @@ class ScreeningRecord:
     case_id: str | None = None
     hold_expires_at: datetime | None = None
     status_changed_at: datetime | None = None  # None: the status is still the screening's first answer
+    paid_at: datetime | None = None  # the payment's own time (counters use it; a restart replays it)
+    features: dict[str, Any] | None = None  # the counter features the rules saw
 
     def same_payment(self, payer_id: str, payee_account: str, amount: int, currency: str) -> bool:
         """Whether a repeated request describes this payment (idempotency: same id, same payment)."""

@@ -22,7 +22,7 @@ from kefu.entrypoints.cli_bench import bench_app
 from kefu.entrypoints.cli_care import worker_app
 from kefu.entrypoints.cli_reports import reports_app
 from kefu.entrypoints.cli_routing import sim_app, staffing_app
-from kefu.entrypoints.cli_screening import rules_app, screen_stream, sim_payments
+from kefu.entrypoints.cli_screening import labels_app, rules_app, screen_stream, sim_payments
 from kefu.entrypoints.logging import configure_logging
 
 T = TypeVar("T")
@@ -44,6 +44,7 @@ app.add_typer(staffing_app, name="staffing")
 app.add_typer(sim_app, name="sim")
 app.add_typer(reports_app, name="reports")
 app.add_typer(rules_app, name="rules")
+app.add_typer(labels_app, name="labels")
 sim_app.command("payments")(sim_payments)
 app.command("screen-stream")(screen_stream)
 app.add_typer(worker_app, name="worker")

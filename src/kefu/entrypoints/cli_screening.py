@@ -1,4 +1,4 @@
-"""``kefu rules load|backtest``, ``kefu sim payments`` and ``kefu screen-stream``.
+"""``kefu rules load|backtest``, ``kefu labels export``, ``kefu sim payments`` and ``kefu screen-stream``.
 
 ``screen-stream`` consumes payment requests from NATS JetStream (``kefu.payments.<partition>``, stream
 ``KEFU_PAYMENTS``), screens each through the same service as ``POST /api/v1/payments/screen`` and publishes
@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -35,6 +37,7 @@ T = TypeVar("T")
 log = structlog.get_logger("kefu.screen_stream")
 
 rules_app = typer.Typer(help="Screening rule sets: load a new version, backtest.", no_args_is_help=True)
+labels_app = typer.Typer(help="Payment labels: export them for a model trainer.", no_args_is_help=True)
 
 PAYMENTS_STREAM = "KEFU_PAYMENTS"
 PAYMENTS_PREFIX = "kefu.payments"
@@ -110,6 +113,41 @@ def rules_backtest(
     other = None if against is None else load_rule_set(_read(against, "rule set"))
     result = backtest(main, _records(data), against=other)
     print(format_backtest(result))  # noqa: T201 - the table is the output
+
+
+@labels_app.command("export")
+def labels_export(
+    ctx: typer.Context,
+    out: Annotated[
+        Path | None, typer.Option(help="Where to write JSON lines (standard output if omitted).")
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Only payments labelled at or after this ISO time (UTC if no zone).")
+    ] = None,
+) -> None:
+    """Every labelled payment with its current label, decision, score and counter features, as JSON lines."""
+    from kefu.services.screening.labels import export_labels  # noqa: PLC0415
+
+    settings = _settings(ctx)
+    start = None if since is None else _iso(since)
+    rows = _run(settings, lambda k: export_labels(k.bus.context(SYSTEM_ACTOR), start))
+    lines = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+    if out is None:
+        sys.stdout.write(lines)
+        return
+    try:
+        out.write_text(lines, encoding="utf-8")
+    except OSError as exc:
+        raise InvalidInput(f"cannot write {str(out)!r}: {exc.strerror or exc}") from exc
+    print(f"wrote {len(rows)} labelled payments to {out}")  # noqa: T201 - the summary is the output
+
+
+def _iso(text: str) -> datetime:
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise InvalidInput("since must be an ISO time such as 2026-12-01T00:00:00Z", field="since") from exc
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
 def sim_payments(

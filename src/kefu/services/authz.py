@@ -36,6 +36,8 @@ Permission = Literal[
     "offers.read_any",
     "payments.screen",
     "payments.read",
+    "payments.label",
+    "labels.export",
     "cases.read",
     "cases.reveal",
     "cases.work",
@@ -93,6 +95,10 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     "payments.screen": frozenset({"admin", "integration"}),
     # The gateway follows its payments (status, case reference); supervisors look one up for a customer.
     "payments.read": frozenset({"admin", "supervisor", "integration"}),
+    # Later evidence about a payment (chargebacks, police reports): the payments side and supervisors.
+    "payments.label": frozenset({"supervisor", "integration"}),
+    # Labelled payments leave in bulk only through the command line (a model trainer's input).
+    "labels.export": frozenset({"admin"}),
     "cases.read": STAFF,
     # Case actions (contact attempts, resolving, asking to release): supervisors on any case, an agent only
     # on the case offered or assigned to them (see OWN). A large release needs a supervisor's approval.

@@ -20,6 +20,7 @@ from kefu.domain.cases import Case, CaseStatus, ContactAttempt, FamilyAlert, Led
 from kefu.domain.conversations import Conversation, Message
 from kefu.domain.customers import Customer
 from kefu.domain.events import Event
+from kefu.domain.labels import PaymentLabel
 from kefu.domain.payments import (
     PaymentStatus,
     ScreeningRecord,
@@ -147,6 +148,28 @@ class ScreeningRepository(Protocol):
 
     async def decision_counts(self, since: datetime, until: datetime) -> dict[str, int]: ...
     async def typology_counts(self, since: datetime, until: datetime) -> dict[tuple[str, str], int]: ...
+    async def to_payee(self, customer_id: str, payee_account: str) -> list[ScreeningRecord]:
+        """A customer's payments to one payee, in screening order (a report labels them)."""
+        ...
+
+    async def replay(
+        self, since: datetime, after: tuple[datetime, str] | None, limit: int
+    ) -> list[ScreeningRecord]:
+        """Screenings from ``since`` in screening order, a page after ``(screened_at, payment_id)``."""
+        ...
+
+    async def cleared_stops(self, since: datetime) -> set[str]:
+        """Payments screened from ``since`` whose case was released: their stop no longer counts."""
+        ...
+
+    async def add_label(self, label: PaymentLabel) -> None: ...
+    async def label(self, payment_id: str) -> PaymentLabel | None:
+        """The payment's current label: the latest given (by time, then id)."""
+        ...
+
+    async def labels_since(self, since: datetime | None) -> list[PaymentLabel]:
+        """Every label given from ``since`` (all when None), oldest first."""
+        ...
 
 
 class CaseRepository(Protocol):

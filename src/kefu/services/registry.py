@@ -21,6 +21,7 @@ from kefu.domain import quality as q
 from kefu.domain.cases import CaseContactAttempted, CaseResolved
 from kefu.domain.commands import Command
 from kefu.domain.events import Event
+from kefu.domain.labels import LabelPayment
 from kefu.domain.users import SYSTEM_ACTOR
 from kefu.screening.commands import LoadRuleSet
 from kefu.services.care import callbacks, followups, kb
@@ -29,7 +30,7 @@ from kefu.services.ports import Dialer, Notifier, PaymentWebhook
 from kefu.services.quality import handlers as quality
 from kefu.services.reports import service as reports
 from kefu.services.routing import queues, rules, transfers
-from kefu.services.screening import calls, cases, gateway, payees
+from kefu.services.screening import calls, cases, gateway, labels, payees
 from kefu.services.screening import screen as screening
 from kefu.services.screening.desk import ScreeningDesk
 from kefu.services.shared import agents, conversations, customers, users
@@ -95,6 +96,7 @@ def register(
         p.DecideRelease: partial(cases.decide_release, desk=desk),
         p.ReportPayee: partial(payees.report_payee, desk=desk),
         p.SetTrustedPayees: payees.set_trusted_payees,
+        LabelPayment: labels.label_payment,
         p.AddToWatchlist: partial(payees.add_to_watchlist, desk=desk),
         p.RemoveFromWatchlist: partial(payees.remove_from_watchlist, desk=desk),
         p.RevealCaseContact: calls.reveal_case_contact,

@@ -15,6 +15,7 @@ from kefu.adapters.memory.testing import FakeWorld
 from kefu.adapters.notify import RecordingPaymentWebhook
 from kefu.domain import commands as c
 from kefu.domain.errors import Forbidden, NotFound
+from kefu.domain.labels import PaymentLabelled
 from kefu.domain.payments import (
     PaymentStatusChanged,
     RecordContactAttempt,
@@ -141,6 +142,7 @@ async def test_a_released_hold_reads_released_with_its_specialist(centre: Centre
     case = await centre.handle(ResolveCase(record.case_id, "released", "本人确认"), login)
     centre.world.assert_events(
         PaymentStatusChanged("p-1", "released", "held", record.case_id, case.resolved_at),
+        PaymentLabelled("p-1", "legitimate", "case_outcome", case.resolved_at),
         "task.closed",
         "case.resolved",
         "task.completed",

@@ -31,6 +31,7 @@ from kefu.domain.commands import Command
 from kefu.domain.conversations import Conversation
 from kefu.domain.customers import Customer, TrustedContact
 from kefu.domain.events import Event
+from kefu.domain.labels import LabelPayment
 from kefu.domain.users import SYSTEM_ACTOR, Actor
 from kefu.screening.commands import LoadRuleSet
 from kefu.services.care import callbacks, followups
@@ -461,6 +462,13 @@ async def _(s: Seed) -> tuple[Command[Any], Actor]:
 @example(p.ReportPayee)
 async def _(s: Seed) -> tuple[Command[Any], Actor]:
     return system(p.ReportPayee("acct-x", "冒充客服"))
+
+
+@example(LabelPayment)
+async def _(s: Seed) -> tuple[Command[Any], Actor]:
+    """A chargeback shows the held payment was a scam after all."""
+    gateway = await s.centre.actor("gateway", "integration")
+    return LabelPayment("p-1", "scam", "chargeback", "bank chargeback 2026-77"), gateway
 
 
 @example(p.SetTrustedPayees)

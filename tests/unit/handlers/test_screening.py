@@ -139,8 +139,9 @@ async def test_a_specialist_resolves_a_case_and_a_second_resolve_is_a_conflict(c
     case = await centre.handle(ResolveCase(case_id, "dissuaded", "劝阻成功"), login)
     assert case.resolved_at is not None
     got = centre.world.take_events()
-    assert [n for n, _ in got][:4] == [
+    assert [n for n, _ in got][:5] == [
         "payment.status_changed",
+        "payment.labelled",
         "task.closed",
         "case.resolved",
         "task.completed",
@@ -149,11 +150,11 @@ async def test_a_specialist_resolves_a_case_and_a_second_resolve_is_a_conflict(c
         "payment.status_changed",
         PaymentStatusChanged("p-1", "cancelled", "held", case_id, case.resolved_at).payload(),
     )
-    assert got[2] == (
+    assert got[3] == (
         "case.resolved",
         CaseResolved(case_id, payer.id, "dissuaded", 10_000_000, "CNY", case.resolved_at).payload(),
     )
-    assert {p.get("change") for n, p in got[4:]} == {"scheduled"}  # the follow-ups (回访)
+    assert {p.get("change") for n, p in got[5:]} == {"scheduled"}  # the follow-ups (回访)
     assert (await _screening(centre, "p-1")).status == "cancelled"
     assert [a.kind for a in centre.notifier.sent] == ["case_dissuaded"]
     async with centre.world.uow_factory() as uow:

@@ -12,6 +12,7 @@ from kefu.adapters.memory.shared import clone, page
 from kefu.adapters.memory.store import MemorySession
 from kefu.domain.cases import Case, CaseStatus, ContactAttempt, FamilyAlert, LedgerEntry
 from kefu.domain.errors import Conflict
+from kefu.domain.labels import PaymentLabel
 from kefu.domain.payments import (
     PaymentStatus,
     ScreeningRecord,
@@ -61,6 +62,48 @@ class MemoryScreenings:
                 if r.typology is not None and _within(r.screened_at, since, until)
             )
         )
+
+    async def to_payee(self, customer_id: str, payee_account: str) -> list[ScreeningRecord]:
+        rows = [
+            r
+            for r in self._s.scan("screenings")
+            if r.customer_id == customer_id and r.payee_account == payee_account
+        ]
+        return [clone(r) for r in sorted(rows, key=lambda r: (r.screened_at, r.payment_id))]
+
+    async def replay(
+        self, since: datetime, after: tuple[datetime, str] | None, limit: int
+    ) -> list[ScreeningRecord]:
+        rows = sorted(
+            (r for r in self._s.scan("screenings") if r.screened_at >= since),
+            key=lambda r: (r.screened_at, r.payment_id),
+        )
+        if after is not None:
+            rows = [r for r in rows if (r.screened_at, r.payment_id) > after]
+        return [clone(r) for r in rows[:limit]]
+
+    async def cleared_stops(self, since: datetime) -> set[str]:
+        out: set[str] = set()
+        for r in self._s.scan("screenings"):
+            case = None if r.case_id is None else self._s.get("cases", r.case_id)
+            if (
+                r.screened_at >= since
+                and case is not None
+                and "released" in (case.outcome, case.payment_outcome)
+            ):
+                out.add(r.payment_id)
+        return out
+
+    async def add_label(self, label: PaymentLabel) -> None:
+        self._s.insert("payment_labels", label.id, label)
+
+    async def label(self, payment_id: str) -> PaymentLabel | None:
+        rows = [r for r in self._s.scan("payment_labels") if r.payment_id == payment_id]
+        return max(rows, key=lambda r: (r.at, r.id), default=None)
+
+    async def labels_since(self, since: datetime | None) -> list[PaymentLabel]:
+        rows = [r for r in self._s.scan("payment_labels") if since is None or r.at >= since]
+        return sorted(rows, key=lambda r: (r.at, r.id))
 
 
 def _bare(case: Case) -> Case:

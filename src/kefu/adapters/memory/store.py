@@ -104,6 +104,7 @@ SCHEMAS: dict[str, Schema] = {
     "report_state": Schema(),
     "outbox": Schema(),
     "payment_webhooks": Schema(),
+    "payment_labels": Schema(),
 }
 
 

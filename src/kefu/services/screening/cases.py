@@ -45,6 +45,7 @@ from kefu.services.pagination import Page, page_of
 from kefu.services.ports import Notifier
 from kefu.services.screening.desk import ScreeningDesk
 from kefu.services.screening.gateway import change_status
+from kefu.services.screening.labels import label_case
 from kefu.services.shared.tasks import close_task, route_case
 
 log = structlog.get_logger("kefu.cases")
@@ -217,6 +218,7 @@ async def settle(
             await change_status(ctx, record, held_become, now)
     if outcome == "dissuaded":
         await _dissuaded(ctx, case, records)
+    await label_case(ctx, case, records)
     await close_task(ctx, case.id, "completed")
     await ctx.audit(
         "case.resolved",

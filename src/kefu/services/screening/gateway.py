@@ -27,6 +27,7 @@ import structlog
 from kefu.domain.commands import Command
 from kefu.domain.errors import NotFound
 from kefu.domain.ids import new_id
+from kefu.domain.labels import PaymentLabel
 from kefu.domain.payments import (
     PaymentStatus,
     PaymentStatusChanged,
@@ -111,6 +112,7 @@ class PaymentView:
     record: ScreeningRecord
     case_ref: str | None
     specialist: str | None  # the display name of the specialist working the case, once assigned
+    label: PaymentLabel | None = None  # the current label (the latest given), if any
 
 
 async def get_payment(payment_id: str, ctx: Context) -> PaymentView:
@@ -125,8 +127,9 @@ async def get_payment(payment_id: str, ctx: Context) -> PaymentView:
             if case is not None and case.agent_id is not None:
                 agent = await ctx.uow.agents.get(case.agent_id)
                 specialist = None if agent is None else agent.name
+        label = await ctx.uow.screenings.label(payment_id)
     case_ref = None if record.case_id is None else case_reference(record.case_id)
-    return PaymentView(record, case_ref, specialist)
+    return PaymentView(record, case_ref, specialist, label)
 
 
 # -- sending -------------------------------------------------------------------------------------------

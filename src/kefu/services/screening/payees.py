@@ -27,6 +27,7 @@ from kefu.services.authz import require
 from kefu.services.context import Context
 from kefu.services.pagination import Page, page_of
 from kefu.services.screening.desk import ScreeningDesk
+from kefu.services.screening.labels import label_reported
 
 MAX_TRUSTED_PAYEES = 100
 WATCHLIST_SOURCES = frozenset({"case", "report", "police", "bank", "manual"})
@@ -71,6 +72,8 @@ async def report_payee(cmd: ReportPayee, ctx: Context, desk: ScreeningDesk) -> P
         )
         if not again:
             ctx.uow.emit(PayeeReported(account_id, reports, listed, now))
+        if cmd.customer_id:
+            await label_reported(ctx, cmd.customer_id, account_id, now)
         await ctx.uow.commit()
     if not again:
         await desk.counters.report_payee(account_id)

@@ -21,6 +21,7 @@ from kefu.domain.ids import new_id
 from kefu.domain.payments import PaymentStatus, ScreeningRecord, ScreenPayment
 from kefu.domain.vocabulary import LANGUAGES
 from kefu.screening import (
+    CounterFeatures,
     Decision,
     InvalidPayment,
     InvalidRuleSet,
@@ -189,7 +190,7 @@ async def screen_payment(cmd: ScreenPayment, ctx: Context, desk: ScreeningDesk) 
             profile = await _profile(ctx, customer)
             features = await desk.counters.observe(payment)
             decision = screen(active.rule_set, payment, profile, features, active.thresholds)
-            record = await _store(ctx, payment, decision, customer, profile)
+            record = await _store(ctx, payment, decision, customer, profile, features)
             await ctx.uow.commit()
             stops = decision.stops_payment
     except Conflict:
@@ -219,7 +220,12 @@ def _replayed(existing: ScreeningRecord, payment: Payment) -> ScreeningRecord:
 
 
 async def _store(
-    ctx: Context, payment: Payment, decision: Decision, customer: Customer | None, profile: PayerProfile
+    ctx: Context,
+    payment: Payment,
+    decision: Decision,
+    customer: Customer | None,
+    profile: PayerProfile,
+    features: CounterFeatures,
 ) -> ScreeningRecord:
     now = ctx.clock.now()
     result = decision.to_dict()
@@ -263,6 +269,8 @@ async def _store(
         case_id=None if case is None else case.id,
         hold_expires_at=None if case is None or decision.decision != "hold" else case.hold_expires_at,
         status_changed_at=now,
+        paid_at=payment.created_at,
+        features=features._asdict(),
     )
     await ctx.uow.screenings.add(record)
     await ctx.audit(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import distinct, func, literal, select, update
+from sqlalchemy import distinct, func, literal, or_, select, tuple_, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,6 +16,7 @@ from kefu.adapters.store.screening.tables import (
     FamilyAlertRow,
     LedgerRow,
     PayeeReportRow,
+    PaymentLabelRow,
     PaymentWebhookRow,
     RuleSetRow,
     ScreeningRow,
@@ -35,6 +36,7 @@ from kefu.domain.cases import (
     PaymentOutcome,
     SettledBy,
 )
+from kefu.domain.labels import Label, PaymentLabel
 from kefu.domain.payments import (
     PaymentStatus,
     ScreeningRecord,
@@ -52,6 +54,15 @@ def _screening_from_row(row: ScreeningRow) -> ScreeningRecord:
     values: dict[str, Any] = {f: getattr(row, f) for f in _SCREENING_FIELDS}
     values["status"] = cast(PaymentStatus, row.status)
     return ScreeningRecord(**values)
+
+
+_LABEL_FIELDS = tuple(c.name for c in PaymentLabelRow.__table__.columns)
+
+
+def _label_from_row(row: PaymentLabelRow) -> PaymentLabel:
+    values: dict[str, Any] = {f: getattr(row, f) for f in _LABEL_FIELDS}
+    values["label"] = cast(Label, row.label)
+    return PaymentLabel(**values)
 
 
 def _case_values(case: Case) -> dict[str, Any]:
@@ -154,6 +165,53 @@ class SqlScreenings:
             until,
         )
         return {(str(t), str(d)): int(n) for t, d, n in (await self._s.execute(stmt)).all()}
+
+    async def to_payee(self, customer_id: str, payee_account: str) -> list[ScreeningRecord]:
+        stmt = (
+            select(ScreeningRow)
+            .where(ScreeningRow.customer_id == customer_id, ScreeningRow.payee_account == payee_account)
+            .order_by(ScreeningRow.screened_at, ScreeningRow.payment_id)
+        )
+        return [_screening_from_row(r) for r in (await self._s.execute(stmt)).scalars()]
+
+    async def replay(
+        self, since: datetime, after: tuple[datetime, str] | None, limit: int
+    ) -> list[ScreeningRecord]:
+        stmt = select(ScreeningRow).where(ScreeningRow.screened_at >= since)
+        if after is not None:
+            stmt = stmt.where(tuple_(ScreeningRow.screened_at, ScreeningRow.payment_id) > tuple_(*after))
+        stmt = stmt.order_by(ScreeningRow.screened_at, ScreeningRow.payment_id).limit(limit)
+        return [_screening_from_row(r) for r in (await self._s.execute(stmt)).scalars()]
+
+    async def cleared_stops(self, since: datetime) -> set[str]:
+        stmt = (
+            select(ScreeningRow.payment_id)
+            .join(CaseRow, CaseRow.id == ScreeningRow.case_id)
+            .where(
+                ScreeningRow.screened_at >= since,
+                or_(CaseRow.outcome == "released", CaseRow.payment_outcome == "released"),
+            )
+        )
+        return {str(p) for p in (await self._s.execute(stmt)).scalars()}
+
+    async def add_label(self, label: PaymentLabel) -> None:
+        self._s.add(PaymentLabelRow(**{f: getattr(label, f) for f in _LABEL_FIELDS}))
+
+    async def label(self, payment_id: str) -> PaymentLabel | None:
+        stmt = (
+            select(PaymentLabelRow)
+            .where(PaymentLabelRow.payment_id == payment_id)
+            .order_by(PaymentLabelRow.at.desc(), PaymentLabelRow.id.desc())
+            .limit(1)
+        )
+        row = (await self._s.execute(stmt)).scalar_one_or_none()
+        return None if row is None else _label_from_row(row)
+
+    async def labels_since(self, since: datetime | None) -> list[PaymentLabel]:
+        stmt = select(PaymentLabelRow).order_by(PaymentLabelRow.at, PaymentLabelRow.id)
+        if since is not None:
+            stmt = stmt.where(PaymentLabelRow.at >= since)
+        return [_label_from_row(r) for r in (await self._s.execute(stmt)).scalars()]
 
 
 class SqlCases:

@@ -1,6 +1,6 @@
 """Tables of the anti-fraud desk: screenings, cases and their attempts and alerts, funds saved, payee
 reports and watchlist, trusted payees, rule sets. Created by migration 0004; case kinds, episodes, four
-eyes and alert retries by 0009."""
+eyes and alert retries by 0009; payment labels and the payment's own time by 0011."""
 
 from __future__ import annotations
 
@@ -43,11 +43,30 @@ class ScreeningRow(Base):
     case_id: Mapped[str | None] = mapped_column(String(36))
     hold_expires_at: Mapped[datetime | None]
     status_changed_at: Mapped[datetime | None]  # migration 0009
+    paid_at: Mapped[datetime | None]  # migration 0011: the payment's own time, replayed into counters
+    features: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # migration 0011
 
     __table_args__ = (
         Index("ix_screenings_screened_at", "screened_at"),
         Index("ix_screenings_case_id", "case_id"),
+        Index("ix_screenings_customer_payee", "customer_id", "payee_account"),  # migration 0011
     )
+
+
+class PaymentLabelRow(Base):
+    """Every label a payment was given (migration 0011); the current one is the latest."""
+
+    __tablename__ = "payment_labels"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    payment_id: Mapped[str] = mapped_column(String(128))
+    label: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(index=True)
+    by: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(Text)
+    case_id: Mapped[str | None] = mapped_column(String(36))
+
+    __table_args__ = (Index("ix_payment_labels_payment_at", "payment_id", "at"),)
 
 
 class CaseRow(Base):

@@ -116,6 +116,27 @@ class PaymentOut(Out):
     hold_expires_at: datetime | None
     screened_at: datetime
     status_changed_at: datetime | None = Field(description="last change of status (None: never changed)")
+    label: Literal["scam", "legitimate"] | None = Field(
+        default=None, description="what the payment turned out to be: its latest label, if any"
+    )
+    label_source: str | None = Field(default=None, description="where the latest label came from")
+
+
+class LabelIn(In):
+    label: Literal["scam", "legitimate"]
+    source: Annotated[str, StringConstraints(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_.\-]+$")] = (
+        Field(description="the evidence: chargeback, police_report, ...")
+    )
+    note: Note | None = None
+
+
+class LabelOut(Out):
+    payment_id: str
+    label: Literal["scam", "legitimate"]
+    source: str
+    at: datetime
+    by: str
+    note: str | None
 
 
 class ContactAttemptIn(In):

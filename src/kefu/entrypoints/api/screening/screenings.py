@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from kefu.domain.labels import LabelPayment
 from kefu.domain.payments import ScreenPayment
 from kefu.entrypoints.api.deps import ActorDep, BusDep, ContextDep
-from kefu.entrypoints.api.screening.schemas import PaymentOut, ScreenIn, ScreeningOut
+from kefu.entrypoints.api.screening.schemas import LabelIn, LabelOut, PaymentOut, ScreenIn, ScreeningOut
 from kefu.services.screening.gateway import get_payment
 
 router = APIRouter(prefix="/api/v1", tags=["screening"])
@@ -44,4 +45,24 @@ async def payment_status(payment_id: str, ctx: ContextDep) -> PaymentOut:
         hold_expires_at=r.hold_expires_at,
         screened_at=r.screened_at,
         status_changed_at=r.status_changed_at,
+        label=None if view.label is None else view.label.label,
+        label_source=None if view.label is None else view.label.source,
+    )
+
+
+@router.post(
+    "/payments/{payment_id}/label",
+    response_model=LabelOut,
+    status_code=201,
+    summary="Label a screened payment with later evidence (scam or legitimate: chargeback, police report)",
+)
+async def label_payment(payment_id: str, body: LabelIn, bus: BusDep, actor: ActorDep) -> LabelOut:
+    label = await bus.handle(LabelPayment(payment_id, body.label, body.source, body.note), actor)
+    return LabelOut(
+        payment_id=label.payment_id,
+        label=label.label,
+        source=label.source,
+        at=label.at,
+        by=label.by,
+        note=label.note,
     )
