@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import redis.asyncio as aioredis
+import structlog
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -55,6 +56,9 @@ from kefu.services.routing.router import Router, engine_config
 from kefu.services.screening.desk import ScreeningDesk
 from kefu.services.screening.gateway import WebhookDispatcher
 from kefu.services.screening.holds import HoldKeeper
+from kefu.services.screening.replay import replay_counters
+
+log = structlog.get_logger("kefu.bootstrap")
 
 
 @dataclass
@@ -258,7 +262,7 @@ async def screening_desk(
     bus: MessageBus, redis_client: aioredis.Redis | None, notifier: Notifier | None
 ) -> tuple[ScreeningDesk, Notifier]:
     """Screening's collaborators: counters in Redis when configured (else in memory, rebuilt from the
-    database's watchlist and reports) and the notifier for family alerts."""
+    database's watchlist, reports and the last week of screenings) and the notifier for family alerts."""
     counters: CounterStore
     if redis_client is not None:
         counters = RedisCounterStore(redis_client, prefix=bus.settings.counters_prefix)
@@ -271,6 +275,13 @@ async def screening_desk(
         for account, n in reports.items():
             for _ in range(n):
                 memory.add_report(account)
+        replayed = await replay_counters(bus.uow_factory, memory, bus.clock.now())
+        log.info(
+            "screening counters rebuilt",
+            screenings=replayed.screenings,
+            stops=replayed.stops,
+            seconds=round(replayed.seconds, 3),
+        )
         counters = memory
     if notifier is None:
         url = bus.settings.notify_webhook_url

@@ -76,6 +76,24 @@ def bench_screening(
     _emit(figures)
 
 
+@bench_app.command("counters-replay")
+def bench_counters_replay(
+    screenings: Annotated[
+        int, typer.Option(min=1, max=10_000_000, help="Stored screenings (a week).")
+    ] = 100_000,
+    database_url: Annotated[
+        str | None,
+        typer.Option(help="PostgreSQL URL (a schema of its own); a temporary SQLite file if omitted."),
+    ] = None,
+    seed: int = 0,
+) -> None:
+    """Seconds a restart takes to rebuild in-memory counters from a week of stored screenings."""
+    from kefu.bench.replay import run_replay_bench  # noqa: PLC0415
+
+    configure_logging(json_logs=False, level="WARNING")
+    _emit(run_replay_bench(screenings, database_url, seed))
+
+
 @bench_app.command("reports")
 def bench_reports(
     quick: Quick = False,
