@@ -35,7 +35,7 @@ def _rows(count: int, seed: int) -> list[dict[str, Any]]:
     rng = random.Random(seed)
     payers, payees = max(1, count // 10), max(1, count // 5)
     times = sorted(rng.uniform(0, WEEK_S) for _ in range(count))
-    rows = []
+    rows: list[dict[str, Any]] = []
     for n, offset in enumerate(times):
         at = NOW - timedelta(seconds=WEEK_S - offset)
         held = rng.random() < 0.05
@@ -81,7 +81,7 @@ async def run_replay_bench_async(count: int, database_url: str | None, seed: int
         rows = _rows(count, seed)
         async with engine.begin() as conn:
             for start in range(0, len(rows), BATCH):
-                await conn.execute(insert(ScreeningRow.__table__), rows[start : start + BATCH])
+                await conn.execute(insert(ScreeningRow), rows[start : start + BATCH])
         clock = FakeClock(NOW)
         factory = sql_unit_of_work(
             async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False), clock

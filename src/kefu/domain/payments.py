@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, NamedTuple
 
 from kefu.domain.cases import Case, CaseOutcome, ContactResult
 from kefu.domain.commands import Command
@@ -46,6 +46,19 @@ class ScreeningRecord:
             amount,
             currency,
         )
+
+
+class ReplayedScreening(NamedTuple):
+    """What a restart replays into in-memory counters from one stored screening (a lean row)."""
+
+    payment_id: str
+    payer_id: str
+    payee_account: str
+    amount: int
+    currency: str
+    decision: str
+    screened_at: datetime
+    paid_at: datetime | None
 
 
 def case_reference(case_id: str) -> str:

@@ -23,6 +23,7 @@ from kefu.domain.events import Event
 from kefu.domain.labels import PaymentLabel
 from kefu.domain.payments import (
     PaymentStatus,
+    ReplayedScreening,
     ScreeningRecord,
     StoredRuleSet,
     TrustedPayee,
@@ -154,7 +155,7 @@ class ScreeningRepository(Protocol):
 
     async def replay(
         self, since: datetime, after: tuple[datetime, str] | None, limit: int
-    ) -> list[ScreeningRecord]:
+    ) -> list[ReplayedScreening]:
         """Screenings from ``since`` in screening order, a page after ``(screened_at, payment_id)``."""
         ...
 

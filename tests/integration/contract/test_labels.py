@@ -34,7 +34,7 @@ async def test_labels_keep_history_and_the_latest_is_current(stores: Stores) -> 
 
 async def test_replay_pages_in_screening_order_with_paid_at_and_features(stores: Stores) -> None:
     """Replay returns screenings from a time in (screened_at, payment_id) order after a cursor, each with
-    its payment time and features; to_payee finds one customer's payments to one payee."""
+    its payment time; features are stored; to_payee finds one customer's payments to one payee."""
     async with stores.uow() as uow:
         await uow.customers.add(mk.customer(1))
         for n, s in ((3, 10), (1, 10), (2, 5), (4, -100_000)):
@@ -52,7 +52,8 @@ async def test_replay_pages_in_screening_order_with_paid_at_and_features(stores:
         first = await uow.screenings.replay(T0, None, 2)
         assert [r.payment_id for r in first] == ["p-002", "p-001"]
         assert first[1].paid_at == T0 + timedelta(seconds=9)
-        assert first[1].features == {"payer_out_count_1h": 1}
+        stored = await uow.screenings.get("p-001")
+        assert stored is not None and stored.features == {"payer_out_count_1h": 1}
         rest = await uow.screenings.replay(T0, (first[1].screened_at, first[1].payment_id), 10)
         assert [r.payment_id for r in rest] == ["p-003"]
         mine = await uow.screenings.to_payee("c-001", "payee")

@@ -15,6 +15,7 @@ from kefu.domain.errors import Conflict
 from kefu.domain.labels import PaymentLabel
 from kefu.domain.payments import (
     PaymentStatus,
+    ReplayedScreening,
     ScreeningRecord,
     StoredRuleSet,
     TrustedPayee,
@@ -73,14 +74,26 @@ class MemoryScreenings:
 
     async def replay(
         self, since: datetime, after: tuple[datetime, str] | None, limit: int
-    ) -> list[ScreeningRecord]:
+    ) -> list[ReplayedScreening]:
         rows = sorted(
             (r for r in self._s.scan("screenings") if r.screened_at >= since),
             key=lambda r: (r.screened_at, r.payment_id),
         )
         if after is not None:
             rows = [r for r in rows if (r.screened_at, r.payment_id) > after]
-        return [clone(r) for r in rows[:limit]]
+        return [
+            ReplayedScreening(
+                r.payment_id,
+                r.payer_id,
+                r.payee_account,
+                r.amount,
+                r.currency,
+                r.decision,
+                r.screened_at,
+                r.paid_at,
+            )
+            for r in rows[:limit]
+        ]
 
     async def cleared_stops(self, since: datetime) -> set[str]:
         out: set[str] = set()

@@ -39,6 +39,7 @@ from kefu.domain.cases import (
 from kefu.domain.labels import Label, PaymentLabel
 from kefu.domain.payments import (
     PaymentStatus,
+    ReplayedScreening,
     ScreeningRecord,
     StoredRuleSet,
     TrustedPayee,
@@ -176,12 +177,22 @@ class SqlScreenings:
 
     async def replay(
         self, since: datetime, after: tuple[datetime, str] | None, limit: int
-    ) -> list[ScreeningRecord]:
-        stmt = select(ScreeningRow).where(ScreeningRow.screened_at >= since)
+    ) -> list[ReplayedScreening]:
+        r = ScreeningRow
+        stmt = select(
+            r.payment_id,
+            r.payer_id,
+            r.payee_account,
+            r.amount,
+            r.currency,
+            r.decision,
+            r.screened_at,
+            r.paid_at,
+        ).where(r.screened_at >= since)
         if after is not None:
-            stmt = stmt.where(tuple_(ScreeningRow.screened_at, ScreeningRow.payment_id) > tuple_(*after))
-        stmt = stmt.order_by(ScreeningRow.screened_at, ScreeningRow.payment_id).limit(limit)
-        return [_screening_from_row(r) for r in (await self._s.execute(stmt)).scalars()]
+            stmt = stmt.where(tuple_(r.screened_at, r.payment_id) > tuple_(*after))
+        stmt = stmt.order_by(r.screened_at, r.payment_id).limit(limit)
+        return [ReplayedScreening(*row) for row in (await self._s.execute(stmt)).all()]
 
     async def cleared_stops(self, since: datetime) -> set[str]:
         stmt = (
