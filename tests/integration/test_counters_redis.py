@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 from redis.asyncio import Redis
+from redis.crc import key_slot
 
 from kefu.adapters.counters import RedisCounterStore
 from kefu.screening import InMemoryCounterStore, Payment
@@ -100,3 +101,25 @@ async def test_a_cleared_stop_no_longer_counts_in_either_store(stores):
     got, want = await redis_store.observe(later), await memory.observe(later)
     assert got == want
     assert want.payer_stopped_24h == 0
+
+
+async def test_each_script_keys_share_one_cluster_slot(stores):
+    """Every key a payment's payer script touches hashes to one Redis Cluster slot ({pr:<payer>}), every
+    key of its payee script to one slot ({pe:<payee>}); the keys written on the single local Redis are
+    exactly those, plus the stop, report and watchlist keys in the same slots."""
+    redis_store, _ = stores
+    payment = Payment.from_dict(next(iter(generate_payments(1, seed=15, scam_rate=0.0))))
+    payer_keys, payee_keys = redis_store.payer_keys(payment), redis_store.payee_keys(payment)
+    assert len({key_slot(k.encode()) for k in payer_keys}) == 1
+    assert len({key_slot(k.encode()) for k in payee_keys}) == 1
+    assert all(f"{{pr:{payment.payer_id}}}" in k for k in payer_keys)
+    assert all(f"{{pe:{payment.payee.account_id}}}" in k for k in payee_keys)
+    await redis_store.report_payee(payment.payee.account_id)
+    await redis_store.watchlist_payee(payment.payee.account_id)
+    await redis_store.observe(payment)
+    await redis_store.note_stopped(payment)
+    client = redis_store.client
+    written = {k.decode() async for k in client.scan_iter(match=f"{redis_store.prefix}:*", count=1000)}
+    assert written == set(payer_keys) | set(payee_keys)
+    slots = {key_slot(k.encode()) for k in written}
+    assert slots == {key_slot(payer_keys[0].encode()), key_slot(payee_keys[0].encode())}
