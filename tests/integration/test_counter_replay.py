@@ -4,8 +4,11 @@ decision and score as in an uninterrupted run (on SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
+
+from typer.testing import CliRunner
 
 from kefu.adapters.bus.memory import InProcessBus
 from kefu.adapters.memory import MemoryStore, MemoryUnitOfWorkFactory
@@ -16,6 +19,7 @@ from kefu.config import load_settings
 from kefu.domain.clock import FakeClock
 from kefu.domain.payments import ScreeningRecord, ScreenPayment
 from kefu.domain.users import SYSTEM_ACTOR
+from kefu.entrypoints.cli import app
 from kefu.screening import InMemoryCounterStore
 from kefu.services.screening.replay import replay_counters
 from tests.clocks import MORNING
@@ -111,3 +115,12 @@ async def test_replay_skips_released_stops_and_old_screenings(database: Database
         assert counters.tracked_payers == 1
     finally:
         await k.close()
+
+
+def test_the_replay_bench_prints_its_figures() -> None:
+    """``kefu bench counters-replay`` replays every generated screening and prints the time it took."""
+    result = CliRunner().invoke(app, ["bench", "counters-replay", "--screenings", "500"])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.stdout)
+    assert (figures["database"], figures["replayed"], figures["tracked_payers"]) == ("sqlite", 500, 50)
+    assert figures["stops"] > 0 and figures["seconds"] >= 0
