@@ -287,6 +287,11 @@ class CaseReleaseRequested(Event):
 
 @dataclass(frozen=True, slots=True)
 class CaseResolved(Event):
+    """A case ended. The gateway side and reports read the outcome from it: which payments were the case's
+    (``payment_ids``), what became of its held payments (``payment_outcome``: ``cancelled``, ``released``,
+    ``blocked``; None for a report case) and the funds saved (minor units of ``currency``; 0 unless
+    dissuaded)."""
+
     name: ClassVar[str] = "case.resolved"
     case_id: str
     customer_id: str
@@ -294,6 +299,9 @@ class CaseResolved(Event):
     amount: int
     currency: str
     at: datetime
+    payment_ids: tuple[str, ...] = ()
+    payment_outcome: PaymentOutcome | None = None
+    saved: int = 0
 
 
 @dataclass(frozen=True, slots=True)

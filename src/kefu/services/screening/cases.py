@@ -215,8 +215,7 @@ async def settle(
         if record.status == "held":
             # Each held payment ends; the change is announced to the gateway (event and webhook).
             await change_status(ctx, record, held_become, now)
-    if outcome == "dissuaded":
-        await _dissuaded(ctx, case, records)
+    saved = await _dissuaded(ctx, case, records) if outcome == "dissuaded" else 0
     await close_task(ctx, case.id, "completed")
     await ctx.audit(
         "case.resolved",
@@ -226,14 +225,28 @@ async def settle(
         payment=case.payment_outcome,
         payments={r.payment_id: r.status for r in records},
         settled_by=by,
+        saved=saved,
         note=note,
     )
-    ctx.uow.emit(CaseResolved(case.id, case.customer_id or "", outcome, case.amount, case.currency, now))
+    ctx.uow.emit(
+        CaseResolved(
+            case.id,
+            case.customer_id or "",
+            outcome,
+            case.amount,
+            case.currency,
+            now,
+            payment_ids=tuple(r.payment_id for r in records),
+            payment_outcome=case.payment_outcome,
+            saved=saved,
+        )
+    )
     return records
 
 
-async def _dissuaded(ctx: Context, case: Case, records: list[ScreeningRecord]) -> None:
-    """Funds saved (every stopped payment of the case, in its currency) and every payee watchlisted."""
+async def _dissuaded(ctx: Context, case: Case, records: list[ScreeningRecord]) -> int:
+    """Funds saved (every stopped payment of the case, in its currency) and every payee watchlisted;
+    returns the amount saved."""
     at = case.resolved_at
     assert at is not None  # noqa: S101 - set by resolve()
     saved = sum(r.amount for r in records if r.currency == case.currency)
@@ -263,6 +276,7 @@ async def _dissuaded(ctx: Context, case: Case, records: list[ScreeningRecord]) -
         await ctx.uow.fraud.add_report(new_id(), account, reason, ctx.actor.username, case.id, at)
         await ctx.uow.fraud.watchlist(account, reason, case.id, at)
         await ctx.audit("payee.watchlisted", "payee", account[:64], case_id=case.id)
+    return saved
 
 
 @dataclass(frozen=True, slots=True)
