@@ -44,6 +44,12 @@ class MemoryScreenings:
                 changed.status_changed_at = at
             self._s.update("screenings", payment_id, changed)
 
+    async def attach_case(self, payment_id: str, case_id: str, hold_expires_at: datetime) -> None:
+        row: ScreeningRecord | None = self._s.get("screenings", payment_id)
+        if row is not None:
+            changed = dataclasses.replace(clone(row), case_id=case_id, hold_expires_at=hold_expires_at)
+            self._s.update("screenings", payment_id, changed)
+
     async def for_case(self, case_id: str) -> list[ScreeningRecord]:
         rows = [r for r in self._s.scan("screenings") if r.case_id == case_id]
         return [clone(r) for r in sorted(rows, key=lambda r: (r.screened_at, r.payment_id))]

@@ -82,23 +82,23 @@ async def works_on(ctx: Context, case: Case) -> bool:
     return any(o.task_id == task.id for o in await ctx.uow.offers.pending(agent.id))
 
 
-def _may_work_cases(ctx: Context) -> None:
+def may_work_cases(ctx: Context) -> None:
     """A role with no share of ``cases.work`` (not even over its own work) is refused before any read."""
     if not owned_only(ctx.actor, "cases.work"):
         require(ctx.actor, "cases.work")
 
 
-async def _require_work(ctx: Context, case: Case) -> None:
+async def require_work(ctx: Context, case: Case) -> None:
     """``cases.work`` from the permission table, with ownership for roles that hold it over their own work."""
     owns = owned_only(ctx.actor, "cases.work") and await works_on(ctx, case)
     require(ctx.actor, "cases.work", owns=owns)
 
 
 async def record_contact_attempt(cmd: RecordContactAttempt, ctx: Context) -> Case:
-    _may_work_cases(ctx)
+    may_work_cases(ctx)
     async with ctx.uow:
         case = await _load(ctx, cmd.case_id)
-        await _require_work(ctx, case)
+        await require_work(ctx, case)
         now = ctx.clock.now()
         attempt = ContactAttempt(new_id(), case.id, cmd.result, now, ctx.actor.username, cmd.note)
         status = case.status
@@ -121,10 +121,10 @@ async def record_contact_attempt(cmd: RecordContactAttempt, ctx: Context) -> Cas
 async def resolve_case(cmd: ResolveCase, ctx: Context, desk: ScreeningDesk) -> Case:
     """The specialist working the case (or a supervisor) resolves it. A release needs a reached contact and
     a reason; at or above ``KEFU_RELEASE_REVIEW_AMOUNT`` it becomes a request a supervisor approves."""
-    _may_work_cases(ctx)
+    may_work_cases(ctx)
     async with ctx.uow:
         case = await _load(ctx, cmd.case_id)
-        await _require_work(ctx, case)
+        await require_work(ctx, case)
         if cmd.outcome == "released" and _needs_review(ctx, case):
             await _request_release(ctx, case, cmd.note)
             await ctx.uow.commit()

@@ -127,6 +127,13 @@ class SqlScreenings:
             update(ScreeningRow).where(ScreeningRow.payment_id == payment_id).values(**values)
         )
 
+    async def attach_case(self, payment_id: str, case_id: str, hold_expires_at: datetime) -> None:
+        await self._s.execute(
+            update(ScreeningRow)
+            .where(ScreeningRow.payment_id == payment_id)
+            .values(case_id=case_id, hold_expires_at=hold_expires_at)
+        )
+
     async def for_case(self, case_id: str) -> list[ScreeningRecord]:
         stmt = (
             select(ScreeningRow)
