@@ -484,7 +484,9 @@ async def _(s: Seed) -> tuple[Command[Any], Actor]:
 @example(p.RescreenCase)
 async def _(s: Seed) -> tuple[Command[Any], Actor]:
     """A supervisor re-screens the held case with a remote-access app heard of on the call."""
-    return system(p.RescreenCase(s.case_id, p.RescreenSignals(remote_access_app=True), "对方让她装了会议软件"))
+    return system(
+        p.RescreenCase(s.case_id, p.RescreenSignals(remote_access_app=True), "对方让她装了会议软件")
+    )
 
 
 # -- the checks -----------------------------------------------------------------------------------------

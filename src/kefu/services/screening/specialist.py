@@ -23,7 +23,7 @@ what the hold policy weighs) but never moves money: the outcome still decides.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from kefu.domain import events
@@ -94,12 +94,12 @@ async def talk_to_specialist(cmd: TalkToSpecialist, ctx: Context) -> SpecialistC
             if live is not None and live.status in _LIVE:  # pressed again: the same contact
                 return _contact(record, case, live, opened=False)
         now = ctx.clock.now()
-        customer = await _customer(ctx, record)
+        customer = await _customer(ctx, record, now)
         care = customer.needs_care(ctx.local_today(now), ctx.settings.elderly_age)
         if case is None:
-            case = await _hold_warned(ctx, record, customer, care)
+            case = await _hold_warned(ctx, record, customer, care, now)
         status = case.status
-        conversation = await _open_conversation(ctx, record, case, customer, care, cmd.channel)
+        conversation = await _open_conversation(ctx, record, case, customer, care, cmd.channel, now)
         case.conversation_id = conversation.id
         case.customer_id = case.customer_id or customer.id
         if not await ctx.uow.cases.save_if(case, status):
@@ -127,7 +127,7 @@ def _contact(
     )
 
 
-async def _customer(ctx: Context, record: ScreeningRecord) -> Customer:
+async def _customer(ctx: Context, record: ScreeningRecord, now: datetime) -> Customer:
     """The payer's customer record; a payer kefu has never served gets a bare one (the app knows them; the
     specialist fills in the rest), so their contact can be a conversation."""
     if record.customer_id is not None:
@@ -139,7 +139,6 @@ async def _customer(ctx: Context, record: ScreeningRecord) -> Customer:
         found = await ctx.uow.customers.get(record.payer_id)
     if found is not None:
         return found
-    now = ctx.clock.now()
     customer = Customer(new_id(), record.payer_id, "", "zh", now, now)
     await ctx.uow.customers.add(customer)
     await ctx.audit(
@@ -149,10 +148,11 @@ async def _customer(ctx: Context, record: ScreeningRecord) -> Customer:
     return customer
 
 
-async def _hold_warned(ctx: Context, record: ScreeningRecord, customer: Customer, care: bool) -> Case:
+async def _hold_warned(
+    ctx: Context, record: ScreeningRecord, customer: Customer, care: bool, now: datetime
+) -> Case:
     """A warned payment the customer wants to talk about waits for the specialist: held, in the payer's
     open case (joined) or a new decide case (not routed: the customer's live contact is its work)."""
-    now = ctx.clock.now()
     hold_until = now + timedelta(seconds=ctx.settings.hold_s)
     reasons: list[dict[str, Any]] = list(record.result.get("reasons") or [])
     case = await open_case_of(ctx, record.payer_id, now)
@@ -209,10 +209,10 @@ async def _open_conversation(
     customer: Customer,
     care: bool,
     channel: SpecialistChannel,
+    now: datetime,
 ) -> Conversation:
     """The customer's live contact, attached to the case: straight to the specialist already working the
     case, else at the top of the anti-fraud queue in place of the case's own call nobody has taken yet."""
-    now = ctx.clock.now()
     ref = case_reference(case.id)
     conversation = Conversation(
         id=new_id(),
