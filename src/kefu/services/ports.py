@@ -166,7 +166,12 @@ class CaseRepository(Protocol):
 
     async def alerts_due(self, now: datetime, limit: int) -> list[str]: ...
     async def for_conversation(self, conversation_id: str) -> Case | None:
-        """The report case a customer's conversation opened, if any."""
+        """The case a customer's conversation is attached to (a report, or a call for a specialist)."""
+        ...
+
+    async def attach_conversation(self, case_id: str, previous: str | None, conversation_id: str) -> bool:
+        """Give the case the customer's live contact only if its contact is still ``previous`` (a
+        conditional update): two presses at once attach one conversation; the loser sees ``False``."""
         ...
 
     async def open_for_payer(self, payer_id: str, opened_since: datetime) -> Case | None:

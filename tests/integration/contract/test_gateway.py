@@ -81,7 +81,8 @@ async def test_status_change_time_reports_per_reporter_watchlist_and_trust_chann
 
 async def test_a_payment_keeps_its_request_joins_a_case_and_a_case_keeps_its_rescreen(stores: Stores) -> None:
     """The screened request reads back whole; attach_case gives a payment its case and hold expiry; a case's
-    re-screening is saved and read back (migration 0010)."""
+    re-screening is saved and read back (migration 0010); attach_conversation only replaces the contact it
+    expects."""
     kept = {"payment": {"payment_id": "p-001", "memo": "给边防战士的捐款"}, "counters": [1, 1, 1, 0, 0, 0, 1]}
     async with stores.uow() as uow:
         await uow.screenings.add(mk.screening(1, request=kept))
@@ -106,3 +107,9 @@ async def test_a_payment_keeps_its_request_joins_a_case_and_a_case_keeps_its_res
         assert [r.payment_id for r in await uow.screenings.for_case("k-001")] == ["p-001"]
         case = await uow.cases.get("k-001")
         assert case is not None and (case.rescreen, case.conversation_id) == (rescreen, "conv-001")
+        assert not await uow.cases.attach_conversation("k-001", None, "conv-002")
+        assert await uow.cases.attach_conversation("k-001", "conv-001", "conv-002")
+        await uow.commit()
+    async with stores.uow() as uow:
+        assert (await uow.cases.for_conversation("conv-002")) is not None
+        assert (await uow.cases.for_conversation("conv-001")) is None

@@ -4,6 +4,7 @@ case takes the contact in place of its outbound call, and a re-screening is reco
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import Any
 
@@ -29,6 +30,7 @@ from kefu.domain.payments import (
     TalkToSpecialist,
 )
 from kefu.domain.users import Actor
+from kefu.services.screening import specialist
 from tests.unit.handlers.conftest import Centre
 from tests.unit.handlers.test_screening import payment
 
@@ -285,3 +287,31 @@ async def test_a_rescreen_is_refused_to_others_unknown_typologies_and_resolved_c
     with pytest.raises(IllegalTransition):
         await centre.handle(RescreenCase(record.case_id))
     centre.world.assert_no_events()
+
+
+@pytest.mark.parametrize("payment_id", ["p-w", "p-h"])
+async def test_two_presses_at_once_attach_one_contact(
+    centre: Centre, payment_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two presses interleaved (both read the case before either attaches a contact; a warning, a hold)
+    answer the same case and conversation: one opened it, the loser retried and found it; one conversation
+    and one case exist."""
+    original = specialist._open_conversation
+
+    async def interleaved(*args: Any) -> Any:
+        await asyncio.sleep(0)  # let the other press read the case too
+        return await original(*args)
+
+    monkeypatch.setattr(specialist, "_open_conversation", interleaved)
+    payer = await centre.customer("ext-2x", elderly=True)
+    memo = "" if payment_id == "p-w" else "给边防战士的捐款"
+    await centre.handle(ScreenPayment(payment(payment_id, payer, memo=memo)))
+    gateway = await _gateway(centre)
+    one, two = await asyncio.gather(
+        centre.handle(TalkToSpecialist(payment_id, "chat"), gateway),
+        centre.handle(TalkToSpecialist(payment_id, "chat"), gateway),
+    )
+    assert (one.case_id, one.conversation_id) == (two.case_id, two.conversation_id)
+    assert sorted([one.opened, two.opened]) == [False, True]
+    assert len(centre.store.rows("conversations")) == 1
+    assert len(centre.store.rows("cases")) == 1

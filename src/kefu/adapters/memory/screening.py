@@ -139,6 +139,19 @@ class MemoryCases:
         rows.sort(key=lambda a: (a.retry_at, a.id))
         return [a.id for a in rows[: max(limit, 0)]]
 
+    async def attach_conversation(self, case_id: str, previous: str | None, conversation_id: str) -> bool:
+        row: Case | None = self._s.get("cases", case_id)
+        if row is None or row.conversation_id != previous:
+            return False
+        self._s.update("cases", case_id, dataclasses.replace(clone(row), conversation_id=conversation_id))
+        self._s.require(
+            "cases",
+            case_id,
+            lambda current: current is not None and current.conversation_id == previous,
+            lambda: Conflict(f"case {case_id!r} got another conversation meanwhile; retry", case_id=case_id),
+        )
+        return True
+
     async def for_conversation(self, conversation_id: str) -> Case | None:
         found = next((c for c in self._s.scan("cases") if c.conversation_id == conversation_id), None)
         return None if found is None else await self.get(found.id, with_history=False)

@@ -38,7 +38,7 @@ from kefu.domain.cases import (
 )
 from kefu.domain.conversations import Conversation, initial_priority
 from kefu.domain.customers import Customer
-from kefu.domain.errors import IllegalTransition, InvalidInput, NotFound
+from kefu.domain.errors import Conflict, IllegalTransition, InvalidInput, NotFound
 from kefu.domain.ids import new_id
 from kefu.domain.payments import (
     RescreenCase,
@@ -75,6 +75,16 @@ MAX_NOTE = 2000
 
 async def talk_to_specialist(cmd: TalkToSpecialist, ctx: Context) -> SpecialistContact:
     require(ctx.actor, "payments.specialist")
+    try:
+        return await _talk(cmd, ctx)
+    except IllegalTransition:
+        raise
+    except Conflict:
+        # A press at the same moment attached its contact first (or opened the case): answer with it.
+        return await _talk(cmd, ctx)
+
+
+async def _talk(cmd: TalkToSpecialist, ctx: Context) -> SpecialistContact:
     async with ctx.uow:
         record = await ctx.uow.screenings.get(cmd.payment_id)
         if record is None:
@@ -82,6 +92,10 @@ async def talk_to_specialist(cmd: TalkToSpecialist, ctx: Context) -> SpecialistC
         case = None if record.case_id is None else await ctx.uow.cases.get(record.case_id)
         if record.status == "allowed" or record.status in _DECIDED:
             raise IllegalTransition("payment", record.payment_id, record.status, "talk to a specialist about")
+        if case is None and record.status == "blocked":
+            raise IllegalTransition(
+                "payment", record.payment_id, "blocked without a case", "talk to a specialist about"
+            )
         if case is not None and case.status == "resolved":
             raise IllegalTransition(
                 "payment",
@@ -98,8 +112,10 @@ async def talk_to_specialist(cmd: TalkToSpecialist, ctx: Context) -> SpecialistC
         care = customer.needs_care(ctx.local_today(now), ctx.settings.elderly_age)
         if case is None:
             case = await _hold_warned(ctx, record, customer, care, now)
-        status = case.status
+        status, previous = case.status, case.conversation_id
         conversation = await _open_conversation(ctx, record, case, customer, care, cmd.channel, now)
+        if not await ctx.uow.cases.attach_conversation(case.id, previous, conversation.id):
+            raise Conflict(f"case {case.id!r} got the customer's contact meanwhile", case_id=case.id)
         case.conversation_id = conversation.id
         case.customer_id = case.customer_id or customer.id
         if not await ctx.uow.cases.save_if(case, status):

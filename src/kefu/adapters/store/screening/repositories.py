@@ -214,6 +214,14 @@ class SqlCases:
         )
         return [str(x) for x in (await self._s.execute(stmt)).scalars()]
 
+    async def attach_conversation(self, case_id: str, previous: str | None, conversation_id: str) -> bool:
+        result = await self._s.execute(
+            update(CaseRow)
+            .where(CaseRow.id == case_id, CaseRow.conversation_id.is_not_distinct_from(previous))
+            .values(conversation_id=conversation_id)
+        )
+        return cast(CursorResult[Any], result).rowcount == 1
+
     async def for_conversation(self, conversation_id: str) -> Case | None:
         stmt = select(CaseRow).where(CaseRow.conversation_id == conversation_id).limit(1)
         row = (await self._s.execute(stmt)).scalar_one_or_none()
