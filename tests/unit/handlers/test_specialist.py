@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from kefu.adapters.memory.testing import FakeWorld
+from kefu.adapters.notify import RecordingPaymentWebhook
 from kefu.domain import commands as c
 from kefu.domain.cases import (
     LIVE_PRIORITY,
@@ -31,7 +33,7 @@ from kefu.domain.payments import (
 )
 from kefu.domain.users import Actor
 from kefu.services.screening import specialist
-from tests.unit.handlers.conftest import Centre
+from tests.unit.handlers.conftest import Centre, running_centre
 from tests.unit.handlers.test_screening import payment
 
 
@@ -315,3 +317,20 @@ async def test_two_presses_at_once_attach_one_contact(
     assert sorted([one.opened, two.opened]) == [False, True]
     assert len(centre.store.rows("conversations")) == 1
     assert len(centre.store.rows("cases")) == 1
+
+
+async def test_the_gateway_is_told_a_warned_payment_is_held(world: FakeWorld) -> None:
+    """With a payment webhook configured, warned → held writes a delivery like any status change: status
+    held, previous warned, the case reference."""
+    async with running_centre(
+        world,
+        payment_webhook=RecordingPaymentWebhook(),
+        payment_webhook_url="http://gateway.test/kefu",
+        payment_webhook_secret="a-shared-secret-of-some-length",
+    ) as centre:
+        await _warned(centre)
+        got = await centre.handle(TalkToSpecialist("p-w", "chat"), await _gateway(centre))
+        (delivery,) = centre.store.rows("payment_webhooks")
+        data = delivery.body["data"]
+        assert (delivery.payment_id, data["status"], data["previous"]) == ("p-w", "held", "warned")
+        assert (data["case_id"], data["case_ref"]) == (got.case_id, got.case_ref)
