@@ -76,61 +76,67 @@ MAX_NOTE = 2000
 async def talk_to_specialist(cmd: TalkToSpecialist, ctx: Context) -> SpecialistContact:
     require(ctx.actor, "payments.specialist")
     try:
-        return await _talk(cmd, ctx)
+        async with ctx.uow:
+            contact = await _attach(cmd, ctx)
+            if contact.opened:
+                await ctx.uow.commit()
     except IllegalTransition:
         raise
     except Conflict:
         # A press at the same moment attached its contact first (or opened the case): answer with it.
-        return await _talk(cmd, ctx)
+        async with ctx.uow:
+            contact = await _attach(cmd, ctx)
+            if contact.opened:
+                await ctx.uow.commit()
+    return contact
 
 
-async def _talk(cmd: TalkToSpecialist, ctx: Context) -> SpecialistContact:
-    async with ctx.uow:
-        record = await ctx.uow.screenings.get(cmd.payment_id)
-        if record is None:
-            raise NotFound("payment", cmd.payment_id)
-        case = None if record.case_id is None else await ctx.uow.cases.get(record.case_id)
-        if record.status == "allowed" or record.status in _DECIDED:
-            raise IllegalTransition("payment", record.payment_id, record.status, "talk to a specialist about")
-        if case is None and record.status == "blocked":
-            raise IllegalTransition(
-                "payment", record.payment_id, "blocked without a case", "talk to a specialist about"
-            )
-        if case is not None and case.status == "resolved":
-            raise IllegalTransition(
-                "payment",
-                record.payment_id,
-                f"{record.status} and its case resolved",
-                "talk to a specialist about",
-            )
-        if case is not None and case.conversation_id is not None:
-            live = await ctx.uow.conversations.get(case.conversation_id)
-            if live is not None and live.status in _LIVE:  # pressed again: the same contact
-                return _contact(record, case, live, opened=False)
-        now = ctx.clock.now()
-        customer = await _customer(ctx, record, now)
-        care = customer.needs_care(ctx.local_today(now), ctx.settings.elderly_age)
-        if case is None:
-            case = await _hold_warned(ctx, record, customer, care, now)
-        status, previous = case.status, case.conversation_id
-        conversation = await _open_conversation(ctx, record, case, customer, care, cmd.channel, now)
-        if not await ctx.uow.cases.attach_conversation(case.id, previous, conversation.id):
-            raise Conflict(f"case {case.id!r} got the customer's contact meanwhile", case_id=case.id)
-        case.conversation_id = conversation.id
-        case.customer_id = case.customer_id or customer.id
-        if not await ctx.uow.cases.save_if(case, status):
-            raise IllegalTransition("case", case.id, "changed meanwhile", "attach a conversation to")
-        await ctx.audit(
-            "case.specialist_requested",
-            "case",
-            case.id,
-            payment_id=record.payment_id,
-            conversation_id=conversation.id,
-            channel=cmd.channel,
-            payment_status=record.status,
+async def _attach(cmd: TalkToSpecialist, ctx: Context) -> SpecialistContact:
+    """Everything of a press in the caller's transaction; ``opened`` False when nothing was written."""
+    record = await ctx.uow.screenings.get(cmd.payment_id)
+    if record is None:
+        raise NotFound("payment", cmd.payment_id)
+    case = None if record.case_id is None else await ctx.uow.cases.get(record.case_id)
+    if record.status == "allowed" or record.status in _DECIDED:
+        raise IllegalTransition("payment", record.payment_id, record.status, "talk to a specialist about")
+    if case is None and record.status == "blocked":
+        raise IllegalTransition(
+            "payment", record.payment_id, "blocked without a case", "talk to a specialist about"
         )
-        ctx.uow.emit(CaseSpecialistRequested(case.id, record.payment_id, conversation.id, cmd.channel, now))
-        await ctx.uow.commit()
+    if case is not None and case.status == "resolved":
+        raise IllegalTransition(
+            "payment",
+            record.payment_id,
+            f"{record.status} and its case resolved",
+            "talk to a specialist about",
+        )
+    if case is not None and case.conversation_id is not None:
+        live = await ctx.uow.conversations.get(case.conversation_id)
+        if live is not None and live.status in _LIVE:  # pressed again: the same contact
+            return _contact(record, case, live, opened=False)
+    now = ctx.clock.now()
+    customer = await _customer(ctx, record, now)
+    care = customer.needs_care(ctx.local_today(now), ctx.settings.elderly_age)
+    if case is None:
+        case = await _hold_warned(ctx, record, customer, care, now)
+    status, previous = case.status, case.conversation_id
+    conversation = await _open_conversation(ctx, record, case, customer, care, cmd.channel, now)
+    if not await ctx.uow.cases.attach_conversation(case.id, previous, conversation.id):
+        raise Conflict(f"case {case.id!r} got the customer's contact meanwhile", case_id=case.id)
+    case.conversation_id = conversation.id
+    case.customer_id = case.customer_id or customer.id
+    if not await ctx.uow.cases.save_if(case, status):
+        raise IllegalTransition("case", case.id, "changed meanwhile", "attach a conversation to")
+    await ctx.audit(
+        "case.specialist_requested",
+        "case",
+        case.id,
+        payment_id=record.payment_id,
+        conversation_id=conversation.id,
+        channel=cmd.channel,
+        payment_status=record.status,
+    )
+    ctx.uow.emit(CaseSpecialistRequested(case.id, record.payment_id, conversation.id, cmd.channel, now))
     return _contact(record, case, conversation, opened=True)
 
 
