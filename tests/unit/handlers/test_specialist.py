@@ -334,3 +334,15 @@ async def test_the_gateway_is_told_a_warned_payment_is_held(world: FakeWorld) ->
         data = delivery.body["data"]
         assert (delivery.payment_id, data["status"], data["previous"]) == ("p-w", "held", "warned")
         assert (data["case_id"], data["case_ref"]) == (got.case_id, got.case_ref)
+
+
+async def test_a_payer_kefu_never_served_gets_a_bare_customer_for_the_contact(centre: Centre) -> None:
+    """A warned payer known only by external_id: the press creates their customer record (audited,
+    customer.created), and the case and the conversation are theirs."""
+    body = {**payment("p-u", await centre.customer("ext-unused")), "payer": {"external_id": "app-user-7"}}
+    record = await centre.handle(ScreenPayment(body))
+    assert (record.status, record.customer_id) == ("warned", None), record.score
+    got = await centre.handle(TalkToSpecialist("p-u", "chat"), await _gateway(centre))
+    (customer,) = [r for r in centre.store.rows("customers") if r.external_id == "app-user-7"]
+    assert _row(centre, "cases", id=got.case_id).customer_id == customer.id
+    assert _row(centre, "conversations", id=got.conversation_id).customer_id == customer.id
