@@ -36,6 +36,7 @@ Permission = Literal[
     "offers.read_any",
     "payments.screen",
     "payments.read",
+    "payments.specialist",
     "cases.read",
     "cases.reveal",
     "cases.work",
@@ -93,6 +94,8 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     "payments.screen": frozenset({"admin", "integration"}),
     # The gateway follows its payments (status, case reference); supervisors look one up for a customer.
     "payments.read": frozenset({"admin", "supervisor", "integration"}),
+    # The customer's side passes on "联系反诈专员" pressed in the app (a warning or a hold).
+    "payments.specialist": frozenset({"integration"}),
     "cases.read": STAFF,
     # Case actions (contact attempts, resolving, asking to release): supervisors on any case, an agent only
     # on the case offered or assigned to them (see OWN). A large release needs a supervisor's approval.

@@ -21,6 +21,7 @@ from kefu.domain.ids import new_id
 from kefu.domain.payments import PaymentStatus, ScreeningRecord, ScreenPayment
 from kefu.domain.vocabulary import LANGUAGES
 from kefu.screening import (
+    CounterFeatures,
     Decision,
     InvalidPayment,
     InvalidRuleSet,
@@ -152,7 +153,7 @@ async def _update_payer(ctx: Context, customer: Customer, details: dict[str, Any
     return customer
 
 
-async def _profile(ctx: Context, customer: Customer | None) -> PayerProfile:
+async def payer_profile(ctx: Context, customer: Customer | None) -> PayerProfile:
     if customer is None:
         return PayerProfile()
     trusted = await ctx.uow.fraud.trusted_payees(customer.id)
@@ -186,10 +187,10 @@ async def screen_payment(cmd: ScreenPayment, ctx: Context, desk: ScreeningDesk) 
                 return _replayed(existing, payment)
             active = await desk.active_rules(ctx.uow, ctx.settings)
             customer = await _payer(ctx, cmd.request)
-            profile = await _profile(ctx, customer)
+            profile = await payer_profile(ctx, customer)
             features = await desk.counters.observe(payment)
             decision = screen(active.rule_set, payment, profile, features, active.thresholds)
-            record = await _store(ctx, payment, decision, customer, profile)
+            record = await _store(ctx, payment, decision, customer, profile, features)
             await ctx.uow.commit()
             stops = decision.stops_payment
     except Conflict:
@@ -219,7 +220,12 @@ def _replayed(existing: ScreeningRecord, payment: Payment) -> ScreeningRecord:
 
 
 async def _store(
-    ctx: Context, payment: Payment, decision: Decision, customer: Customer | None, profile: PayerProfile
+    ctx: Context,
+    payment: Payment,
+    decision: Decision,
+    customer: Customer | None,
+    profile: PayerProfile,
+    features: CounterFeatures,
 ) -> ScreeningRecord:
     now = ctx.clock.now()
     result = decision.to_dict()
@@ -228,7 +234,7 @@ async def _store(
     if decision.stops_payment:
         held = decision.decision == "hold"
         hold_until = now + timedelta(seconds=ctx.settings.hold_s)
-        case = await _open_case_of(ctx, payment.payer_id, now)
+        case = await open_case_of(ctx, payment.payer_id, now)
         if case is not None:
             case.join(
                 payment.amount,
@@ -263,6 +269,8 @@ async def _store(
         case_id=None if case is None else case.id,
         hold_expires_at=None if case is None or decision.decision != "hold" else case.hold_expires_at,
         status_changed_at=now,
+        # Kept for a re-screening: the payment without the payer's contact details, and its counters.
+        request={"payment": payment.to_dict(), "counters": list(features)},
     )
     await ctx.uow.screenings.add(record)
     await ctx.audit(
@@ -307,7 +315,7 @@ async def _store(
     return record
 
 
-async def _open_case_of(ctx: Context, payer_id: str, now: datetime) -> Case | None:
+async def open_case_of(ctx: Context, payer_id: str, now: datetime) -> Case | None:
     """The payer's open case young enough (``KEFU_CASE_GROUP_S``) to take another stop, if any."""
     since = now - timedelta(seconds=ctx.settings.case_group_s)
     return await ctx.uow.cases.open_for_payer(payer_id, since)
