@@ -20,6 +20,8 @@ def test_agent_takes_a_conversation_from_offer_to_resolution(centre: Centre, pag
     earlier = centre.contact(elder, "payments", "查询余额", "我想查一下余额。")
     centre.call("admin", "POST", f"/api/v1/conversations/{earlier}/assign", {"agent_id": agent["id"]})
     centre.call("admin", "POST", f"/api/v1/conversations/{earlier}/resolve", {"disposition": "info_given"})
+    # Hand-assigned work counts like any other, so its end starts a wrap-up; the supervisor ends it at once.
+    centre.call("admin", "POST", f"/api/v1/agents/{agent['id']}/wrap-up/end")
 
     sign_in(page, centre.url, "ui.agent1")
     expect(page.locator("#live")).to_have_text("实时")

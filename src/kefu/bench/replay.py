@@ -58,7 +58,7 @@ def _rows(count: int, seed: int) -> list[dict[str, Any]]:
                 "hold_expires_at": None,
                 "status_changed_at": at,
                 "paid_at": at,
-                "features": None,
+                "request": None,
             }
         )
     return rows

@@ -50,6 +50,9 @@ CASE_SCORE_PER_PRIORITY = 20  # a case's routing priority rises by one per this 
 
 
 REPORT_PRIORITY = 5  # a victim who reports a scam may have money in flight: as urgent as the riskiest hold
+# A customer waiting live mid-payment ("联系反诈专员"): the money is still stoppable and the customer is on
+# the line, so their contact goes first of all the anti-fraud work.
+LIVE_PRIORITY = REPORT_PRIORITY + 1
 
 
 def case_priority(score: int) -> int:
@@ -118,6 +121,9 @@ class Case:
     conversation_id: str | None = None  # a report case: the customer's conversation
     release_requested_by: str | None = None  # four eyes: who asked to release, awaiting a supervisor
     release_reason: str | None = None
+    # The latest re-screening by a specialist: {at, by, note, signals, score, decision, typology, reasons,
+    # rule_set_version, payments: [{payment_id, score, decision}]}.
+    rescreen: dict[str, Any] | None = None
     contact_attempts: list[ContactAttempt] = field(default_factory=list)
     alerts: list[FamilyAlert] = field(default_factory=list)
 
@@ -157,6 +163,20 @@ class Case:
         if held:
             self.kind = "decide"
             self.hold_expires_at = max(self.hold_expires_at, hold_until)
+
+    def record_rescreen(
+        self, result: dict[str, Any], score: int, reasons: list[dict[str, Any]], typology: str | None
+    ) -> None:
+        """A specialist scored the case's payments again: the result is kept; a higher score raises the
+        case's score (its priority, and what the hold policy weighs) and new reasons join the case's, but
+        no payment changes status."""
+        if self.status == "resolved":
+            raise IllegalTransition("case", self.id, self.status, "re-screen")
+        self.rescreen = result
+        self.score = max(self.score, score)
+        codes = self.reason_codes
+        self.reasons = [*self.reasons, *(r for r in reasons if str(r.get("code")) not in codes)]
+        self.typology = self.typology or typology
 
     def request_release(self, by: str, reason: str) -> None:
         """Four eyes: a release at or above the review amount waits for a supervisor's approval."""
@@ -287,12 +307,44 @@ class CaseReleaseRequested(Event):
 
 @dataclass(frozen=True, slots=True)
 class CaseResolved(Event):
+    """A case ended. The gateway side and reports read the outcome from it: which payments were the case's
+    (``payment_ids``), what became of its held payments (``payment_outcome``: ``cancelled``, ``released``,
+    ``blocked``; None for a report case) and the funds saved (minor units of ``currency``; 0 unless
+    dissuaded)."""
+
     name: ClassVar[str] = "case.resolved"
     case_id: str
     customer_id: str
     outcome: CaseOutcome
     amount: int
     currency: str
+    at: datetime
+    payment_ids: tuple[str, ...] = ()
+    payment_outcome: PaymentOutcome | None = None
+    saved: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class CaseSpecialistRequested(Event):
+    """A customer asked for a specialist about a payment; their live contact is attached to the case."""
+
+    name: ClassVar[str] = "case.specialist_requested"
+    case_id: str
+    payment_id: str
+    conversation_id: str
+    channel: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CaseRescreened(Event):
+    """A specialist scored the case's payments again (no payment changed status)."""
+
+    name: ClassVar[str] = "case.rescreened"
+    case_id: str
+    score: int
+    decision: str
+    previous_score: int
     at: datetime
 
 

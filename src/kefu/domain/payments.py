@@ -35,8 +35,10 @@ class ScreeningRecord:
     case_id: str | None = None
     hold_expires_at: datetime | None = None
     status_changed_at: datetime | None = None  # None: the status is still the screening's first answer
+    # The payment as screened ({"payment": request without contact details, "counters": [...]}), so a
+    # specialist can score it again (None for payments screened before it was kept).
+    request: dict[str, Any] | None = None
     paid_at: datetime | None = None  # the payment's own time (counters use it; a restart replays it)
-    features: dict[str, Any] | None = None  # the counter features the rules saw
 
     def same_payment(self, payer_id: str, payee_account: str, amount: int, currency: str) -> bool:
         """Whether a repeated request describes this payment (idempotency: same id, same payment)."""
@@ -252,3 +254,58 @@ class CallCaseContact(Command[CaseCall]):
     case_id: str
     target: CallTarget
     extension: str | None = None
+
+
+SpecialistChannel = Literal["chat", "voice"]
+
+
+@dataclass(frozen=True, slots=True)
+class SpecialistContact:
+    """The customer's live contact with the anti-fraud desk about one payment, attached to its case."""
+
+    payment_id: str
+    status: PaymentStatus
+    case_id: str
+    case_ref: str
+    conversation_id: str
+    channel: SpecialistChannel
+    opened: bool  # False: the customer asked before and that contact is still live (nothing new opened)
+
+
+@dataclass(frozen=True, slots=True)
+class TalkToSpecialist(Command[SpecialistContact]):
+    """The customer pressed "联系反诈专员" on a warning or a hold in the app (passed on by the payments side):
+    open or join the payer's case, hold a warned payment, and put the customer's live contact at the top of
+    the anti-fraud queue."""
+
+    payment_id: str
+    channel: SpecialistChannel = "chat"
+
+
+@dataclass(frozen=True, slots=True)
+class RescreenSignals:
+    """What a specialist learned on the call, in terms screening already understands: device signals (the
+    ``device_*`` features) and typologies the payer's story speaks of (added to ``memo_typologies``)."""
+
+    remote_access_app: bool = False
+    on_call: bool = False
+    screen_sharing: bool = False
+    typologies: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "remote_access_app": self.remote_access_app,
+            "on_call": self.on_call,
+            "screen_sharing": self.screen_sharing,
+            "typologies": list(self.typologies),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class RescreenCase(Command[Case]):
+    """Score the case's payments again with the rules in force and what the specialist learned; the result
+    is recorded on the case (it never moves money: the outcome still decides)."""
+
+    case_id: str
+    signals: RescreenSignals = RescreenSignals()
+    note: str | None = None

@@ -38,6 +38,7 @@ Permission = Literal[
     "payments.read",
     "payments.label",
     "labels.export",
+    "payments.specialist",
     "cases.read",
     "cases.reveal",
     "cases.work",
@@ -99,6 +100,8 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     "payments.label": frozenset({"supervisor", "integration"}),
     # Labelled payments leave in bulk only through the command line (a model trainer's input).
     "labels.export": frozenset({"admin"}),
+    # The customer's side passes on "联系反诈专员" pressed in the app (a warning or a hold).
+    "payments.specialist": frozenset({"integration"}),
     "cases.read": STAFF,
     # Case actions (contact attempts, resolving, asking to release): supervisors on any case, an agent only
     # on the case offered or assigned to them (see OWN). A large release needs a supervisor's approval.

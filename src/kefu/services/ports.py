@@ -147,6 +147,10 @@ class ScreeningRepository(Protocol):
         """The payments of a case (its episode), in screening order."""
         ...
 
+    async def attach_case(self, payment_id: str, case_id: str, hold_expires_at: datetime) -> None:
+        """A payment that had no case (a warning the customer asked a specialist about) joins one."""
+        ...
+
     async def decision_counts(self, since: datetime, until: datetime) -> dict[str, int]: ...
     async def typology_counts(self, since: datetime, until: datetime) -> dict[tuple[str, str], int]: ...
     async def to_payee(self, customer_id: str, payee_account: str) -> list[ScreeningRecord]:
@@ -187,7 +191,12 @@ class CaseRepository(Protocol):
 
     async def alerts_due(self, now: datetime, limit: int) -> list[str]: ...
     async def for_conversation(self, conversation_id: str) -> Case | None:
-        """The report case a customer's conversation opened, if any."""
+        """The case a customer's conversation is attached to (a report, or a call for a specialist)."""
+        ...
+
+    async def attach_conversation(self, case_id: str, previous: str | None, conversation_id: str) -> bool:
+        """Give the case the customer's live contact only if its contact is still ``previous`` (a
+        conditional update): two presses at once attach one conversation; the loser sees ``False``."""
         ...
 
     async def open_for_payer(self, payer_id: str, opened_since: datetime) -> Case | None:

@@ -30,7 +30,7 @@ from kefu.services.ports import Dialer, Notifier, PaymentWebhook
 from kefu.services.quality import handlers as quality
 from kefu.services.reports import service as reports
 from kefu.services.routing import queues, rules, transfers
-from kefu.services.screening import calls, cases, gateway, labels, payees
+from kefu.services.screening import calls, cases, gateway, labels, payees, specialist
 from kefu.services.screening import screen as screening
 from kefu.services.screening.desk import ScreeningDesk
 from kefu.services.shared import agents, conversations, customers, users
@@ -94,6 +94,8 @@ def register(
         cases.SendFamilyAlert: partial(cases.send_family_alert, notifier=notifier),
         cases.RetryFamilyAlert: partial(cases.retry_family_alert, notifier=notifier),
         p.DecideRelease: partial(cases.decide_release, desk=desk),
+        p.TalkToSpecialist: specialist.talk_to_specialist,
+        p.RescreenCase: partial(specialist.rescreen_case, desk=desk),
         p.ReportPayee: partial(payees.report_payee, desk=desk),
         p.SetTrustedPayees: payees.set_trusted_payees,
         LabelPayment: labels.label_payment,

@@ -77,3 +77,39 @@ async def test_status_change_time_reports_per_reporter_watchlist_and_trust_chann
         assert await uow.fraud.watchlist_entry("b") is None
         assert not await uow.fraud.is_watchlisted("b")
         assert await uow.fraud.trusted_payees("c-001") == [TrustedPayee("son", "儿子")]
+
+
+async def test_a_payment_keeps_its_request_joins_a_case_and_a_case_keeps_its_rescreen(stores: Stores) -> None:
+    """The screened request reads back whole; attach_case gives a payment its case and hold expiry; a case's
+    re-screening is saved and read back (migration 0010); attach_conversation only replaces the contact it
+    expects."""
+    kept = {"payment": {"payment_id": "p-001", "memo": "给边防战士的捐款"}, "counters": [1, 1, 1, 0, 0, 0, 1]}
+    async with stores.uow() as uow:
+        await uow.screenings.add(mk.screening(1, request=kept))
+        await uow.cases.add(mk.case(1))
+        await uow.commit()
+    until = T0 + timedelta(hours=24)
+    rescreen = {"score": 100, "decision": "block", "payments": [{"payment_id": "p-001", "score": 100}]}
+    async with stores.uow() as uow:
+        await uow.screenings.attach_case("p-001", "k-001", until)
+        case = await uow.cases.get("k-001")
+        assert case is not None
+        case.rescreen, case.conversation_id = rescreen, "conv-001"
+        assert await uow.cases.save_if(case, "open")
+        await uow.commit()
+    async with stores.uow() as uow:
+        got = await uow.screenings.get("p-001")
+        assert got is not None and (got.request, got.case_id, got.hold_expires_at) == (
+            kept,
+            "k-001",
+            until,
+        )
+        assert [r.payment_id for r in await uow.screenings.for_case("k-001")] == ["p-001"]
+        case = await uow.cases.get("k-001")
+        assert case is not None and (case.rescreen, case.conversation_id) == (rescreen, "conv-001")
+        assert not await uow.cases.attach_conversation("k-001", None, "conv-002")
+        assert await uow.cases.attach_conversation("k-001", "conv-001", "conv-002")
+        await uow.commit()
+    async with stores.uow() as uow:
+        assert (await uow.cases.for_conversation("conv-002")) is not None
+        assert (await uow.cases.for_conversation("conv-001")) is None

@@ -1,6 +1,6 @@
 """Contract of payment labels and the counter replay: labels keep their history and the latest is current,
 they page by time for the export; a customer's payments to a payee; screenings replay in screening order
-after a cursor with the payment's own time and counter features; released cases' stops are cleared."""
+after a cursor with the payment's own time; released cases' stops are cleared."""
 
 from __future__ import annotations
 
@@ -32,9 +32,9 @@ async def test_labels_keep_history_and_the_latest_is_current(stores: Stores) -> 
         assert [lb.id for lb in await uow.screenings.labels_since(since)] == ["l-003", "l-002"]
 
 
-async def test_replay_pages_in_screening_order_with_paid_at_and_features(stores: Stores) -> None:
+async def test_replay_pages_in_screening_order_with_paid_at(stores: Stores) -> None:
     """Replay returns screenings from a time in (screened_at, payment_id) order after a cursor, each with
-    its payment time; features are stored; to_payee finds one customer's payments to one payee."""
+    its payment time; the request is stored; to_payee finds one customer's payments to one payee."""
     async with stores.uow() as uow:
         await uow.customers.add(mk.customer(1))
         for n, s in ((3, 10), (1, 10), (2, 5), (4, -100_000)):
@@ -44,7 +44,7 @@ async def test_replay_pages_in_screening_order_with_paid_at_and_features(stores:
                     customer_id="c-001" if n != 2 else None,
                     screened_at=T0 + timedelta(seconds=s),
                     paid_at=T0 + timedelta(seconds=s - 1),
-                    features={"payer_out_count_1h": n},
+                    request={"counters": [n]},
                 )
             )
         await uow.commit()
@@ -53,7 +53,7 @@ async def test_replay_pages_in_screening_order_with_paid_at_and_features(stores:
         assert [r.payment_id for r in first] == ["p-002", "p-001"]
         assert first[1].paid_at == T0 + timedelta(seconds=9)
         stored = await uow.screenings.get("p-001")
-        assert stored is not None and stored.features == {"payer_out_count_1h": 1}
+        assert stored is not None and stored.request == {"counters": [1]}
         rest = await uow.screenings.replay(T0, (first[1].screened_at, first[1].payment_id), 10)
         assert [r.payment_id for r in rest] == ["p-003"]
         mine = await uow.screenings.to_payee("c-001", "payee")

@@ -383,3 +383,23 @@ async def test_releasing_a_protect_case_lets_no_money_through(centre: Centre) ->
     centre.clock.advance(600)
     honest = await _screen(centre, plumber("p-after", payer))
     assert honest.decision == "allow"
+
+
+@pytest.mark.parametrize(
+    ("outcome", "payment_outcome", "saved"),
+    [("dissuaded", "cancelled", 9_800_000), ("unreachable", "blocked", 0)],
+)
+async def test_case_resolved_tells_the_payments_and_the_outcome(
+    centre: Centre, outcome: str, payment_outcome: str, saved: int
+) -> None:
+    """case.resolved of a two-payment episode carries both payment ids, what became of them and the funds
+    saved (all of it when dissuaded, none when settled unreachable)."""
+    payer = await centre.customer("ext-ev", elderly=True)
+    first = await centre.handle(ScreenPayment(payment("p-e1", payer, amount=4_900_000)))
+    await centre.handle(ScreenPayment(payment("p-e2", payer, amount=4_900_000)))
+    assert first.case_id is not None
+    centre.world.take_events()
+    await centre.handle(ResolveCase(first.case_id, outcome))  # type: ignore[arg-type]
+    (resolved,) = [p for n, p in centre.world.take_events() if n == "case.resolved"]
+    assert (tuple(resolved["payment_ids"]), resolved["outcome"]) == (("p-e1", "p-e2"), outcome)
+    assert (resolved["payment_outcome"], resolved["saved"]) == (payment_outcome, saved)

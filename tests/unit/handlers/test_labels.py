@@ -110,6 +110,7 @@ async def test_later_evidence_is_kept_as_history_and_the_latest_is_current(centr
     assert (row["payment_id"], row["label"], row["source"]) == ("p-1", "scam", "chargeback")
     assert (row["decision"], row["score"]) == (record.decision, record.score)
     assert row["features"]["payer_out_count_1h"] == 1
+    assert row["payment"]["payee"]["account_id"] == "acct-anquan"
     assert await export_labels(centre.bus.context(SYSTEM_ACTOR), label.at) == [row]
     assert await export_labels(centre.bus.context(SYSTEM_ACTOR), label.at + timedelta(seconds=1)) == []
 

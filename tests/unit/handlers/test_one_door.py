@@ -522,6 +522,21 @@ async def _(s: Seed) -> tuple[Command[Any], Actor]:
     return p.CallCaseContact(s.case_id, "payer", "8001"), s.login
 
 
+@example(p.TalkToSpecialist)
+async def _(s: Seed) -> tuple[Command[Any], Actor]:
+    """The customer presses "联系反诈专员" on the held payment: a live chat joins its case."""
+    gateway = await s.centre.actor("gateway", "integration")
+    return p.TalkToSpecialist("p-1", "chat"), gateway
+
+
+@example(p.RescreenCase)
+async def _(s: Seed) -> tuple[Command[Any], Actor]:
+    """A supervisor re-screens the held case with a remote-access app heard of on the call."""
+    return system(
+        p.RescreenCase(s.case_id, p.RescreenSignals(remote_access_app=True), "对方让她装了会议软件")
+    )
+
+
 # -- the checks -----------------------------------------------------------------------------------------
 class Recorder:
     """Counts the commits of every unit of work the bus makes and keeps the events they committed, and

@@ -152,7 +152,17 @@ async def test_a_specialist_resolves_a_case_and_a_second_resolve_is_a_conflict(c
     )
     assert got[3] == (
         "case.resolved",
-        CaseResolved(case_id, payer.id, "dissuaded", 10_000_000, "CNY", case.resolved_at).payload(),
+        CaseResolved(
+            case_id,
+            payer.id,
+            "dissuaded",
+            10_000_000,
+            "CNY",
+            case.resolved_at,
+            payment_ids=("p-1",),
+            payment_outcome="cancelled",
+            saved=10_000_000,
+        ).payload(),
     )
     assert {p.get("change") for n, p in got[5:]} == {"scheduled"}  # the follow-ups (回访)
     assert (await _screening(centre, "p-1")).status == "cancelled"

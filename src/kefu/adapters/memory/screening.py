@@ -46,6 +46,12 @@ class MemoryScreenings:
                 changed.status_changed_at = at
             self._s.update("screenings", payment_id, changed)
 
+    async def attach_case(self, payment_id: str, case_id: str, hold_expires_at: datetime) -> None:
+        row: ScreeningRecord | None = self._s.get("screenings", payment_id)
+        if row is not None:
+            changed = dataclasses.replace(clone(row), case_id=case_id, hold_expires_at=hold_expires_at)
+            self._s.update("screenings", payment_id, changed)
+
     async def for_case(self, case_id: str) -> list[ScreeningRecord]:
         rows = [r for r in self._s.scan("screenings") if r.case_id == case_id]
         return [clone(r) for r in sorted(rows, key=lambda r: (r.screened_at, r.payment_id))]
@@ -188,6 +194,19 @@ class MemoryCases:
         rows = [a for a in self._s.scan("family_alerts") if a.retry_at is not None and a.retry_at <= now]
         rows.sort(key=lambda a: (a.retry_at, a.id))
         return [a.id for a in rows[: max(limit, 0)]]
+
+    async def attach_conversation(self, case_id: str, previous: str | None, conversation_id: str) -> bool:
+        row: Case | None = self._s.get("cases", case_id)
+        if row is None or row.conversation_id != previous:
+            return False
+        self._s.update("cases", case_id, dataclasses.replace(clone(row), conversation_id=conversation_id))
+        self._s.require(
+            "cases",
+            case_id,
+            lambda current: current is not None and current.conversation_id == previous,
+            lambda: Conflict(f"case {case_id!r} got another conversation meanwhile; retry", case_id=case_id),
+        )
+        return True
 
     async def for_conversation(self, conversation_id: str) -> Case | None:
         found = next((c for c in self._s.scan("cases") if c.conversation_id == conversation_id), None)

@@ -83,23 +83,23 @@ async def works_on(ctx: Context, case: Case) -> bool:
     return any(o.task_id == task.id for o in await ctx.uow.offers.pending(agent.id))
 
 
-def _may_work_cases(ctx: Context) -> None:
+def may_work_cases(ctx: Context) -> None:
     """A role with no share of ``cases.work`` (not even over its own work) is refused before any read."""
     if not owned_only(ctx.actor, "cases.work"):
         require(ctx.actor, "cases.work")
 
 
-async def _require_work(ctx: Context, case: Case) -> None:
+async def require_work(ctx: Context, case: Case) -> None:
     """``cases.work`` from the permission table, with ownership for roles that hold it over their own work."""
     owns = owned_only(ctx.actor, "cases.work") and await works_on(ctx, case)
     require(ctx.actor, "cases.work", owns=owns)
 
 
 async def record_contact_attempt(cmd: RecordContactAttempt, ctx: Context) -> Case:
-    _may_work_cases(ctx)
+    may_work_cases(ctx)
     async with ctx.uow:
         case = await _load(ctx, cmd.case_id)
-        await _require_work(ctx, case)
+        await require_work(ctx, case)
         now = ctx.clock.now()
         attempt = ContactAttempt(new_id(), case.id, cmd.result, now, ctx.actor.username, cmd.note)
         status = case.status
@@ -122,10 +122,10 @@ async def record_contact_attempt(cmd: RecordContactAttempt, ctx: Context) -> Cas
 async def resolve_case(cmd: ResolveCase, ctx: Context, desk: ScreeningDesk) -> Case:
     """The specialist working the case (or a supervisor) resolves it. A release needs a reached contact and
     a reason; at or above ``KEFU_RELEASE_REVIEW_AMOUNT`` it becomes a request a supervisor approves."""
-    _may_work_cases(ctx)
+    may_work_cases(ctx)
     async with ctx.uow:
         case = await _load(ctx, cmd.case_id)
-        await _require_work(ctx, case)
+        await require_work(ctx, case)
         if cmd.outcome == "released" and _needs_review(ctx, case):
             await _request_release(ctx, case, cmd.note)
             await ctx.uow.commit()
@@ -216,8 +216,7 @@ async def settle(
         if record.status == "held":
             # Each held payment ends; the change is announced to the gateway (event and webhook).
             await change_status(ctx, record, held_become, now)
-    if outcome == "dissuaded":
-        await _dissuaded(ctx, case, records)
+    saved = await _dissuaded(ctx, case, records) if outcome == "dissuaded" else 0
     await label_case(ctx, case, records)
     await close_task(ctx, case.id, "completed")
     await ctx.audit(
@@ -228,14 +227,28 @@ async def settle(
         payment=case.payment_outcome,
         payments={r.payment_id: r.status for r in records},
         settled_by=by,
+        saved=saved,
         note=note,
     )
-    ctx.uow.emit(CaseResolved(case.id, case.customer_id or "", outcome, case.amount, case.currency, now))
+    ctx.uow.emit(
+        CaseResolved(
+            case.id,
+            case.customer_id or "",
+            outcome,
+            case.amount,
+            case.currency,
+            now,
+            payment_ids=tuple(r.payment_id for r in records),
+            payment_outcome=case.payment_outcome,
+            saved=saved,
+        )
+    )
     return records
 
 
-async def _dissuaded(ctx: Context, case: Case, records: list[ScreeningRecord]) -> None:
-    """Funds saved (every stopped payment of the case, in its currency) and every payee watchlisted."""
+async def _dissuaded(ctx: Context, case: Case, records: list[ScreeningRecord]) -> int:
+    """Funds saved (every stopped payment of the case, in its currency) and every payee watchlisted;
+    returns the amount saved."""
     at = case.resolved_at
     assert at is not None  # noqa: S101 - set by resolve()
     saved = sum(r.amount for r in records if r.currency == case.currency)
@@ -265,6 +278,7 @@ async def _dissuaded(ctx: Context, case: Case, records: list[ScreeningRecord]) -
         await ctx.uow.fraud.add_report(new_id(), account, reason, ctx.actor.username, case.id, at)
         await ctx.uow.fraud.watchlist(account, reason, case.id, at)
         await ctx.audit("payee.watchlisted", "payee", account[:64], case_id=case.id)
+    return saved
 
 
 @dataclass(frozen=True, slots=True)

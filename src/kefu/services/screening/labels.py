@@ -26,6 +26,7 @@ from kefu.domain.labels import (
     PaymentLabelled,
 )
 from kefu.domain.payments import ScreeningRecord
+from kefu.screening import CounterFeatures
 from kefu.services.authz import require
 from kefu.services.context import Context
 
@@ -94,7 +95,7 @@ async def label_payment(cmd: LabelPayment, ctx: Context) -> PaymentLabel:
 
 async def export_labels(ctx: Context, since: datetime | None = None) -> list[dict[str, Any]]:
     """One row per labelled payment (labelled from ``since``): its current label with the screening's
-    decision, score and the counter features the rules saw — the rows a model trainer reads."""
+    decision, score, the payment as screened and the counter features the rules saw — a trainer's rows."""
     require(ctx.actor, "labels.export")
     async with ctx.uow:
         latest: dict[str, PaymentLabel] = {}
@@ -111,6 +112,11 @@ async def export_labels(ctx: Context, since: datetime | None = None) -> list[dic
 
 
 def export_row(record: ScreeningRecord, label: PaymentLabel) -> dict[str, Any]:
+    """The payment as screened (without the payer's contact details) and its counter features, when kept,
+    beside the decision and the current label."""
+    kept = record.request or {}
+    counters = kept.get("counters")
+    features = dict(zip(CounterFeatures._fields, counters, strict=False)) if counters else None
     return {
         "payment_id": record.payment_id,
         "payer_id": record.payer_id,
@@ -118,7 +124,8 @@ def export_row(record: ScreeningRecord, label: PaymentLabel) -> dict[str, Any]:
         "amount": record.amount,
         "currency": record.currency,
         "paid_at": (record.paid_at or record.screened_at).isoformat(),
-        "features": record.features,
+        "payment": kept.get("payment"),
+        "features": features,
         "decision": record.decision,
         "score": record.score,
         "typology": record.typology,

@@ -153,7 +153,7 @@ async def _update_payer(ctx: Context, customer: Customer, details: dict[str, Any
     return customer
 
 
-async def _profile(ctx: Context, customer: Customer | None) -> PayerProfile:
+async def payer_profile(ctx: Context, customer: Customer | None) -> PayerProfile:
     if customer is None:
         return PayerProfile()
     trusted = await ctx.uow.fraud.trusted_payees(customer.id)
@@ -187,7 +187,7 @@ async def screen_payment(cmd: ScreenPayment, ctx: Context, desk: ScreeningDesk) 
                 return _replayed(existing, payment)
             active = await desk.active_rules(ctx.uow, ctx.settings)
             customer = await _payer(ctx, cmd.request)
-            profile = await _profile(ctx, customer)
+            profile = await payer_profile(ctx, customer)
             features = await desk.counters.observe(payment)
             decision = screen(active.rule_set, payment, profile, features, active.thresholds)
             record = await _store(ctx, payment, decision, customer, profile, features)
@@ -234,7 +234,7 @@ async def _store(
     if decision.stops_payment:
         held = decision.decision == "hold"
         hold_until = now + timedelta(seconds=ctx.settings.hold_s)
-        case = await _open_case_of(ctx, payment.payer_id, now)
+        case = await open_case_of(ctx, payment.payer_id, now)
         if case is not None:
             case.join(
                 payment.amount,
@@ -269,8 +269,9 @@ async def _store(
         case_id=None if case is None else case.id,
         hold_expires_at=None if case is None or decision.decision != "hold" else case.hold_expires_at,
         status_changed_at=now,
+        # Kept for a re-screening: the payment without the payer's contact details, and its counters.
+        request={"payment": payment.to_dict(), "counters": list(features)},
         paid_at=payment.created_at,
-        features=features._asdict(),
     )
     await ctx.uow.screenings.add(record)
     await ctx.audit(
@@ -315,7 +316,7 @@ async def _store(
     return record
 
 
-async def _open_case_of(ctx: Context, payer_id: str, now: datetime) -> Case | None:
+async def open_case_of(ctx: Context, payer_id: str, now: datetime) -> Case | None:
     """The payer's open case young enough (``KEFU_CASE_GROUP_S``) to take another stop, if any."""
     since = now - timedelta(seconds=ctx.settings.case_group_s)
     return await ctx.uow.cases.open_for_payer(payer_id, since)

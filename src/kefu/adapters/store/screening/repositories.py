@@ -139,6 +139,13 @@ class SqlScreenings:
             update(ScreeningRow).where(ScreeningRow.payment_id == payment_id).values(**values)
         )
 
+    async def attach_case(self, payment_id: str, case_id: str, hold_expires_at: datetime) -> None:
+        await self._s.execute(
+            update(ScreeningRow)
+            .where(ScreeningRow.payment_id == payment_id)
+            .values(case_id=case_id, hold_expires_at=hold_expires_at)
+        )
+
     async def for_case(self, case_id: str) -> list[ScreeningRecord]:
         stmt = (
             select(ScreeningRow)
@@ -275,6 +282,14 @@ class SqlCases:
             .limit(limit)
         )
         return [str(x) for x in (await self._s.execute(stmt)).scalars()]
+
+    async def attach_conversation(self, case_id: str, previous: str | None, conversation_id: str) -> bool:
+        result = await self._s.execute(
+            update(CaseRow)
+            .where(CaseRow.id == case_id, CaseRow.conversation_id.is_not_distinct_from(previous))
+            .values(conversation_id=conversation_id)
+        )
+        return cast(CursorResult[Any], result).rowcount == 1
 
     async def for_conversation(self, conversation_id: str) -> Case | None:
         stmt = select(CaseRow).where(CaseRow.conversation_id == conversation_id).limit(1)

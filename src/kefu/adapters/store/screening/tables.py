@@ -1,6 +1,7 @@
 """Tables of the anti-fraud desk: screenings, cases and their attempts and alerts, funds saved, payee
 reports and watchlist, trusted payees, rule sets. Created by migration 0004; case kinds, episodes, four
-eyes and alert retries by 0009; payment labels and the payment's own time by 0011."""
+eyes and alert retries by 0009; the screened request and a case's re-screening by 0010 (0011_specialist);
+payment labels and the payment's own time by 0011_labels."""
 
 from __future__ import annotations
 
@@ -43,8 +44,9 @@ class ScreeningRow(Base):
     case_id: Mapped[str | None] = mapped_column(String(36))
     hold_expires_at: Mapped[datetime | None]
     status_changed_at: Mapped[datetime | None]  # migration 0009
-    paid_at: Mapped[datetime | None]  # migration 0011: the payment's own time, replayed into counters
-    features: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # migration 0011
+    # The payment as screened and its counter features, for a re-screening (migration 0010).
+    request: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    paid_at: Mapped[datetime | None]  # migration 0011_labels: the payment's own time, replayed into counters
 
     __table_args__ = (
         Index("ix_screenings_screened_at", "screened_at"),
@@ -101,6 +103,7 @@ class CaseRow(Base):
     conversation_id: Mapped[str | None] = mapped_column(String(36), index=True)
     release_requested_by: Mapped[str | None] = mapped_column(String(64))
     release_reason: Mapped[str | None] = mapped_column(Text)
+    rescreen: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # the latest re-screening (0010)
 
     __table_args__ = (
         Index("ix_cases_payer_status", "payer_id", "status"),

@@ -9,13 +9,21 @@ from fastapi import APIRouter
 
 from kefu.domain.cases import Case, CaseStatus
 from kefu.domain.customers import Customer
-from kefu.domain.payments import DecideRelease, RecordContactAttempt, ResolveCase, ScreeningRecord
+from kefu.domain.payments import (
+    DecideRelease,
+    RecordContactAttempt,
+    RescreenCase,
+    RescreenSignals,
+    ResolveCase,
+    ScreeningRecord,
+)
 from kefu.entrypoints.api.deps import ActorDep, BusDep, ContextDep, PageDep
 from kefu.entrypoints.api.screening.schemas import (
     CaseDetailOut,
     CaseOut,
     ContactAttemptIn,
     ReleaseDecisionIn,
+    RescreenIn,
     ResolveCaseIn,
 )
 from kefu.entrypoints.api.shared.schemas import Page
@@ -103,4 +111,28 @@ async def release_decision(
     case_id: str, body: ReleaseDecisionIn, bus: BusDep, actor: ActorDep, ctx: ContextDep
 ) -> CaseDetailOut:
     await bus.handle(DecideRelease(case_id, body.approve, body.note), actor)
+    return _detail(*await svc.get_case(case_id, ctx))
+
+
+@router.post(
+    "/{case_id}/rescreen",
+    response_model=CaseDetailOut,
+    summary="Score the case's payments again with the rules in force and what the call revealed",
+    description=(
+        "The specialist working the case or a supervisor (403 otherwise). Signals are what screening "
+        "understands: device signals and typologies. The result is recorded on the case (`rescreen`) and "
+        "audited; a higher score raises the case's score, but no payment changes status. 409 on a resolved "
+        "case or one without payments to score."
+    ),
+)
+async def rescreen(
+    case_id: str, body: RescreenIn, bus: BusDep, actor: ActorDep, ctx: ContextDep
+) -> CaseDetailOut:
+    signals = RescreenSignals(
+        remote_access_app=body.signals.remote_access_app,
+        on_call=body.signals.on_call,
+        screen_sharing=body.signals.screen_sharing,
+        typologies=tuple(body.signals.typologies),
+    )
+    await bus.handle(RescreenCase(case_id, signals, body.note), actor)
     return _detail(*await svc.get_case(case_id, ctx))

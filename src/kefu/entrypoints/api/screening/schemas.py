@@ -232,7 +232,35 @@ class PayerOut(Out):
     trusted_contact: TrustedContactOut | None = None
 
 
+class RescreenPaymentOut(Out):
+    payment_id: str
+    score: int
+    decision: str
+    was: int = Field(description="the score at screening")
+
+
+class RescreenSignalsOut(Out):
+    remote_access_app: bool
+    on_call: bool
+    screen_sharing: bool
+    typologies: list[str]
+
+
+class RescreenOut(Out):
+    at: datetime
+    by: str
+    note: str | None
+    signals: RescreenSignalsOut
+    score: int = Field(description="the highest score of the case's payments, scored again")
+    decision: str = Field(description="what screening would decide now (it moves no money)")
+    typology: str | None
+    reasons: list[ReasonOut]
+    rule_set_version: str
+    payments: list[RescreenPaymentOut]
+
+
 class CaseDetailOut(CaseOut):
+    rescreen: RescreenOut | None = Field(default=None, description="the latest re-screening, if any")
     reasons: list[ReasonOut]
     rule_set_version: str
     playbook: dict[str, Any]
@@ -347,3 +375,36 @@ class CallOut(Out):
     link: str | None = Field(description="tel: link to open on the agent's phone (the default dialer)")
     reference: str | None
     error: str | None
+
+
+class SpecialistIn(In):
+    channel: Literal["chat", "voice"] = Field(
+        default="chat", description="how the customer waits: chat in the app, or a voice call"
+    )
+
+
+class SpecialistOut(Out):
+    payment_id: str
+    status: str = Field(description="the payment's status now: a warned payment is held until the outcome")
+    case_id: str
+    case_ref: str = Field(description="what the app shows the customer as proof the specialist is genuine")
+    conversation_id: str = Field(description="the customer's live contact, attached to the case")
+    channel: Literal["chat", "voice"]
+
+
+class RescreenSignalsIn(In):
+    remote_access_app: StrictBool = Field(
+        default=False, description="a remote-access app was seen on the call"
+    )
+    on_call: StrictBool = Field(
+        default=False, description="the payer is on a call with someone directing them"
+    )
+    screen_sharing: StrictBool = Field(default=False, description="the payer is sharing their screen")
+    typologies: list[Annotated[str, StringConstraints(max_length=32)]] = Field(
+        default_factory=list, max_length=8, description="typologies the payer's story speaks of"
+    )
+
+
+class RescreenIn(In):
+    note: Note | None = Field(default=None, description="what the specialist learned")
+    signals: RescreenSignalsIn = Field(default_factory=RescreenSignalsIn)

@@ -3,12 +3,20 @@ tells the payment's status afterwards (``GET /payments/{payment_id}`` and signed
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from kefu.domain.labels import LabelPayment
-from kefu.domain.payments import ScreenPayment
+from kefu.domain.payments import ScreenPayment, TalkToSpecialist
 from kefu.entrypoints.api.deps import ActorDep, BusDep, ContextDep
-from kefu.entrypoints.api.screening.schemas import LabelIn, LabelOut, PaymentOut, ScreenIn, ScreeningOut
+from kefu.entrypoints.api.screening.schemas import (
+    LabelIn,
+    LabelOut,
+    PaymentOut,
+    ScreenIn,
+    ScreeningOut,
+    SpecialistIn,
+    SpecialistOut,
+)
 from kefu.services.screening.gateway import get_payment
 
 router = APIRouter(prefix="/api/v1", tags=["screening"])
@@ -65,4 +73,32 @@ async def label_payment(payment_id: str, body: LabelIn, bus: BusDep, actor: Acto
         at=label.at,
         by=label.by,
         note=label.note,
+    )
+
+
+@router.post(
+    "/payments/{payment_id}/specialist",
+    response_model=SpecialistOut,
+    status_code=201,
+    summary='The customer pressed "联系反诈专员": a live contact at the top of anti_fraud, on the case',
+    description=(
+        "Opens or joins the payer's case; a warned payment becomes held until the specialist decides. 201 "
+        "with a new contact; 200 when the customer's earlier contact is still live (nothing new opened). 404 "
+        "unknown payment; 409 when the payment was allowed or is already decided (cancelled, released, or "
+        "blocked with its case resolved); integration role only."
+    ),
+)
+async def talk_to_specialist(
+    payment_id: str, body: SpecialistIn, bus: BusDep, actor: ActorDep, response: Response
+) -> SpecialistOut:
+    contact = await bus.handle(TalkToSpecialist(payment_id, body.channel), actor)
+    if not contact.opened:
+        response.status_code = 200
+    return SpecialistOut(
+        payment_id=contact.payment_id,
+        status=contact.status,
+        case_id=contact.case_id,
+        case_ref=contact.case_ref,
+        conversation_id=contact.conversation_id,
+        channel=contact.channel,
     )

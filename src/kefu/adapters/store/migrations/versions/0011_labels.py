@@ -1,8 +1,8 @@
 """Labels for every payment (scam or legitimate, with source and time; history kept), and what a restart
-needs to rebuild in-memory counters: each screening's own payment time and the counter features it saw.
+needs to rebuild in-memory counters cheaply: each screening's own payment time.
 
 Revision ID: 0011_labels
-Revises: 0010_routing
+Revises: 0011_specialist
 Create Date: 2026-12-07
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from kefu.adapters.store.tables import UTCDateTime
 
 revision = "0011_labels"
-down_revision = "0010_routing"
+down_revision = "0011_specialist"
 branch_labels = None
 depends_on = None
 
@@ -35,13 +35,11 @@ def upgrade() -> None:
     op.create_index("ix_payment_labels_payment_at", "payment_labels", ["payment_id", "at"])
     with op.batch_alter_table("screenings") as batch:
         batch.add_column(sa.Column("paid_at", UTCDateTime(), nullable=True))
-        batch.add_column(sa.Column("features", sa.JSON(), nullable=True))
     op.create_index("ix_screenings_customer_payee", "screenings", ["customer_id", "payee_account"])
 
 
 def downgrade() -> None:
     op.drop_index("ix_screenings_customer_payee", table_name="screenings")
     with op.batch_alter_table("screenings") as batch:
-        batch.drop_column("features")
         batch.drop_column("paid_at")
     op.drop_table("payment_labels")

@@ -11,6 +11,7 @@ const NAMES = [
   "conversation.created", "conversation.assigned", "conversation.resolved", "conversation.closed",
   "conversation.abandoned", "message.posted", "agent.presence_changed", "agent.set_away",
   "case.opened", "case.resolved", "case.contact_attempted", "case.payment_joined", "case.release_requested",
+  "case.specialist_requested", "case.rescreened",
   "callback.scheduled", "callback.attempted",
 ];
 
