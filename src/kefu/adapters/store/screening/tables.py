@@ -1,7 +1,7 @@
 """Tables of the anti-fraud desk: screenings, cases and their attempts and alerts, funds saved, payee
 reports and watchlist, trusted payees, rule sets. Created by migration 0004; case kinds, episodes, four
 eyes and alert retries by 0009; the screened request and a case's re-screening by 0010 (0011_specialist);
-payment labels and the payment's own time by 0011_labels."""
+payment labels and the payment's own time by 0012_labels."""
 
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ class ScreeningRow(Base):
     status_changed_at: Mapped[datetime | None]  # migration 0009
     # The payment as screened and its counter features, for a re-screening (migration 0010).
     request: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    paid_at: Mapped[datetime | None]  # migration 0011_labels: the payment's own time, replayed into counters
+    paid_at: Mapped[datetime | None]  # migration 0012_labels: the payment's own time, replayed into counters
 
     __table_args__ = (
         Index("ix_screenings_screened_at", "screened_at"),

@@ -1,7 +1,7 @@
 """Labels for every payment (scam or legitimate, with source and time; history kept), and what a restart
 needs to rebuild in-memory counters cheaply: each screening's own payment time.
 
-Revision ID: 0011_labels
+Revision ID: 0012_labels
 Revises: 0011_specialist
 Create Date: 2026-12-07
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 from kefu.adapters.store.tables import UTCDateTime
 
-revision = "0011_labels"
+revision = "0012_labels"
 down_revision = "0011_specialist"
 branch_labels = None
 depends_on = None
