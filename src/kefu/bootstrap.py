@@ -18,6 +18,8 @@ from kefu.adapters.bus.nats import NatsOutboxPublisher
 from kefu.adapters.counters import RedisCounterStore
 from kefu.adapters.notify import RecordingNotifier, WebhookNotifier
 from kefu.adapters.security.passwords import Argon2Hasher
+from kefu.adapters.security.throttle import LimitsLoginThrottle, tiers
+from kefu.adapters.security.throttle import storage_for as throttle_storage
 from kefu.adapters.security.tokens import JwtTokens
 from kefu.adapters.store.engine import create_engine, upgrade
 from kefu.adapters.store.uow import SqlUnitOfWork
@@ -145,7 +147,9 @@ async def bootstrap(
     )
     desk, chosen_notifier = await screening_desk(bus, redis_client, notifier)
     closers.extend(notifier_closers(chosen_notifier))
-    registry.register(bus, desk, chosen_notifier, rules_from_settings(settings))
+    registry.register(
+        bus, desk, chosen_notifier, rules_from_settings(settings), login_throttle(settings, redis_client)
+    )
     doorbell = Doorbell()  # rung after every commit that wrote events: the relay publishes at once
     bus.on_commit.append(doorbell.ring)
     router: Router | None = None
@@ -178,6 +182,17 @@ async def bootstrap(
         kefu.outbox, kefu.nats = await start_outbox(settings, uow_factory, clock, doorbell, outbox_publisher)
         closers.extend(outbox_closers(kefu.outbox, kefu.nats))
     return kefu
+
+
+def login_throttle(settings: Settings, redis_client: aioredis.Redis | None) -> LimitsLoginThrottle:
+    """Sign-in limits per account and per client address, shared through Redis when kefu has one."""
+    return LimitsLoginThrottle(
+        throttle_storage(redis_client),
+        account=tiers(settings.login_failures, settings.login_backoff_s, settings.login_lockout_max_s),
+        address=tiers(
+            settings.login_address_failures, settings.login_backoff_s, settings.login_lockout_max_s
+        ),
+    )
 
 
 def sql_unit_of_work(sessions: async_sessionmaker[AsyncSession], clock: Clock) -> UnitOfWorkFactory:

@@ -30,6 +30,12 @@ class Settings(BaseSettings):
 
     # Sessions from the login endpoint; long-lived API tokens are issued separately.
     session_ttl_s: int = Field(default=12 * 3600, ge=60)
+    # Sign-in protection (see docs/security.md): failures per account (and per client address) allowed in
+    # the first window before a lockout; each next window allows twice the failures in four times the time.
+    login_failures: int = Field(default=5, ge=1, le=1000)
+    login_address_failures: int = Field(default=20, ge=1, le=100_000)
+    login_backoff_s: int = Field(default=60, ge=1, le=86_400)
+    login_lockout_max_s: int = Field(default=86_400, ge=1, le=30 * 86_400)
     elderly_age: int = Field(default=60, ge=40, le=120)
     business_lines: tuple[str, ...] = ("social", "payments", "games")
     local_timezone: str = "Asia/Shanghai"

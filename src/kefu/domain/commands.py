@@ -36,6 +36,7 @@ class CreateUser(Command[User]):
 class Authenticate(Command[IssuedToken]):
     username: str
     password: str
+    client: str | None = None  # the caller's network address, for throttling and the audit log
 
 
 @dataclass(frozen=True, slots=True)

@@ -243,8 +243,24 @@ class EventPublisher(Protocol):
 
 
 class PasswordHasher(Protocol):
+    """Slow on purpose (argon2id): the services call it in a worker thread, never on the event loop."""
+
     def hash(self, password: str) -> str: ...
-    def verify(self, password_hash: str, password: str) -> bool: ...
+    def verify(self, password_hash: str | None, password: str) -> bool:
+        """Whether ``password`` matches; with no hash (an unknown user) it costs the same and is False."""
+        ...
+
+
+class LoginThrottle(Protocol):
+    """Sign-in attempts counted per account and per client address, with escalating lockouts."""
+
+    async def admit(self, account: str, address: str | None) -> float | None:
+        """Count one attempt; None when it may go ahead, else the seconds until the next may."""
+        ...
+
+    async def settle(self, account: str, address: str | None, succeeded: bool) -> float:
+        """Record the attempt's outcome; the seconds the account is now locked for (0 when it is not)."""
+        ...
 
 
 class TokenIssuer(Protocol):

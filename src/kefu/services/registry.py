@@ -25,7 +25,7 @@ from kefu.domain.users import SYSTEM_ACTOR
 from kefu.screening.commands import LoadRuleSet
 from kefu.services.care import callbacks, followups, kb
 from kefu.services.messagebus import MessageBus
-from kefu.services.ports import Notifier
+from kefu.services.ports import LoginThrottle, Notifier
 from kefu.services.quality import handlers as quality
 from kefu.services.reports import service as reports
 from kefu.services.routing import queues
@@ -38,13 +38,17 @@ E = TypeVar("E", bound=Event)
 
 
 def register(
-    bus: MessageBus, desk: ScreeningDesk, notifier: Notifier, follow_up_rules: FollowUpRules
+    bus: MessageBus,
+    desk: ScreeningDesk,
+    notifier: Notifier,
+    follow_up_rules: FollowUpRules,
+    throttle: LoginThrottle | None = None,
 ) -> None:
     """Every command handler and every reaction of kefu outside the routing engine (which registers its own
     commands where it runs, see ``services/routing.py``)."""
     handlers: dict[type[Command[Any]], Any] = {
         c.CreateUser: users.create_user,
-        c.Authenticate: users.authenticate,
+        c.Authenticate: partial(users.authenticate, throttle=throttle),
         c.IssueToken: users.issue_token,
         c.CreateCustomer: customers.create_customer,
         c.UpdateCustomer: customers.update_customer,

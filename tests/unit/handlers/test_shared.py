@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from typing import Any
+
 import pytest
 
 from kefu.domain import commands as c
@@ -219,3 +222,45 @@ async def test_queues_are_created_and_updated_by_managers(centre: Centre) -> Non
         await centre.handle(c.UpdateQueue("vip", {"priority": 1}), agent)
     centre.world.assert_no_events()
     assert {q.id: q.priority for q in centre.store.rows("queues")}["vip"] == 20
+
+
+class _RecordingHasher:
+    """Wraps the real hasher; records which hash each check used and on which thread it ran."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.checks: list[tuple[str | None, int]] = []
+
+    def hash(self, password: str) -> str:
+        return str(self.inner.hash(password))
+
+    def verify(self, password_hash: str | None, password: str) -> bool:
+        self.checks.append((password_hash, threading.get_ident()))
+        return bool(self.inner.verify(password_hash, password))
+
+
+async def test_sign_in_checks_a_hash_off_the_event_loop_for_known_and_unknown_users(centre: Centre) -> None:
+    """An unknown user costs one argon2 check like a wrong password; no check runs on the loop's thread."""
+    await centre.actor("sun", "agent")
+    recording = _RecordingHasher(centre.bus.hasher)
+    centre.bus.hasher = recording
+    for username in ("sun", "nobody"):
+        with pytest.raises(Unauthenticated, match="wrong username or password"):
+            await centre.handle(c.Authenticate(username, "wrong-password"))
+    (known, known_thread), (unknown, unknown_thread) = recording.checks
+    assert known is not None and known.startswith("$argon2id$")
+    assert unknown is None  # the hasher checks its dummy hash instead
+    assert threading.get_ident() not in {known_thread, unknown_thread}
+
+
+async def test_a_disabled_user_with_the_right_password_is_refused_like_a_wrong_one(centre: Centre) -> None:
+    """An inactive account gets the same 401 as a wrong password."""
+    await centre.actor("sun", "agent")
+    async with centre.world.uow_factory() as uow:
+        user = await uow.users.by_username("sun")
+        assert user is not None
+        user.active = False
+        await uow.users.save(user)
+        await uow.commit()
+    with pytest.raises(Unauthenticated, match="wrong username or password"):
+        await centre.handle(c.Authenticate("sun", PASSWORD))

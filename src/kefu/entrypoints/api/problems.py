@@ -23,6 +23,7 @@ _HTTP_CODES = {
     406: "not_acceptable",
     413: "too_large",
     415: "unsupported_media_type",
+    429: "too_many_requests",
 }
 
 
@@ -39,8 +40,10 @@ def problem(request: Request, status: int, code: str, title: str, detail: str, *
     if request_id:
         body["request_id"] = request_id
     body.update({k: v for k, v in extra.items() if k not in body})
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
+    if status == 429 and isinstance(extra.get("retry_after_s"), int):
+        headers["Retry-After"] = str(extra["retry_after_s"])
+    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers or None)
 
 
 def _field(loc: tuple[Any, ...]) -> str:

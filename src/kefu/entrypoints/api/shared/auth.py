@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from kefu.domain.commands import Authenticate, CreateUser
 from kefu.domain.users import SYSTEM_ACTOR, IssuedToken
@@ -14,8 +14,9 @@ router = APIRouter(prefix="/api/v1", tags=["auth"])
 
 
 @router.post("/auth/login", response_model=TokenOut, summary="Exchange username and password for a token")
-async def login(body: LoginIn, bus: BusDep) -> TokenOut:
-    issued: IssuedToken = await bus.handle(Authenticate(body.username, body.password), SYSTEM_ACTOR)
+async def login(body: LoginIn, bus: BusDep, request: Request) -> TokenOut:
+    client = request.client.host if request.client is not None else None
+    issued: IssuedToken = await bus.handle(Authenticate(body.username, body.password, client), SYSTEM_ACTOR)
     return TokenOut(access_token=issued.access_token, expires_at=issued.expires_at)
 
 
