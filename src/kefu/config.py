@@ -11,6 +11,7 @@ from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from kefu.domain.errors import ConfigurationError
+from kefu.domain.strength import weak_secret
 
 DEV_SECRET = "kefu-development-secret-not-for-production"  # noqa: S105 - the placeholder that prod refuses
 
@@ -83,11 +84,11 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_weak_prod(self) -> Settings:
-        if self.env == "prod" and (
-            self.secret.get_secret_value() == DEV_SECRET or len(self.secret.get_secret_value()) < 32
-        ):
+        secret = self.secret.get_secret_value()
+        if self.env == "prod" and (secret == DEV_SECRET or weak_secret(secret)):
             raise ConfigurationError(
-                "KEFU_ENV=prod needs KEFU_SECRET set to a random value of at least 32 characters"
+                "KEFU_ENV=prod needs KEFU_SECRET set to a random value of at least 32 characters "
+                "(e.g. `openssl rand -hex 32`); it is unset, the placeholder or too regular"
             )
         return self
 

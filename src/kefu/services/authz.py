@@ -109,9 +109,11 @@ GRANTS: dict[Permission, frozenset[Role]] = {
 
 
 def allowed(actor: Actor, permission: Permission) -> bool:
-    return actor.role in GRANTS[permission]
+    """The role grants it and, for an API token issued with scopes, the scopes include it."""
+    return actor.role in GRANTS[permission] and (actor.scopes is None or permission in actor.scopes)
 
 
 def require(actor: Actor, permission: Permission) -> None:
     if not allowed(actor, permission):
-        raise Forbidden(f"role {actor.role!r} may not {permission.replace('.', ': ')}", permission=permission)
+        who = "this token's scopes" if actor.role in GRANTS[permission] else f"role {actor.role!r}"
+        raise Forbidden(f"{who} may not {permission.replace('.', ': ')}", permission=permission)

@@ -24,7 +24,7 @@ from kefu.domain.payments import PaymentStatus, ScreeningRecord, StoredRuleSet, 
 from kefu.domain.queues import Queue
 from kefu.domain.sites import Site
 from kefu.domain.tasks import Offer, OfferStatus, Task
-from kefu.domain.users import User
+from kefu.domain.users import ApiToken, User
 from kefu.domain.vocabulary import ConversationStatus
 from kefu.services.reports_ports import QualityRecords, ReportStore
 
@@ -34,6 +34,14 @@ class UserRepository(Protocol):
     async def get(self, user_id: str) -> User | None: ...
     async def by_username(self, username: str) -> User | None: ...
     async def save(self, user: User) -> None: ...
+    async def page(self, after: str | None, limit: int) -> list[User]: ...
+
+
+class ApiTokenRepository(Protocol):
+    async def add(self, token: ApiToken) -> None: ...
+    async def get(self, token_id: str) -> ApiToken | None: ...
+    async def save(self, token: ApiToken) -> None: ...
+    async def page(self, after: str | None, limit: int, user_id: str | None = None) -> list[ApiToken]: ...
 
 
 class SiteRepository(Protocol):
@@ -205,6 +213,7 @@ class UnitOfWork(Protocol):
     """One transaction. Leaving the block without ``commit()`` rolls back; events wait for the commit."""
 
     users: UserRepository
+    api_tokens: ApiTokenRepository
     sites: SiteRepository
     customers: CustomerRepository
     agents: AgentRepository
@@ -263,8 +272,18 @@ class LoginThrottle(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class TokenClaims:
+    """What a valid bearer token says: whose it is, at which token version, and which API token (if any)."""
+
+    user_id: str
+    version: int
+    kind: str  # "session" or "api"
+    token_id: str | None = None
+
+
 class TokenIssuer(Protocol):
-    def issue(self, user: User, expires_at: datetime, kind: str) -> str: ...
-    def verify(self, token: str) -> tuple[str, int]:
-        """The user id and token version inside a valid token; raises ``Unauthenticated`` otherwise."""
+    def issue(self, user: User, expires_at: datetime, kind: str, token_id: str | None = None) -> str: ...
+    def verify(self, token: str) -> TokenClaims:
+        """The claims of a valid token; raises ``Unauthenticated`` otherwise."""
         ...

@@ -10,6 +10,7 @@ import pytest
 from kefu.domain.audit import AuditEntry
 from kefu.domain.conversations import Message
 from kefu.domain.errors import Conflict
+from kefu.domain.users import ApiToken
 from tests.integration.contract import makers as mk
 from tests.integration.contract.conftest import T0, Stores
 
@@ -242,3 +243,56 @@ async def test_audit_entries_for_one_subject_in_id_order(stores: Stores) -> None
     async with stores.uow() as uow:
         got = await uow.audit.for_subject("case", "k-1")
     assert [(e.id, e.detail) for e in got] == [("e-1", {"n": 1}), ("e-2", {"n": 2})]
+
+
+async def test_users_page_in_id_order(stores: Stores) -> None:
+    """Users page by id, oldest first, ``after`` excluded."""
+    async with stores.uow() as uow:
+        for n in (3, 1, 2):
+            await uow.users.add(mk.user(n))
+        await uow.commit()
+    async with stores.uow() as uow:
+        assert [u.id for u in await uow.users.page(None, 2)] == ["u-001", "u-002"]
+        assert [u.id for u in await uow.users.page("u-002", 10)] == ["u-003"]
+
+
+async def test_api_tokens_round_trip_revoke_and_page_by_user(stores: Stores) -> None:
+    """An API token reads back equal (scopes or none); a saved revocation sticks; pages filter by user."""
+    async with stores.uow() as uow:
+        await uow.users.add(mk.user(1))
+        await uow.users.add(mk.user(2))
+        await uow.commit()
+    tokens = [
+        ApiToken(
+            "t-1", "u-001", "gateway", ("kb.read", "payments.screen"), T0, T0 + timedelta(days=90), "root"
+        ),
+        ApiToken("t-2", "u-002", "script", None, T0, T0 + timedelta(days=1), "root"),
+        ApiToken("t-3", "u-001", "other", (), T0, T0 + timedelta(days=1), "root"),
+    ]
+    async with stores.uow() as uow:
+        for token in tokens:
+            await uow.api_tokens.add(token)
+        await uow.commit()
+    async with stores.uow() as uow:
+        assert await uow.api_tokens.get("t-1") == tokens[0]
+        assert await uow.api_tokens.get("t-2") == tokens[1]
+        assert await uow.api_tokens.get("t-3") == tokens[2]
+        got = await uow.api_tokens.get("t-1")
+        assert got is not None
+        got.revoked_at = T0 + timedelta(hours=1)
+        await uow.api_tokens.save(got)
+        await uow.commit()
+    async with stores.uow() as uow:
+        stored = await uow.api_tokens.get("t-1")
+        assert stored is not None and stored.revoked_at == T0 + timedelta(hours=1)
+        assert [t.id for t in await uow.api_tokens.page(None, 10, "u-001")] == ["t-1", "t-3"]
+        assert [t.id for t in await uow.api_tokens.page("t-1", 10)] == ["t-2", "t-3"]
+        assert await uow.api_tokens.get("t-9") is None
+
+
+async def test_an_api_token_of_an_unknown_user_is_a_conflict(stores: Stores) -> None:
+    """A token must belong to a stored user."""
+    with pytest.raises(Conflict):
+        async with stores.uow() as uow:
+            await uow.api_tokens.add(ApiToken("t-1", "u-404", "x", None, T0, T0, "root"))
+            await uow.commit()

@@ -125,6 +125,29 @@ async def _(s: Seed) -> tuple[Command[Any], Actor]:
     return system(c.IssueToken("li", 30))
 
 
+@example(c.RevokeToken)
+async def _(s: Seed) -> tuple[Command[Any], Actor]:
+    issued = await s.centre.handle(c.IssueToken("li", 30, "gateway"))
+    assert issued.token is not None
+    return system(c.RevokeToken(issued.token.id))
+
+
+@example(c.DisableUser)
+async def _(s: Seed) -> tuple[Command[Any], Actor]:
+    return system(c.DisableUser("li"))
+
+
+@example(c.EnableUser)
+async def _(s: Seed) -> tuple[Command[Any], Actor]:
+    await s.centre.handle(c.DisableUser("li"))
+    return system(c.EnableUser("li"))
+
+
+@example(c.SetPassword)
+async def _(s: Seed) -> tuple[Command[Any], Actor]:
+    return system(c.SetPassword("li", "another-pass-2"))
+
+
 @example(c.CreateCustomer)
 async def _(s: Seed) -> tuple[Command[Any], Actor]:
     return system(c.CreateCustomer("ext-new", "李四"))

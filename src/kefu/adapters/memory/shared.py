@@ -13,7 +13,7 @@ from kefu.domain.audit import AuditEntry
 from kefu.domain.conversations import Conversation, Message
 from kefu.domain.customers import Customer
 from kefu.domain.sites import Site
-from kefu.domain.users import User
+from kefu.domain.users import ApiToken, User
 from kefu.domain.vocabulary import ConversationStatus
 
 T = TypeVar("T")
@@ -52,6 +52,28 @@ class MemoryUsers:
     async def save(self, user: User) -> None:
         if self._s.get("users", user.id) is not None:
             self._s.update("users", user.id, clone(user))
+
+    async def page(self, after: str | None, limit: int) -> list[User]:
+        return page(self._s.scan("users"), lambda u: u.id, after, limit)
+
+
+class MemoryApiTokens:
+    def __init__(self, session: MemorySession) -> None:
+        self._s = session
+
+    async def add(self, token: ApiToken) -> None:
+        self._s.insert("api_tokens", token.id, clone(token))
+
+    async def get(self, token_id: str) -> ApiToken | None:
+        return clone(self._s.get("api_tokens", token_id))
+
+    async def save(self, token: ApiToken) -> None:
+        if self._s.get("api_tokens", token.id) is not None:
+            self._s.update("api_tokens", token.id, clone(token))
+
+    async def page(self, after: str | None, limit: int, user_id: str | None = None) -> list[ApiToken]:
+        rows = (t for t in self._s.scan("api_tokens") if matches(t, user_id=user_id))
+        return page(rows, lambda t: t.id, after, limit)
 
 
 class MemorySites:

@@ -66,6 +66,7 @@ _customer = ((attrgetter("customer_id"), "customers"),)
 SCHEMAS: dict[str, Schema] = {
     "sites": Schema(),
     "users": Schema(unique=(attrgetter("username"),)),
+    "api_tokens": Schema(references=((attrgetter("user_id"), "users"),)),
     "customers": Schema(
         unique=(attrgetter("external_id"),), references=((attrgetter("home_site"), "sites"),)
     ),

@@ -18,6 +18,7 @@ from kefu.adapters.memory.routing import MemoryOffers, MemoryQueues, MemoryTasks
 from kefu.adapters.memory.screening import MemoryCases, MemoryFraudRecords, MemoryScreenings
 from kefu.adapters.memory.shared import (
     MemoryAgents,
+    MemoryApiTokens,
     MemoryAuditLog,
     MemoryConversations,
     MemoryCustomers,
@@ -46,6 +47,7 @@ class MemoryUnitOfWork(UnitOfWork):
     async def __aenter__(self) -> Self:
         self._session = session = MemorySession(self._store)
         self.users = MemoryUsers(session)
+        self.api_tokens = MemoryApiTokens(session)
         self.sites = MemorySites(session)
         self.customers = MemoryCustomers(session)
         self.agents = MemoryAgents(session)

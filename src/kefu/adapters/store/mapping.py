@@ -4,12 +4,20 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from kefu.adapters.store.tables import AgentRow, AuditRow, ConversationRow, CustomerRow, MessageRow, UserRow
+from kefu.adapters.store.tables import (
+    AgentRow,
+    ApiTokenRow,
+    AuditRow,
+    ConversationRow,
+    CustomerRow,
+    MessageRow,
+    UserRow,
+)
 from kefu.domain.agents import Agent
 from kefu.domain.audit import AuditEntry
 from kefu.domain.conversations import Conversation, Message, Sender
 from kefu.domain.customers import Customer, TrustedContact
-from kefu.domain.users import User
+from kefu.domain.users import ApiToken, User
 from kefu.domain.vocabulary import Channel, ConversationStatus, Language, Presence, Role
 
 
@@ -33,6 +41,31 @@ def user_to_row(user: User, row: UserRow) -> UserRow:
     row.active = user.active
     row.token_version = user.token_version
     row.created_at = user.created_at
+    return row
+
+
+def api_token_from_row(row: ApiTokenRow) -> ApiToken:
+    return ApiToken(
+        id=row.id,
+        user_id=row.user_id,
+        name=row.name,
+        scopes=None if row.scopes is None else tuple(row.scopes),
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        created_by=row.created_by,
+        revoked_at=row.revoked_at,
+    )
+
+
+def api_token_to_row(token: ApiToken, row: ApiTokenRow) -> ApiTokenRow:
+    row.id = token.id
+    row.user_id = token.user_id
+    row.name = token.name
+    row.scopes = None if token.scopes is None else list(token.scopes)
+    row.created_at = token.created_at
+    row.expires_at = token.expires_at
+    row.created_by = token.created_by
+    row.revoked_at = token.revoked_at
     return row
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kefu.adapters.store import mapping as m
 from kefu.adapters.store.tables import (
     AgentRow,
+    ApiTokenRow,
     AuditRow,
     ConversationRow,
     CustomerRow,
@@ -22,7 +23,7 @@ from kefu.domain.audit import AuditEntry
 from kefu.domain.conversations import Conversation, Message
 from kefu.domain.customers import Customer
 from kefu.domain.sites import Site
-from kefu.domain.users import User
+from kefu.domain.users import ApiToken, User
 from kefu.domain.vocabulary import ConversationStatus
 
 
@@ -51,6 +52,34 @@ class SqlUsers:
     async def save(self, user: User) -> None:
         row = await self._s.get(UserRow, user.id)
         m.user_to_row(user, row or UserRow())
+
+    async def page(self, after: str | None, limit: int) -> list[User]:
+        rows = (await self._s.execute(_after(select(UserRow), UserRow.id, after, limit))).scalars()
+        return [m.user_from_row(r) for r in rows]
+
+
+class SqlApiTokens:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def add(self, token: ApiToken) -> None:
+        self._s.add(m.api_token_to_row(token, ApiTokenRow()))
+
+    async def get(self, token_id: str) -> ApiToken | None:
+        row = await self._s.get(ApiTokenRow, token_id)
+        return None if row is None else m.api_token_from_row(row)
+
+    async def save(self, token: ApiToken) -> None:
+        row = await self._s.get(ApiTokenRow, token.id)
+        if row is not None:
+            m.api_token_to_row(token, row)
+
+    async def page(self, after: str | None, limit: int, user_id: str | None = None) -> list[ApiToken]:
+        stmt = select(ApiTokenRow)
+        if user_id is not None:
+            stmt = stmt.where(ApiTokenRow.user_id == user_id)
+        rows = (await self._s.execute(_after(stmt, ApiTokenRow.id, after, limit))).scalars()
+        return [m.api_token_from_row(r) for r in rows]
 
 
 class SqlSites:

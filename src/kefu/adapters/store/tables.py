@@ -62,6 +62,20 @@ class UserRow(Base):
     created_at: Mapped[datetime]
 
 
+class ApiTokenRow(Base):
+    __tablename__ = "api_tokens"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    user_id: Mapped[str] = mapped_column(ID, ForeignKey("users.id"))
+    name: Mapped[str] = mapped_column(String(64))
+    scopes: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(64))
+    revoked_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_api_tokens_user", "user_id", "id"),)
+
+
 class CustomerRow(Base):
     __tablename__ = "customers"
     id: Mapped[str] = mapped_column(ID, primary_key=True)

@@ -60,6 +60,35 @@ class UserOut(Out):
     created_at: datetime
 
 
+class PasswordIn(In):
+    password: Annotated[str, StringConstraints(min_length=8, max_length=1024)]
+
+
+class ApiTokenIn(In):
+    username: Annotated[str, StringConstraints(min_length=2, max_length=63)]
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+    days: int = Field(default=90, ge=1, le=365, strict=True, description="days until the token expires")
+    scopes: list[Annotated[str, StringConstraints(min_length=1, max_length=64)]] | None = Field(
+        default=None, max_length=100, description="permissions the token is narrowed to; null: the role's"
+    )
+
+
+class ApiTokenOut(Out):
+    id: str
+    user_id: str
+    name: str
+    scopes: list[str] | None
+    created_at: datetime
+    expires_at: datetime
+    created_by: str
+    revoked_at: datetime | None
+
+
+class ApiTokenIssuedOut(ApiTokenOut):
+    access_token: str = Field(description="shown once; kefu keeps only its record")
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 - the OAuth token type, not a secret
+
+
 class MeOut(Out):
     id: str
     username: str
