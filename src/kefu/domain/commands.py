@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any, Generic, TypeVar
 
 from kefu.domain.agents import Agent
+from kefu.domain.audit import Checkpoint
 from kefu.domain.conversations import Conversation, Message
 from kefu.domain.customers import Customer, TrustedContact
 from kefu.domain.queues import EscalationStep, Queue, ServiceLevel
@@ -47,6 +48,11 @@ class IssueToken(Command[IssuedToken]):
     ttl_days: int = API_TOKEN_DAYS
     name: str = "api"
     scopes: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CheckpointAudit(Command[Checkpoint | None]):
+    """Sign the audit chain's head (daily); None when nothing was appended since the last checkpoint."""
 
 
 @dataclass(frozen=True, slots=True)

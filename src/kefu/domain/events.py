@@ -128,6 +128,14 @@ class UserCreated(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class AuditCheckpointed(Event):
+    name: ClassVar[str] = "audit.checkpointed"
+    seq: int
+    hash: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class UserDisabled(Event):
     name: ClassVar[str] = "user.disabled"
     user_id: str

@@ -16,6 +16,7 @@ import typer
 from kefu.bootstrap import Kefu, bootstrap
 from kefu.config import Settings, load_settings
 from kefu.domain.commands import (
+    CheckpointAudit,
     CreateUser,
     DisableUser,
     EnableUser,
@@ -32,6 +33,7 @@ from kefu.entrypoints.cli_routing import sim_app, staffing_app
 from kefu.entrypoints.cli_screening import rules_app, screen_stream, sim_payments
 from kefu.entrypoints.logging import configure_logging
 from kefu.services.pagination import decode_cursor
+from kefu.services.shared.audit import verify as verify_audit
 from kefu.services.shared.users import list_tokens, list_users
 
 T = TypeVar("T")
@@ -44,10 +46,12 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 user_app = typer.Typer(help="Users who sign in or call the API.", no_args_is_help=True)
+audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
 token_app = typer.Typer(help="Named, revocable API tokens for integrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
+app.add_typer(audit_app, name="audit")
 app.add_typer(bench_app, name="bench")
 app.add_typer(staffing_app, name="staffing")
 app.add_typer(sim_app, name="sim")
@@ -250,6 +254,31 @@ def token_revoke(ctx: typer.Context, token_id: str) -> None:
     """Revoke one API token by its id; it stops working at once."""
     record = _run(_settings(ctx), lambda k: k.bus.handle(RevokeToken(token_id), SYSTEM_ACTOR))
     print(f"revoked token {record.id} ({record.name})")
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint(ctx: typer.Context) -> None:
+    """Sign the audit chain's head with the secret (run daily, e.g. from cron)."""
+    made = _run(_settings(ctx), lambda k: k.bus.handle(CheckpointAudit(), SYSTEM_ACTOR))
+    if made is None:
+        print("nothing new since the last checkpoint")
+    else:
+        print(f"checkpoint at seq {made.seq} hash {made.hash}")
+
+
+@audit_app.command("verify")
+def audit_verify(ctx: typer.Context) -> None:
+    """Check every link of the audit chain and every signed checkpoint; exit 1 if anything was tampered."""
+    report = _run(_settings(ctx), lambda k: verify_audit(k.bus.context(SYSTEM_ACTOR)))
+    print(
+        f"{report.entries} entries, {report.checkpoints} checkpoints; head seq {report.head_seq} "
+        f"hash {report.head_hash}"
+    )
+    for problem in report.problems:
+        print(f"TAMPERED: {problem}")
+    if not report.intact:
+        raise typer.Exit(1)
+    print("audit log intact")
 
 
 @app.command()

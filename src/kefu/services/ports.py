@@ -15,7 +15,7 @@ from typing import Any, Protocol, Self
 from kefu.care import Article
 from kefu.care.records import CallbackRecord
 from kefu.domain.agents import Agent
-from kefu.domain.audit import AuditEntry
+from kefu.domain.audit import AuditEntry, Checkpoint
 from kefu.domain.cases import Case, CaseStatus, ContactAttempt, FamilyAlert, LedgerEntry
 from kefu.domain.conversations import Conversation, Message
 from kefu.domain.customers import Customer
@@ -105,9 +105,35 @@ class OfferRepository(Protocol):
     async def pending(self, agent_id: str | None = None) -> list[Offer]: ...
 
 
+@dataclass(frozen=True, slots=True)
+class AuditFilter:
+    """What ``GET /api/v1/audit`` may narrow the log to (None: any)."""
+
+    actor: str | None = None
+    action: str | None = None
+    subject_type: str | None = None
+    subject_id: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
 class AuditLog(Protocol):
+    """The hash-chained audit log. Appended entries join the chain when the unit of work commits."""
+
     async def append(self, entry: AuditEntry) -> None: ...
     async def for_subject(self, subject_type: str, subject_id: str) -> list[AuditEntry]: ...
+    async def page(self, after: str | None, limit: int, where: AuditFilter) -> list[AuditEntry]: ...
+    async def chain(self, after_seq: int, limit: int) -> list[AuditEntry]:
+        """Chained entries in ``seq`` order after ``after_seq`` (for verification)."""
+        ...
+
+    async def unchained(self) -> int:
+        """How many rows have no place in the chain (rows written around kefu)."""
+        ...
+
+    async def head(self) -> tuple[int, str]: ...
+    async def add_checkpoint(self, checkpoint: Checkpoint) -> None: ...
+    async def checkpoints(self) -> list[Checkpoint]: ...
 
 
 class KnowledgeRepository(Protocol):

@@ -32,7 +32,7 @@ from kefu.services.routing import queues
 from kefu.services.screening import cases, payees
 from kefu.services.screening import screen as screening
 from kefu.services.screening.desk import ScreeningDesk
-from kefu.services.shared import agents, conversations, customers, users
+from kefu.services.shared import agents, audit, conversations, customers, users
 
 E = TypeVar("E", bound=Event)
 
@@ -51,6 +51,7 @@ def register(
         c.Authenticate: partial(users.authenticate, throttle=throttle),
         c.IssueToken: users.issue_token,
         c.RevokeToken: users.revoke_token,
+        c.CheckpointAudit: audit.checkpoint,
         c.DisableUser: users.disable_user,
         c.EnableUser: users.enable_user,
         c.SetPassword: users.set_password,

@@ -7,10 +7,11 @@ from datetime import timedelta
 
 import pytest
 
-from kefu.domain.audit import AuditEntry
+from kefu.domain.audit import GENESIS, AuditEntry, Checkpoint, verify_chain
 from kefu.domain.conversations import Message
 from kefu.domain.errors import Conflict
 from kefu.domain.users import ApiToken
+from kefu.services.ports import AuditFilter
 from tests.integration.contract import makers as mk
 from tests.integration.contract.conftest import T0, Stores
 
@@ -296,3 +297,35 @@ async def test_an_api_token_of_an_unknown_user_is_a_conflict(stores: Stores) -> 
         async with stores.uow() as uow:
             await uow.api_tokens.add(ApiToken("t-1", "u-404", "x", None, T0, T0, "root"))
             await uow.commit()
+
+
+async def test_audit_entries_join_one_chain_when_their_unit_of_work_commits(stores: Stores) -> None:
+    """Each commit links its entries after the head: seq 1..n, each prev_hash the hash before it."""
+    for batch in (["a", "b"], ["c"]):
+        async with stores.uow() as uow:
+            for name in batch:
+                await uow.audit.append(AuditEntry(name, T0, "admin", "reveal", "case", name, {"k": name}))
+            await uow.commit()
+    async with stores.uow() as uow:
+        await uow.audit.append(AuditEntry("rolled-back", T0, "admin", "reveal", "case", "x"))
+    async with stores.uow() as uow:
+        chain = await uow.audit.chain(0, 10)
+        head = await uow.audit.head()
+        assert await uow.audit.unchained() == 0
+        assert [(e.id, e.seq) for e in chain] == [("a", 1), ("b", 2), ("c", 3)]
+        assert [e.prev_hash for e in chain] == [GENESIS, chain[0].hash, chain[1].hash]
+        assert head == (3, chain[2].hash)
+        assert verify_chain(chain, [], b"k").problems == []
+        assert [e.id for e in await uow.audit.page("a", 10, AuditFilter(subject_id="c"))] == ["c"]
+        assert [e.id for e in await uow.audit.chain(2, 10)] == ["c"]
+
+
+async def test_audit_checkpoints_round_trip_in_seq_order(stores: Stores) -> None:
+    """Checkpoints read back equal, oldest first."""
+    made = [Checkpoint(5, "b" * 64, T0 + timedelta(days=1), "m2"), Checkpoint(2, "a" * 64, T0, "m1")]
+    async with stores.uow() as uow:
+        for cp in made:
+            await uow.audit.add_checkpoint(cp)
+        await uow.commit()
+    async with stores.uow() as uow:
+        assert await uow.audit.checkpoints() == [made[1], made[0]]

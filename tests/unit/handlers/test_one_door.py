@@ -125,6 +125,11 @@ async def _(s: Seed) -> tuple[Command[Any], Actor]:
     return system(c.IssueToken("li", 30))
 
 
+@example(c.CheckpointAudit)
+async def _(s: Seed) -> tuple[Command[Any], Actor]:
+    return system(c.CheckpointAudit())
+
+
 @example(c.RevokeToken)
 async def _(s: Seed) -> tuple[Command[Any], Actor]:
     issued = await s.centre.handle(c.IssueToken("li", 30, "gateway"))

@@ -20,8 +20,9 @@ from kefu.domain.errors import (
     Unauthenticated,
 )
 from kefu.domain.queues import ServiceLevel
-from kefu.domain.users import Actor
+from kefu.domain.users import SYSTEM_ACTOR, Actor
 from kefu.services import authz
+from kefu.services.shared import audit
 from kefu.services.shared.users import actor_for_token
 from tests.unit.handlers.conftest import PASSWORD, Centre, running_centre
 
@@ -404,3 +405,22 @@ async def test_prod_refuses_short_common_and_demo_passwords(world: FakeWorld) ->
         await centre.handle(c.CreateUser("zhao", "Plum.Rain#Vault-88", "agent"))
         with pytest.raises(InvalidInput):
             await centre.handle(c.SetPassword("zhao", "qwertyuiopas"))
+
+
+async def test_a_checkpoint_signs_the_chain_head_once_and_verify_checks_it(centre: Centre) -> None:
+    """CheckpointAudit signs the head (audit.checkpointed); again with nothing new it does nothing."""
+    await centre.customer()
+    await centre.customer("ext-2")
+    centre.world.take_events()
+    made = await centre.handle(c.CheckpointAudit())
+    assert made is not None and made.seq == 2
+    centre.world.assert_events(ev.AuditCheckpointed(2, made.hash, made.at))
+    assert await centre.handle(c.CheckpointAudit()) is None
+    centre.world.assert_no_events()
+    report = await audit.verify(centre.bus.context(SYSTEM_ACTOR))
+    assert (report.problems, report.entries, report.checkpoints) == ([], 2, 1)
+    sup = await centre.actor("sup", "supervisor")
+    with pytest.raises(Forbidden):
+        await centre.handle(c.CheckpointAudit(), sup)
+    with pytest.raises(Forbidden):
+        await audit.verify(centre.bus.context(sup))

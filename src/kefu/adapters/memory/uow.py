@@ -79,6 +79,7 @@ class MemoryUnitOfWork(UnitOfWork):
             OutboxRecord(id=new_id(), name=e.name, payload=e.payload(), created_at=at) for e in self._events
         ]
         await self.outbox.add(records)
+        self.audit.seal()
         self._session.commit()
         self._committed.extend(self._events)
         self._events = []

@@ -204,6 +204,9 @@ def audit_from_row(row: AuditRow) -> AuditEntry:
         subject_type=row.subject_type,
         subject_id=row.subject_id,
         detail=dict(row.detail),
+        seq=row.seq,
+        prev_hash=row.prev_hash,
+        hash=row.hash,
     )
 
 
@@ -216,4 +219,7 @@ def audit_to_row(e: AuditEntry) -> AuditRow:
         subject_type=e.subject_type,
         subject_id=e.subject_id,
         detail=dict(e.detail),
+        seq=e.seq,
+        prev_hash=e.prev_hash,
+        hash=e.hash,
     )

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.adapters.store import mapping as m
 from kefu.adapters.store.tables import (
     AgentRow,
     ApiTokenRow,
+    AuditCheckpointRow,
+    AuditHeadRow,
     AuditRow,
     ConversationRow,
     CustomerRow,
@@ -19,12 +21,15 @@ from kefu.adapters.store.tables import (
     UserRow,
 )
 from kefu.domain.agents import Agent
-from kefu.domain.audit import AuditEntry
+from kefu.domain.audit import GENESIS, AuditEntry, Checkpoint, chained
 from kefu.domain.conversations import Conversation, Message
 from kefu.domain.customers import Customer
 from kefu.domain.sites import Site
 from kefu.domain.users import ApiToken, User
 from kefu.domain.vocabulary import ConversationStatus
+from kefu.services.ports import AuditFilter
+
+CHAIN = "main"  # the one audit chain (the head table could hold several, e.g. one per partition)
 
 
 def _after(stmt: Select[Any], column: Any, after: str | None, limit: int) -> Select[Any]:
@@ -205,11 +210,79 @@ class SqlConversations:
 
 
 class SqlAuditLog:
+    """Entries wait in the unit of work until ``seal`` (called by its commit) links them to the chain."""
+
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
+        self._pending: list[AuditEntry] = []
 
     async def append(self, entry: AuditEntry) -> None:
-        self._s.add(m.audit_to_row(entry))
+        self._pending.append(entry)
+
+    async def seal(self) -> None:
+        """Chain the pending entries after the head. Moving the head first takes its row lock (and, on
+        SQLite, the write lock), so concurrent commits chain one after another; it is held only until
+        this commit, which follows at once."""
+        if not self._pending:
+            return
+        pending, self._pending = self._pending, []
+        head = AuditHeadRow
+        moved = await self._s.execute(
+            update(head)
+            .where(head.chain == CHAIN)
+            .values(seq=head.seq + len(pending))
+            .returning(head.seq, head.hash)
+            .execution_options(synchronize_session=False)
+        )
+        last_seq, last_hash = moved.one()
+        linked = chained(pending, last_seq - len(pending), last_hash)
+        self._s.add_all([m.audit_to_row(e) for e in linked])
+        await self._s.execute(
+            update(head)
+            .where(head.chain == CHAIN)
+            .values(hash=linked[-1].hash)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def page(self, after: str | None, limit: int, where: AuditFilter) -> list[AuditEntry]:
+        stmt = select(AuditRow)
+        for column, value in (
+            (AuditRow.actor, where.actor),
+            (AuditRow.action, where.action),
+            (AuditRow.subject_type, where.subject_type),
+            (AuditRow.subject_id, where.subject_id),
+        ):
+            if value is not None:
+                stmt = stmt.where(column == value)
+        if where.since is not None:
+            stmt = stmt.where(AuditRow.at >= where.since)
+        if where.until is not None:
+            stmt = stmt.where(AuditRow.at < where.until)
+        return [
+            m.audit_from_row(r)
+            for r in (await self._s.execute(_after(stmt, AuditRow.id, after, limit))).scalars()
+        ]
+
+    async def chain(self, after_seq: int, limit: int) -> list[AuditEntry]:
+        stmt = select(AuditRow).where(AuditRow.seq > after_seq).order_by(AuditRow.seq).limit(limit)
+        return [m.audit_from_row(r) for r in (await self._s.execute(stmt)).scalars()]
+
+    async def unchained(self) -> int:
+        stmt = select(func.count()).select_from(AuditRow).where(AuditRow.seq.is_(None))
+        return int((await self._s.execute(stmt)).scalar_one())
+
+    async def head(self) -> tuple[int, str]:
+        row = await self._s.get(AuditHeadRow, CHAIN)
+        return (0, GENESIS) if row is None else (row.seq, row.hash)
+
+    async def add_checkpoint(self, checkpoint: Checkpoint) -> None:
+        self._s.add(
+            AuditCheckpointRow(seq=checkpoint.seq, hash=checkpoint.hash, at=checkpoint.at, mac=checkpoint.mac)
+        )
+
+    async def checkpoints(self) -> list[Checkpoint]:
+        rows = (await self._s.execute(select(AuditCheckpointRow).order_by(AuditCheckpointRow.seq))).scalars()
+        return [Checkpoint(r.seq, r.hash, r.at, r.mac) for r in rows]
 
     async def for_subject(self, subject_type: str, subject_id: str) -> list[AuditEntry]:
         stmt = (

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -162,5 +162,30 @@ class AuditRow(Base):
     subject_type: Mapped[str] = mapped_column(String(32))
     subject_id: Mapped[str] = mapped_column(String(64))
     detail: Mapped[dict[str, Any]]
+    # The hash chain (see kefu.domain.audit): set when the entry is committed, unique per entry.
+    seq: Mapped[int | None] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"))
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
 
-    __table_args__ = (Index("ix_audit_subject", "subject_type", "subject_id", "id"),)
+    __table_args__ = (
+        Index("ix_audit_subject", "subject_type", "subject_id", "id"),
+        Index("ux_audit_seq", "seq", unique=True),
+        Index("ix_audit_at", "at", "id"),
+    )
+
+
+class AuditHeadRow(Base):
+    """The chain's last link, moved by every commit that writes audit entries (its row lock orders them)."""
+
+    __tablename__ = "audit_head"
+    chain: Mapped[str] = mapped_column(String(16), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditCheckpointRow(Base):
+    __tablename__ = "audit_checkpoints"
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True)
+    hash: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]
+    mac: Mapped[str] = mapped_column(String(64))

@@ -81,6 +81,7 @@ class SqlUnitOfWork(UnitOfWork):
     async def commit(self) -> None:
         events = self._events
         try:
+            await self.audit.seal()
             if events:
                 now = self._clock.now()
                 await self.outbox.add(

@@ -19,7 +19,7 @@ from kefu.entrypoints.api.reports import routes as reports
 from kefu.entrypoints.api.reports import wallboard
 from kefu.entrypoints.api.routing import offers, queues
 from kefu.entrypoints.api.screening import cases, payees, rules, screenings, stats
-from kefu.entrypoints.api.shared import agents, auth, conversations, customers, health, sites
+from kefu.entrypoints.api.shared import agents, audit, auth, conversations, customers, health, sites
 from kefu.entrypoints.web import reports as reports_page
 
 DESCRIPTION = """\
@@ -64,7 +64,7 @@ def create_app(settings: Settings | None = None, kefu: Kefu | None = None) -> Fa
     problems.install(app)
     # Jobs' routers in one list; the order fixes the order of paths in the OpenAPI document.
     for router in (
-        *(m.router for m in (health, auth, sites, customers, agents, conversations)),
+        *(m.router for m in (health, auth, sites, customers, agents, conversations, audit)),
         callbacks.conversation_router,  # keep-your-place, under /conversations
         *(m.router for m in (queues, offers, wallboard, stream, kb, callbacks)),
         *(m.router for m in (screenings, payees, cases, rules, stats)),
