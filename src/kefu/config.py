@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     business_lines: tuple[str, ...] = ("social", "payments", "games")
     local_timezone: str = "Asia/Shanghai"
     page_size_max: int = Field(default=200, ge=1, le=1000)
+    max_body_bytes: int = Field(default=1_048_576, ge=1024, le=100 * 1_048_576)  # larger: 413
 
     # Routing (see docs/routing.md).
     offer_timeout_s: float = Field(default=20, gt=0, le=600)

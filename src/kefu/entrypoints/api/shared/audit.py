@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from kefu.entrypoints.api.deps import ContextDep, PageDep
-from kefu.entrypoints.api.shared.schemas import Out, Page
+from kefu.entrypoints.api.shared.schemas import Instant, Out, Page
 from kefu.services.ports import AuditFilter
 from kefu.services.shared import audit as svc
 
@@ -38,8 +38,8 @@ async def list_audit(
     action: Short = None,
     subject_type: Short = None,
     subject_id: Short = None,
-    since: Annotated[datetime | None, Query(description="entries at or after this time")] = None,
-    until: Annotated[datetime | None, Query(description="entries before this time")] = None,
+    since: Annotated[Instant | None, Query(description="entries at or after this time")] = None,
+    until: Annotated[Instant | None, Query(description="entries before this time")] = None,
 ) -> Page[AuditEntryOut]:
     where = AuditFilter(actor, action, subject_type, subject_id, since, until)
     result = await svc.list_entries(ctx, page.after, page.limit, where)
