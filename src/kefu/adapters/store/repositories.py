@@ -117,8 +117,11 @@ class SqlCustomers:
         if row is not None:
             m.customer_to_row(customer, row)
 
-    async def page(self, after: str | None, limit: int) -> list[Customer]:
-        stmt = _after(select(CustomerRow), CustomerRow.id, after, limit)
+    async def page(self, after: str | None, limit: int, home_site: str | None = None) -> list[Customer]:
+        base = select(CustomerRow)
+        if home_site is not None:
+            base = base.where(CustomerRow.home_site == home_site)
+        stmt = _after(base, CustomerRow.id, after, limit)
         return [m.customer_from_row(r) for r in (await self._s.execute(stmt)).scalars()]
 
 

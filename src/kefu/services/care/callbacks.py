@@ -244,9 +244,15 @@ async def open_callback_task(ctx: Context, record: CallbackRecord, now: datetime
 
 
 async def cancel(cmd: CancelCallback, ctx: Context) -> CallbackRecord:
+    """Cancelled by the customer's side (integration), a supervisor or admin, or the agent working it."""
     require(ctx.actor, "callbacks.write")
     async with ctx.uow:
         record = await _load(ctx, cmd.callback_id)
+        if ctx.actor.role == "agent":
+            task = await ctx.uow.tasks.open_for_subject(record.id)
+            agent = await ctx.uow.agents.by_user_id(ctx.actor.user_id)
+            if task is None or agent is None or task.agent_id != agent.id:
+                raise Forbidden("agents cancel only callbacks assigned to them")
         now = ctx.clock.now()
         record.callback, changes = cancel_callback(record.callback, now, cmd.reason)
         record.updated_at = now
