@@ -20,6 +20,7 @@ from kefu.adapters.notify import RecordingNotifier, WebhookNotifier
 from kefu.adapters.security.passwords import Argon2Hasher
 from kefu.adapters.security.throttle import LimitsLoginThrottle, tiers
 from kefu.adapters.security.throttle import storage_for as throttle_storage
+from kefu.adapters.security.tickets import UsedTickets
 from kefu.adapters.security.tokens import JwtTokens
 from kefu.adapters.store.engine import create_engine, upgrade
 from kefu.adapters.store.uow import SqlUnitOfWork
@@ -62,6 +63,7 @@ class Kefu:
     holds: HoldKeeper | None = None  # settles expired holds (where routing runs)
     outbox: OutboxRelay | None = None  # publishes the outbox (where routing runs, and in kefu worker)
     nats: NatsOutboxPublisher | None = None  # the relay's NATS connection, when KEFU_NATS_URL is set
+    used_tickets: UsedTickets = field(default_factory=UsedTickets)  # stream tickets already spent
 
     async def health(self) -> dict[str, str]:
         """State of each backing service: ``ok`` or a short reason."""
@@ -177,6 +179,7 @@ async def bootstrap(
         closers.append(keeper.stop)
     kefu = Kefu(settings, engine, bus, local, local, redis_client, router, scheduler, closers)
     kefu.screening, kefu.holds = desk, keeper
+    kefu.used_tickets = UsedTickets(redis_client)
     run_relay = routing if relay is None else relay
     if run_relay:
         kefu.outbox, kefu.nats = await start_outbox(settings, uow_factory, clock, doorbell, outbox_publisher)

@@ -13,7 +13,7 @@ from kefu.config import Settings
 from kefu.entrypoints import web
 from kefu.entrypoints.api import problems, stream
 from kefu.entrypoints.api.care import callbacks, kb
-from kefu.entrypoints.api.middleware import InputLimits, RequestContext
+from kefu.entrypoints.api.middleware import InputLimits, RequestContext, SecurityHeaders
 from kefu.entrypoints.api.quality import routes as quality
 from kefu.entrypoints.api.reports import routes as reports
 from kefu.entrypoints.api.reports import wallboard
@@ -76,5 +76,6 @@ def create_app(settings: Settings | None = None, kefu: Kefu | None = None) -> Fa
     web.mount(app)
     max_body = (settings or (kefu.settings if kefu is not None else None) or Settings()).max_body_bytes
     app.add_middleware(InputLimits, max_body_bytes=max_body)
+    app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestContext)
     return app

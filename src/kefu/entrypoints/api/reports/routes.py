@@ -37,12 +37,26 @@ ChartName = Literal[
 assert set(CHARTS) == set(ChartName.__args__)  # type: ignore[attr-defined]  # noqa: S101
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection): such text cells get
+# a leading apostrophe, shown by spreadsheets as text. Numbers are numbers, even negative ones.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> Any:
+    """A value safe to put in a CSV cell that a spreadsheet will open."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 def _csv(header: Sequence[str], rows: Iterable[Sequence[Any]], filename: str) -> Response:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
+    writer.writerow([csv_cell(h) for h in header])
     for row in rows:
-        writer.writerow(["" if v is None else v for v in row])
+        writer.writerow([csv_cell(v) for v in row])
     return Response(
         out.getvalue(),
         media_type="text/csv; charset=utf-8",
