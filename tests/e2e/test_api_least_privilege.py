@@ -94,3 +94,42 @@ async def test_a_callback_is_cancelled_only_by_its_side_its_agent_or_a_superviso
     for callback_id, role in zip(made, ("integration", "supervisor"), strict=True):
         r = await api.post(f"/api/v1/callbacks/{callback_id}/cancel", json={}, headers=headers[role])
         assert r.status_code == 200 and r.json()["status"] == "cancelled", r.text
+
+
+async def test_an_integration_acts_only_for_its_own_customers_and_staffs(
+    api: httpx.AsyncClient, kefu: Kefu, headers: H
+) -> None:
+    """Another integration's customer and its conversations are 403; staff-registered ones are shared."""
+    mine, other = headers["integration"], await make_user(kefu, "other.channel", "integration")
+    theirs = await _customer(api, other, "c-theirs", "wuhan")
+    shared = await _customer(api, headers["admin"], "c-shared", "wuhan")
+    own = await _customer(api, mine, "c-mine", "wuhan")
+    chat = await api.post(
+        "/api/v1/conversations",
+        json={"customer_id": theirs, "business_line": "social", "channel": "chat"},
+        headers=other,
+    )
+    assert chat.status_code == 201, chat.text
+    conversation = chat.json()["id"]
+    for method, path in (
+        ("GET", f"/api/v1/customers/{theirs}"),
+        ("GET", f"/api/v1/conversations/{conversation}"),
+        ("POST", f"/api/v1/conversations/{conversation}/abandon"),
+        ("GET", f"/api/v1/conversations?customer_id={theirs}"),
+    ):
+        r = await api.request(method, path, headers=mine)
+        assert r.status_code == 403, (method, path, r.text)
+    refused = await api.post(
+        "/api/v1/conversations",
+        json={"customer_id": theirs, "business_line": "social", "channel": "chat"},
+        headers=mine,
+    )
+    assert refused.status_code == 403
+    assert (await api.get("/api/v1/conversations", headers=mine)).status_code == 422  # one customer at a time
+    listed = {c["id"] for c in (await api.get("/api/v1/customers", headers=mine)).json()["items"]}
+    assert listed == {shared, own}
+    assert (await api.get(f"/api/v1/customers/{shared}", headers=mine)).status_code == 200
+    assert (await api.get(f"/api/v1/conversations/{conversation}", headers=other)).status_code == 200
+    assert (
+        await api.get(f"/api/v1/conversations/{conversation}", headers=headers["supervisor"])
+    ).status_code == 200

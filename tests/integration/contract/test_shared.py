@@ -329,3 +329,18 @@ async def test_audit_checkpoints_round_trip_in_seq_order(stores: Stores) -> None
         await uow.commit()
     async with stores.uow() as uow:
         assert await uow.audit.checkpoints() == [made[1], made[0]]
+
+
+async def test_customers_page_by_base_and_by_the_integration_that_registered_them(stores: Stores) -> None:
+    """registered_by round-trips; an integration's page holds its own customers and staff-registered ones."""
+    async with stores.uow() as uow:
+        await uow.customers.add(mk.customer(1, registered_by="int-a", home_site="wuhan"))
+        await uow.customers.add(mk.customer(2, registered_by="int-b"))
+        await uow.customers.add(mk.customer(3, home_site="wuhan"))
+        await uow.commit()
+    async with stores.uow() as uow:
+        got = await uow.customers.get("c-001")
+        assert got is not None and got.registered_by == "int-a"
+        assert [c.id for c in await uow.customers.page(None, 10, integration="int-a")] == ["c-001", "c-003"]
+        assert [c.id for c in await uow.customers.page(None, 10, home_site="wuhan")] == ["c-001", "c-003"]
+        assert [c.id for c in await uow.customers.page(None, 10)] == ["c-001", "c-002", "c-003"]

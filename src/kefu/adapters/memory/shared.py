@@ -102,8 +102,15 @@ class MemoryCustomers:
         if self._s.get("customers", customer.id) is not None:
             self._s.update("customers", customer.id, clone(customer))
 
-    async def page(self, after: str | None, limit: int, home_site: str | None = None) -> list[Customer]:
-        rows = (c for c in self._s.scan("customers") if matches(c, home_site=home_site))
+    async def page(
+        self, after: str | None, limit: int, home_site: str | None = None, integration: str | None = None
+    ) -> list[Customer]:
+        rows = (
+            c
+            for c in self._s.scan("customers")
+            if matches(c, home_site=home_site)
+            and (integration is None or c.registered_by in (None, integration))
+        )
         return page(rows, lambda c: c.id, after, limit)
 
 

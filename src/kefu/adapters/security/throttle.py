@@ -1,11 +1,14 @@
 """Sign-in throttling with the ``limits`` library: in Redis when kefu has one, else in this process.
 
-Failed attempts are counted per account and per client address in moving windows of growing length: the
+Failed attempts are counted per account and per client address in sliding windows of growing length: the
 first tier allows ``failures`` attempts in ``backoff_s`` seconds, each next tier twice the attempts in four
 times the window, up to ``lockout_max_s``. An attacker who keeps trying is locked out for longer and longer
 (1 min, 4 min, 16 min, ... with the defaults); a user who signs in successfully clears the account's count.
 An account's attempts are counted before the password is checked, so concurrent guesses cannot overtake the
 limit; an address's only when they fail, so many people behind one address may still sign in.
+
+The sliding-window counter (two fixed windows, weighted) rather than the exact moving window: the
+library's in-process moving window races its own expiry task when a count is cleared.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import time
 import redis.asyncio as aioredis
 from limits import RateLimitItem, RateLimitItemPerSecond
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
-from limits.aio.strategies import MovingWindowRateLimiter
+from limits.aio.strategies import SlidingWindowCounterRateLimiter
 
 
 def tiers(failures: int, backoff_s: int, lockout_max_s: int) -> list[RateLimitItem]:
@@ -43,7 +46,7 @@ def storage_for(redis: aioredis.Redis | None, key_prefix: str = "kefu:login") ->
 
 class LimitsLoginThrottle:
     def __init__(self, storage: Storage, account: list[RateLimitItem], address: list[RateLimitItem]) -> None:
-        self._limiter = MovingWindowRateLimiter(storage)
+        self._limiter = SlidingWindowCounterRateLimiter(storage)
         self._account = account
         self._address = address
 

@@ -83,6 +83,7 @@ def customer_from_row(row: CustomerRow) -> Customer:
         vulnerable=row.vulnerable,
         trusted_contact=None if tc is None else TrustedContact(tc["name"], tc["phone"], tc["relation"]),
         home_site=row.home_site,
+        registered_by=row.registered_by,
     )
 
 
@@ -101,6 +102,7 @@ def customer_to_row(c: Customer, row: CustomerRow) -> CustomerRow:
         None if tc is None else {"name": tc.name, "phone": tc.phone, "relation": tc.relation}
     )
     row.home_site = c.home_site
+    row.registered_by = c.registered_by
     return row
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.adapters.store import mapping as m
@@ -117,10 +117,16 @@ class SqlCustomers:
         if row is not None:
             m.customer_to_row(customer, row)
 
-    async def page(self, after: str | None, limit: int, home_site: str | None = None) -> list[Customer]:
+    async def page(
+        self, after: str | None, limit: int, home_site: str | None = None, integration: str | None = None
+    ) -> list[Customer]:
         base = select(CustomerRow)
         if home_site is not None:
             base = base.where(CustomerRow.home_site == home_site)
+        if integration is not None:
+            base = base.where(
+                or_(CustomerRow.registered_by.is_(None), CustomerRow.registered_by == integration)
+            )
         stmt = _after(base, CustomerRow.id, after, limit)
         return [m.customer_from_row(r) for r in (await self._s.execute(stmt)).scalars()]
 

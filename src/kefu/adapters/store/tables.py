@@ -89,6 +89,7 @@ class CustomerRow(Base):
     home_site: Mapped[str | None] = mapped_column(ForeignKey("sites.id"))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    registered_by: Mapped[str | None] = mapped_column(String(36))
 
 
 class AgentRow(Base):

@@ -45,6 +45,7 @@ async def create_customer(cmd: CreateCustomer, ctx: Context) -> Customer:
         vulnerable=cmd.vulnerable,
         trusted_contact=_checked_contact(cmd.trusted_contact),
         home_site=cmd.home_site,
+        registered_by=ctx.actor.user_id if ctx.actor.role == "integration" else None,
     )
     async with ctx.uow:
         await ctx.check_site(cmd.home_site, "home_site")
@@ -74,6 +75,7 @@ async def update_customer(cmd: UpdateCustomer, ctx: Context) -> Customer:
         customer = await ctx.uow.customers.get(cmd.customer_id)
         if customer is None:
             raise NotFound("customer", cmd.customer_id)
+        check_channel(ctx.actor, customer)
         if "home_site" in changes:
             await ctx.check_site(changes["home_site"], "home_site")
         now = ctx.clock.now()
@@ -107,6 +109,7 @@ async def get_customer(customer_id: str, ctx: Context) -> Customer:
         customer = await ctx.uow.customers.get(customer_id)
         if customer is None:
             raise NotFound("customer", customer_id)
+        check_channel(ctx.actor, customer)
         if ctx.actor.role == "agent" and not await _agent_sees(ctx, customer):
             raise Forbidden(
                 "agents see customers of their own base and of work offered or assigned to them",
@@ -124,9 +127,19 @@ async def list_customers(after: str | None, limit: int, ctx: Context) -> Page[Cu
             if agent is None:
                 return Page([], None)
             rows = await ctx.uow.customers.page(after, limit + 1, home_site=agent.site)
+        elif ctx.actor.role == "integration":
+            rows = await ctx.uow.customers.page(after, limit + 1, integration=ctx.actor.user_id)
         else:
             rows = await ctx.uow.customers.page(after, limit + 1)
     return page_of([present_customer(c, ctx.actor) for c in rows], limit)
+
+
+def check_channel(actor: Actor, customer: Customer) -> None:
+    """An integration acts only for the customers it registered and those staff registered."""
+    if actor.role == "integration" and customer.registered_by not in (None, actor.user_id):
+        raise Forbidden(
+            "an integration acts only for the customers it registered", permission="customers.read"
+        )
 
 
 async def _agent_sees(ctx: Context, customer: Customer) -> bool:

@@ -1,4 +1,5 @@
-"""Security: named, revocable API tokens; the audit log as a hash chain with signed checkpoints.
+"""Security: named, revocable API tokens; which integration registered a customer; the audit log as a
+hash chain with signed checkpoints.
 
 The audit log gets ``seq``, ``prev_hash`` and ``hash`` (entries already there are chained here, oldest
 first), a one-row head that orders concurrent appends, and a checkpoint table. The database refuses, besides
@@ -39,6 +40,7 @@ def upgrade() -> None:
         sa.Column("revoked_at", UTCDateTime(), nullable=True),
     )
     op.create_index("ix_api_tokens_user", "api_tokens", ["user_id", "id"])
+    op.add_column("customers", sa.Column("registered_by", sa.String(36), nullable=True))
 
     op.add_column("audit_log", sa.Column("seq", SEQ, nullable=True))
     op.add_column("audit_log", sa.Column("prev_hash", sa.String(64), nullable=True))
@@ -156,5 +158,7 @@ def downgrade() -> None:
         batch.drop_column("hash")
         batch.drop_column("prev_hash")
         batch.drop_column("seq")
+    with op.batch_alter_table("customers") as batch:
+        batch.drop_column("registered_by")
     op.drop_index("ix_api_tokens_user", table_name="api_tokens")
     op.drop_table("api_tokens")
