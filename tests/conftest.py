@@ -72,14 +72,23 @@ def clean_kefu_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 ONE_WORKER_MODULES = ("tests/browser/", "tests/e2e/test_schemathesis.py")
 
 
+# The slow unit tests (long property runs, the Erlang C simulation, the quick benchmarks) drive the pure cores
+# through the same lines thousands of times; the fast tests of the same modules cover those lines. Traced,
+# they would cost more CPU than the rest of the unit tier, so coverage pauses while they run.
+UNTRACED_DIRS = ("tests/unit/",)
+
+
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the xdist_group marks
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Browser tests run last: Playwright's sync API holds an event loop while a module's browser is open."""
+    """Browser tests run last (Playwright's sync API holds an event loop while a module's browser is open);
+    modules sharing one server stay on one worker; slow unit tests run untraced."""
     items.sort(key=lambda item: "tests/browser/" in item.nodeid.replace("\\", "/"))
     for item in items:
         path = item.nodeid.replace("\\", "/").split("::", 1)[0]
         if path.startswith(ONE_WORKER_MODULES):
             item.add_marker(pytest.mark.xdist_group(path))
+        if path.startswith(UNTRACED_DIRS) and item.get_closest_marker("slow"):
+            item.add_marker(pytest.mark.no_cover)
 
 
 def _reachable(host: str, port: int) -> bool:
@@ -272,7 +281,25 @@ class PgClones:
         self._thread.join(timeout=300)
 
     async def _serve(self) -> None:
-        conn = await asyncpg.connect(make_url(PG_URL).set(drivername="postgresql").render_as_string(False))
+        admin_url = make_url(PG_URL).set(drivername="postgresql").render_as_string(False)
+        conn = await asyncpg.connect(admin_url)
+        drops: set[asyncio.Task[None]] = set()
+
+        async def drop(name: str) -> None:
+            # DROP DATABASE waits for a checkpoint (seconds on a busy server): each runs on a connection of
+            # its own beside the loop, so the next clone is never queued behind it, and drops that overlap
+            # share one checkpoint.
+            other = await asyncpg.connect(admin_url)
+            try:
+                await other.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            finally:
+                await other.close()
+
+        def drop_later(name: str) -> None:
+            task = asyncio.create_task(drop(name))
+            drops.add(task)
+            task.add_done_callback(drops.discard)
+
         try:
             while True:
                 priority, _, name = await asyncio.to_thread(self._jobs.get)
@@ -284,12 +311,13 @@ class PgClones:
                     except Exception as exc:  # handed to the test that waits for it
                         self._ready.put(exc)
                 elif priority == 1:
-                    await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                    drop_later(name)
                 else:
                     while not self._ready.empty():
                         left = self._ready.get()
                         if isinstance(left, str):
-                            await conn.execute(f'DROP DATABASE IF EXISTS "{left}" WITH (FORCE)')
+                            drop_later(left)
+                    await asyncio.gather(*drops)
                     return
         finally:
             await conn.close()

@@ -16,7 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from kefu.adapters.bus.memory import InProcessBus
 from kefu.adapters.bus.nats import NatsOutboxPublisher
 from kefu.adapters.counters import RedisCounterStore
-from kefu.adapters.notify import RecordingNotifier, WebhookNotifier
+from kefu.adapters.notify import (
+    RecordingNotifier,
+    SignedPaymentWebhook,
+    TelLinkDialer,
+    WebhookDialer,
+    WebhookNotifier,
+)
 from kefu.adapters.security.passwords import Argon2Hasher
 from kefu.adapters.security.throttle import LimitsLoginThrottle, tiers
 from kefu.adapters.security.throttle import storage_for as throttle_storage
@@ -26,7 +32,6 @@ from kefu.adapters.store.engine import create_engine, upgrade
 from kefu.adapters.store.uow import SqlUnitOfWork
 from kefu.config import Settings
 from kefu.domain.clock import Clock, SystemClock
-from kefu.routing import EngineConfig, Strategy
 from kefu.screening import CounterStore, InMemoryCounterStore
 from kefu.services import registry
 from kefu.services.care.followups import rules_from_settings
@@ -40,9 +45,18 @@ from kefu.services.outbox import (
     RelaySettings,
     outbox_lag_s,
 )
-from kefu.services.ports import EventPublisher, Notifier, PasswordHasher, UnitOfWork, UnitOfWorkFactory
-from kefu.services.routing.router import Router
+from kefu.services.ports import (
+    Dialer,
+    EventPublisher,
+    Notifier,
+    PasswordHasher,
+    PaymentWebhook,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
+from kefu.services.routing.router import Router, engine_config
 from kefu.services.screening.desk import ScreeningDesk
+from kefu.services.screening.gateway import WebhookDispatcher
 from kefu.services.screening.holds import HoldKeeper
 
 
@@ -63,6 +77,7 @@ class Kefu:
     holds: HoldKeeper | None = None  # settles expired holds (where routing runs)
     outbox: OutboxRelay | None = None  # publishes the outbox (where routing runs, and in kefu worker)
     nats: NatsOutboxPublisher | None = None  # the relay's NATS connection, when KEFU_NATS_URL is set
+    webhooks: WebhookDispatcher | None = None  # sends payment status webhooks (where the relay runs)
     used_tickets: UsedTickets = field(default_factory=UsedTickets)  # stream tickets already spent
 
     async def health(self) -> dict[str, str]:
@@ -111,6 +126,8 @@ async def bootstrap(
     store: UnitOfWorkFactory | None = None,
     relay: bool | None = None,
     outbox_publisher: OutboxPublisher | None = None,
+    dialer: Dialer | None = None,
+    payment_webhook: PaymentWebhook | None = None,
 ) -> Kefu:
     """Build a ready kefu. ``migrate`` applies pending migrations first (``kefu serve`` does); ``routing``
     starts this process's routing engine (one-shot CLI commands leave it off: their tasks are saved and
@@ -149,8 +166,16 @@ async def bootstrap(
     )
     desk, chosen_notifier = await screening_desk(bus, redis_client, notifier)
     closers.extend(notifier_closers(chosen_notifier))
+    payment_webhook, chosen_dialer = gateway_adapters(settings, clock, dialer, payment_webhook)
+    closers.extend([*notifier_closers(payment_webhook), *notifier_closers(chosen_dialer)])
     registry.register(
-        bus, desk, chosen_notifier, rules_from_settings(settings), login_throttle(settings, redis_client)
+        bus,
+        desk,
+        chosen_notifier,
+        rules_from_settings(settings),
+        payment_webhook,
+        chosen_dialer,
+        login_throttle(settings, redis_client),
     )
     doorbell = Doorbell()  # rung after every commit that wrote events: the relay publishes at once
     bus.on_commit.append(doorbell.ring)
@@ -158,15 +183,7 @@ async def bootstrap(
     scheduler: Scheduler | None = None
     keeper: HoldKeeper | None = None
     if routing:
-        router = Router(
-            bus,
-            EngineConfig(
-                offer_timeout_s=settings.offer_timeout_s,
-                max_missed_offers=settings.max_missed_offers,
-                wrap_up_s=settings.wrap_up_s,
-                strategy=Strategy(settings.routing_strategy),
-            ),
-        )
+        router = Router(bus, engine_config(settings), care_home_s=settings.care_home_s)
         await router.start()
         closers.append(router.stop)
         async with bus.uow_factory() as uow:
@@ -177,13 +194,17 @@ async def bootstrap(
         keeper = HoldKeeper(bus, settings.hold_check_s)
         await keeper.start()
         closers.append(keeper.stop)
-    kefu = Kefu(settings, engine, bus, local, local, redis_client, router, scheduler, closers)
+    kefu = Kefu(
+        settings, engine, bus, local, local, redis_client, router, scheduler, closers,
+        used_tickets=UsedTickets(redis_client),
+    )  # fmt: skip
     kefu.screening, kefu.holds = desk, keeper
-    kefu.used_tickets = UsedTickets(redis_client)
     run_relay = routing if relay is None else relay
     if run_relay:
         kefu.outbox, kefu.nats = await start_outbox(settings, uow_factory, clock, doorbell, outbox_publisher)
         closers.extend(outbox_closers(kefu.outbox, kefu.nats))
+    if payment_webhook is not None:
+        kefu.webhooks = await start_webhooks(bus, closers, background=run_relay)
     return kefu
 
 
@@ -196,6 +217,17 @@ def login_throttle(settings: Settings, redis_client: aioredis.Redis | None) -> L
             settings.login_address_failures, settings.login_backoff_s, settings.login_lockout_max_s
         ),
     )
+
+
+async def start_webhooks(bus: MessageBus, closers: list[Any], *, background: bool) -> WebhookDispatcher:
+    """The payment-webhook dispatcher, built wherever a webhook is configured (tests drive it by hand); it
+    runs in the background where the relay does, so ``kefu serve`` and ``kefu worker`` send what any
+    process committed."""
+    dispatcher = WebhookDispatcher(bus, bus.settings.payment_webhook_check_s)
+    if background:
+        await dispatcher.start()
+        closers.append(dispatcher.stop)
+    return dispatcher
 
 
 def sql_unit_of_work(sessions: async_sessionmaker[AsyncSession], clock: Clock) -> UnitOfWorkFactory:
@@ -270,6 +302,25 @@ async def screening_desk(
     return ScreeningDesk(counters, notifier), notifier
 
 
-def notifier_closers(notifier: Notifier) -> list[Any]:
+def gateway_adapters(
+    settings: Settings, clock: Clock, dialer: Dialer | None, payment_webhook: PaymentWebhook | None
+) -> tuple[PaymentWebhook | None, Dialer]:
+    """The signed payment-status webhook (when ``KEFU_PAYMENT_WEBHOOK_URL`` is set) and the dialer:
+    click-to-call when ``KEFU_DIALER_WEBHOOK_URL`` is set, else ``tel:`` links. Tests pass fakes."""
+    if payment_webhook is None and settings.payment_webhook_url and settings.payment_webhook_secret:
+        payment_webhook = SignedPaymentWebhook(
+            settings.payment_webhook_url, settings.payment_webhook_secret.get_secret_value(), clock
+        )
+    if dialer is None:
+        if settings.dialer_webhook_url and settings.dialer_webhook_secret is not None:
+            dialer = WebhookDialer(
+                settings.dialer_webhook_url, settings.dialer_webhook_secret.get_secret_value(), clock
+            )
+        else:
+            dialer = TelLinkDialer()
+    return payment_webhook, dialer
+
+
+def notifier_closers(notifier: object) -> list[Any]:
     aclose = getattr(notifier, "aclose", None)
     return [] if aclose is None else [aclose]

@@ -45,8 +45,11 @@ class Settings(BaseSettings):
 
     # Routing (see docs/routing.md).
     offer_timeout_s: float = Field(default=20, gt=0, le=600)
-    max_missed_offers: int = Field(default=3, ge=1, le=100)
+    max_missed_offers: int = Field(default=1, ge=1, le=100)  # then the agent is set away (missed)
+    decline_cooldown_s: float = Field(default=30, ge=0, le=3600)  # a decliner waits this long at most
+    care_home_s: float = Field(default=10, ge=0, le=3600)  # elderly customers: home site first this long
     wrap_up_s: float = Field(default=10, ge=0, le=3600)
+    wrap_up_extend_s: float = Field(default=60, ge=0, le=3600)  # an agent extends a wrap-up once, this much
     routing_strategy: Literal["longest_idle", "least_occupied", "round_robin"] = "longest_idle"
     log_json: bool | None = None  # None: JSON in prod, coloured console in dev
 
@@ -66,6 +69,12 @@ class Settings(BaseSettings):
     hold_s: int = Field(default=86_400, ge=60, le=30 * 86_400)  # a hold unresolved this long is settled
     recontact_s: int = Field(default=300, ge=10, le=86_400)  # next contact attempt after a missed one
     hold_block_score: int = Field(default=80, ge=1, le=100)  # settled by policy: block at or above this
+    case_group_s: int = Field(default=86_400, ge=0, le=30 * 86_400)  # a payer's stops join an open case
+    # this young (seconds since it opened); an older open case no longer takes new stops
+    release_review_amount: int = Field(default=5_000_000, ge=0)  # releasing this much (fen) needs four eyes
+    family_alert_after_misses: int = Field(default=2, ge=1, le=20)  # payer unreachable: alert the family
+    alert_retry_s: int = Field(default=60, ge=1, le=86_400)  # a failed family alert is sent again after
+    alert_max_attempts: int = Field(default=5, ge=1, le=50)  # this many tries, doubling the wait each time
     screen_warn: int | None = Field(default=None, ge=1, le=100)  # override the rule set's thresholds
     screen_hold: int | None = Field(default=None, ge=1, le=100)
     screen_block: int | None = Field(default=None, ge=1, le=100)
@@ -73,6 +82,15 @@ class Settings(BaseSettings):
     notify_webhook_url: str | None = None  # family alerts go here (JSON POST); None: logged and recorded
     counters_prefix: str = "kefu:scr"  # Redis key prefix of the screening counters
     rules_check_s: float = Field(default=1.0, ge=0, le=300)  # how stale the active rule set may be
+
+    # The payments gateway loop and the specialist's phone (see docs/screening.md).
+    payment_webhook_url: str | None = None  # status changes are POSTed here, signed; None: not sent
+    payment_webhook_secret: SecretStr | None = None  # HMAC-SHA256 key of X-Kefu-Signature
+    payment_webhook_retry_s: float = Field(default=5.0, gt=0, le=3600)  # first retry; doubles each time
+    payment_webhook_retry_max_s: float = Field(default=600.0, gt=0, le=86_400)  # longest pause between tries
+    payment_webhook_check_s: float = Field(default=1.0, gt=0, le=60)  # how often due deliveries are sent
+    dialer_webhook_url: str | None = None  # click-to-call platform (signed POST); None: a tel: link
+    dialer_webhook_secret: SecretStr | None = None  # HMAC-SHA256 key of the dialer's X-Kefu-Signature
 
     # The transactional outbox and its relay (see docs/operations.md).
     outbox_poll_s: float = Field(default=1.0, gt=0, le=60)  # relay's pause when nothing rang
@@ -82,6 +100,18 @@ class Settings(BaseSettings):
     outbox_publish_timeout_s: float = Field(default=2.0, gt=0, le=60)  # wait for one JetStream ack
     # JetStream drops a repeated Nats-Msg-Id within this window; longer than any claim/retry gap.
     outbox_dedupe_window_s: int = Field(default=3600, ge=60, le=7 * 86_400)
+
+    @model_validator(mode="after")
+    def _webhooks_are_signed(self) -> Settings:
+        for url, secret, name in (
+            (self.payment_webhook_url, self.payment_webhook_secret, "PAYMENT_WEBHOOK"),
+            (self.dialer_webhook_url, self.dialer_webhook_secret, "DIALER_WEBHOOK"),
+        ):
+            if url and (secret is None or len(secret.get_secret_value()) < 16):
+                raise ConfigurationError(
+                    f"KEFU_{name}_URL needs KEFU_{name}_SECRET of at least 16 characters to sign with"
+                )
+        return self
 
     @model_validator(mode="after")
     def _refuse_weak_prod(self) -> Settings:

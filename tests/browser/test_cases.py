@@ -16,7 +16,8 @@ pytestmark = pytest.mark.browser
 def test_specialist_dissuades_a_scam_and_the_wallboard_shows_funds_saved(
     centre: Centre, browser: Browser, shot
 ) -> None:
-    """A hold opens a case; the specialist accepts, calls, dissuades; the wallboard moves without reload."""
+    """A hold opens a case; the specialist accepts, reveals and dials the payer's number, records the call,
+    dissuades; the wallboard moves without reload."""
     centre.agent("ui.supervisor", site="chengdu", role="supervisor")
     centre.agent("ui.specialist")
     board_context = browser.new_context(viewport={"width": 1280, "height": 800})
@@ -68,6 +69,9 @@ def test_specialist_dissuades_a_scam_and_the_wallboard_shows_funds_saved(
         expect(desk.locator("#customer-name")).to_have_text("王秀英")
         expect(desk.locator("#risk-cases")).to_contain_text("100,000.00")
 
+        expect(desk.locator("#case-view")).not_to_contain_text("13812345678")  # masked until revealed
+        desk.locator("#case-view").get_by_role("button", name="呼叫付款人").click()
+        expect(desk.locator("#case-call-result a.call-link")).to_have_attribute("href", "tel:13812345678")
         desk.locator("#case-view").get_by_role("button", name="已接通").click()
         expect(desk.locator("#case-view ul.compact")).to_contain_text("已接通")
         shot(desk, "case-view", full_page=True)

@@ -267,7 +267,8 @@ async def test_knowledge_base_articles_and_search(desk: Desk) -> None:
 
 
 async def test_a_callback_fires_in_its_window_retries_on_no_answer_and_completes(desk: Desk) -> None:
-    """scheduled → due at the window's start (a callback task), no answer → retry 10 min later → reached."""
+    """scheduled → due at the window's start (a callback task), no answer → retry 10 min later, in the
+    same place in line → reached."""
     agent_id, h = await desk.agent("caller", payments=3)
     cust = await desk.customer("cb1", birth_date="1985-01-01")
     cb = await desk.schedule(cust, START + timedelta(hours=1), START + timedelta(hours=3))
@@ -292,6 +293,10 @@ async def test_a_callback_fires_in_its_window_retries_on_no_answer_and_completes
     assert START + timedelta(hours=1) <= tried_at < START + timedelta(hours=1, seconds=1)
     assert datetime.fromisoformat(retry["next_attempt_at"]) == tried_at + timedelta(minutes=10)
     assert await desk.at(tried_at + timedelta(minutes=10)) == 1
+    async with desk.kefu.bus.uow_factory() as uow:
+        retry_task = await uow.tasks.open_for_subject(cb["id"])
+    assert retry_task is not None
+    assert retry_task.enqueued_at <= tried_at  # the retry keeps the place its first attempt took
     offers = await desk.offers(agent_id, h)
     await desk.c.post(f"/api/v1/offers/{offers[0]['id']}/accept", headers=h)
     r = await desk.c.post(

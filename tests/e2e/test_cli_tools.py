@@ -37,7 +37,7 @@ def test_erlang_c_prints_the_fewest_agents_meeting_the_target() -> None:
 
 
 def test_sim_centre_prints_its_figures() -> None:
-    """A short simulation prints service level, ASA, abandonment, occupancy and the number of calls."""
+    """A short simulation prints SL, ASA, abandonment, occupancy, calls and the wait-estimate error."""
     r = runner.invoke(
         app,
         [
@@ -59,9 +59,10 @@ def test_sim_centre_prints_its_figures() -> None:
     )
     assert r.exit_code == 0, r.output
     out = json.loads(r.stdout)
-    assert set(out) == {"service_level", "asa_s", "abandon_rate", "occupancy", "calls"}
+    assert set(out) == {"service_level", "asa_s", "abandon_rate", "occupancy", "calls", "wait_estimate"}
     assert out["calls"] > 100
     assert 0 <= out["abandon_rate"] <= 1
+    assert set(out["wait_estimate"]) == {"estimated", "mean_error_s", "median_abs_error_s", "p90_abs_error_s"}
 
 
 def test_bench_routing_quick_prints_json() -> None:

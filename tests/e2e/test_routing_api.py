@@ -287,3 +287,31 @@ async def test_the_engine_rebuilds_from_the_database(
         assert {c1, c2, c3} == {s for _, s in second.router._subjects.values()}
     finally:
         await second.close()
+
+
+async def test_the_agent_controls_wrap_up(centre: Centre) -> None:
+    """Wrap-up shows on the agent; extended once (bounded), a second extension is 409; ending it early
+    offers the next chat at once; another agent may not touch it."""
+    a1, h1 = await centre.agent("wrapper")
+    await centre.available(a1, h1)
+    conv = await centre.contact("wr-1")
+    (offer,) = await centre.offers(a1, h1)
+    assert (await centre.c.post(f"/api/v1/offers/{offer['id']}/accept", headers=h1)).status_code == 200
+    resolve = {"disposition": "solved"}
+    r = await centre.c.post(f"/api/v1/conversations/{conv}/resolve", json=resolve, headers=h1)
+    assert r.status_code == 200, r.text
+    shown = (await centre.c.get(f"/api/v1/agents/{a1}/wrap-up", headers=h1)).json()
+    assert list(shown["wrap_up_until"]) == ["chat"]
+    _, other = await centre.agent("nosy")
+    assert (await centre.c.post(f"/api/v1/agents/{a1}/wrap-up/end", headers=other)).status_code == 403
+    url = f"/api/v1/agents/{a1}/wrap-up/extend"
+    longer = await centre.c.post(url, json={"seconds": 30}, headers=h1)
+    assert longer.status_code == 200, longer.text
+    assert longer.json()["wrap_up_until"]["chat"] > shown["wrap_up_until"]["chat"]
+    again = await centre.c.post(url, json={"seconds": 30}, headers=h1)
+    assert (again.status_code, again.json()["code"]) == (409, "task_state")
+    nxt = await centre.contact("wr-2")
+    assert await centre.offers(a1, h1) == []
+    ended = await centre.c.post(f"/api/v1/agents/{a1}/wrap-up/end", headers=h1)
+    assert (ended.status_code, ended.json()["wrap_up_until"]) == (200, {})
+    assert [o["conversation_id"] for o in await centre.offers(a1, h1)] == [nxt]

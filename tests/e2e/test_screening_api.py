@@ -26,6 +26,7 @@ from kefu.domain.payments import ResolveCase, ScreenPayment
 from kefu.domain.users import SYSTEM_ACTOR
 from kefu.entrypoints.cli import app as cli_app
 from kefu.screening import InvalidRuleSet
+from kefu.services.screening.cases import RetryFamilyAlert
 from kefu.services.screening.holds import HoldKeeper
 from tests.clocks import MORNING, NIGHT, clock_for, clock_matrix
 from tests.conftest import Database, asgi_client, make_user, settings_for
@@ -190,7 +191,7 @@ async def test_trusted_payee_is_allowed_and_list_is_managed(d: Desk) -> None:
     cid = await d.customer("c-trust", age=80)
     put = await d.c.put(
         f"/api/v1/customers/{cid}/trusted-payees",
-        json={"payees": [{"account_id": "acct-bf-1", "name": "儿子"}]},
+        json={"payees": [{"account_id": "acct-bf-1", "name": "儿子"}], "channel": "app"},
         headers=d.gw,
     )
     assert put.status_code == 200, put.text
@@ -198,7 +199,9 @@ async def test_trusted_payee_is_allowed_and_list_is_managed(d: Desk) -> None:
     assert got["payees"] == [{"account_id": "acct-bf-1", "name": "儿子"}]
     r = await d.screen(d.payment("p-trust", cid))
     assert (r.json()["decision"], r.json()["lane"]) == ("allow", "trusted_payee")
-    missing = await d.c.put("/api/v1/customers/nobody/trusted-payees", json={"payees": []}, headers=d.gw)
+    missing = await d.c.put(
+        "/api/v1/customers/nobody/trusted-payees", json={"payees": [], "channel": "app"}, headers=d.gw
+    )
     assert missing.status_code == 404
 
 
@@ -251,12 +254,12 @@ async def test_missed_contact_is_due_again_and_reoffered(d: Desk) -> None:
     tried_at = datetime.fromisoformat(r.json()["contact_attempts"][-1]["at"])
     assert due == tried_at + timedelta(seconds=300)
     assert r.json()["attempts"] == 1
-    assert await keeper(d.kefu).tick() == {"settled": 0, "recontacted": 0}
+    assert await keeper(d.kefu).tick() == {"settled": 0, "recontacted": 0, "retried": 0}
     d.clock.advance(301)
     assert d.kefu.router is not None
     await d.kefu.router.tick()
-    assert await keeper(d.kefu).tick() == {"settled": 0, "recontacted": 1}
-    assert await keeper(d.kefu).tick() == {"settled": 0, "recontacted": 0}
+    assert await keeper(d.kefu).tick() == {"settled": 0, "recontacted": 1, "retried": 0}
+    assert await keeper(d.kefu).tick() == {"settled": 0, "recontacted": 0, "retried": 0}
     offers = (await d.c.get(f"/api/v1/agents/{agent_id}/offers", headers=h)).json()
     assert [o["subject_id"] for o in offers] == [case_id]
 
@@ -281,11 +284,17 @@ async def test_expired_hold_is_settled_once_by_policy(d: Desk) -> None:
 
 
 async def test_released_case_counts_as_false_positive(d: Desk) -> None:
-    """Releasing a held payment ends the case without savings and shows in the false-positive rate."""
+    """Releasing a held payment (reached, with a reason, approved by a second pair of eyes) ends the case
+    without savings and shows in the false-positive rate."""
     case_id = await d.held_case("p-rel", age=70)
+    r = await d.c.post(f"/api/v1/cases/{case_id}/contact-attempts", json={"result": "reached"}, headers=d.sup)
+    assert r.status_code == 201, r.text
     r = await d.c.post(
         f"/api/v1/cases/{case_id}/resolve", json={"outcome": "released", "note": "亲属"}, headers=d.sup
     )
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "pending_approval"
+    r = await d.c.post(f"/api/v1/cases/{case_id}/release-decision", json={"approve": True}, headers=d.admin)
     assert r.status_code == 200, r.text
     assert r.json()["payment_outcome"] == "released"
     window = {
@@ -322,8 +331,10 @@ async def test_cases_need_the_anti_fraud_skill_and_page(d: Desk) -> None:
 
 
 async def test_payee_reports_raise_later_scores(d: Desk) -> None:
-    """User reports are recorded and make the next payment to that payee score higher at once."""
+    """User reports are recorded (once per reporting customer) and make the next payment to that payee
+    score higher at once."""
     cid = await d.customer("c-rep")
+    reporters = [await d.customer(f"c-reporter-{n}") for n in range(3)]
     body = d.payment(
         "p-rep-1",
         cid,
@@ -332,10 +343,9 @@ async def test_payee_reports_raise_later_scores(d: Desk) -> None:
         payee={"account_id": "acct-r", "name": "张三", "kind": "individual"},
     )
     first = (await d.screen(body)).json()
-    for _ in range(3):
-        r = await d.c.post(
-            "/api/v1/reports/payees", json={"account_id": "acct-r", "reason": "骗我刷单"}, headers=d.gw
-        )
+    for reporter in reporters:
+        report = {"account_id": "acct-r", "reason": "骗我刷单", "customer_id": reporter}
+        r = await d.c.post("/api/v1/reports/payees", json=report, headers=d.gw)
         assert r.status_code == 201, r.text
     assert r.json() == {"account_id": "acct-r", "reports": 3, "watchlisted": False}
     d.clock.advance(60)
@@ -382,12 +392,13 @@ async def test_stats_refuse_bad_windows(d: Desk) -> None:
 
 
 async def test_webhook_notifier_posts_and_failures_are_recorded(database: Database, clock: FakeClock) -> None:
-    """The webhook adapter posts the alert as JSON; a failed delivery is recorded on the case, not lost."""
+    """The webhook adapter posts the alert as JSON after the outcome; a failed delivery is recorded on the
+    case with a retry time, and the retry (same alert id) is delivered once the channel acknowledges."""
     posted: list[dict[str, Any]] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
         posted.append(json.loads(request.content))
-        return httpx.Response(200 if len(posted) == 1 else 503)
+        return httpx.Response(503 if len(posted) == 1 else 200)
 
     webhook = WebhookNotifier(
         "http://family.test/alerts", httpx.AsyncClient(transport=httpx.MockTransport(handler))
@@ -422,18 +433,25 @@ async def test_webhook_notifier_posts_and_failures_are_recorded(database: Databa
             "created_at": clock.now().isoformat(),
         }
         held = (await kefu.bus.handle(ScreenPayment(body), SYSTEM_ACTOR)).result
+        assert posted == []  # nothing at opening: nobody has checked yet
         case = await kefu.bus.handle(ResolveCase(held["case_id"], "dissuaded"), SYSTEM_ACTOR)
-        assert [p["kind"] for p in posted] == ["case_opened", "case_dissuaded"]
+        assert [p["kind"] for p in posted] == ["case_dissuaded"]
         assert posted[0]["to"] == {"name": "王强", "phone": "13987654321"}
         assert posted[0]["text"]["zh"] and posted[0]["text"]["en"]
+        assert (posted[0]["language"], posted[0]["message"]) == ("zh", posted[0]["text"]["zh"])
         async with kefu.bus.uow_factory() as uow:
             stored = await uow.cases.get(case.id)
         assert stored is not None
-        assert [(a.kind, a.delivered) for a in stored.alerts] == [
-            ("case_opened", True),
-            ("case_dissuaded", False),
-        ]
-        assert stored.alerts[1].error and "503" in stored.alerts[1].error
+        (failed,) = stored.alerts
+        assert (failed.kind, failed.delivered, failed.attempts) == ("case_dissuaded", False, 1)
+        assert failed.error and "503" in failed.error and failed.retry_at is not None
+        clock.advance(61)
+        assert await kefu.bus.handle(RetryFamilyAlert(failed.id), SYSTEM_ACTOR) is True
+        assert [p["alert_id"] for p in posted] == [failed.id, failed.id]
+        async with kefu.bus.uow_factory() as uow:
+            again = await uow.cases.alert(failed.id)
+        assert again is not None
+        assert (again.delivered, again.error, again.attempts, again.retry_at) == (True, None, 2, None)
     finally:
         await kefu.close()
 

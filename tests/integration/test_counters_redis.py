@@ -83,3 +83,20 @@ async def test_watchlist_can_be_lifted(stores):
     await redis_store.watchlist_payee(payment.payee.account_id)
     await redis_store.watchlist_payee(payment.payee.account_id, listed=False)
     assert not (await redis_store.observe(payment)).payee_watchlisted
+
+
+async def test_a_cleared_stop_no_longer_counts_in_either_store(stores):
+    """A stop cleared after a release stops counting in payer_stopped_24h, in Redis as in memory."""
+    redis_store, memory = stores
+    records = list(generate_payments(40, seed=14, scam_rate=0.0))
+    first = Payment.from_dict(records[0])
+    payer = first.payer_id
+    for store in (redis_store, memory):
+        await store.observe(first)
+        await store.note_stopped(first)
+        await store.clear_stopped(payer, first.payment_id)
+        await store.clear_stopped(payer, "never-stopped")  # harmless
+    later = Payment.from_dict({**records[0], "payment_id": "after-release"})
+    got, want = await redis_store.observe(later), await memory.observe(later)
+    assert got == want
+    assert want.payer_stopped_24h == 0

@@ -15,7 +15,10 @@ Retries: after ``no_answer`` or ``busy`` the next attempt is ``interval × backo
 window. When a window is used up — attempts exhausted, or it ended before anyone called — an elderly
 customer's callback (``roll_over=True``) moves to the same window the next day, at most ``max_rollovers``
 times, because an older customer who missed the phone once still needs the call; anyone else's ends
-``failed``. ``wrong_number`` ends ``failed`` at once: calling again would reach the same stranger.
+``failed``. A rolled-over window the customer did not choose (a follow-up, a kept place) never starts at
+night in the customer's zone (``night_zone``, 22:00-08:00 by default): if any of it would, it moves to
+08:00 the next morning, keeping its length. ``wrong_number`` ends ``failed`` at once: calling again would
+reach the same stranger.
 
 Times are never read from a clock: every function takes ``now``, an aware datetime, and all stored times
 are UTC. "The next day" is 24 hours later in UTC, which is the same local window in Asia/Shanghai (no
@@ -25,8 +28,9 @@ daylight saving time).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from kefu.care.errors import IllegalCallbackTransition, InvalidCallbackWindow, InvalidCareInput
 from kefu.care.events import (
@@ -75,6 +79,9 @@ class RetryPolicy:
     interval: timedelta = timedelta(minutes=10)
     backoff: float = 1.0  # multiplier per further attempt; 1.0 means evenly spaced
     max_rollovers: int = 3  # days an elderly customer's callback is carried forward
+    night_zone: str = "Asia/Shanghai"  # the customer's zone for "night" below
+    night_starts: time = time(22, 0)
+    night_ends: time = time(8, 0)
 
     def __post_init__(self) -> None:
         if (
@@ -84,6 +91,17 @@ class RetryPolicy:
             or self.max_rollovers < 0
         ):
             raise InvalidCareInput(f"invalid retry policy {self!r}", field="retry_policy")
+
+    def out_of_night(self, start: datetime, length: timedelta) -> datetime:
+        """``start`` itself when the whole window lies in local daytime, else the next 08:00."""
+        zone = ZoneInfo(self.night_zone)
+        local = start.astimezone(zone)
+        clock = local.time()
+        night = datetime.combine(local.date(), self.night_starts, zone)
+        if self.night_ends <= clock and local + length <= night:
+            return start
+        morning = local.date() if clock < self.night_ends else local.date() + timedelta(days=1)
+        return datetime.combine(morning, self.night_ends, zone).astimezone(UTC)
 
     def delay_after(self, attempts_in_window: int) -> timedelta:
         """How long to wait after the ``attempts_in_window``-th unanswered attempt."""
@@ -316,6 +334,9 @@ def _window_used_up(
         if rollovers >= policy.max_rollovers:
             return _close(callback, CallbackState.FAILED, why, now, events)
         start, end, rollovers = start + timedelta(days=1), end + timedelta(days=1), rollovers + 1
+        if callback.origin is not CallbackOrigin.REQUESTED:  # a slot the customer did not choose
+            moved = policy.out_of_night(start, end - start)
+            start, end = moved, end + (moved - start)
         if end > now:
             break
     first = max(start, now)

@@ -1,7 +1,9 @@
 """Self-service first, for those it suits: may the knowledge base answer this message, or a human?
 
-The order of the checks is the policy: care comes first (elderly and vulnerable customers are never answered
-by a bot), then the customer's own wish for a person, then whether the best article is a confident answer.
+The order of the checks is the policy: only chat is self-served (a caller on the phone cannot read an
+article, so voice and callbacks always reach a person), then care (elderly and vulnerable customers are never
+answered by a bot), then the customer's own wish for a person, then whether the best article is a confident
+answer.
 
 After an answer, the customer's next words settle it: ``says_not_helped`` hands over to a person (checked
 first: "没解决" contains "解决"), ``says_solved`` resolves the conversation as self-service.
@@ -31,7 +33,7 @@ NOT_HELPED_EN = re.compile(
 SOLVED_ZH: tuple[str, ...] = ("解决了", "已解决", "好了", "谢谢", "明白了", "知道了", "可以了")
 SOLVED_EN = re.compile(r"\b(?:solved|thanks|thank you|that helped|it worked|got it|all good)\b")
 
-SelfServiceReason = Literal["care", "human_requested", "not_confident", "confident"]
+SelfServiceReason = Literal["not_chat", "care", "human_requested", "not_confident", "confident"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,8 +43,12 @@ class SelfServiceDecision:
     article_id: str | None = None
 
 
-def decide_self_service(plan: CarePlan, text: str, hits: Sequence[Hit]) -> SelfServiceDecision:
+def decide_self_service(
+    plan: CarePlan, text: str, hits: Sequence[Hit], channel: str = "chat"
+) -> SelfServiceDecision:
     """Whether the knowledge base answers ``text`` (given the search ``hits`` for it) or a human does."""
+    if channel != "chat":
+        return SelfServiceDecision(answer=False, reason="not_chat")
     if plan.skip_self_service:
         return SelfServiceDecision(answer=False, reason="care")
     if wants_human(text):

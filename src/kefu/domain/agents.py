@@ -28,6 +28,7 @@ class Agent:
     presence: Presence = "offline"
     presence_since: datetime | None = None
     user_id: str | None = None
+    presence_reason: str | None = None  # why the agent is away when kefu set it (``missed``)
 
 
 def check_skills(skills: Mapping[str, int], known: frozenset[str]) -> dict[str, int]:

@@ -15,6 +15,7 @@ from kefu.domain.audit import Checkpoint
 from kefu.domain.conversations import Conversation, Message
 from kefu.domain.customers import Customer, TrustedContact
 from kefu.domain.queues import EscalationStep, Queue, ServiceLevel
+from kefu.domain.routing_rules import RoutingRule
 from kefu.domain.users import API_TOKEN_DAYS, ApiToken, IssuedToken, User
 from kefu.domain.vocabulary import Channel, Language, Presence, Role
 
@@ -128,6 +129,7 @@ class OpenConversation(Command[Conversation]):
     channel: Channel
     subject: str | None = None
     text: str | None = None
+    queue: str | None = None  # None: the routing rules, else the business line's queue
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +142,34 @@ class PostMessage(Command[Message]):
 class AssignConversation(Command[Conversation]):
     conversation_id: str
     agent_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class CreateRoutingRule(Command[RoutingRule]):
+    """Add a rule choosing ``queue`` for contacts that meet every condition given (None: any)."""
+
+    queue: str
+    position: int | None = None  # None: after the last rule
+    business_line: str | None = None
+    channel: str | None = None
+    intent: str | None = None
+    language: str | None = None
+    care: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteRoutingRule(Command[None]):
+    rule_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class TransferConversation(Command[Conversation]):
+    """Send a conversation back to routing: to another queue, or offered first to one agent, with a note."""
+
+    conversation_id: str
+    to_queue: str | None = None
+    to_agent: str | None = None
+    note: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +199,7 @@ class CreateQueue(Command[Queue]):
     priority: int = 0
     service_level: ServiceLevel = field(default_factory=ServiceLevel)
     escalation: tuple[EscalationStep, ...] = ()
+    home_first_s: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,10 +25,12 @@ from kefu.domain.errors import IllegalTransition
 from kefu.domain.vocabulary import Channel, ConversationStatus
 
 Sender = Literal["customer", "agent", "system"]
-Action = Literal["assign", "resolve", "close", "abandon", "post", "escalate", "solve"]
+Action = Literal["assign", "resolve", "close", "abandon", "post", "escalate", "solve", "transfer"]
 
 _TRANSITIONS: dict[tuple[ConversationStatus, Action], ConversationStatus] = {
     ("queued", "assign"): "assigned",
+    ("queued", "transfer"): "queued",
+    ("assigned", "transfer"): "queued",
     ("queued", "abandon"): "abandoned",
     ("assigned", "abandon"): "abandoned",
     ("assigned", "resolve"): "resolved",
@@ -93,7 +95,15 @@ class Conversation:
     def assign(self, agent_id: str, now: datetime) -> None:
         self._step("assign", now)
         self.agent_id = agent_id
-        self.assigned_at = now
+        if self.assigned_at is None:  # a transferred conversation was answered when first assigned
+            self.assigned_at = now
+
+    def transfer(self, queue: str, now: datetime) -> None:
+        """Back to routing, in ``queue``: nobody works it until the next agent accepts. ``assigned_at``
+        stays the first answer, so reports count the customer's wait once."""
+        self._step("transfer", now)
+        self.queue = queue
+        self.agent_id = None
 
     def resolve(self, disposition: str, note: str | None, now: datetime) -> None:
         self._step("resolve", now)

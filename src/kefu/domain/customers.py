@@ -29,6 +29,7 @@ class TrustedContact:
     name: str
     phone: str
     relation: str
+    language: str | None = None  # what alerts to them are written in (None: the customer's language)
 
 
 @dataclass(slots=True)

@@ -10,7 +10,9 @@ raises HTTP exceptions.
     ├── NotFound                   404  an id that does not exist
     ├── Conflict                   409  the request clashes with current state
     │   ├── AlreadyExists          409  a unique key is taken (external_id, username)
-    │   └── IllegalTransition      409  a lifecycle step that is not allowed now
+    │   ├── IdempotencyMismatch    409  a key (payment_id) repeated with a different request
+    │   ├── IllegalTransition      409  a lifecycle step that is not allowed now
+    │   └── NeedsContact           409  a case released before anyone reached the payer
     ├── Unauthenticated            401  no or bad credentials
     ├── Forbidden                  403  authenticated, but the role may not do this
     ├── TooManyRequests            429  too many attempts; retry after ``retry_after_s`` seconds
@@ -62,6 +64,11 @@ class AlreadyExists(Conflict):
     title = "Already exists"
 
 
+class IdempotencyMismatch(Conflict):
+    code = "idempotency_mismatch"
+    title = "Idempotency key reused for a different request"
+
+
 class IllegalTransition(Conflict):
     code = "illegal_transition"
     title = "Illegal state transition"
@@ -74,6 +81,11 @@ class IllegalTransition(Conflict):
             state=state,
             action=action,
         )
+
+
+class NeedsContact(Conflict):
+    code = "contact_required"
+    title = "The payer must be reached first"
 
 
 class Unauthenticated(KefuError):

@@ -96,6 +96,19 @@ class ConversationAssigned(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class ConversationTransferred(Event):
+    """The conversation went back to routing, to another queue or offered first to another agent."""
+
+    name: ClassVar[str] = "conversation.transferred"
+    conversation_id: str
+    from_agent_id: str | None
+    to_queue: str
+    to_agent_id: str | None
+    note: str | None
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class ConversationResolved(Event):
     name: ClassVar[str] = "conversation.resolved"
     conversation_id: str
@@ -187,6 +200,7 @@ class TaskOpened(Event):
     care: bool
     home_site: str | None
     enqueued_at: datetime
+    preferred_agent_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

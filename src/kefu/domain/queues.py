@@ -13,6 +13,9 @@ from kefu.domain.errors import InvalidInput
 from kefu.domain.vocabulary import CHANNELS
 
 SiteScope = Literal["home", "all"]
+# Priority classes a queue may give its own home-site-first time (seconds before any site may answer):
+# ``care`` elderly and vulnerable customers, ``case`` intervention cases, ``other`` everyone else.
+HOME_FIRST_CLASSES: tuple[str, ...] = ("care", "case", "other")
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +43,19 @@ class Queue:
     created_at: datetime
     updated_at: datetime
     escalation: tuple[EscalationStep, ...] = field(default_factory=tuple)
+    home_first_s: dict[str, int] = field(default_factory=dict)  # by class; absent: kefu's default
+
+
+def check_home_first(home_first_s: Mapping[str, int]) -> None:
+    """Home-site-first times are per known priority class, 0 to 86400 seconds."""
+    for name, seconds in home_first_s.items():
+        if name not in HOME_FIRST_CLASSES:
+            raise InvalidInput(
+                f"unknown priority class {name!r}; classes are {', '.join(HOME_FIRST_CLASSES)}",
+                field=f"home_first_s.{name}",
+            )
+        if not 0 <= seconds <= 86_400:
+            raise InvalidInput("home_first_s must be 0 to 86400 seconds", field=f"home_first_s.{name}")
 
 
 def check_queue_shape(

@@ -35,6 +35,7 @@ class Task:
     ended_at: datetime | None = None
     end_reason: str | None = None
     wait_s: float | None = None
+    preferred_agent_id: str | None = None  # offered first when free (a transfer to an agent)
 
 
 @dataclass(slots=True)

@@ -25,7 +25,7 @@ from nats.js.errors import BadRequestError
 
 from kefu.bootstrap import Kefu, bootstrap
 from kefu.config import Settings
-from kefu.domain.errors import InvalidInput, KefuError, Unavailable
+from kefu.domain.errors import IdempotencyMismatch, InvalidInput, KefuError, Unavailable
 from kefu.domain.payments import ScreenPayment
 from kefu.domain.users import SYSTEM_ACTOR, Actor
 from kefu.entrypoints.logging import configure_logging
@@ -152,11 +152,10 @@ async def screen_message(kefu: Kefu, data: bytes) -> dict[str, Any]:
         if not isinstance(request, dict):
             raise InvalidInput("a payment message must be a JSON object")
         record = await kefu.bus.handle(ScreenPayment(request), STREAM_ACTOR)
-        result: dict[str, Any] = record.result
-        return result
+        return {**record.result, "status": record.status}
     except json.JSONDecodeError:
         return {"payment_id": None, "error": {"code": "invalid_json", "detail": "the message is not JSON"}}
-    except InvalidInput as exc:
+    except (InvalidInput, IdempotencyMismatch) as exc:  # would never succeed: answered, not redelivered
         payment_id = request.get("payment_id") if isinstance(request, dict) else None
         return {"payment_id": payment_id, "error": {"code": exc.code, "detail": exc.detail, **exc.fields}}
 

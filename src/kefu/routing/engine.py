@@ -24,6 +24,7 @@ from kefu.routing.errors import (
 from kefu.routing.events import (
     AgentSetAway,
     AgentWrapUpEnded,
+    AgentWrapUpExtended,
     OfferAccepted,
     OfferCreated,
     OfferDeclined,
@@ -32,6 +33,7 @@ from kefu.routing.events import (
     RoutingEvent,
     TaskCompleted,
     TaskEscalated,
+    TaskHandAssigned,
     TaskQueued,
     TaskRemoved,
     TaskRequeued,
@@ -84,14 +86,17 @@ class RoutingEngine(EngineState):
         """Change an agent's site, skills, capacity or presence; ongoing work is kept."""
         agent = self._agent(spec.agent_id)
         site, skills, capacity = self._validated_agent(spec)
+        # Tasks that waited behind this agent's availability may go to agents who declined them.
+        before = [pool for own in agent.pools.values() for pool in own if pool.live]
         self._unlink(agent)
         agent.site, agent.skills, agent.capacity = site, skills, capacity
         agent.total_capacity = max(1, sum(capacity.values()))
         for channel in capacity:
             agent.load.setdefault(channel, 0)
         self._link(agent)
-        events = self._presence(agent, Presence(spec.presence), now)
-        self._dispatch(now, (agent,), (), events)
+        events: Events = []
+        pools = self._presence_change(agent, Presence(spec.presence), now, events)
+        self._dispatch(now, (agent,), [*before, *pools], events)
         return events
 
     def set_presence(self, agent_id: str, presence: Presence | str, now: float) -> Events:
@@ -131,6 +136,33 @@ class RoutingEngine(EngineState):
         self._dispatch(now, agents, (), events)
         return events
 
+    def assign(self, task_id: str, agent_id: str, now: float) -> Events:
+        """A supervisor gives a waiting or offered task to an agent by hand. It counts against the agent's
+        capacity like any assignment (even beyond it: the supervisor decided), until ``complete``."""
+        task, agent = self._task(task_id), self._agent(agent_id)
+        if task.state is TaskState.ASSIGNED:
+            if task.agent is agent:
+                return []
+            raise TaskStateError(f"task {task_id!r} is assigned to someone else", task_id=task_id)
+        events: Events = []
+        freed: tuple[Agent, ...] = ()
+        if task.state is TaskState.OFFERED:
+            assert task.offer is not None  # noqa: S101 - an offered task has its offer
+            offer = task.offer
+            self._close_offer(offer, "rescinded")
+            freed = (offer.agent,)
+            reason = "assigned_by_hand"
+            events.append(OfferRescinded(offer.offer_id, task_id, offer.agent.agent_id, reason, now))
+        else:
+            self._leave_waiting(task)
+        task.state, task.agent = TaskState.ASSIGNED, agent
+        agent.load[task.channel] = agent.load.get(task.channel, 0) + 1
+        agent.assigned[task_id] = task
+        agent.version += 1
+        events.append(TaskHandAssigned(task_id, task.queue.queue_id, agent_id, now))
+        self._dispatch(now, freed, (), events)
+        return events
+
     def complete(self, task_id: str, now: float) -> Events:
         """The agent finished an assigned task; they wrap up on that channel before new offers there."""
         task = self._task(task_id)
@@ -147,6 +179,39 @@ class RoutingEngine(EngineState):
         self._end(task)
         events: Events = [TaskCompleted(task_id, task.queue.queue_id, agent.agent_id, now, until)]
         self._dispatch(now, (agent,), (), events)
+        return events
+
+    # == wrap-up the agent controls ================================================================
+    def end_wrap_up(self, agent_id: str, now: float) -> Events:
+        """The agent is ready early: every wrap-up of theirs ends now and work may be offered at once."""
+        agent = self._agent(agent_id)
+        events: Events = []
+        for channel in sorted(agent.wrap_until):
+            events.append(AgentWrapUpEnded(agent_id, channel, now))
+        if not events:
+            return events
+        agent.wrap_until.clear()
+        agent.wrap_extended.clear()
+        agent.free_since = now
+        self._dispatch(now, (agent,), (), events)
+        return events
+
+    def extend_wrap_up(self, agent_id: str, seconds: float, now: float) -> Events:
+        """More time to finish notes: each running wrap-up is extended once, by at most
+        ``wrap_up_extend_s``. Raises ``TaskStateError`` when there is none or it was extended already."""
+        agent = self._agent(agent_id)
+        running = [ch for ch, until in agent.wrap_until.items() if until > now]
+        if not running or any(ch in agent.wrap_extended for ch in running):
+            raise TaskStateError(
+                f"agent {agent_id!r} has no wrap-up to extend (or extended it already)", agent_id=agent_id
+            )
+        extra = max(0.0, min(seconds, self.config.wrap_up_extend_s))
+        events: Events = []
+        for channel in sorted(running):
+            until = agent.wrap_until[channel] + extra
+            self._start_wrap_up(agent, channel, until)
+            agent.wrap_extended.add(channel)
+            events.append(AgentWrapUpExtended(agent_id, channel, until, now))
         return events
 
     # == offers ==================================================================================
@@ -178,7 +243,13 @@ class RoutingEngine(EngineState):
     # == time ====================================================================================
     def next_deadline(self) -> float | None:
         """When ``tick`` next has something to do (offer expiry, wrap-up end, escalation), or None."""
-        heaps = (self._clean_expiries(), self._clean_wrap_ups(), self._clean_escalations())
+        heaps = (
+            self._clean_expiries(),
+            self._clean_wrap_ups(),
+            self._clean_escalations(),
+            self._clean_cooldowns(),
+            self._clean_openings(),
+        )
         times = [h[0][0] for h in heaps if h]
         return min(times, default=None)
 
@@ -203,6 +274,20 @@ class RoutingEngine(EngineState):
                 pool = self._escalate(task, step, due, events)
                 if pool is not None:
                     pools.append(pool)
+            while (o := self._clean_openings()) and o[0][0] == due:
+                task = heapq.heappop(o)[2]
+                task.home_open = True
+                if task.state is TaskState.WAITING and task.pool is not None:
+                    task.pool.drop_task(task)
+                    pools.append(self._place(task))
+            while (c := self._clean_cooldowns()) and c[0][0] == due:
+                _, _, task, agent_id = heapq.heappop(c)
+                self._forgive(task, agent_id)
+                if (cooled := self._agents.get(agent_id)) is not None:
+                    cooled.excluded_from.discard(task.task_id)
+                    agents[agent_id] = cooled
+                if task.state is TaskState.WAITING and task.pool is not None:
+                    pools.append(task.pool)
             self._dispatch(now, agents.values(), pools, events)
         return events
 
@@ -242,7 +327,7 @@ class RoutingEngine(EngineState):
                 if entry is not None and entry[4].token != entry[3]:
                     entry = pool.head()
                 if entry is not None and agent_id in entry[4].excluded:
-                    entry = pool.best_task_for(agent)
+                    entry = pool.best_task_for(agent, self._held_back)
                 if entry is None:
                     continue
                 if best is None or entry[0] < best[0] or (entry[0] == best[0] and entry[1:3] < best[1:3]):
@@ -265,12 +350,12 @@ class RoutingEngine(EngineState):
             head = pool.head()
             if head is None:
                 continue
-            agent = pool.best_idle(head[4])
+            agent = pool.best_idle(head[4], self._held_back)
             if agent is not None:
                 self._offer(head[4], agent, now, events)
                 self._park(agent)
             elif pool.idle:
-                # Only agents who declined this task are idle here; later tasks may still use them.
+                # Only agents held back from this task are idle here; later tasks may still use them.
                 aside.append((pool, heapq.heappop(pool.tasks)))
             else:
                 continue
@@ -319,10 +404,11 @@ class RoutingEngine(EngineState):
             for task_id in agent.excluded_from:
                 task = self._tasks.get(task_id)
                 if task is not None:
-                    task.excluded = task.excluded - {agent.agent_id}
+                    self._forgive(task, agent.agent_id)
             agent.excluded_from.clear()
             return []
-        pools = []
+        # Tasks held back from others while this agent was available may now go to those others.
+        pools = [pool for own in agent.pools.values() for pool in own if pool.live]
         for offer in list(agent.offers.values()):
             self._close_offer(offer, "rescinded")
             events.append(
@@ -330,12 +416,6 @@ class RoutingEngine(EngineState):
             )
             pools.append(self._requeue(offer.task, None, "rescinded", now, events))
         return pools
-
-    def _presence(self, agent: Agent, presence: Presence, now: float) -> Events:
-        events: Events = []
-        pools = self._presence_change(agent, presence, now, events)
-        self._dispatch(now, (), pools, events)
-        return events
 
     def _expire(
         self, offer: Offer, now: float, agents: dict[str, Agent], pools: list[Pool], ev: Events
@@ -348,7 +428,7 @@ class RoutingEngine(EngineState):
         if agent.missed >= self.config.max_missed_offers and agent.presence is Presence.AVAILABLE:
             missed = agent.missed
             pools.extend(self._presence_change(agent, Presence.AWAY, now, ev))
-            ev.append(AgentSetAway(agent.agent_id, missed, now))
+            ev.append(AgentSetAway(agent.agent_id, missed, now, "missed"))
         agents[agent.agent_id] = agent
 
     def _escalate(self, task: Task, step: int, now: float, events: Events) -> Pool | None:
@@ -356,7 +436,7 @@ class RoutingEngine(EngineState):
         task.step = step
         # A wider field is a fresh start: agents who missed or declined the task may be offered it again,
         # so a case whose only specialist missed one offer does not wait for the hold to expire.
-        task.excluded = frozenset()
+        task.excluded, task.excluded_until = frozenset(), {}
         skills, sites, _ = queue.steps[step]
         events.append(TaskEscalated(task.task_id, queue.queue_id, step, skills, str(sites), now))
         self._schedule_escalation(task)
@@ -368,8 +448,7 @@ class RoutingEngine(EngineState):
     def _requeue(self, task: Task, agent: Agent | None, reason: str, now: float, events: Events) -> Pool:
         """Put a task whose offer failed back at its original place (its rank never changed)."""
         if agent is not None:
-            task.excluded = task.excluded | {agent.agent_id}
-            agent.excluded_from.add(task.task_id)
+            self._exclude(task, agent, now)
         task.state, task.offer = TaskState.WAITING, None
         task.queue.add_waiting(task)
         events.append(TaskRequeued(task.task_id, task.queue.queue_id, reason, now))

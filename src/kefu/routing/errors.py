@@ -11,7 +11,8 @@ without knowing routing: conflicts become 409, unknown ids 404, bad specs 422. E
         ├── OfferAcceptedError          offer_accepted       it was accepted already
         ├── OfferRescindedError         offer_rescinded      the task left or the agent went away meanwhile
         ├── TaskStateError              task_state           e.g. completing a task nobody was assigned
-        └── DuplicateError              routing_duplicate    a task, agent or offer id is already known
+        ├── DuplicateError              routing_duplicate    a task, agent or offer id is already known
+        └── NotQueuedError              not_queued           the conversation is not waiting in a queue
     NotFound (404)
     └── UnknownRoutingId                routing_not_found    no such queue, task, agent or offer
     InvalidInput (422)
@@ -68,3 +69,8 @@ class UnknownRoutingId(NotFound):
 class InvalidRoutingSpec(InvalidInput):
     code = "invalid_routing_spec"
     title = "Invalid routing specification"
+
+
+class NotQueuedError(RoutingConflict):
+    code = "not_queued"
+    title = "Not waiting in a queue"

@@ -68,6 +68,17 @@ class TaskRemoved(RoutingEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class TaskHandAssigned(RoutingEvent):
+    """A supervisor gave the task to an agent by hand; it counts against the agent's capacity."""
+
+    name: ClassVar[str] = "task.hand_assigned"
+    task_id: str
+    queue_id: str
+    agent_id: str
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
 class TaskCompleted(RoutingEvent):
     """An assigned task ended; the agent is in wrap-up on that channel until ``wrap_up_until``."""
 
@@ -104,7 +115,8 @@ class OfferAccepted(RoutingEvent):
 
 @dataclass(frozen=True, slots=True)
 class OfferDeclined(RoutingEvent):
-    """The agent declined; the task will not be offered to them again."""
+    """The agent declined; the task goes to someone else eligible if anyone is available, else back to
+    them; after the cool-down it may be offered to them again."""
 
     name: ClassVar[str] = "offer.declined"
     offer_id: str
@@ -138,11 +150,38 @@ class OfferRescinded(RoutingEvent):
 
 @dataclass(frozen=True, slots=True)
 class AgentSetAway(RoutingEvent):
-    """The engine set an agent away after ``missed_offers`` offers in a row went unanswered."""
+    """The engine set an agent away (``reason`` ``missed``) after ``missed_offers`` offers in a row went
+    unanswered; they get no new offers until they go available again."""
 
     name: ClassVar[str] = "agent.set_away"
     agent_id: str
     missed_offers: int
+    at: float
+    reason: str = "missed"
+
+
+@dataclass(frozen=True, slots=True)
+class QueuePositionChanged(RoutingEvent):
+    """A waiting conversation moved in line (``position`` 1 is next), for the customer's channel to push.
+    Sent for the first places of each queue only; further back, the customer asks
+    ``GET /api/v1/conversations/{id}/queue``."""
+
+    name: ClassVar[str] = "queue.position_changed"
+    conversation_id: str
+    task_id: str
+    queue_id: str
+    position: int
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class AgentWrapUpExtended(RoutingEvent):
+    """The agent asked for more wrap-up time on ``channel`` (once per wrap-up); it now ends at ``until``."""
+
+    name: ClassVar[str] = "agent.wrap_up_extended"
+    agent_id: str
+    channel: str
+    until: float
     at: float
 
 

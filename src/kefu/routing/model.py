@@ -84,7 +84,9 @@ class QueueSpec:
 class TaskSpec:
     """One unit of routable work. ``vulnerable`` (elderly or vulnerable customer) boosts priority and
     prefers agents with the ``elderly_care`` skill; ``home_site`` keeps it at that site until an
-    escalation step opens all sites."""
+    escalation step opens all sites, or for at most ``home_s`` seconds of waiting when that is set
+    (``0``: any site from the start). ``preferred_agent`` is offered the task first when idle and
+    eligible (a case's re-contact goes back to the specialist who already spoke to the payer)."""
 
     task_id: str
     queue_id: str
@@ -93,6 +95,8 @@ class TaskSpec:
     priority: int = 0
     vulnerable: bool = False
     home_site: str | None = None
+    home_s: float | None = None
+    preferred_agent: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,18 +113,23 @@ class AgentSpec:
 @dataclass(frozen=True, slots=True)
 class EngineConfig:
     """Engine-wide policy. ``aging_per_s`` adds priority points per second waited, so nothing starves:
-    a task waiting 10 minutes at the default gains 10 points."""
+    a task waiting 10 minutes at the default gains 10 points. An agent who declines or misses a task is
+    not offered it again for ``decline_cooldown_s`` while someone else eligible is available; after
+    ``max_missed_offers`` unanswered offers in a row the agent is set away (reason ``missed``)."""
 
     offer_timeout_s: float = 20.0
-    max_missed_offers: int = 3
+    max_missed_offers: int = 1
+    decline_cooldown_s: float = 30.0
     wrap_up_s: float = 10.0
+    wrap_up_extend_s: float = 60.0  # an agent may extend a wrap-up once, by at most this much
     strategy: Strategy = Strategy.LONGEST_IDLE
     aging_per_s: float = 1 / 60
     vulnerable_boost: int = 10
 
     def __post_init__(self) -> None:
-        if self.offer_timeout_s <= 0 or self.wrap_up_s < 0 or self.aging_per_s < 0:
-            raise InvalidRoutingSpec("offer timeout must be > 0; wrap-up and aging must be >= 0")
+        lows = (self.wrap_up_s, self.wrap_up_extend_s, self.aging_per_s, self.decline_cooldown_s)
+        if self.offer_timeout_s <= 0 or min(lows) < 0:
+            raise InvalidRoutingSpec("offer timeout must be > 0; wrap-up, aging and cool-down must be >= 0")
         if self.max_missed_offers < 1:
             raise InvalidRoutingSpec("max_missed_offers must be at least 1")
         Strategy(self.strategy)
@@ -140,7 +149,8 @@ class OfferView:
 class TaskView:
     """A task as the engine sees it. ``priority`` includes the queue's priority and the vulnerable boost;
     ``rank`` is the aged ordering key (lower is served first); ``excluded`` are agents who declined or
-    missed it at its current step and have not been away since."""
+    missed it at its current step, whose cool-down has not ended and who have not been away since;
+    ``excluded_until`` says when each cool-down ends. ``home_site`` is None once all sites may take it."""
 
     task_id: str
     queue_id: str
@@ -155,6 +165,22 @@ class TaskView:
     excluded: frozenset[str]
     agent_id: str | None
     offer_id: str | None
+    excluded_until: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceView:
+    """A task's place in line: ``ahead`` waiting tasks of its queue and channel rank before it (0 once it
+    is offered or assigned); ``servers`` is the capacity on its channel of the available agents who may
+    take it now."""
+
+    task_id: str
+    queue_id: str
+    channel: str
+    state: TaskState
+    ahead: int
+    servers: int
+    enqueued_at: float
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ non-empty pool costs one heap push and nothing else.
 from __future__ import annotations
 
 import heapq
+from collections.abc import Callable
 from typing import Any
 
 from kefu.routing.model import ELDERLY_CARE_SKILL, Presence, TaskState
@@ -35,9 +36,13 @@ class Task:
         "channel",
         "enqueued_at",
         "excluded",
+        "excluded_until",
+        "home_open",
+        "home_s",
         "home_site",
         "offer",
         "pool",
+        "preferred",
         "queue",
         "rank",
         "seq",
@@ -60,6 +65,8 @@ class Task:
         home_site: str | None,
         seq: int,
         rank: float,
+        home_s: float | None = None,
+        preferred: str | None = None,
     ) -> None:
         self.task_id = task_id
         self.queue = queue
@@ -76,9 +83,15 @@ class Task:
         self.pool: Pool | None = None
         self.offer: Offer | None = None
         self.agent: Agent | None = None
-        # Agents who declined or missed this task: it is never offered to them again (as in TaskRouter).
-        # Shared empty frozenset until someone declines: most tasks never need their own set.
+        # Agents who declined or missed this task, each until a cool-down ends (``excluded_until``). While
+        # someone else eligible is available the task is not offered to them again; once nobody else is,
+        # or the cool-down is over, they may have it. Shared empty frozenset until someone declines.
         self.excluded: frozenset[str] = _NO_ONE
+        self.excluded_until: dict[str, float] = {}
+        # Home site first for at most ``home_s`` seconds (None: as the queue's steps say); then all sites.
+        self.home_s = home_s
+        self.home_open = False
+        self.preferred = preferred  # an agent offered this task first when idle and eligible
 
 
 class Agent:
@@ -99,6 +112,7 @@ class Agent:
         "skills",
         "total_capacity",
         "version",
+        "wrap_extended",
         "wrap_until",
     )
 
@@ -122,6 +136,7 @@ class Agent:
         self.seq = seq
         self.load: dict[str, int] = dict.fromkeys(capacity, 0)
         self.wrap_until: dict[str, float] = {}
+        self.wrap_extended: set[str] = set()  # channels whose current wrap-up was extended already
         # Tasks this agent missed or declined: forgiven when the agent comes back available.
         self.excluded_from: set[str] = set()
         self.free_since = now
@@ -228,13 +243,14 @@ class Pool:
             heapq.heappop(heap)
         return None
 
-    def best_task_for(self, agent: Agent) -> TaskEntry | None:
-        """Best waiting task here the agent may take; skips (rare) tasks the agent declined before."""
+    def best_task_for(self, agent: Agent, held_back: Callable[[Task], bool]) -> TaskEntry | None:
+        """Best waiting task here the agent may take; skips (rare) tasks the agent declined before and
+        is still held back from (``held_back``)."""
         entry = self.head()
         if entry is None or agent.agent_id not in entry[4].excluded:
             return entry
         aside = []
-        while entry is not None and agent.agent_id in entry[4].excluded:
+        while entry is not None and agent.agent_id in entry[4].excluded and held_back(entry[4]):
             aside.append(heapq.heappop(self.tasks))
             entry = self.head()
         for item in aside:
@@ -260,11 +276,17 @@ class Pool:
             self.idle = [e for e in self.idle if e[5].version == e[4] and e[5].idle_on(self.channel)]
             heapq.heapify(self.idle)
 
-    def best_idle(self, task: Task) -> Agent | None:
-        """Best idle agent for ``task`` (not one who declined it), or None; leaves the heap intact."""
+    def best_idle(self, task: Task, held_back: Callable[[Task], bool]) -> Agent | None:
+        """Best idle agent for ``task``, or None; leaves the heap intact. The task's preferred agent
+        comes first when idle here; an agent who declined the task is skipped while ``held_back``."""
+        preferred = self.agents.get(task.preferred) if task.preferred is not None else None
+        if preferred is not None and preferred.idle_on(self.channel):
+            if preferred.agent_id not in task.excluded or not held_back(task):
+                return preferred
         heap = self.idle
         aside = []
         found: Agent | None = None
+        held: bool | None = None
         while heap:
             entry = heap[0]
             agent = entry[5]
@@ -272,8 +294,11 @@ class Pool:
                 heapq.heappop(heap)
                 continue
             if agent.agent_id in task.excluded:
-                aside.append(heapq.heappop(heap))
-                continue
+                if held is None:
+                    held = held_back(task)
+                if held:
+                    aside.append(heapq.heappop(heap))
+                    continue
             found = agent
             break
         for item in aside:

@@ -29,6 +29,7 @@ from kefu.routing.model import (
     AgentView,
     EngineConfig,
     OfferView,
+    PlaceView,
     Presence,
     QueueFigures,
     SiteScope,
@@ -61,6 +62,8 @@ class EngineState:
         self._expiries: list[tuple[float, int, Offer]] = []
         self._wrap_ups: list[tuple[float, int, Agent, str]] = []
         self._escalations: list[tuple[float, int, Task, int]] = []
+        self._cooldowns: list[tuple[float, int, Task, str]] = []
+        self._openings: list[tuple[float, int, Task]] = []
 
     def _leave_waiting(self, task: Task) -> None:
         pool = task.pool
@@ -75,17 +78,19 @@ class EngineState:
 
     def _start_wrap_up(self, agent: Agent, channel: str, until: float) -> None:
         agent.wrap_until[channel] = until
+        agent.wrap_extended.discard(channel)
         heapq.heappush(self._wrap_ups, (until, next(self._seq), agent, channel))
 
     # == placement and registration ==============================================================
     def _place(self, task: Task) -> Pool:
         """Put a waiting task into the pool of its current step (pool lookups are cached per queue)."""
         queue = task.queue
-        slot = (task.step, task.home_site, task.channel, task.vulnerable)
+        home = None if task.home_open else task.home_site
+        slot = (task.step, home, task.channel, task.vulnerable)
         pool = queue.pools.get(slot)
         if pool is None:
             skills, sites, _ = queue.steps[task.step]
-            site = task.home_site if sites is SiteScope.HOME else None
+            site = home if sites is SiteScope.HOME else None
             pool = queue.pools[slot] = self._pool((skills, site, task.channel, task.vulnerable))
         pool.push_task(task)
         return pool
@@ -174,13 +179,47 @@ class EngineState:
             home_site=spec.home_site,
             seq=next(self._seq),
             rank=rank,
+            home_s=spec.home_s,
+            preferred=spec.preferred_agent,
         )
         task.step = self._step_at(queue, now - spec.enqueued_at)
+        if spec.home_s is not None and spec.home_site is not None:
+            if now - spec.enqueued_at >= spec.home_s:
+                task.home_open = True
+            else:
+                heapq.heappush(self._openings, (spec.enqueued_at + spec.home_s, next(self._seq), task))
         self._tasks[task.task_id] = task
         queue.add_waiting(task)
         self._place(task)
         self._schedule_escalation(task)
         return task
+
+    def _held_back(self, task: Task) -> bool:
+        """Whether the agents who declined or missed ``task`` (cool-down running) still wait behind
+        someone else: true while another agent eligible for it is available, busy or not. Once nobody
+        else is, the task goes back to them rather than wait with an eligible agent idle."""
+        pool = task.pool
+        if pool is None:
+            return False
+        excluded = task.excluded
+        return any(
+            a.presence is Presence.AVAILABLE and a.agent_id not in excluded for a in pool.agents.values()
+        )
+
+    def _exclude(self, task: Task, agent: Agent, now: float) -> None:
+        """Hold ``agent`` back from ``task`` for the cool-down (nothing at all if it is zero)."""
+        cooldown = self.config.decline_cooldown_s
+        if cooldown <= 0:
+            return
+        until = now + cooldown
+        task.excluded = task.excluded | {agent.agent_id}
+        task.excluded_until = {**task.excluded_until, agent.agent_id: until}
+        agent.excluded_from.add(task.task_id)
+        heapq.heappush(self._cooldowns, (until, next(self._seq), task, agent.agent_id))
+
+    def _forgive(self, task: Task, agent_id: str) -> None:
+        task.excluded = task.excluded - {agent_id}
+        task.excluded_until = {k: v for k, v in task.excluded_until.items() if k != agent_id}
 
     def _strategy_key(self, agent: Agent) -> float:
         """Order among equally fit idle agents: smaller goes first."""
@@ -215,6 +254,21 @@ class EngineState:
     def _clean_wrap_ups(self) -> list[tuple[float, int, Agent, str]]:
         heap = self._wrap_ups
         while heap and heap[0][2].wrap_until.get(heap[0][3]) != heap[0][0]:
+            heapq.heappop(heap)
+        return heap
+
+    def _clean_cooldowns(self) -> list[tuple[float, int, Task, str]]:
+        heap = self._cooldowns
+        while heap:
+            until, _, task, agent_id = heap[0]
+            if task.task_id in self._tasks and task.excluded_until.get(agent_id) == until:
+                break
+            heapq.heappop(heap)
+        return heap
+
+    def _clean_openings(self) -> list[tuple[float, int, Task]]:
+        heap = self._openings
+        while heap and (heap[0][2].task_id not in self._tasks or heap[0][2].home_open):
             heapq.heappop(heap)
         return heap
 
@@ -306,6 +360,39 @@ class EngineState:
     def tasks(self) -> list[TaskView]:
         return [self._task_view(task) for task in self._tasks.values()]
 
+    def place(self, task_id: str) -> PlaceView:
+        """Where a task stands in its queue: O(waiting tasks of that queue), fine for a customer's poll."""
+        t = self._task(task_id)
+        ahead = 0
+        if t.state is TaskState.WAITING:
+            key = (t.rank, t.enqueued_at, t.seq)
+            ahead = sum(
+                1
+                for other in t.queue.waiting.values()
+                if other.channel == t.channel and (other.rank, other.enqueued_at, other.seq) < key
+            )
+        servers = 0
+        if t.pool is not None:
+            servers = sum(
+                a.capacity.get(t.channel, 0)
+                for a in t.pool.agents.values()
+                if a.presence is Presence.AVAILABLE
+            )
+        return PlaceView(t.task_id, t.queue.queue_id, t.channel, t.state, ahead, servers, t.enqueued_at)
+
+    def waiting_count(self, queue_id: str) -> int:
+        queue = self._queues.get(queue_id)
+        return 0 if queue is None else len(queue.waiting)
+
+    def line(self, queue_id: str, channel: str, limit: int) -> list[str]:
+        """The first ``limit`` waiting tasks of a queue on one channel, next first (as ``place`` counts)."""
+        queue = self._queues.get(queue_id)
+        if queue is None:
+            raise UnknownRoutingId("queue", queue_id)
+        same = (t for t in queue.waiting.values() if t.channel == channel)
+        first = heapq.nsmallest(limit, same, key=lambda t: (t.rank, t.enqueued_at, t.seq))
+        return [t.task_id for t in first]
+
     def agent(self, agent_id: str) -> AgentView:
         a = self._agent(agent_id)
         return AgentView(a.agent_id, a.site, a.presence, dict(a.load), dict(a.capacity), dict(a.wrap_until))
@@ -355,11 +442,12 @@ class EngineState:
             t.enqueued_at,
             t.base_priority,
             t.rank,
-            t.home_site,
+            None if t.home_open else t.home_site,
             t.vulnerable,
             t.excluded,
             t.agent.agent_id if t.agent is not None else (t.offer.agent.agent_id if t.offer else None),
             t.offer.offer_id if t.offer is not None else None,
+            dict(t.excluded_until),
         )
 
     @staticmethod

@@ -13,6 +13,7 @@ from kefu.screening.lexicon import MemoLexicon
 from kefu.screening.payment import DeviceSignals, Payee, PayerProfile, Payment
 from kefu.screening.rules import (
     AllowRule,
+    ProtectPolicy,
     Reason,
     Rule,
     RuleIndex,
@@ -44,6 +45,7 @@ __all__ = [
     "PayerProfile",
     "Payment",
     "Playbook",
+    "ProtectPolicy",
     "Reason",
     "Rule",
     "RuleIndex",

@@ -82,6 +82,10 @@ class CounterStore(Protocol):
         """Remember that this payment was held or blocked, so retries after a stop score higher."""
         ...
 
+    async def clear_stopped(self, payer_id: str, payment_id: str) -> None:
+        """Forget a stop that turned out to be a false alarm (a released case): it no longer counts."""
+        ...
+
     async def report_payee(self, account_id: str) -> int:
         """Count one user report against a payee account; returns the new count."""
         ...
@@ -213,6 +217,11 @@ class InMemoryCounterStore:
         for pid in [p for p, ms in payer.stops.items() if ms <= cutoff]:
             del payer.stops[pid]
 
+    def unstop(self, payer_id: str, payment_id: str) -> None:
+        payer = self._payers.get(payer_id)
+        if payer is not None:
+            payer.stops.pop(payment_id, None)
+
     def add_report(self, account_id: str) -> int:
         count = self._reports.get(account_id, 0) + 1
         self._reports[account_id] = count
@@ -235,6 +244,9 @@ class InMemoryCounterStore:
 
     async def note_stopped(self, payment: Payment) -> None:
         self.stop(payment)
+
+    async def clear_stopped(self, payer_id: str, payment_id: str) -> None:
+        self.unstop(payer_id, payment_id)
 
     async def report_payee(self, account_id: str) -> int:
         return self.add_report(account_id)

@@ -80,7 +80,8 @@ def screen(
     """Decide on one payment. ``thresholds`` overrides the rule set's own (e.g. from settings)."""
     limits = thresholds or rule_set.thresholds
     version = rule_set.version
-    if payment.payee.account_id in profile.trusted_payees:
+    # A trusted payee is allowed at once, unless it is watchlisted: the watchlist always wins.
+    if payment.payee.account_id in profile.trusted_payees and not counters.payee_watchlisted:
         reason = Reason(
             TRUSTED_PAYEE_CODE, 0, "收款人在付款人的可信名单中", "the payee is on the payer's trusted list"
         )

@@ -152,12 +152,31 @@ class AllowRule:
     predicate: Predicate = field(default=lambda f: False, repr=False, compare=False)
 
 
+# Settled by policy (hold expiry, payer unreachable), a case of these is never released without contact.
+PROTECTED_TYPOLOGIES = frozenset({"impersonation_official", "impersonation_soldier"})
+PROTECTED_REASONS = frozenset({"remote_access_app", "payee_watchlisted"})
+
+
+@dataclass(frozen=True, slots=True)
+class ProtectPolicy:
+    """Which stops policy never releases: a case whose typology or one of whose reasons is listed here
+    keeps its payments stopped when nobody reached the payer (impersonation of police, officials and
+    soldiers, a remote-access app, a watchlisted payee by default)."""
+
+    typologies: frozenset[str] = PROTECTED_TYPOLOGIES
+    reasons: frozenset[str] = PROTECTED_REASONS
+
+    def keeps_stopped(self, typology: str | None, reason_codes: frozenset[str]) -> bool:
+        return (typology is not None and typology in self.typologies) or bool(reason_codes & self.reasons)
+
+
 @dataclass(frozen=True, slots=True)
 class RuleSet:
     version: str
     rules: tuple[Rule, ...]
     allow: tuple[AllowRule, ...] = ()
     thresholds: Thresholds = field(default_factory=Thresholds)
+    protect: ProtectPolicy = field(default_factory=ProtectPolicy)
     source: str = field(default="", repr=False, compare=False)
     # Split and indexed once here rather than on every screening.
     deciding: tuple[Rule, ...] = field(init=False, repr=False, compare=False)
@@ -181,6 +200,10 @@ class RuleSet:
                 "warn": self.thresholds.warn,
                 "hold": self.thresholds.hold,
                 "block": self.thresholds.block,
+            },
+            "protect": {
+                "typologies": sorted(self.protect.typologies),
+                "reasons": sorted(self.protect.reasons),
             },
             "allow": [
                 {"code": a.code, "when": a.when, "message_zh": a.message_zh, "message_en": a.message_en}
@@ -215,7 +238,7 @@ def load_rule_set(text: str) -> RuleSet:
 
 def rule_set_from_dict(data: Mapping[str, Any], source: str = "") -> RuleSet:
     """Validate and compile a rule set already parsed into data."""
-    unknown = set(data) - {"version", "thresholds", "allow", "rules"}
+    unknown = set(data) - {"version", "thresholds", "allow", "rules", "protect"}
     if unknown:
         raise InvalidRuleSet(f"unknown top-level keys: {', '.join(sorted(map(str, unknown)))}")
     version = data.get("version")
@@ -231,7 +254,30 @@ def rule_set_from_dict(data: Mapping[str, Any], source: str = "") -> RuleSet:
     seen: set[str] = set()
     rules = tuple(_rule(raw, i, seen) for i, raw in enumerate(raw_rules))
     allow = tuple(_allow_rule(raw, i, seen) for i, raw in enumerate(raw_allow))
-    return RuleSet(str(version), rules, allow, thresholds, source)
+    protect = _protect(data.get("protect"))
+    return RuleSet(str(version), rules, allow, thresholds, protect, source)
+
+
+def _protect(raw: object) -> ProtectPolicy:
+    """The ``protect`` section: ``typologies`` and rule ``reasons`` policy never releases (defaults when
+    absent). A reason no rule gives simply never matches (a rule set may drop a rule the defaults name)."""
+    if raw is None:
+        return ProtectPolicy()
+    if not isinstance(raw, Mapping):
+        raise InvalidRuleSet("protect must be a mapping of typologies and reasons")
+    extra = set(raw) - {"typologies", "reasons"}
+    if extra:
+        raise InvalidRuleSet(f"unknown protect keys: {', '.join(sorted(map(str, extra)))}")
+    lists: dict[str, frozenset[str]] = {}
+    for key in ("typologies", "reasons"):
+        value = raw.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise InvalidRuleSet(f"protect.{key} must be a list of strings")
+        lists[key] = frozenset(value)
+    unknown_typologies = lists["typologies"] - set(TYPOLOGIES)
+    if unknown_typologies:
+        raise InvalidRuleSet(f"protect.typologies: unknown {', '.join(sorted(unknown_typologies))}")
+    return ProtectPolicy(lists["typologies"], lists["reasons"])
 
 
 def default_rule_set() -> RuleSet:

@@ -1,4 +1,8 @@
-"""Who may do what: one table of permissions by role, checked by the services (not by the routes)."""
+"""Who may do what: one table of permissions by role, checked by the services (not by the routes).
+
+``GRANTS`` gives a permission to a role over everything; ``OWN`` gives it to a role only over its own work
+(an intervention case offered or assigned to that agent): the service says whether the actor owns the thing,
+and ``require(actor, permission, owns=...)`` decides from both tables."""
 
 from __future__ import annotations
 
@@ -32,11 +36,16 @@ Permission = Literal[
     "queues.stats",
     "offers.read_any",
     "payments.screen",
+    "payments.read",
     "cases.read",
+    "cases.reveal",
     "cases.work",
+    "cases.approve_release",
     "rules.read",
     "rules.write",
     "payees.report",
+    "payees.trust",
+    "watchlist.manage",
     "fraud.stats",
     "kb.read",
     "kb.write",
@@ -84,11 +93,22 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     "offers.read_any": MANAGERS,
     # Anti-fraud desk: the payments side screens; specialists (agents with anti_fraud) work cases.
     "payments.screen": frozenset({"admin", "integration"}),
+    # The gateway follows its payments (status, case reference); supervisors look one up for a customer.
+    "payments.read": frozenset({"admin", "supervisor", "integration"}),
     "cases.read": STAFF,
-    "cases.work": STAFF,
+    # Case actions (contact attempts, resolving, asking to release): supervisors on any case, an agent only
+    # on the case offered or assigned to them (see OWN). A large release needs a supervisor's approval.
+    "cases.work": MANAGERS,
+    "cases.approve_release": MANAGERS,
+    # Full numbers on a case, to call: supervisors, and an agent only on the case offered or assigned to
+    # them (see OWN). Each reveal is audited.
+    "cases.reveal": frozenset({"supervisor"}),
     "rules.read": ALL,
     "rules.write": frozenset({"admin"}),
     "payees.report": ALL,
+    # Trusted payees come only from the customer's own confirmed request, passed on by the customer's side.
+    "payees.trust": frozenset({"integration"}),
+    "watchlist.manage": MANAGERS,
     "fraud.stats": STAFF,
     # Care: everyone may search the knowledge base; supervisors curate it. The customer's side
     # (integration) and staff schedule callbacks; only staff make the calls.
@@ -110,12 +130,30 @@ GRANTS: dict[Permission, frozenset[Role]] = {
 }
 
 
-def allowed(actor: Actor, permission: Permission) -> bool:
-    """The role grants it and, for an API token issued with scopes, the scopes include it."""
-    return actor.role in GRANTS[permission] and (actor.scopes is None or permission in actor.scopes)
+# Permissions a role holds only over its own work: the service passes ``owns`` for the thing at hand.
+OWN: dict[Permission, frozenset[Role]] = {
+    "cases.work": frozenset({"agent"}),
+    "cases.reveal": frozenset({"agent"}),
+}
 
 
-def require(actor: Actor, permission: Permission) -> None:
-    if not allowed(actor, permission):
-        who = "this token's scopes" if actor.role in GRANTS[permission] else f"role {actor.role!r}"
-        raise Forbidden(f"{who} may not {permission.replace('.', ': ')}", permission=permission)
+def allowed(actor: Actor, permission: Permission, owns: bool = False) -> bool:
+    """The role grants it (or grants it over its own work, and ``owns``) and, for an API token issued
+    with scopes, the scopes include it."""
+    by_role = actor.role in GRANTS[permission] or (owns and actor.role in OWN.get(permission, frozenset()))
+    return by_role and (actor.scopes is None or permission in actor.scopes)
+
+
+def owned_only(actor: Actor, permission: Permission) -> bool:
+    """Whether the actor holds ``permission`` only over their own work (the service must check ownership)."""
+    return actor.role not in GRANTS[permission] and actor.role in OWN.get(permission, frozenset())
+
+
+def require(actor: Actor, permission: Permission, owns: bool = False) -> None:
+    if not allowed(actor, permission, owns):
+        if actor.scopes is not None and permission not in actor.scopes:
+            raise Forbidden(f"this token's scopes do not include {permission}", permission=permission)
+        mine = " other than their own" if actor.role in OWN.get(permission, frozenset()) else ""
+        raise Forbidden(
+            f"role {actor.role!r} may not {permission.replace('.', ': ')}{mine}", permission=permission
+        )

@@ -20,8 +20,16 @@ from kefu.domain.cases import Case, CaseStatus, ContactAttempt, FamilyAlert, Led
 from kefu.domain.conversations import Conversation, Message
 from kefu.domain.customers import Customer
 from kefu.domain.events import Event
-from kefu.domain.payments import PaymentStatus, ScreeningRecord, StoredRuleSet, TrustedPayee
+from kefu.domain.payments import (
+    PaymentStatus,
+    ScreeningRecord,
+    StoredRuleSet,
+    TrustedPayee,
+    WatchlistEntry,
+    WebhookDelivery,
+)
 from kefu.domain.queues import Queue
+from kefu.domain.routing_rules import RoutingRule
 from kefu.domain.sites import Site
 from kefu.domain.tasks import Offer, OfferStatus, Task
 from kefu.domain.users import ApiToken, User
@@ -168,7 +176,13 @@ class CallbackRepository(Protocol):
 class ScreeningRepository(Protocol):
     async def get(self, payment_id: str) -> ScreeningRecord | None: ...
     async def add(self, record: ScreeningRecord) -> None: ...
-    async def set_status(self, payment_id: str, status: PaymentStatus) -> None: ...
+    async def set_status(
+        self, payment_id: str, status: PaymentStatus, at: datetime | None = None
+    ) -> None: ...
+    async def for_case(self, case_id: str) -> list[ScreeningRecord]:
+        """The payments of a case (its episode), in screening order."""
+        ...
+
     async def decision_counts(self, since: datetime, until: datetime) -> dict[str, int]: ...
     async def typology_counts(self, since: datetime, until: datetime) -> dict[tuple[str, str], int]: ...
 
@@ -179,6 +193,21 @@ class CaseRepository(Protocol):
     async def save_if(self, case: Case, status: CaseStatus) -> bool: ...
     async def add_attempt(self, attempt: ContactAttempt) -> None: ...
     async def add_alert(self, alert: FamilyAlert) -> None: ...
+    async def alert(self, alert_id: str) -> FamilyAlert | None: ...
+    async def save_alert(self, alert: FamilyAlert) -> None: ...
+    async def claim_alert(self, alert_id: str, retry_at: datetime) -> bool:
+        """Clear a due retry if nobody else has (a conditional update): only one process resends it."""
+        ...
+
+    async def alerts_due(self, now: datetime, limit: int) -> list[str]: ...
+    async def for_conversation(self, conversation_id: str) -> Case | None:
+        """The report case a customer's conversation opened, if any."""
+        ...
+
+    async def open_for_payer(self, payer_id: str, opened_since: datetime) -> Case | None:
+        """The payer's newest open case opened at or after ``opened_since`` (a new stop joins it)."""
+        ...
+
     async def page(self, after: str | None, limit: int, status: CaseStatus | None = None) -> list[Case]: ...
     async def expired_holds(self, now: datetime, limit: int) -> list[str]: ...
     async def due_contacts(self, now: datetime, limit: int) -> list[tuple[str, datetime]]: ...
@@ -194,17 +223,52 @@ class FraudRecords(Protocol):
     async def add_saving(self, entry: LedgerEntry) -> None: ...
     async def saved(self, since: datetime, until: datetime) -> dict[tuple[str, str], int]: ...
     async def add_report(
-        self, report_id: str, account_id: str, reason: str, by: str, case_id: str | None, at: datetime
-    ) -> int: ...
-    async def watchlist(self, account_id: str, reason: str, case_id: str | None, at: datetime) -> None: ...
+        self,
+        report_id: str,
+        account_id: str,
+        reason: str,
+        by: str,
+        case_id: str | None,
+        at: datetime,
+        reporter: str | None = None,
+    ) -> int:
+        """Store a report; returns the payee's reports counted once per reporter."""
+        ...
+
+    async def has_reported(self, account_id: str, reporter: str) -> bool: ...
+    async def watchlist(
+        self,
+        account_id: str,
+        reason: str,
+        case_id: str | None,
+        at: datetime,
+        source: str = "case",
+        by: str | None = None,
+    ) -> None: ...
+    async def unwatchlist(self, account_id: str) -> bool: ...  # False when it was not listed
+    async def watchlist_entry(self, account_id: str) -> WatchlistEntry | None: ...
+    async def watchlist_page(self, after: str | None, limit: int) -> list[WatchlistEntry]: ...
     async def is_watchlisted(self, account_id: str) -> bool: ...
     async def reputation(self) -> tuple[list[str], dict[str, int]]: ...
     async def trusted_payees(self, customer_id: str) -> list[TrustedPayee]: ...
-    async def set_trusted_payees(self, customer_id: str, payees: list[TrustedPayee]) -> None: ...
+    async def set_trusted_payees(
+        self, customer_id: str, payees: list[TrustedPayee], channel: str | None = None
+    ) -> None: ...
     async def active_rule_set_seq(self) -> int: ...
     async def rule_set(self, seq: int) -> StoredRuleSet | None: ...
     async def rule_set_version_exists(self, version: str) -> bool: ...
     async def add_rule_set(self, version: str, source: str, at: datetime, by: str) -> int: ...
+
+
+class PaymentWebhookRepository(Protocol):
+    """Status changes to POST to the payments gateway, written with the change, claimed under a lease."""
+
+    async def add(self, delivery: WebhookDelivery) -> None: ...
+    async def get(self, delivery_id: str) -> WebhookDelivery | None: ...
+    async def save(self, delivery: WebhookDelivery) -> None: ...
+    async def claim_due(self, now: datetime, until: datetime, limit: int) -> list[str]:
+        """Lease up to ``limit`` undelivered rows whose next attempt is due and that nobody holds."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,9 +298,41 @@ class OutboxRepository(Protocol):
 class Notifier(Protocol):
     """Where family alerts go out: a log that records them (default) or a webhook."""
 
-    async def send(self, alert: FamilyAlert) -> None:
-        """Deliver one alert; raises on failure (the caller records the failure on the case)."""
+    async def send(self, alert: FamilyAlert) -> bool:
+        """Deliver one alert: True when a channel acknowledged it, False when it was only recorded (a log);
+        raises on failure (the caller records the failure on the case and retries later)."""
         ...
+
+
+class PaymentWebhook(Protocol):
+    """Where payment status changes go: the payments gateway's signed webhook."""
+
+    async def deliver(self, delivery: WebhookDelivery) -> None:
+        """POST one status change; raises unless the gateway acknowledged it (2xx)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class DialResult:
+    """What placing a call gave: a ``tel:`` link for the workspace, or a call the telephony platform rang."""
+
+    placed: bool  # True: the telephony platform rings the agent's extension, then the number
+    link: str | None = None
+    reference: str | None = None  # the platform's call id, when it gave one
+
+
+class Dialer(Protocol):
+    """Places a call from an agent's extension to a number."""
+
+    async def dial(self, case_id: str, extension: str, number: str) -> DialResult: ...
+
+
+class RoutingRuleRepository(Protocol):
+    """The ordered routing rules (see ``kefu.domain.routing_rules``)."""
+
+    async def add(self, rule: RoutingRule) -> None: ...
+    async def list(self) -> list[RoutingRule]: ...
+    async def delete(self, rule_id: str) -> bool: ...
 
 
 class UnitOfWork(Protocol):
@@ -249,6 +345,7 @@ class UnitOfWork(Protocol):
     agents: AgentRepository
     conversations: ConversationRepository
     queues: QueueRepository
+    routing_rules: RoutingRuleRepository
     tasks: TaskRepository
     offers: OfferRepository
     audit: AuditLog
@@ -260,6 +357,7 @@ class UnitOfWork(Protocol):
     quality: QualityRecords
     reports: ReportStore
     outbox: OutboxRepository
+    webhooks: PaymentWebhookRepository
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

@@ -18,18 +18,18 @@ from kefu.domain import commands as c
 from kefu.domain import events as ev
 from kefu.domain import payments as p
 from kefu.domain import quality as q
-from kefu.domain.cases import CaseOpened, CaseResolved
+from kefu.domain.cases import CaseContactAttempted, CaseResolved
 from kefu.domain.commands import Command
 from kefu.domain.events import Event
 from kefu.domain.users import SYSTEM_ACTOR
 from kefu.screening.commands import LoadRuleSet
 from kefu.services.care import callbacks, followups, kb
 from kefu.services.messagebus import MessageBus
-from kefu.services.ports import LoginThrottle, Notifier
+from kefu.services.ports import Dialer, LoginThrottle, Notifier, PaymentWebhook
 from kefu.services.quality import handlers as quality
 from kefu.services.reports import service as reports
-from kefu.services.routing import queues
-from kefu.services.screening import cases, payees
+from kefu.services.routing import queues, rules, transfers
+from kefu.services.screening import calls, cases, gateway, payees
 from kefu.services.screening import screen as screening
 from kefu.services.screening.desk import ScreeningDesk
 from kefu.services.shared import agents, audit, conversations, customers, users
@@ -42,10 +42,13 @@ def register(
     desk: ScreeningDesk,
     notifier: Notifier,
     follow_up_rules: FollowUpRules,
+    payment_webhook: PaymentWebhook | None = None,
+    dialer: Dialer | None = None,
     throttle: LoginThrottle | None = None,
 ) -> None:
     """Every command handler and every reaction of kefu outside the routing engine (which registers its own
-    commands where it runs, see ``services/routing.py``)."""
+    commands where it runs, see ``services/routing.py``). ``payment_webhook`` sends status changes to the
+    payments gateway (None: none configured); ``dialer`` places the specialists' calls."""
     handlers: dict[type[Command[Any]], Any] = {
         c.CreateUser: users.create_user,
         c.Authenticate: partial(users.authenticate, throttle=throttle),
@@ -66,6 +69,9 @@ def register(
         c.ResolveConversation: conversations.resolve_conversation,
         c.CloseConversation: conversations.close_conversation,
         c.AbandonConversation: conversations.abandon_conversation,
+        c.TransferConversation: transfers.transfer_conversation,
+        c.CreateRoutingRule: rules.create_rule,
+        c.DeleteRoutingRule: rules.delete_rule,
         c.CreateQueue: queues.create_queue,
         c.UpdateQueue: queues.update_queue,
         care.PutArticle: kb.put_article,
@@ -89,15 +95,24 @@ def register(
         cases.SettleExpiredHold: partial(cases.settle_expired_hold, desk=desk),
         cases.RecontactCase: cases.recontact_case,
         cases.AssignCase: cases.assign_case,
+        cases.AssignReportCase: cases.assign_report_case,
         cases.SendFamilyAlert: partial(cases.send_family_alert, notifier=notifier),
+        cases.RetryFamilyAlert: partial(cases.retry_family_alert, notifier=notifier),
+        p.DecideRelease: partial(cases.decide_release, desk=desk),
         p.ReportPayee: partial(payees.report_payee, desk=desk),
         p.SetTrustedPayees: payees.set_trusted_payees,
+        p.AddToWatchlist: partial(payees.add_to_watchlist, desk=desk),
+        p.RemoveFromWatchlist: partial(payees.remove_from_watchlist, desk=desk),
+        p.RevealCaseContact: calls.reveal_case_contact,
+        p.CallCaseContact: partial(calls.call_case_contact, dialer=dialer),
+        gateway.ClaimPaymentWebhooks: gateway.claim_payment_webhooks,
+        gateway.DeliverPaymentWebhook: partial(gateway.deliver_payment_webhook, sender=payment_webhook),
     }
     for command_type, handler in handlers.items():
         bus.register(command_type, handler)
     react(bus, ev.TaskAssigned, callbacks.on_task_assigned)
     react(bus, ev.TaskAssigned, cases.on_task_assigned)
-    react(bus, CaseOpened, cases.on_case_opened)
+    react(bus, CaseContactAttempted, cases.on_case_contact_attempted)
     react(bus, CaseResolved, cases.on_case_resolved)
     react(bus, CaseResolved, followups.on_case_resolved)
     react(bus, ev.ConversationResolved, followups.on_conversation_resolved)

@@ -36,7 +36,9 @@ from kefu.routing import (
     SiteScope,
     TaskEscalated,
     TaskSpec,
+    TaskState,
 )
+from kefu.routing.estimate import HandleTimes, estimate_wait_s
 
 HandleTime = Callable[[random.Random, float], float]
 
@@ -74,6 +76,8 @@ class _Call:
     agent_site: str | None = None
     abandoned: bool = False
     escalated: bool = False
+    estimate_s: float | None = None  # the wait a customer would have been told on arrival
+    handle_s: float = 0.0
 
 
 @dataclass(slots=True)
@@ -119,6 +123,7 @@ class _Centre:
         self.ids = itertools.count()
         self.calls: dict[str, _Call] = {}
         self.finished: list[_Call] = []
+        self.handle_times = HandleTimes()
 
     def schedule(self, when: float, kind: str, payload: Any) -> None:
         heapq.heappush(self.heap, (when, next(self.seq), kind, payload))
@@ -131,7 +136,8 @@ class _Centre:
                 call = self.calls[event.task_id]
                 site = self.site_of[event.agent_id]
                 call.answered, call.agent_site = now, site
-                done = now + self.handle_time(self.rng, call.stream.aht_s)
+                call.handle_s = self.handle_time(self.rng, call.stream.aht_s)
+                done = now + call.handle_s
                 self.busy[site] += max(0.0, min(done, self.end_s) - max(now, self.warmup_s))
                 self.schedule(done, "finish", event.task_id)
             elif isinstance(event, TaskEscalated):
@@ -146,6 +152,10 @@ class _Centre:
         vulnerable = self.rng.random() < stream.vulnerable_share
         spec = TaskSpec(call.task_id, stream.queue_id, stream.channel, now, 0, vulnerable, stream.home_site)
         self.handle(self.engine.add_task(spec, now), now)
+        place = self.engine.place(call.task_id) if call.answered is None else None
+        if place is not None and place.state is TaskState.WAITING:
+            mean = self.handle_times.mean(stream.queue_id)
+            call.estimate_s = estimate_wait_s(place.ahead, mean, place.servers)
         if patience_s is not None:
             self.schedule(now + self.rng.expovariate(1 / patience_s), "abandon", call.task_id)
 
@@ -160,7 +170,9 @@ class _Centre:
             if kind == "arrive":
                 self.arrive(payload, now, patience_s)
             elif kind == "finish":
-                self.finished.append(self.calls.pop(payload))
+                done = self.calls.pop(payload)
+                self.handle_times.add(done.stream.queue_id, done.handle_s)
+                self.finished.append(done)
                 self.handle(engine.complete(payload, now), now)
             elif payload in self.calls and self.calls[payload].answered is None:  # patience ran out
                 call = self.calls.pop(payload)
@@ -204,6 +216,26 @@ def figures(calls: Sequence[_Call], answer_within_s: float) -> dict[str, float |
     }
 
 
+def wait_estimate_errors(calls: Sequence[_Call]) -> dict[str, float | int]:
+    """How the wait told on arrival (``kefu.routing.estimate``) compared with the wait that followed, over
+    answered calls that had to queue: the mean error (estimate minus actual; positive = told too long) and
+    the median and 90th percentile of the absolute error, in seconds."""
+    errors = [
+        c.estimate_s - (c.answered - c.arrived)
+        for c in calls
+        if c.estimate_s is not None and c.answered is not None
+    ]
+    if not errors:
+        return {"estimated": 0, "mean_error_s": 0.0, "median_abs_error_s": 0.0, "p90_abs_error_s": 0.0}
+    absolute = sorted(abs(e) for e in errors)
+    return {
+        "estimated": len(errors),
+        "mean_error_s": round(statistics.fmean(errors), 1),
+        "median_abs_error_s": round(statistics.median(absolute), 1),
+        "p90_abs_error_s": round(absolute[min(len(absolute) - 1, int(0.9 * len(absolute)))], 1),
+    }
+
+
 def batch_means(run: CentreRun, answer_within_s: float, batches: int) -> list[dict[str, float | int]]:
     """Figures per equal slice of the measured period, by arrival time. Slices much longer than the
     queue's relaxation time are nearly independent, which makes their spread an honest error bar."""
@@ -237,7 +269,7 @@ def simulate_centre(
     handle_time: str = "exponential",
     wrap_up_s: float = 0.0,
     warmup_share: float = 0.05,
-) -> dict[str, float | int]:
+) -> dict[str, Any]:
     """What ``kefu sim centre`` prints: one queue, ``agents`` agents, Poisson calls.
 
     The first ``warmup_share`` of the run is not measured, so the empty start does not flatter the
@@ -267,6 +299,7 @@ def simulate_centre(
         "abandon_rate": result["abandon_rate"],
         "occupancy": round(occupancy, 4),
         "calls": result["calls"],
+        "wait_estimate": wait_estimate_errors(run.calls),
     }
 
 

@@ -3,16 +3,19 @@ conditional updates (``decide``, ``save_if``, ``claim_contact``, callback ``save
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
 import pytest
 
 from kefu.care import Article
 from kefu.care.records import CallbackChangedConcurrently
-from kefu.domain.cases import LedgerEntry
+from kefu.domain.cases import FamilyAlert, LedgerEntry
 from kefu.domain.errors import Conflict
 from kefu.domain.payments import TrustedPayee
 from kefu.domain.quality import Commendation, Complaint, CsatRating
+from kefu.domain.queues import Queue, ServiceLevel
+from kefu.domain.routing_rules import RoutingRule
 from kefu.domain.tasks import Offer
 from tests.integration.contract import makers as mk
 from tests.integration.contract.conftest import T0, Stores
@@ -29,13 +32,16 @@ async def test_seeded_queues_are_the_same(stores: Stores) -> None:
 
 
 async def test_tasks_live_open_and_service_counts(stores: Stores) -> None:
-    """Live tasks come oldest first; the open task of a subject; answered, in target and abandoned."""
+    """Live tasks oldest first; the open task of a subject; answered, in target, abandoned, transferred."""
     async with stores.uow() as uow:
         await uow.tasks.add(mk.task(2, state="assigned", assigned_at=T0 + timedelta(seconds=9), wait_s=7.0))
         await uow.tasks.add(mk.task(1))
         await uow.tasks.add(mk.task(3, state="assigned", assigned_at=T0 + timedelta(seconds=60), wait_s=57.0))
         await uow.tasks.add(
             mk.task(4, state="ended", ended_at=T0 + timedelta(seconds=30), end_reason="abandoned")
+        )
+        await uow.tasks.add(
+            mk.task(5, state="ended", ended_at=T0 + timedelta(seconds=40), end_reason="transferred")
         )
         await uow.commit()
     async with stores.uow() as uow:
@@ -45,7 +51,7 @@ async def test_tasks_live_open_and_service_counts(stores: Stores) -> None:
         )
         assert await uow.tasks.open_for_subject("v-004") is None
         counts = await uow.tasks.service_counts("social", T0, 20)
-    assert counts == {"answered": 2, "in_target": 1, "abandoned": 1}
+    assert counts == {"answered": 2, "in_target": 1, "abandoned": 1, "transferred": 1}
 
 
 async def test_offers_are_decided_once_and_pending_in_order(stores: Stores) -> None:
@@ -269,3 +275,123 @@ async def test_quality_records(stores: Stores) -> None:
         got = await uow.quality.complaints(None, 10, agent_id="a-001")
         assert [(c.id, c.handled_by, c.note) for c in got] == [("q-1", "sup", "noted")]
         assert await uow.quality.complaints(None, 10, status="open") == []
+
+
+async def test_a_payers_open_case_its_payments_and_report_cases(stores: Stores) -> None:
+    """open_for_payer finds the newest open case young enough; for_case lists a case's payments in order;
+    report cases (no payment) are found by conversation; a pending release is still an expired hold."""
+    async with stores.uow() as uow:
+        await uow.cases.add(mk.case(1, payer_id="u-1", opened_at=T0))
+        await uow.cases.add(mk.case(2, payer_id="u-1", opened_at=T0 + timedelta(minutes=5)))
+        await uow.cases.add(mk.case(3, payer_id="u-2", opened_at=T0, status="resolved"))
+        await uow.cases.add(mk.case(4, payment_id=None, kind="report", conversation_id="v-9", payer_id="u-3"))
+        await uow.cases.add(mk.case(5, payment_id=None, kind="report", conversation_id="v-8", payer_id="u-4"))
+        for n, at in ((3, 7), (1, 9), (2, 8)):
+            await uow.screenings.add(mk.screening(n, case_id="k-002", screened_at=T0 + timedelta(seconds=at)))
+        await uow.commit()
+    async with stores.uow() as uow:
+        found = await uow.cases.open_for_payer("u-1", T0)
+        assert found is not None and found.id == "k-002"
+        later = await uow.cases.open_for_payer("u-1", T0 + timedelta(minutes=6))
+        assert later is None
+        assert await uow.cases.open_for_payer("u-2", T0) is None
+        assert [r.payment_id for r in await uow.screenings.for_case("k-002")] == ["p-003", "p-002", "p-001"]
+        report = await uow.cases.for_conversation("v-9")
+        assert report is not None and (report.id, report.kind, report.payment_id) == ("k-004", "report", None)
+        assert await uow.cases.for_conversation("v-0") is None
+        pending = await uow.cases.get("k-001")
+        assert pending is not None
+        pending.status = "pending_approval"
+        pending.release_requested_by = "li"
+        assert await uow.cases.save_if(pending, "open") is True
+        await uow.commit()
+    async with stores.uow() as uow:
+        expired = await uow.cases.expired_holds(T0 + timedelta(hours=2), 10)
+        assert "k-001" in expired
+        stored = await uow.cases.get("k-001")
+        assert stored is not None and (stored.status, stored.release_requested_by) == (
+            "pending_approval",
+            "li",
+        )
+
+
+async def test_family_alert_retries_are_claimed_once(stores: Stores) -> None:
+    """A failed alert is due at its retry time; claiming clears it once; a saved alert round-trips."""
+    retry = T0 + timedelta(minutes=1)
+    failed = FamilyAlert(
+        "fa-1", "k-001", "case_dissuaded", "王强", "13987654321", "中", "en", T0, False, "503", "en", 1, retry
+    )
+    async with stores.uow() as uow:
+        await uow.cases.add(mk.case(1))
+        await uow.cases.add_alert(failed)
+        await uow.commit()
+    async with stores.uow() as uow:
+        assert await uow.cases.alerts_due(T0, 10) == []
+        assert await uow.cases.alerts_due(retry, 10) == ["fa-1"]
+        assert await uow.cases.claim_alert("fa-1", retry) is True
+        assert await uow.cases.claim_alert("fa-1", retry) is False
+        await uow.cases.save_alert(
+            dataclasses.replace(failed, delivered=True, error=None, attempts=2, retry_at=None)
+        )
+        await uow.commit()
+    async with stores.uow() as uow:
+        assert await uow.cases.alerts_due(retry, 10) == []
+        got = await uow.cases.alert("fa-1")
+        assert got is not None and (got.delivered, got.attempts, got.language, got.retry_at) == (
+            True,
+            2,
+            "en",
+            None,
+        )
+        case = await uow.cases.get("k-001")
+        assert case is not None and [a.id for a in case.alerts] == ["fa-1"]
+
+
+async def test_a_task_keeps_the_agent_it_is_offered_to_first(stores: Stores) -> None:
+    """A transfer's preferred agent is saved with the task and read back by live() for a rebuild."""
+    async with stores.uow() as uow:
+        await uow.tasks.add(mk.task(1, preferred_agent_id="a-009"))
+        await uow.commit()
+    async with stores.uow() as uow:
+        (live,) = await uow.tasks.live()
+    assert live == mk.task(1, preferred_agent_id="a-009")
+
+
+async def test_routing_rules_list_in_order_and_delete(stores: Stores) -> None:
+    """Rules read back in position order (ties by id); a deleted rule is gone; an unknown one is False."""
+    second = RoutingRule("r-2", 20, "payments", T0, channel="voice")
+    first = RoutingRule("r-1", 10, "elderly_care", T0, business_line="payments", care=True)
+    async with stores.uow() as uow:
+        await uow.routing_rules.add(second)
+        await uow.routing_rules.add(first)
+        await uow.commit()
+    async with stores.uow() as uow:
+        assert await uow.routing_rules.list() == [first, second]
+        assert await uow.routing_rules.delete("r-1") is True
+        assert await uow.routing_rules.delete("r-404") is False
+        await uow.commit()
+    async with stores.uow() as uow:
+        assert await uow.routing_rules.list() == [second]
+
+
+async def test_a_queue_keeps_its_home_first_times(stores: Stores) -> None:
+    """A queue's home-site-first seconds per priority class are saved and read back."""
+    queue = Queue(
+        id="vip_care",
+        name="VIP care",
+        business_line="payments",
+        channels=("chat", "voice"),
+        skills={"payments": 3},
+        priority=30,
+        service_level=ServiceLevel(20, 80.0),
+        created_at=T0,
+        updated_at=T0,
+        home_first_s={"care": 5, "case": 0},
+    )
+    async with stores.uow() as uow:
+        await uow.queues.add(queue)
+        await uow.commit()
+    async with stores.uow() as uow:
+        assert await uow.queues.get("vip_care") == queue
+        social = await uow.queues.get("social")
+    assert social is not None and social.home_first_s == {}

@@ -344,3 +344,19 @@ async def test_customers_page_by_base_and_by_the_integration_that_registered_the
         assert [c.id for c in await uow.customers.page(None, 10, integration="int-a")] == ["c-001", "c-003"]
         assert [c.id for c in await uow.customers.page(None, 10, home_site="wuhan")] == ["c-001", "c-003"]
         assert [c.id for c in await uow.customers.page(None, 10)] == ["c-001", "c-002", "c-003"]
+
+
+async def test_why_kefu_set_an_agent_away_round_trips(stores: Stores) -> None:
+    """An agent's presence reason (``missed``) is saved and read back, and cleared when saved as None."""
+    async with stores.uow() as uow:
+        await uow.agents.add(mk.agent(1, presence="away", presence_reason="missed"))
+        await uow.commit()
+    async with stores.uow() as uow:
+        got = await uow.agents.get("a-001")
+        assert got == mk.agent(1, presence="away", presence_reason="missed")
+        assert got is not None
+        got.presence, got.presence_reason = "available", None
+        await uow.agents.save(got)
+        await uow.commit()
+    async with stores.uow() as uow:
+        assert await uow.agents.get("a-001") == mk.agent(1, presence="available")

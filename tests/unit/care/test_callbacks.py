@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -253,3 +254,54 @@ def test_bad_retry_policy_is_refused() -> None:
         RetryPolicy(max_attempts=0)
     with pytest.raises(InvalidCareInput):
         RetryPolicy(interval=timedelta(0))
+
+
+def _kept_place_at(local_hour: int) -> Callback:
+    """An elderly customer's keep-your-place callback taken at ``local_hour`` Shanghai time, one hour long."""
+    start = datetime(2026, 1, 5, local_hour, 30, tzinfo=UTC) - timedelta(hours=8)
+    callback, _ = schedule_callback(
+        callback_id="cb1",
+        customer_id="c1",
+        reason="keep your place",
+        window_start=start,
+        window_end=start + timedelta(hours=1),
+        now=start,
+        origin="keep_place",
+        roll_over=True,
+    )
+    return callback
+
+
+@pytest.mark.parametrize("local_hour", [21, 23, 2])
+def test_a_rollover_the_customer_did_not_choose_never_lands_at_night(local_hour: int) -> None:
+    """A kept place taken late rolls over to 08:00 Shanghai the next morning, keeping its length."""
+    callback = _kept_place_at(local_hour)
+    rolled, events = tick(callback, callback.window_end)
+    assert isinstance(events[-1], CallbackRolledOver)
+    local = rolled.window_start.astimezone(ZoneInfo("Asia/Shanghai"))
+    assert (local.hour, local.minute) == (8, 0)
+    assert rolled.window_end - rolled.window_start == timedelta(hours=1)
+    assert rolled.window_start > callback.window_start
+
+
+def test_a_rollover_in_daytime_keeps_its_slot() -> None:
+    """A kept place taken at 15:30 rolls over to 15:30 the next day."""
+    callback = _kept_place_at(15)
+    rolled, _ = tick(callback, callback.window_end)
+    assert rolled.window_start == callback.window_start + timedelta(days=1)
+
+
+def test_a_slot_the_customer_asked_for_rolls_over_as_it_is() -> None:
+    """A requested callback at 23:00 rolls over to 23:00 the next day: the customer chose that slot."""
+    start = datetime(2026, 1, 5, 15, 0, tzinfo=UTC)  # 23:00 in Shanghai
+    callback, _ = schedule_callback(
+        callback_id="cb1",
+        customer_id="c1",
+        reason="call me at 11pm",
+        window_start=start,
+        window_end=start + timedelta(hours=1),
+        now=start,
+        roll_over=True,
+    )
+    rolled, _ = tick(callback, callback.window_end)
+    assert rolled.window_start == start + timedelta(days=1)

@@ -31,3 +31,10 @@ def test_unsure_answer_goes_to_a_human() -> None:
     """Without a confident match the conversation goes to a human rather than a guess."""
     decision = decide_self_service(YOUNG, "my parcel never arrived", [Hit("a", 1.0, 0.3)])
     assert not decision.answer and decision.reason == "not_confident"
+
+
+def test_voice_is_never_self_served() -> None:
+    """A caller on the phone or a callback reaches a person, however confident the article."""
+    for channel in ("voice", "callback"):
+        decision = decide_self_service(YOUNG, "我想退款", CONFIDENT, channel)
+        assert not decision.answer and decision.reason == "not_chat"

@@ -103,3 +103,17 @@ def test_self_service_hands_over_or_settles() -> None:
     )
     assert not can("queued", "escalate")
     assert not can("assigned", "solve")
+
+
+def test_a_transfer_goes_back_to_the_queue_and_keeps_the_first_answer() -> None:
+    """assigned → transfer → queued with no agent; the next assignment keeps the first assigned_at."""
+    conversation = fresh()
+    conversation.assign("a-1", T0)
+    conversation.transfer("elderly_care", T0 + timedelta(minutes=3))
+    assert (conversation.status, conversation.agent_id, conversation.queue) == (
+        "queued",
+        None,
+        "elderly_care",
+    )
+    conversation.assign("a-2", T0 + timedelta(minutes=4))
+    assert (conversation.agent_id, conversation.assigned_at) == ("a-2", T0)

@@ -31,10 +31,10 @@ from kefu.domain.clock import AdvancingClock, FakeClock
 from kefu.domain.commands import Command
 from kefu.domain.customers import Customer, TrustedContact
 from kefu.domain.users import SYSTEM_ACTOR, Actor
-from kefu.routing import EngineConfig, Strategy
 from kefu.services.care.scheduler import Scheduler
 from kefu.services.messagebus import MessageBus
-from kefu.services.routing.router import Router, TickRouting
+from kefu.services.ports import Dialer, PaymentWebhook
+from kefu.services.routing.router import Router, TickRouting, engine_config
 from kefu.services.screening.holds import HoldKeeper
 
 R = TypeVar("R")
@@ -162,8 +162,15 @@ class Centre:
 
 
 @asynccontextmanager
-async def running_centre(world: FakeWorld, **settings: Any) -> AsyncIterator[Centre]:
-    """``bootstrap`` on the world's store with routing built here and no background loop started."""
+async def running_centre(
+    world: FakeWorld,
+    *,
+    payment_webhook: PaymentWebhook | None = None,
+    dialer: Dialer | None = None,
+    **settings: Any,
+) -> AsyncIterator[Centre]:
+    """``bootstrap`` on the world's store with routing built here and no background loop started; fakes of
+    the payments gateway and the telephony platform may be given."""
     chosen = load_settings(**{**SETTINGS, **settings})
     notifier = RecordingNotifier()
     kefu = await bootstrap(
@@ -173,14 +180,10 @@ async def running_centre(world: FakeWorld, **settings: Any) -> AsyncIterator[Cen
         store=world.uow_factory,
         notifier=notifier,
         routing=False,
+        payment_webhook=payment_webhook,
+        dialer=dialer,
     )
-    config = EngineConfig(
-        offer_timeout_s=chosen.offer_timeout_s,
-        max_missed_offers=chosen.max_missed_offers,
-        wrap_up_s=chosen.wrap_up_s,
-        strategy=Strategy(chosen.routing_strategy),
-    )
-    router = Router(kefu.bus, config)
+    router = Router(kefu.bus, engine_config(chosen), care_home_s=chosen.care_home_s)
     await router.rebuild()
     kefu.router = router
     try:

@@ -240,7 +240,8 @@ async def test_resolving_a_care_conversation_schedules_its_follow_up_once(centre
     await centre.handle(c.AssignConversation(conv.id, agent.id))
     centre.world.take_events()
     resolved = await centre.handle(c.ResolveConversation(conv.id, "done"), own)
-    assert changes(centre) == ["conversation.resolved", "callback.scheduled"]
+    # A hand assignment keeps its task until the work is done (see test_shared).
+    assert changes(centre) == ["task.closed", "conversation.resolved", "task.completed", "callback.scheduled"]
     (follow_up,) = [row.record for row in centre.store.rows("callbacks")]
     assert follow_up.callback.origin == "follow_up"
     again = ScheduleFollowUps("conversation_resolved", conv.id, None, resolved.updated_at, "done")
@@ -263,3 +264,23 @@ async def test_a_follow_up_for_nobody_schedules_nothing(centre: Centre) -> None:
     """ScheduleFollowUps for a subject with no customer answers 0."""
     assert await centre.handle(ScheduleFollowUps("conversation_resolved", "no-such", None, START, "x")) == 0
     assert names(centre.world) == []
+
+
+async def test_a_retry_keeps_the_place_its_first_attempt_took(centre: Centre) -> None:
+    """The retry's task waits with the first attempt's enqueued_at, so it keeps its place and step."""
+    agent, own = await _games_agent(centre)
+    record = await _scheduled(centre)
+    centre.clock.advance(HOUR.total_seconds())
+    await centre.scheduler.run_once()
+    (first,) = [t for t in centre.store.rows("tasks") if t.subject_id == record.id]
+    (offer,) = centre.pending_offers(agent.id)
+    await centre.handle(c.AcceptOffer(offer.id), own)
+    await centre.handle(care.RecordCallbackAttempt(record.id, "no_answer"), own)
+    retry = await centre.callback(record.id)
+    assert retry.callback.next_attempt_at is not None
+    centre.clock.set(retry.callback.next_attempt_at)
+    assert await centre.scheduler.run_once() == 1
+    tasks = sorted((t for t in centre.store.rows("tasks") if t.subject_id == record.id), key=lambda t: t.id)
+    assert len(tasks) == 2
+    assert {t.enqueued_at for t in tasks} == {first.enqueued_at}
+    assert (await centre.callback(record.id)).place_since == first.enqueued_at

@@ -29,7 +29,7 @@ from kefu.domain import quality as q
 from kefu.domain.agents import Agent
 from kefu.domain.commands import Command
 from kefu.domain.conversations import Conversation
-from kefu.domain.customers import Customer
+from kefu.domain.customers import Customer, TrustedContact
 from kefu.domain.events import Event
 from kefu.domain.users import SYSTEM_ACTOR, Actor
 from kefu.screening.commands import LoadRuleSet
@@ -38,7 +38,7 @@ from kefu.services.messagebus import MessageBus
 from kefu.services.ports import UnitOfWork
 from kefu.services.reports import service as reports
 from kefu.services.routing import router as routing
-from kefu.services.screening import cases
+from kefu.services.screening import cases, gateway
 from tests.unit.handlers.conftest import PASSWORD, START, Centre, running_centre
 from tests.unit.handlers.test_screening import default_rule_set_source, payment
 
@@ -255,6 +255,46 @@ async def _(s: Seed) -> tuple[Command[Any], Actor]:
     return system(routing.EndRoutingTask(task.id, "abandoned"))
 
 
+@example(c.CreateRoutingRule)
+async def _(s: Seed) -> tuple[Command[Any], Actor]:
+    return system(c.CreateRoutingRule("elderly_care", business_line="payments", care=True))
+
+
+@example(c.DeleteRoutingRule)
+async def _(s: Seed) -> tuple[Command[Any], Actor]:
+    rule = await s.centre.handle(c.CreateRoutingRule("payments", channel="voice"))
+    return system(c.DeleteRoutingRule(rule.id))
+
+
+@example(c.TransferConversation)
+async def _(s: Seed) -> tuple[Command[Any], Actor]:
+    return system(c.TransferConversation(s.conversation.id, "social", None, "账号问题，转社交队列"))
+
+
+@example(routing.AssignRoutingTask)
+async def _(s: Seed) -> tuple[Command[Any], Actor]:
+    (task,) = [t for t in s.centre.store.rows("tasks") if t.subject_id == s.conversation.id]
+    return system(routing.AssignRoutingTask(task.id, s.agent.id))
+
+
+def _in_wrap_up(s: Seed) -> None:
+    """The seed's agent wrapping up a chat for 30 s (the centre's own wrap-up is 0 s)."""
+    until = s.centre.clock.now().timestamp() + 30
+    s.centre.router.engine.restore_wrap_up(s.agent.id, "chat", until)
+
+
+@example(routing.EndWrapUp)
+async def _(s: Seed) -> tuple[Command[Any], Actor]:
+    _in_wrap_up(s)
+    return routing.EndWrapUp(s.agent.id), s.login
+
+
+@example(routing.ExtendWrapUp)
+async def _(s: Seed) -> tuple[Command[Any], Actor]:
+    _in_wrap_up(s)
+    return routing.ExtendWrapUp(s.agent.id, 20), s.login
+
+
 @example(routing.SyncAgent)
 async def _(s: Seed) -> tuple[Command[Any], Actor]:
     return system(routing.SyncAgent(s.agent.id))
@@ -396,9 +436,54 @@ async def _(s: Seed) -> tuple[Command[Any], Actor]:
     return system(cases.AssignCase(s.case_id, s.agent.id))
 
 
+@example(cases.AssignReportCase)
+async def _(s: Seed) -> tuple[Command[Any], Actor]:
+    """A scam report's conversation, taken by li: the report case becomes li's."""
+    conversation = await s.centre.handle(
+        c.OpenConversation(s.customer.id, None, "voice", text="我被冒充公安的人骗了，已经转了一笔")
+    )
+    return system(cases.AssignReportCase(conversation.id, s.agent.id))
+
+
 @example(cases.SendFamilyAlert)
 async def _(s: Seed) -> tuple[Command[Any], Actor]:
-    return system(cases.SendFamilyAlert(s.case_id, "case_dissuaded"))
+    """A dissuaded case whose payer registered a family contact only afterwards: the alert is due now."""
+    payer = await s.centre.customer("ext-late", elderly=True)
+    record = await s.centre.handle(
+        p.ScreenPayment(
+            {**payment("p-late", payer), "payee": {"account_id": "acct-late", "kind": "individual"}}
+        )
+    )
+    assert record.case_id is not None
+    await s.centre.handle(p.ResolveCase(record.case_id, "dissuaded"))
+    contact = TrustedContact("王芳", "+8613800000002", "daughter")
+    await s.centre.handle(c.UpdateCustomer(payer.id, {"trusted_contact": contact}))
+    return system(cases.SendFamilyAlert(record.case_id, "case_dissuaded"))
+
+
+@example(cases.RetryFamilyAlert)
+async def _(s: Seed) -> tuple[Command[Any], Actor]:
+    """An alert that failed once is due again after alert_retry_s."""
+
+    async def down(alert: Any) -> bool:
+        raise ConnectionError("sms gateway down")
+
+    s.centre.notifier.send = down  # type: ignore[method-assign]
+    await s.centre.handle(p.ResolveCase(s.case_id, "dissuaded"))
+    del s.centre.notifier.send
+    (alert,) = s.centre.store.rows("family_alerts")
+    assert alert.retry_at is not None
+    s.centre.clock.advance(61)
+    return system(cases.RetryFamilyAlert(alert.id))
+
+
+@example(p.DecideRelease)
+async def _(s: Seed) -> tuple[Command[Any], Actor]:
+    """A ¥100,000 release asked for by one supervisor, approved by another (the system)."""
+    zhao = await s.centre.actor("zhao", "supervisor")
+    await s.centre.handle(p.RecordContactAttempt(s.case_id, "reached"), zhao)
+    await s.centre.handle(p.ResolveCase(s.case_id, "released", "本人确认是给儿子的学费"), zhao)
+    return system(p.DecideRelease(s.case_id, True, "核实无误"))
 
 
 @example(p.ReportPayee)
@@ -408,7 +493,53 @@ async def _(s: Seed) -> tuple[Command[Any], Actor]:
 
 @example(p.SetTrustedPayees)
 async def _(s: Seed) -> tuple[Command[Any], Actor]:
-    return system(p.SetTrustedPayees(s.payer.id, (p.TrustedPayee("acct-son", "儿子"),)))
+    gateway = await s.centre.actor("gateway", "integration")
+    return p.SetTrustedPayees(s.payer.id, (p.TrustedPayee("acct-son", "儿子"),), "app"), gateway
+
+
+@example(p.AddToWatchlist)
+async def _(s: Seed) -> tuple[Command[Any], Actor]:
+    return system(p.AddToWatchlist("acct-mule", "police notice 2026-118", "police"))
+
+
+@example(p.RemoveFromWatchlist)
+async def _(s: Seed) -> tuple[Command[Any], Actor]:
+    await s.centre.handle(p.AddToWatchlist("acct-mule", "police notice 2026-118", "police"))
+    return system(p.RemoveFromWatchlist("acct-mule", "the bank confirmed a legitimate shop"))
+
+
+async def _delivery(s: Seed) -> str:
+    """A payment webhook delivery waiting to be sent (as a status change with a webhook configured writes)."""
+    now = s.centre.clock.now()
+    delivery = p.WebhookDelivery("wh-1", "p-1", "held", {"id": "wh-1"}, now, now)
+    async with s.centre.world.uow_factory() as uow:
+        await uow.webhooks.add(delivery)
+        await uow.commit()
+    return delivery.id
+
+
+@example(gateway.ClaimPaymentWebhooks)
+async def _(s: Seed) -> tuple[Command[Any], Actor]:
+    await _delivery(s)
+    return system(gateway.ClaimPaymentWebhooks())
+
+
+@example(gateway.DeliverPaymentWebhook)
+async def _(s: Seed) -> tuple[Command[Any], Actor]:
+    return system(gateway.DeliverPaymentWebhook(await _delivery(s)))
+
+
+@example(p.RevealCaseContact)
+async def _(s: Seed) -> tuple[Command[Any], Actor]:
+    sup = await s.centre.actor("zhou", "supervisor")
+    return p.RevealCaseContact(s.case_id, "trusted_contact_phone"), sup
+
+
+@example(p.CallCaseContact)
+async def _(s: Seed) -> tuple[Command[Any], Actor]:
+    (offer,) = [o for o in s.centre.pending_offers(s.agent.id) if o.task_id in _case_tasks(s)]
+    await s.centre.handle(c.AcceptOffer(offer.id), s.login)
+    return p.CallCaseContact(s.case_id, "payer", "8001"), s.login
 
 
 # -- the checks -----------------------------------------------------------------------------------------

@@ -160,8 +160,8 @@ async def test_open_conversation_refuses_unknown_customers_lines_and_roles(centr
     assert centre.store.rows("conversations") == []
 
 
-async def test_assigning_by_hand_ends_the_task_and_resolving_it_completes(centre: Centre) -> None:
-    """Assign by hand: conversation.assigned and the task closed; then the assignee resolves and closes it."""
+async def test_assigning_by_hand_counts_against_capacity_until_resolved(centre: Centre) -> None:
+    """Assign by hand: the task stays, assigned, and the engine counts it; resolving completes it."""
     customer = await centre.customer()
     conv = await centre.handle(c.OpenConversation(customer.id, "games", "chat", "退款"))
     agent, own = await centre.agent("li", {"social": 3})  # not a games agent: nothing is offered
@@ -169,13 +169,20 @@ async def test_assigning_by_hand_ends_the_task_and_resolving_it_completes(centre
     assigned = await centre.handle(c.AssignConversation(conv.id, agent.id))
     (task,) = centre.store.rows("tasks")
     centre.world.assert_events(
-        ev.TaskClosed(task.id, "assigned_by_hand", task.ended_at),
+        ev.TaskAssigned(task.id, "conversation", conv.id, agent.id, assigned.updated_at),
         ev.ConversationAssigned(conv.id, agent.id, assigned.updated_at),
-        "task.removed",
+        "task.hand_assigned",
     )
-    assert (task.state, task.agent_id) == ("ended", agent.id)
+    assert (task.state, task.agent_id) == ("assigned", agent.id)
+    assert centre.router.engine.agent(agent.id).load["chat"] == 1
     resolved = await centre.handle(c.ResolveConversation(conv.id, "refunded"), own)
-    centre.world.assert_events(ev.ConversationResolved(conv.id, agent.id, "refunded", resolved.updated_at))
+    (task,) = centre.store.rows("tasks")
+    centre.world.assert_events(
+        ev.TaskClosed(task.id, "completed", task.ended_at),
+        ev.ConversationResolved(conv.id, agent.id, "refunded", resolved.updated_at),
+        "task.completed",
+    )
+    assert centre.router.engine.agent(agent.id).load["chat"] == 0
     closed = await centre.handle(c.CloseConversation(conv.id), own)
     centre.world.assert_events(ev.ConversationClosed(conv.id, closed.updated_at))
 

@@ -8,6 +8,7 @@ from kefu.routing import (
     AgentSetAway,
     AgentSpec,
     AgentWrapUpEnded,
+    AgentWrapUpExtended,
     EngineConfig,
     EscalationStep,
     OfferAccepted,
@@ -25,11 +26,13 @@ from kefu.routing import (
     Strategy,
     TaskCompleted,
     TaskEscalated,
+    TaskHandAssigned,
     TaskQueued,
     TaskRemoved,
     TaskRequeued,
     TaskSpec,
     TaskState,
+    TaskStateError,
     UnknownRoutingId,
 )
 from kefu.routing.errors import InvalidRoutingSpec
@@ -150,16 +153,53 @@ def test_simultaneous_escalations_respect_priority() -> None:
 
 
 def test_decline_returns_task_to_its_place_and_to_the_next_agent() -> None:
-    """A declined task keeps its place, is offered to another agent and never again to the decliner."""
-    engine = make()
+    """A declined task keeps its place and waits for someone else available, not for the decliner."""
+    engine = make(EngineConfig(aging_per_s=0.0, wrap_up_s=0.0))
+    engine.add_agent(agent("a2"), T0)
+    engine.accept(offers(engine.add_task(task("x", T0 - 30), T0))[0].offer_id, T0)
     engine.add_task(task("first", T0 - 20), T0)
     engine.add_task(task("second", T0 - 10), T0)
     offer = offers(engine.add_agent(agent("a1"), T0))[0]
     assert offer.task_id == "first"
     events = engine.decline(offer.offer_id, T0 + 1)
     assert isinstance(events[0], OfferDeclined) and isinstance(events[1], TaskRequeued)
-    assert offers(events)[0].task_id == "second"  # a1 moves on to the next task
-    assert offers(engine.add_agent(agent("a2"), T0 + 2))[0].task_id == "first"  # still ahead of others
+    assert offers(events)[0].task_id == "second"  # a1 moves on; a2 is available, so first waits for a2
+    assert engine.task("first").excluded_until == {"a1": T0 + 31}
+    assert offers(engine.complete("x", T0 + 2))[0].task_id == "first"  # still ahead of the others
+
+
+def test_a_lone_decliner_is_offered_the_task_again_at_once() -> None:
+    """With nobody else eligible available, a declined task goes straight back rather than wait."""
+    engine = make()
+    engine.add_agent(agent("a1"), T0)
+    offer = offers(engine.add_task(task("t1"), T0))[0]
+    events = engine.decline(offer.offer_id, T0 + 1)
+    assert [(o.task_id, o.agent_id) for o in offers(events)] == [("t1", "a1")]
+
+
+def test_the_cool_down_ends_and_the_decliner_is_offered_the_task() -> None:
+    """A decliner held back behind a busy colleague gets the task when the cool-down ends."""
+    engine = make(EngineConfig(aging_per_s=0.0, decline_cooldown_s=30))
+    engine.add_agent(agent("busy"), T0)
+    engine.accept(offers(engine.add_task(task("x", T0 - 30), T0))[0].offer_id, T0)
+    engine.add_agent(agent("a1"), T0)
+    offer = offers(engine.add_task(task("t1"), T0))[0]
+    assert offers(engine.decline(offer.offer_id, T0 + 1)) == []
+    assert engine.next_deadline() == T0 + 31
+    assert offers(engine.tick(T0 + 30)) == []
+    assert [(o.task_id, o.agent_id) for o in offers(engine.tick(T0 + 31))] == [("t1", "a1")]
+
+
+def test_the_colleague_leaving_ends_the_hold_back() -> None:
+    """When the last other eligible agent goes away, a decliner idle beside the task is offered it."""
+    engine = make(EngineConfig(aging_per_s=0.0))
+    engine.add_agent(agent("busy"), T0)
+    engine.accept(offers(engine.add_task(task("x", T0 - 30), T0))[0].offer_id, T0)
+    engine.add_agent(agent("a1"), T0)
+    offer = offers(engine.add_task(task("t1"), T0))[0]
+    assert offers(engine.decline(offer.offer_id, T0 + 1)) == []
+    events = engine.set_presence("busy", Presence.AWAY, T0 + 5)
+    assert [(o.task_id, o.agent_id) for o in offers(events)] == [("t1", "a1")]
 
 
 def test_escalation_forgives_an_earlier_miss() -> None:
@@ -167,17 +207,34 @@ def test_escalation_forgives_an_earlier_miss() -> None:
     queue = QueueSpec(
         "anti_fraud", {"anti_fraud": 3}, 100, (EscalationStep(60, {"anti_fraud": 1}, SiteScope.ALL),)
     )
-    engine = make(EngineConfig(max_missed_offers=5))
+    engine = make(EngineConfig(max_missed_offers=5, decline_cooldown_s=600))
     engine.set_queue(queue, T0)
+    colleague = AgentSpec("colleague", "chongqing", {"anti_fraud": 5}, {"voice": 1}, ON)
+    engine.add_agent(colleague, T0)
+    engine.accept(
+        offers(engine.add_task(TaskSpec("call", "anti_fraud", "voice", T0 - 5), T0))[0].offer_id, T0
+    )
     lone = AgentSpec("lone", "chongqing", {"anti_fraud": 5}, {"voice": 1}, ON)
     engine.add_agent(lone, T0)
     first = offers(engine.add_task(TaskSpec("case", "anti_fraud", "voice", T0, home_site="chongqing"), T0))
     assert [o.agent_id for o in first] == ["lone"]
     missed = engine.tick(T0 + 20)
-    assert offers(missed) == []  # excluded at this step: nobody else may take it yet
+    assert offers(missed) == []  # held back at this step while the colleague is available
     again = engine.tick(T0 + 60)
     assert any(isinstance(e, TaskEscalated) for e in again)
     assert [(o.task_id, o.agent_id) for o in offers(again)] == [("case", "lone")]
+
+
+def test_a_missed_offer_sets_the_agent_away_by_default() -> None:
+    """One unanswered offer sets the agent away (reason missed), so they get no other work either."""
+    engine = make()
+    engine.add_agent(agent("a1"), T0)
+    engine.add_task(task("elderly", T0, vulnerable=True), T0)
+    engine.add_task(task("young", T0), T0)
+    events = engine.tick(T0 + 20)
+    assert AgentSetAway("a1", 1, T0 + 20, "missed") in events
+    assert offers(events) == []
+    assert engine.agent("a1").presence is Presence.AWAY
 
 
 def test_coming_back_available_forgives_earlier_misses() -> None:
@@ -204,7 +261,7 @@ def test_timeouts_in_a_row_set_the_agent_away() -> None:
     assert AgentSetAway("a1", 2, T0 + 40) in events
     assert engine.agent("a1").presence is Presence.AWAY
     assert {t.state for t in engine.tasks()} == {TaskState.WAITING}
-    assert engine.next_deadline() is None
+    assert engine.next_deadline() == T0 + 70  # only the second miss's cool-down is left
 
 
 def test_accepting_expired_or_declined_offer_is_a_conflict() -> None:
@@ -285,7 +342,7 @@ def test_id_factory_supplies_offer_ids() -> None:
 def test_restore_creates_no_offers_until_rebalance() -> None:
     """Rebuilt from persisted state, the engine keeps offers and assignments and offers nothing new until
     rebalance; a restored offer already past its expiry expires at the first rebalance."""
-    engine = make()
+    engine = make(EngineConfig(aging_per_s=0.0, max_missed_offers=3))
     for n in ("a1", "a2", "a3"):
         engine.restore_agent(agent(n), T0)
     for n in ("t1", "t2", "t3", "t4"):
@@ -370,3 +427,75 @@ def test_repeated_offer_id_is_refused_without_losing_the_task() -> None:
     with pytest.raises(RoutingConflict):
         engine.add_task(task("t2"), T0)
     assert engine.task("t2").state is TaskState.WAITING
+
+
+def test_a_case_task_goes_to_any_base_at_once() -> None:
+    """A task with home_s=0 (a case) is offered to a free specialist at another base straight away."""
+    engine = make(EngineConfig(aging_per_s=0.0), QueueSpec("anti_fraud", {"anti_fraud": 3}, 100))
+    engine.add_agent(AgentSpec("far", "yinchuan", {"anti_fraud": 4}, {"voice": 1}, ON), T0)
+    spec = TaskSpec("case", "anti_fraud", "voice", T0, home_site="chengdu", home_s=0.0)
+    assert [o.agent_id for o in offers(engine.add_task(spec, T0))] == ["far"]
+
+
+def test_home_first_ends_after_home_s_without_an_escalation_step() -> None:
+    """An elderly customer's task waits for the home base only home_s seconds, then any base may take it."""
+    engine = make()
+    engine.add_agent(agent("cq", site="chongqing"), T0)
+    spec = TaskSpec("old", "payments", "chat", T0, vulnerable=True, home_site="wuhan", home_s=10.0)
+    assert offers(engine.add_task(spec, T0)) == []
+    assert engine.next_deadline() == T0 + 10
+    assert engine.task("old").home_site == "wuhan"
+    assert [o.agent_id for o in offers(engine.tick(T0 + 10))] == ["cq"]
+    assert engine.task("old").home_site is None
+
+
+def test_the_preferred_agent_is_offered_the_task_first() -> None:
+    """A case contacted again goes to the specialist who spoke to the payer before, not the longest idle."""
+    engine = make()
+    engine.add_agent(agent("first-idle"), T0)
+    engine.add_agent(agent("specialist"), T0 + 5)
+    spec = TaskSpec("t1", "payments", "chat", T0 + 10, preferred_agent="specialist")
+    assert [o.agent_id for o in offers(engine.add_task(spec, T0 + 10))] == ["specialist"]
+
+
+def test_a_hand_assignment_counts_against_capacity() -> None:
+    """Assigned by hand, an offered task's offer is rescinded and the assignee is full on that channel."""
+    engine = make()
+    engine.add_agent(agent("a1"), T0)
+    engine.add_agent(agent("a2"), T0)
+    offer = offers(engine.add_task(task("t1"), T0))[0]
+    events = engine.assign("t1", "a2", T0 + 1)
+    assert OfferRescinded(offer.offer_id, "t1", offer.agent_id, "assigned_by_hand", T0 + 1) in events
+    assert TaskHandAssigned("t1", "payments", "a2", T0 + 1) in events
+    assert engine.agent("a2").load["chat"] == 1
+    nxt = offers(engine.add_task(task("t2"), T0 + 2))
+    assert [o.agent_id for o in nxt] == ["a1"]  # a2 is full with the hand-assigned chat
+    assert engine.complete("t1", T0 + 3)[0].agent_id == "a2"
+
+
+def test_an_agent_ends_wrap_up_early_and_is_offered_work_at_once() -> None:
+    """Ending wrap-up early frees the channel: the waiting task is offered there and then."""
+    engine = make(EngineConfig(aging_per_s=0.0, wrap_up_s=60))
+    engine.add_agent(agent("a1"), T0)
+    engine.accept(offers(engine.add_task(task("t1"), T0))[0].offer_id, T0)
+    engine.complete("t1", T0 + 10)
+    assert offers(engine.add_task(task("t2"), T0 + 11)) == []
+    events = engine.end_wrap_up("a1", T0 + 12)
+    assert AgentWrapUpEnded("a1", "chat", T0 + 12) in events
+    assert [o.task_id for o in offers(events)] == ["t2"]
+    assert engine.end_wrap_up("a1", T0 + 13) == []
+
+
+def test_wrap_up_is_extended_once_and_by_a_bounded_time() -> None:
+    """An extension is capped at wrap_up_extend_s; a second one is refused until the next wrap-up."""
+    engine = make(EngineConfig(aging_per_s=0.0, wrap_up_s=10, wrap_up_extend_s=30))
+    engine.add_agent(agent("a1"), T0)
+    engine.accept(offers(engine.add_task(task("t1"), T0))[0].offer_id, T0)
+    engine.complete("t1", T0)
+    assert engine.extend_wrap_up("a1", 600, T0 + 1) == [AgentWrapUpExtended("a1", "chat", T0 + 40, T0 + 1)]
+    with pytest.raises(TaskStateError):
+        engine.extend_wrap_up("a1", 5, T0 + 2)
+    assert engine.next_deadline() == T0 + 40
+    assert AgentWrapUpEnded("a1", "chat", T0 + 40) in engine.tick(T0 + 40)
+    with pytest.raises(TaskStateError):
+        engine.extend_wrap_up("a1", 5, T0 + 41)

@@ -47,8 +47,8 @@ skill_maps = st.dictionaries(st.sampled_from(SKILLS), st.integers(1, 5), max_siz
 capacities = st.fixed_dictionaries({"chat": st.integers(0, 2), "voice": st.integers(0, 1)})
 
 
-def eligible(agent: AgentView, skills: dict[str, int], task: TaskView) -> bool:
-    """Reference eligibility, computed independently of the engine's pools."""
+def fits(agent: AgentView, skills: dict[str, int], task: TaskView) -> bool:
+    """Reference eligibility by skills, site and channel, computed independently of the engine's pools."""
     queue = QUEUES[task.queue_id]
     steps = [
         (dict(queue.skills), SiteScope.HOME),
@@ -57,9 +57,28 @@ def eligible(agent: AgentView, skills: dict[str, int], task: TaskView) -> bool:
     need, sites = steps[task.step]
     if sites is SiteScope.HOME and task.home_site is not None and agent.site != task.home_site:
         return False
-    if agent.capacity.get(task.channel, 0) <= 0 or agent.agent_id in task.excluded:
+    if agent.capacity.get(task.channel, 0) <= 0:
         return False
     return all(skills.get(name, 0) >= level for name, level in need.items())
+
+
+def held_back(task: TaskView, agents: dict[str, AgentView], skills: dict[str, dict[str, int]]) -> bool:
+    """Whether the task's decliners still wait behind someone else: another fitting agent is available."""
+    return any(
+        a.presence is Presence.AVAILABLE
+        and a.agent_id not in task.excluded
+        and fits(a, skills[a.agent_id], task)
+        for a in agents.values()
+    )
+
+
+def eligible(
+    agent: AgentView, task: TaskView, agents: dict[str, AgentView], skills: dict[str, dict[str, int]]
+) -> bool:
+    """Fits the task and is not held back from it by a running cool-down."""
+    if not fits(agent, skills[agent.agent_id], task):
+        return False
+    return agent.agent_id not in task.excluded or not held_back(task, agents, skills)
 
 
 def idle_on(agent: AgentView, channel: str) -> bool:
@@ -82,10 +101,21 @@ class RoutingMachine(RuleBasedStateMachine):
         self.last: list[RoutingEvent] = []
         self.n = 0
 
-    @initialize(strategy=st.sampled_from(list(Strategy)), aging=st.sampled_from([0.0, 1 / 60, 1.0]))
-    def setup(self, strategy: Strategy, aging: float) -> None:
+    @initialize(
+        strategy=st.sampled_from(list(Strategy)),
+        aging=st.sampled_from([0.0, 1 / 60, 1.0]),
+        missed=st.sampled_from([1, 2]),
+        cooldown=st.sampled_from([0.0, 10.0, 30.0]),
+    )
+    def setup(self, strategy: Strategy, aging: float, missed: int, cooldown: float) -> None:
+        self.cooldown = cooldown
         config = EngineConfig(
-            offer_timeout_s=20, max_missed_offers=2, wrap_up_s=5, strategy=strategy, aging_per_s=aging
+            offer_timeout_s=20,
+            max_missed_offers=missed,
+            decline_cooldown_s=cooldown,
+            wrap_up_s=5,
+            strategy=strategy,
+            aging_per_s=aging,
         )
         self.engine = RoutingEngine(config)
         for spec in QUEUES.values():
@@ -126,14 +156,26 @@ class RoutingMachine(RuleBasedStateMachine):
         vulnerable=st.booleans(),
         priority=st.integers(0, 20),
         waited=st.sampled_from([0.0, 0.0, 10.0, 30.0, 60.0]),
+        home_s=st.sampled_from([None, None, 0.0, 10.0]),
+        preferred=st.sampled_from([None, None, "a1", "a2", "a3"]),
     )
     def add_task(
-        self, queue: str, channel: str, home: str | None, vulnerable: bool, priority: int, waited: float
+        self,
+        queue: str,
+        channel: str,
+        home: str | None,
+        vulnerable: bool,
+        priority: int,
+        waited: float,
+        home_s: float | None,
+        preferred: str | None,
     ):
         self.n += 1
         task_id = f"t{self.n}"
         self.added.add(task_id)
-        spec = TaskSpec(task_id, queue, channel, self.now - waited, priority, vulnerable, home)
+        spec = TaskSpec(
+            task_id, queue, channel, self.now - waited, priority, vulnerable, home, home_s, preferred
+        )
         self._run(self.engine.add_task(spec, self.now))
 
     def _offers(self):
@@ -215,24 +257,28 @@ class RoutingMachine(RuleBasedStateMachine):
                 )
                 assert held == load
         waiting = [t for t in tasks.values() if t.state is TaskState.WAITING]
+        for task in tasks.values():
+            # A cool-down is bounded: it ends within decline_cooldown_s and is forgotten when it does.
+            assert set(task.excluded_until) == set(task.excluded)
+            for until in task.excluded_until.values():
+                assert self.now < until <= self.now + self.cooldown
         for task in waiting:
             queue = QUEUES[task.queue_id]
             expected = sum(1 for s in queue.escalation if self.now - task.enqueued_at >= s.after_s)
             assert task.step == expected, "escalation step matches time waited"
-            # Work conserving: no eligible agent idles while this task waits.
+            # Work conserving: no eligible agent idles while this task waits. An agent who declined or
+            # missed it may idle beside it only during the cool-down and while someone else eligible is
+            # available, so no task waits longer than the cool-down with an eligible agent idle.
             for agent in agents.values():
-                assert not (
-                    idle_on(agent, task.channel) and eligible(agent, self.skills[agent.agent_id], task)
-                )
-        # Priority order: each offer just made went to the best-ranked task that agent could take.
+                assert not (idle_on(agent, task.channel) and eligible(agent, task, agents, self.skills))
+        # Priority order, after declines and timeouts too: each offer just made went to the best-ranked
+        # task that agent could take; never a lower one while a higher one they are eligible for waits.
         for event in self.last:
             if isinstance(event, OfferCreated) and event.task_id in tasks:
                 offered_task = tasks[event.task_id]
                 agent = agents[event.agent_id]
                 for task in waiting:
-                    if task.channel == offered_task.channel and eligible(
-                        agent, self.skills[agent.agent_id], task
-                    ):
+                    if task.channel == offered_task.channel and eligible(agent, task, agents, self.skills):
                         assert (task.rank, task.enqueued_at) >= (offered_task.rank, offered_task.enqueued_at)
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from kefu.domain.errors import Forbidden
 from kefu.domain.users import Actor
-from kefu.services.authz import GRANTS, allowed, require
+from kefu.services.authz import GRANTS, allowed, owned_only, require
 
 
 def actor(role: str) -> Actor:
@@ -43,3 +43,26 @@ def test_require_raises_forbidden_naming_the_role() -> None:
         require(actor("agent"), "users.manage")
     assert err.value.status == 403
     assert "agent" in err.value.detail
+
+
+@pytest.mark.parametrize(
+    ("role", "owns", "expected"),
+    [
+        ("agent", False, False),
+        ("agent", True, True),
+        ("supervisor", False, True),
+        ("admin", False, True),
+        ("integration", True, False),
+    ],
+)
+def test_case_work_is_a_supervisors_or_the_owning_agents(role: str, owns: bool, expected: bool) -> None:
+    """cases.work: supervisors and admins on any case, an agent only on their own, the gateway never."""
+    assert allowed(actor(role), "cases.work", owns=owns) is expected  # type: ignore[arg-type]
+    assert owned_only(actor(role), "cases.work") is (role == "agent")  # type: ignore[arg-type]
+
+
+def test_a_refusal_over_others_work_says_so() -> None:
+    """An agent refused a case that is not theirs is told it is about others' work."""
+    with pytest.raises(Forbidden) as err:
+        require(actor("agent"), "cases.work")
+    assert "other than their own" in err.value.detail

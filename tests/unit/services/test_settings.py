@@ -51,3 +51,14 @@ def test_bad_values_are_a_configuration_error() -> None:
     """A port out of range is reported as configuration, not as a crash."""
     with pytest.raises(ConfigurationError):
         load_settings(port=70000)
+
+
+@pytest.mark.parametrize("name", ["payment_webhook", "dialer_webhook"])
+def test_a_webhook_url_needs_a_secret_to_sign_with(name: str) -> None:
+    """A payment or dialer webhook URL without a secret of 16+ characters is refused at start."""
+    url = {f"{name}_url": "https://gateway.example/kefu"}
+    with pytest.raises(ConfigurationError, match="SECRET"):
+        load_settings(**url)
+    with pytest.raises(ConfigurationError, match="SECRET"):
+        load_settings(**url, **{f"{name}_secret": "short"})
+    assert load_settings(**url, **{f"{name}_secret": "s" * 16}).model_dump()[f"{name}_url"]

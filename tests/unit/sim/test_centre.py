@@ -41,7 +41,7 @@ def test_simulation_agrees_with_erlang_c() -> None:
 def test_simulate_centre_reports_the_cli_figures() -> None:
     """simulate_centre returns exactly the figures the CLI prints, with abandonment when patience is short."""
     result = simulate_centre(hours=4, calls_per_hour=240, aht_s=180, agents=12, patience_s=30, seed=3)
-    assert set(result) == {"service_level", "asa_s", "abandon_rate", "occupancy", "calls"}
+    assert set(result) == {"service_level", "asa_s", "abandon_rate", "occupancy", "calls", "wait_estimate"}
     assert 0 < result["abandon_rate"] < 1
     assert 0 < result["occupancy"] <= 1
     assert result["calls"] > 800
@@ -74,3 +74,11 @@ def test_bad_simulation_input_is_refused() -> None:
         simulate_centre(1, 100, 180, 0)
     with pytest.raises(InvalidInput):
         simulate_centre(1, 100, 180, 3, patience_s=0)
+
+
+def test_the_wait_estimate_is_unbiased_in_m_m_n() -> None:
+    """Told on arrival, (ahead + 1) x AHT / agents matches the waits that followed within a few seconds."""
+    result = simulate_centre(hours=100, calls_per_hour=200, aht_s=180, agents=11, seed=2)
+    estimate = result["wait_estimate"]
+    assert estimate["estimated"] > 5_000
+    assert abs(estimate["mean_error_s"]) < 0.1 * result["asa_s"] * result["calls"] / estimate["estimated"]

@@ -162,6 +162,9 @@ class RedisCounterStore:
             keys=[self._key("stop", payment.payer_id)], args=[epoch_ms(payment), payment.payment_id]
         )
 
+    async def clear_stopped(self, payer_id: str, payment_id: str) -> None:
+        await self.client.zrem(self._key("stop", payer_id), payment_id)
+
     async def report_payee(self, account_id: str) -> int:
         return int(await self.client.incr(self._key("reports", account_id)))
 

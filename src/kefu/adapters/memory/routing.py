@@ -7,6 +7,7 @@ from datetime import datetime
 from kefu.adapters.memory.shared import clone, matches
 from kefu.adapters.memory.store import MemorySession
 from kefu.domain.queues import Queue
+from kefu.domain.routing_rules import RoutingRule
 from kefu.domain.tasks import Offer, OfferStatus, Task
 
 
@@ -26,6 +27,23 @@ class MemoryQueues:
 
     async def list(self) -> list[Queue]:
         return sorted((clone(q) for q in self._s.scan("queues")), key=lambda q: q.id)
+
+
+class MemoryRoutingRules:
+    def __init__(self, session: MemorySession) -> None:
+        self._s = session
+
+    async def add(self, rule: RoutingRule) -> None:
+        self._s.insert("routing_rules", rule.id, rule)
+
+    async def list(self) -> list[RoutingRule]:
+        return sorted(self._s.scan("routing_rules"), key=lambda r: (r.position, r.id))
+
+    async def delete(self, rule_id: str) -> bool:
+        if self._s.get("routing_rules", rule_id) is None:
+            return False
+        self._s.delete("routing_rules", rule_id)
+        return True
 
 
 class MemoryTasks:
@@ -56,8 +74,8 @@ class MemoryTasks:
         return sorted(rows, key=lambda t: (t.enqueued_at, t.id))
 
     async def service_counts(self, queue_id: str, since: datetime, answer_within_s: float) -> dict[str, int]:
-        """answered, answered within the target, and abandoned since ``since`` for one queue."""
-        answered = in_target = abandoned = 0
+        """answered, within the target, abandoned and transferred out since ``since`` for one queue."""
+        answered = in_target = abandoned = transferred = 0
         for t in self._s.scan("tasks"):
             if t.queue_id != queue_id:
                 continue
@@ -71,7 +89,13 @@ class MemoryTasks:
                 and t.assigned_at is None
             ):
                 abandoned += 1
-        return {"answered": answered, "in_target": in_target, "abandoned": abandoned}
+            transferred += t.ended_at is not None and t.ended_at >= since and t.end_reason == "transferred"
+        return {
+            "answered": answered,
+            "in_target": in_target,
+            "abandoned": abandoned,
+            "transferred": transferred,
+        }
 
 
 class MemoryOffers:

@@ -12,7 +12,14 @@ from kefu.adapters.memory.shared import clone, page
 from kefu.adapters.memory.store import MemorySession
 from kefu.domain.cases import Case, CaseStatus, ContactAttempt, FamilyAlert, LedgerEntry
 from kefu.domain.errors import Conflict
-from kefu.domain.payments import PaymentStatus, ScreeningRecord, StoredRuleSet, TrustedPayee
+from kefu.domain.payments import (
+    PaymentStatus,
+    ScreeningRecord,
+    StoredRuleSet,
+    TrustedPayee,
+    WatchlistEntry,
+    WebhookDelivery,
+)
 
 
 def _within(at: datetime, since: datetime, until: datetime) -> bool:
@@ -29,10 +36,17 @@ class MemoryScreenings:
     async def add(self, record: ScreeningRecord) -> None:
         self._s.insert("screenings", record.payment_id, clone(record))
 
-    async def set_status(self, payment_id: str, status: PaymentStatus) -> None:
+    async def set_status(self, payment_id: str, status: PaymentStatus, at: datetime | None = None) -> None:
         row: ScreeningRecord | None = self._s.get("screenings", payment_id)
         if row is not None:
-            self._s.update("screenings", payment_id, dataclasses.replace(clone(row), status=status))
+            changed = dataclasses.replace(clone(row), status=status)
+            if at is not None:
+                changed.status_changed_at = at
+            self._s.update("screenings", payment_id, changed)
+
+    async def for_case(self, case_id: str) -> list[ScreeningRecord]:
+        rows = [r for r in self._s.scan("screenings") if r.case_id == case_id]
+        return [clone(r) for r in sorted(rows, key=lambda r: (r.screened_at, r.payment_id))]
 
     async def decision_counts(self, since: datetime, until: datetime) -> dict[str, int]:
         rows = self._s.scan("screenings")
@@ -95,12 +109,53 @@ class MemoryCases:
     async def add_alert(self, alert: FamilyAlert) -> None:
         self._s.insert("family_alerts", alert.id, clone(alert))
 
+    async def alert(self, alert_id: str) -> FamilyAlert | None:
+        return clone(self._s.get("family_alerts", alert_id))
+
+    async def save_alert(self, alert: FamilyAlert) -> None:
+        self._s.update("family_alerts", alert.id, clone(alert))
+
+    async def claim_alert(self, alert_id: str, retry_at: datetime) -> bool:
+        row: FamilyAlert | None = self._s.get("family_alerts", alert_id)
+        if row is None or row.retry_at != retry_at:
+            return False
+        self._s.update("family_alerts", alert_id, dataclasses.replace(clone(row), retry_at=None))
+        self._s.require(
+            "family_alerts",
+            alert_id,
+            lambda current: current is not None and current.retry_at == retry_at,
+            lambda: Conflict(f"the retry of alert {alert_id!r} was claimed meanwhile", alert_id=alert_id),
+        )
+        return True
+
+    async def alerts_due(self, now: datetime, limit: int) -> list[str]:
+        rows = [a for a in self._s.scan("family_alerts") if a.retry_at is not None and a.retry_at <= now]
+        rows.sort(key=lambda a: (a.retry_at, a.id))
+        return [a.id for a in rows[: max(limit, 0)]]
+
+    async def for_conversation(self, conversation_id: str) -> Case | None:
+        found = next((c for c in self._s.scan("cases") if c.conversation_id == conversation_id), None)
+        return None if found is None else await self.get(found.id, with_history=False)
+
+    async def open_for_payer(self, payer_id: str, opened_since: datetime) -> Case | None:
+        rows = [
+            c
+            for c in self._s.scan("cases")
+            if c.payer_id == payer_id and c.status == "open" and c.opened_at >= opened_since
+        ]
+        newest = max(rows, key=lambda c: (c.opened_at, c.id), default=None)
+        return None if newest is None else await self.get(newest.id)
+
     async def page(self, after: str | None, limit: int, status: CaseStatus | None = None) -> list[Case]:
         rows = (c for c in self._s.scan("cases") if status is None or c.status == status)
         return page(rows, lambda c: c.id, after, limit)
 
     async def expired_holds(self, now: datetime, limit: int) -> list[str]:
-        rows = [c for c in self._s.scan("cases") if c.status == "open" and c.hold_expires_at <= now]
+        rows = [
+            c
+            for c in self._s.scan("cases")
+            if c.status in ("open", "pending_approval") and c.hold_expires_at <= now
+        ]
         rows.sort(key=lambda c: (c.hold_expires_at, c.id))
         return [c.id for c in rows[: max(limit, 0)]]
 
@@ -160,6 +215,12 @@ class PayeeReportRow:
     reported_by: str
     case_id: str | None
     at: datetime
+    reporter: str | None = None
+
+    @property
+    def counted_as(self) -> str:
+        """Reports count once per reporter; one without a reporter counts on its own."""
+        return self.reporter if self.reporter is not None else f"report:{self.id}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +229,13 @@ class WatchlistRow:
     reason: str
     case_id: str | None
     at: datetime
+    source: str | None = None
+    added_by: str | None = None
+
+    def entry(self) -> WatchlistEntry:
+        return WatchlistEntry(
+            self.account_id, self.reason, self.source or "case", self.case_id, self.added_by, self.at
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +243,38 @@ class TrustedPayeeRow:
     customer_id: str
     account_id: str
     name: str
+    channel: str | None = None
+
+
+class MemoryPaymentWebhooks:
+    def __init__(self, session: MemorySession) -> None:
+        self._s = session
+
+    async def add(self, delivery: WebhookDelivery) -> None:
+        self._s.insert("payment_webhooks", delivery.id, clone(delivery))
+
+    async def get(self, delivery_id: str) -> WebhookDelivery | None:
+        return clone(self._s.get("payment_webhooks", delivery_id))
+
+    async def save(self, delivery: WebhookDelivery) -> None:
+        if self._s.get("payment_webhooks", delivery.id) is not None:
+            self._s.update("payment_webhooks", delivery.id, clone(delivery))
+
+    async def claim_due(self, now: datetime, until: datetime, limit: int) -> list[str]:
+        rows: list[WebhookDelivery] = [
+            d
+            for d in self._s.scan("payment_webhooks")
+            if d.delivered_at is None
+            and d.next_attempt_at <= now
+            and (d.claimed_until is None or d.claimed_until <= now)
+            and not self._s.locked_by_other("payment_webhooks", d.id)
+        ]
+        rows.sort(key=lambda d: (d.next_attempt_at, d.id))
+        chosen = rows[: max(limit, 0)]
+        for d in chosen:
+            self._s.update("payment_webhooks", d.id, dataclasses.replace(clone(d), claimed_until=until))
+            self._s.lock("payment_webhooks", d.id)
+        return [d.id for d in chosen]
 
 
 class MemoryFraudRecords:
@@ -195,16 +295,54 @@ class MemoryFraudRecords:
 
     # -- payee reputation ----------------------------------------------------------------------------
     async def add_report(
-        self, report_id: str, account_id: str, reason: str, by: str, case_id: str | None, at: datetime
+        self,
+        report_id: str,
+        account_id: str,
+        reason: str,
+        by: str,
+        case_id: str | None,
+        at: datetime,
+        reporter: str | None = None,
     ) -> int:
         self._s.insert(
-            "payee_reports", report_id, PayeeReportRow(report_id, account_id, reason, by, case_id, at)
+            "payee_reports",
+            report_id,
+            PayeeReportRow(report_id, account_id, reason, by, case_id, at, reporter),
         )
-        return sum(1 for r in self._s.scan("payee_reports") if r.account_id == account_id)
+        return len({r.counted_as for r in self._s.scan("payee_reports") if r.account_id == account_id})
 
-    async def watchlist(self, account_id: str, reason: str, case_id: str | None, at: datetime) -> None:
+    async def has_reported(self, account_id: str, reporter: str) -> bool:
+        return any(
+            r.account_id == account_id and r.reporter == reporter for r in self._s.scan("payee_reports")
+        )
+
+    async def watchlist(
+        self,
+        account_id: str,
+        reason: str,
+        case_id: str | None,
+        at: datetime,
+        source: str = "case",
+        by: str | None = None,
+    ) -> None:
         if self._s.get("payee_watchlist", account_id) is None:
-            self._s.insert("payee_watchlist", account_id, WatchlistRow(account_id, reason, case_id, at))
+            self._s.insert(
+                "payee_watchlist", account_id, WatchlistRow(account_id, reason, case_id, at, source, by)
+            )
+
+    async def unwatchlist(self, account_id: str) -> bool:
+        if self._s.get("payee_watchlist", account_id) is None:
+            return False
+        self._s.delete("payee_watchlist", account_id)
+        return True
+
+    async def watchlist_entry(self, account_id: str) -> WatchlistEntry | None:
+        row: WatchlistRow | None = self._s.get("payee_watchlist", account_id)
+        return None if row is None else row.entry()
+
+    async def watchlist_page(self, after: str | None, limit: int) -> list[WatchlistEntry]:
+        rows: list[WatchlistRow] = list(self._s.scan("payee_watchlist"))
+        return [r.entry() for r in page(rows, lambda r: r.account_id, after, limit)]
 
     async def is_watchlisted(self, account_id: str) -> bool:
         return self._s.get("payee_watchlist", account_id) is not None
@@ -212,21 +350,24 @@ class MemoryFraudRecords:
     async def reputation(self) -> tuple[list[str], dict[str, int]]:
         """Every watchlisted account and report counts, to rebuild an in-memory counter store on start."""
         listed = sorted(r.account_id for r in self._s.scan("payee_watchlist"))
-        return listed, dict(Counter(r.account_id for r in self._s.scan("payee_reports")))
+        reporters = {(r.account_id, r.counted_as) for r in self._s.scan("payee_reports")}
+        return listed, dict(Counter(account for account, _ in reporters))
 
     # -- trusted payees ------------------------------------------------------------------------------
     async def trusted_payees(self, customer_id: str) -> list[TrustedPayee]:
         rows = [r for r in self._s.scan("trusted_payees") if r.customer_id == customer_id]
         return [TrustedPayee(r.account_id, r.name) for r in sorted(rows, key=lambda r: r.account_id)]
 
-    async def set_trusted_payees(self, customer_id: str, payees: list[TrustedPayee]) -> None:
+    async def set_trusted_payees(
+        self, customer_id: str, payees: list[TrustedPayee], channel: str | None = None
+    ) -> None:
         for row in [r for r in self._s.scan("trusted_payees") if r.customer_id == customer_id]:
             self._s.delete("trusted_payees", (customer_id, row.account_id))
         for p in payees:
             self._s.insert(
                 "trusted_payees",
                 (customer_id, p.account_id),
-                TrustedPayeeRow(customer_id, p.account_id, p.name),
+                TrustedPayeeRow(customer_id, p.account_id, p.name, channel),
             )
 
     # -- rule sets -----------------------------------------------------------------------------------

@@ -83,6 +83,7 @@ SCHEMAS: dict[str, Schema] = {
     "audit_head": Schema(),
     "audit_checkpoints": Schema(),
     "queues": Schema(),
+    "routing_rules": Schema(references=((attrgetter("queue"), "queues"),)),
     "tasks": Schema(references=((attrgetter("queue_id"), "queues"),), versioned=True),
     "offers": Schema(references=((attrgetter("task_id"), "tasks"),)),
     "kb_articles": Schema(),
@@ -105,6 +106,7 @@ SCHEMAS: dict[str, Schema] = {
     "report_hours": Schema(),
     "report_state": Schema(),
     "outbox": Schema(),
+    "payment_webhooks": Schema(),
 }
 
 

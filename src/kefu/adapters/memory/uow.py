@@ -14,8 +14,13 @@ from kefu.adapters.memory.care import MemoryCallbacks, MemoryKnowledge
 from kefu.adapters.memory.outbox import MemoryOutbox
 from kefu.adapters.memory.quality import MemoryQualityRecords
 from kefu.adapters.memory.reports import MemoryReportStore
-from kefu.adapters.memory.routing import MemoryOffers, MemoryQueues, MemoryTasks
-from kefu.adapters.memory.screening import MemoryCases, MemoryFraudRecords, MemoryScreenings
+from kefu.adapters.memory.routing import MemoryOffers, MemoryQueues, MemoryRoutingRules, MemoryTasks
+from kefu.adapters.memory.screening import (
+    MemoryCases,
+    MemoryFraudRecords,
+    MemoryPaymentWebhooks,
+    MemoryScreenings,
+)
 from kefu.adapters.memory.shared import (
     MemoryAgents,
     MemoryApiTokens,
@@ -53,6 +58,7 @@ class MemoryUnitOfWork(UnitOfWork):
         self.agents = MemoryAgents(session)
         self.conversations = MemoryConversations(session)
         self.queues = MemoryQueues(session)
+        self.routing_rules = MemoryRoutingRules(session)
         self.tasks = MemoryTasks(session)
         self.offers = MemoryOffers(session)
         self.audit = MemoryAuditLog(session)
@@ -64,6 +70,7 @@ class MemoryUnitOfWork(UnitOfWork):
         self.quality = MemoryQualityRecords(session)
         self.reports = MemoryReportStore(session)
         self.outbox = MemoryOutbox(session)
+        self.webhooks = MemoryPaymentWebhooks(session)
         self._events = []
         return self
 

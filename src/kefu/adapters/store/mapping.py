@@ -81,7 +81,9 @@ def customer_from_row(row: CustomerRow) -> Customer:
         phone=row.phone,
         birth_date=row.birth_date,
         vulnerable=row.vulnerable,
-        trusted_contact=None if tc is None else TrustedContact(tc["name"], tc["phone"], tc["relation"]),
+        trusted_contact=None
+        if tc is None
+        else TrustedContact(tc["name"], tc["phone"], tc["relation"], tc.get("language")),
         home_site=row.home_site,
         registered_by=row.registered_by,
     )
@@ -99,7 +101,9 @@ def customer_to_row(c: Customer, row: CustomerRow) -> CustomerRow:
     row.vulnerable = c.vulnerable
     tc = c.trusted_contact
     row.trusted_contact = (
-        None if tc is None else {"name": tc.name, "phone": tc.phone, "relation": tc.relation}
+        None
+        if tc is None
+        else {"name": tc.name, "phone": tc.phone, "relation": tc.relation, "language": tc.language}
     )
     row.home_site = c.home_site
     row.registered_by = c.registered_by
@@ -118,6 +122,7 @@ def agent_from_row(row: AgentRow) -> Agent:
         presence=cast(Presence, row.presence),
         presence_since=row.presence_since,
         user_id=row.user_id,
+        presence_reason=row.presence_reason,
     )
 
 
@@ -129,6 +134,7 @@ def agent_to_row(a: Agent, row: AgentRow) -> AgentRow:
     row.capacity = dict(a.capacity)
     row.presence = a.presence
     row.presence_since = a.presence_since
+    row.presence_reason = a.presence_reason
     row.user_id = a.user_id
     row.created_at = a.created_at
     row.updated_at = a.updated_at

@@ -101,6 +101,7 @@ class AgentRow(Base):
     capacity: Mapped[dict[str, Any]]
     presence: Mapped[str] = mapped_column(String(16))
     presence_since: Mapped[datetime | None]
+    presence_reason: Mapped[str | None] = mapped_column(String(16))
     user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), unique=True)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]

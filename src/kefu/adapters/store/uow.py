@@ -26,8 +26,13 @@ from kefu.adapters.store.repositories import (
     SqlSites,
     SqlUsers,
 )
-from kefu.adapters.store.routing.repositories import SqlOffers, SqlQueues, SqlTasks
-from kefu.adapters.store.screening.repositories import SqlCases, SqlFraudRecords, SqlScreenings
+from kefu.adapters.store.routing.repositories import SqlOffers, SqlQueues, SqlRoutingRules, SqlTasks
+from kefu.adapters.store.screening.repositories import (
+    SqlCases,
+    SqlFraudRecords,
+    SqlPaymentWebhooks,
+    SqlScreenings,
+)
 from kefu.domain.clock import Clock
 from kefu.domain.errors import Conflict
 from kefu.domain.events import Event
@@ -53,6 +58,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.agents = SqlAgents(self._session)
         self.conversations = SqlConversations(self._session)
         self.queues = SqlQueues(self._session)
+        self.routing_rules = SqlRoutingRules(self._session)
         self.tasks = SqlTasks(self._session)
         self.offers = SqlOffers(self._session)
         self.audit = SqlAuditLog(self._session)
@@ -64,6 +70,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.quality = SqlQualityRecords(self._session)
         self.reports = SqlReportStore(self._session)
         self.outbox = SqlOutbox(self._session)
+        self.webhooks = SqlPaymentWebhooks(self._session)
         self._events = []
         return self
 

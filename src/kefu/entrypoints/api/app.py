@@ -17,8 +17,9 @@ from kefu.entrypoints.api.middleware import InputLimits, RequestContext, Securit
 from kefu.entrypoints.api.quality import routes as quality
 from kefu.entrypoints.api.reports import routes as reports
 from kefu.entrypoints.api.reports import wallboard
-from kefu.entrypoints.api.routing import offers, queues
-from kefu.entrypoints.api.screening import cases, payees, rules, screenings, stats
+from kefu.entrypoints.api.routing import offers, place, queues, wrap_up
+from kefu.entrypoints.api.routing import rules as routing_rules
+from kefu.entrypoints.api.screening import calls, cases, payees, rules, screenings, stats, watchlist
 from kefu.entrypoints.api.shared import agents, audit, auth, conversations, customers, health, sites
 from kefu.entrypoints.web import reports as reports_page
 
@@ -66,8 +67,9 @@ def create_app(settings: Settings | None = None, kefu: Kefu | None = None) -> Fa
     for router in (
         *(m.router for m in (health, auth, sites, customers, agents, conversations, audit)),
         callbacks.conversation_router,  # keep-your-place, under /conversations
-        *(m.router for m in (queues, offers, wallboard, stream, kb, callbacks)),
-        *(m.router for m in (screenings, payees, cases, rules, stats)),
+        place.router,  # the customer's place in line, under /conversations
+        *(m.router for m in (queues, routing_rules, offers, wrap_up, wallboard, stream, kb, callbacks)),
+        *(m.router for m in (screenings, payees, watchlist, cases, calls, rules, stats)),
         quality.router,
         reports.router,
         reports_page.router,

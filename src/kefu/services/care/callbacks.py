@@ -79,6 +79,7 @@ def retry_policy(settings: Settings) -> RetryPolicy:
         interval=timedelta(seconds=settings.callback_retry_s),
         backoff=settings.callback_backoff,
         max_rollovers=settings.callback_max_rollovers,
+        night_zone=settings.local_timezone,
     )
 
 
@@ -213,8 +214,11 @@ async def schedule(cmd: ScheduleCallback, ctx: Context) -> CallbackRecord:
 
 
 async def open_callback_task(ctx: Context, record: CallbackRecord, now: datetime) -> Task:
-    """The callback becomes routable work; keep-your-place keeps the conversation's place in line."""
-    enqueued_at = record.place_since or now
+    """The callback becomes routable work. Keep-your-place keeps the conversation's place in line; a
+    retry within the same window keeps the place its first attempt took (set here, saved by the caller)."""
+    if record.place_since is None:
+        record.place_since = now
+    enqueued_at = record.place_since
     task = Task(
         id=new_id(),
         kind="callback",
@@ -283,6 +287,8 @@ async def record_attempt_of(cmd: RecordCallbackAttempt, ctx: Context) -> Callbac
             record.callback, cmd.result, now, cmd.note, retry_policy(ctx.settings)
         )
         record.updated_at = now
+        if any(isinstance(c, care_events.CallbackRolledOver) for c in changes):
+            record.place_since = None  # a new day is a new place in line
         await close_task(ctx, record.id, "completed", now=now)
         await ctx.uow.callbacks.save(record)
         await record_changes(ctx, record, changes, now)
@@ -402,6 +408,8 @@ async def deliver(cmd: DeliverCallback, ctx: Context) -> bool:
         record.updated_at = now
         if before is CallbackState.DUE:  # the window ended with nobody calling: withdraw the old task
             await close_task(ctx, record.id, "window_missed", now=now)
+        if any(isinstance(c, care_events.CallbackRolledOver) for c in changes):
+            record.place_since = None  # a new day is a new place in line
         if record.callback.state is CallbackState.DUE:
             await open_callback_task(ctx, record, now)
         await ctx.uow.callbacks.save(record)

@@ -55,7 +55,7 @@ async def _answer(ctx: Context, conversation: Conversation, plan: CarePlan, text
     """The article self-service answers ``text`` with, or None when a person should."""
     await ctx.knowledge.refresh(ctx.uow)
     hits = ctx.knowledge.search(text, lang=_lang(conversation))
-    decision = decide_self_service(plan, text, hits)
+    decision = decide_self_service(plan, text, hits, conversation.channel)
     if not decision.answer or decision.article_id is None:
         return None
     return ctx.knowledge.base.get(decision.article_id)

@@ -8,14 +8,16 @@ import re
 from kefu.domain import events
 from kefu.domain.commands import CreateQueue, UpdateQueue
 from kefu.domain.errors import AlreadyExists, InvalidInput, NotFound
-from kefu.domain.queues import Queue, check_queue_shape
+from kefu.domain.queues import Queue, check_home_first, check_queue_shape
 from kefu.domain.vocabulary import known_skills
 from kefu.services.authz import require
 from kefu.services.changes import checked_changes
 from kefu.services.context import Context
 
 _ID = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
-_UPDATABLE = frozenset({"name", "channels", "skills", "priority", "service_level", "escalation"})
+_UPDATABLE = frozenset(
+    {"name", "channels", "skills", "priority", "service_level", "escalation", "home_first_s"}
+)
 
 
 def _check(queue: Queue, ctx: Context) -> None:
@@ -28,6 +30,7 @@ def _check(queue: Queue, ctx: Context) -> None:
         known_skills(ctx.settings.business_lines),
         queue.service_level,
     )
+    check_home_first(queue.home_first_s)
 
 
 async def create_queue(cmd: CreateQueue, ctx: Context) -> Queue:
@@ -46,6 +49,7 @@ async def create_queue(cmd: CreateQueue, ctx: Context) -> Queue:
         created_at=now,
         updated_at=now,
         escalation=tuple(cmd.escalation),
+        home_first_s=dict(cmd.home_first_s),
     )
     _check(queue, ctx)
     async with ctx.uow:

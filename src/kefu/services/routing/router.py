@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import structlog
 
+from kefu.care.keep_place import may_offer_callback
+from kefu.config import Settings
 from kefu.domain import events as ev
 from kefu.domain.agents import Agent
 from kefu.domain.commands import AcceptOffer, Command, DeclineOffer
@@ -29,6 +31,7 @@ from kefu.domain.queues import Queue
 from kefu.domain.tasks import Offer, OfferStatus
 from kefu.domain.users import SYSTEM_ACTOR
 from kefu.routing import (
+    CHANNELS,
     AgentSetAway,
     AgentSpec,
     EngineConfig,
@@ -43,22 +46,30 @@ from kefu.routing import (
     OfferRescinded,
     OfferRescindedError,
     Presence,
+    QueuePositionChanged,
     QueueSpec,
     RoutingEngine,
     RoutingEvent,
     SiteScope,
+    Strategy,
     TaskCompleted,
     TaskRemoved,
     TaskRequeued,
     TaskSpec,
     UnknownRoutingId,
 )
-from kefu.services.authz import allowed
+from kefu.routing.errors import NotQueuedError
+from kefu.routing.estimate import HandleTimes, estimate_wait_s
+from kefu.services.authz import allowed, require
 from kefu.services.context import Context
 from kefu.services.messagebus import MessageBus
 from kefu.services.ports import UnitOfWork
 
 log = structlog.get_logger("kefu.router")
+
+POSITIONS_PUSHED = 20  # queue.position_changed is sent for the first this many places of each queue
+# Finding the first places walks the queue's waiting tasks; past this backlog customers poll ``/queue``.
+POSITIONS_MAX_WAITING = 5_000
 
 _DECIDED: dict[type[RoutingEvent], OfferStatus] = {
     OfferDeclined: "declined",
@@ -86,6 +97,32 @@ def queue_spec(queue: Queue) -> QueueSpec:
     )
 
 
+def engine_config(settings: Settings) -> EngineConfig:
+    """The engine's policy from the settings (``KEFU_OFFER_TIMEOUT_S`` and its neighbours)."""
+    return EngineConfig(
+        offer_timeout_s=settings.offer_timeout_s,
+        max_missed_offers=settings.max_missed_offers,
+        decline_cooldown_s=settings.decline_cooldown_s,
+        wrap_up_s=settings.wrap_up_s,
+        wrap_up_extend_s=settings.wrap_up_extend_s,
+        strategy=Strategy(settings.routing_strategy),
+    )
+
+
+def home_first_s(
+    kind: str, care: bool, care_home_s: float, by_class: Mapping[str, int] | None = None
+) -> float | None:
+    """How long a task stays at its customer's home site before any site may take it: as its queue sets
+    for the task's priority class (``by_class``), else case tasks not at all, elderly and vulnerable
+    customers ``care_home_s``, everyone else as the queue's escalation steps say."""
+    klass = "case" if kind == "case" else "care" if care else "other"
+    if by_class is not None and klass in by_class:
+        return float(by_class[klass])
+    if klass == "case":
+        return 0.0
+    return care_home_s if klass == "care" else None
+
+
 def agent_spec(agent: Agent) -> AgentSpec:
     return AgentSpec(agent.id, agent.site, dict(agent.skills), dict(agent.capacity), Presence(agent.presence))
 
@@ -107,6 +144,21 @@ class OfferCard:
 
 
 @dataclass(frozen=True, slots=True)
+class QueuePlace:
+    """A waiting customer's place in line and expected wait (see ``kefu.routing.estimate``)."""
+
+    conversation_id: str
+    queue: str
+    state: str
+    position: int | None
+    ahead: int | None
+    estimated_wait_s: int | None
+    waited_s: int
+    callback_offered: bool
+    callback_offered_after_s: int | None
+
+
+@dataclass(frozen=True, slots=True)
 class QueueStats:
     queue: str
     waiting: int
@@ -115,6 +167,7 @@ class QueueStats:
     service_level_pct: float | None
     answered: int
     abandoned: int
+    transferred: int
     today: dict[str, float | int | None]
     target_pct: float
     answer_within_s: int
@@ -143,6 +196,7 @@ class RouteTask(Command[None]):
     priority: int
     care: bool
     home_site: str | None
+    preferred_agent_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +205,30 @@ class EndRoutingTask(Command[None]):
 
     task_id: str
     reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class AssignRoutingTask(Command[None]):
+    """A task was assigned by hand (the reaction to ``TaskAssigned``): the engine counts it against the
+    agent's capacity; an assignment the engine made itself is already known and changes nothing."""
+
+    task_id: str
+    agent_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class EndWrapUp(Command[dict[str, datetime]]):
+    """The agent is ready: their wrap-up ends now (the agent themself, or a supervisor)."""
+
+    agent_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ExtendWrapUp(Command[dict[str, datetime]]):
+    """The agent needs more time: their running wrap-up is extended once, by at most the configured bound."""
+
+    agent_id: str
+    seconds: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,9 +251,13 @@ Change = Callable[[float], list[RoutingEvent]]
 class Router:
     """This process's routing engine. Its state changes only inside command handlers (``apply``)."""
 
-    def __init__(self, bus: MessageBus, config: EngineConfig) -> None:
+    def __init__(self, bus: MessageBus, config: EngineConfig, care_home_s: float = 10.0) -> None:
         self.bus = bus
         self.config = config
+        self.care_home_s = care_home_s
+        self._home_first: dict[str, dict[str, int]] = {}  # queue id -> its home-site-first times by class
+        self.handle_times = HandleTimes()
+        self._positions: dict[str, int] = {}  # conversation task -> the place last pushed
         self.engine = RoutingEngine(config, id_factory=new_id)
         self._lock = asyncio.Lock()
         self._wake = asyncio.Event()
@@ -190,6 +272,9 @@ class Router:
         bus.register(TickRouting, lambda cmd, ctx: self.apply(ctx, self.engine_tick))
         bus.register(RouteTask, self._handle_route_task)
         bus.register(EndRoutingTask, self._handle_end_task)
+        bus.register(AssignRoutingTask, self._handle_assign_task)
+        bus.register(EndWrapUp, self._handle_end_wrap_up)
+        bus.register(ExtendWrapUp, self._handle_extend_wrap_up)
         bus.register(SyncAgent, self._handle_sync_agent)
         bus.register(SyncQueue, self._handle_sync_queue)
         bus.register(AcceptOffer, self._handle_accept)
@@ -206,8 +291,12 @@ class Router:
                 e.priority,
                 e.care,
                 e.home_site,
+                e.preferred_agent_id,
             )
             await bus.handle(cmd, SYSTEM_ACTOR)
+
+        async def task_assigned(e: ev.TaskAssigned) -> None:
+            await bus.handle(AssignRoutingTask(e.task_id, e.agent_id), SYSTEM_ACTOR)
 
         async def task_closed(e: ev.TaskClosed) -> None:
             await bus.handle(EndRoutingTask(e.task_id, e.reason), SYSTEM_ACTOR)
@@ -219,6 +308,7 @@ class Router:
             await bus.handle(SyncQueue(e.queue_id), SYSTEM_ACTOR)
 
         bus.subscribe(ev.TaskOpened, task_opened)
+        bus.subscribe(ev.TaskAssigned, task_assigned)
         bus.subscribe(ev.TaskClosed, task_closed)
         bus.subscribe(ev.AgentCreated, agent_changed)
         bus.subscribe(ev.AgentUpdated, agent_changed)
@@ -259,6 +349,7 @@ class Router:
         subjects: dict[str, tuple[str, str]] = {}
         for queue in await uow.queues.list():
             engine.set_queue(queue_spec(queue), _ts(now))
+            self._home_first[queue.id] = dict(queue.home_first_s)
         after: str | None = None
         while page := await uow.agents.page(after, 1000):
             for agent in page:
@@ -276,6 +367,8 @@ class Router:
                 task.priority,
                 task.care,
                 task.home_site,
+                home_first_s(task.kind, task.care, self.care_home_s, self._home_first.get(task.queue_id)),
+                task.preferred_agent_id or await self._preferred(uow, task.kind, task.subject_id),
             )
             engine.restore_task(spec, _ts(now))
             try:
@@ -314,8 +407,20 @@ class Router:
         return self.engine.tick(now)
 
     # == the routing commands ======================================================================
+    @staticmethod
+    async def _preferred(uow: UnitOfWork, kind: str, subject_id: str) -> str | None:
+        """The agent a task goes to first when free: for a case contacted again, its specialist."""
+        if kind != "case":
+            return None
+        case = await uow.cases.get(subject_id, with_history=False)
+        return None if case is None else case.agent_id
+
     async def _handle_route_task(self, cmd: RouteTask, ctx: Context) -> None:
         self._subjects[cmd.task_id] = (cmd.kind, cmd.subject_id)
+        preferred = cmd.preferred_agent_id
+        if preferred is None:
+            async with ctx.uow:
+                preferred = await self._preferred(ctx.uow, cmd.kind, cmd.subject_id)
         spec = TaskSpec(
             cmd.task_id,
             cmd.queue_id,
@@ -324,6 +429,8 @@ class Router:
             cmd.priority,
             cmd.care,
             cmd.home_site,
+            home_first_s(cmd.kind, cmd.care, self.care_home_s, self._home_first.get(cmd.queue_id)),
+            preferred,
         )
         await self.apply(ctx, lambda now: self.engine.add_task(spec, now))
 
@@ -339,6 +446,46 @@ class Router:
 
         await self.apply(ctx, close)
         self._subjects.pop(cmd.task_id, None)
+
+    async def _handle_assign_task(self, cmd: AssignRoutingTask, ctx: Context) -> None:
+        with contextlib.suppress(UnknownRoutingId):
+            view = self.engine.task(cmd.task_id)
+            if view.state == "assigned" and view.agent_id == cmd.agent_id:
+                return  # the engine's own assignment (an accepted offer)
+
+        def assign(now: float) -> list[RoutingEvent]:
+            try:
+                return self.engine.assign(cmd.task_id, cmd.agent_id, now)
+            except UnknownRoutingId:
+                return []  # the task or agent is gone: nothing to count
+
+        await self.apply(ctx, assign)
+
+    async def _own_agent(self, agent_id: str, ctx: Context) -> None:
+        async with ctx.uow:
+            agent = await ctx.uow.agents.get(agent_id)
+        if agent is None:
+            raise NotFound("agent", agent_id)
+        if agent.user_id != ctx.actor.user_id and not allowed(ctx.actor, "agents.presence_any"):
+            raise Forbidden("agents may change only their own wrap-up")
+
+    def wrap_up(self, agent_id: str) -> dict[str, datetime]:
+        """When each of the agent's running wrap-ups ends (channel → time); empty when none."""
+        try:
+            view = self.engine.agent(agent_id)
+        except UnknownRoutingId:
+            return {}
+        return {channel: _dt(until) for channel, until in sorted(view.wrap_up_until.items())}
+
+    async def _handle_end_wrap_up(self, cmd: EndWrapUp, ctx: Context) -> dict[str, datetime]:
+        await self._own_agent(cmd.agent_id, ctx)
+        await self.apply(ctx, lambda now: self.engine.end_wrap_up(cmd.agent_id, now))
+        return self.wrap_up(cmd.agent_id)
+
+    async def _handle_extend_wrap_up(self, cmd: ExtendWrapUp, ctx: Context) -> dict[str, datetime]:
+        await self._own_agent(cmd.agent_id, ctx)
+        await self.apply(ctx, lambda now: self.engine.extend_wrap_up(cmd.agent_id, cmd.seconds, now))
+        return self.wrap_up(cmd.agent_id)
 
     async def _handle_sync_agent(self, cmd: SyncAgent, ctx: Context) -> None:
         async with ctx.uow:
@@ -360,6 +507,7 @@ class Router:
         async with ctx.uow:
             queue = await ctx.uow.queues.get(cmd.queue_id)
         if queue is not None:
+            self._home_first[queue.id] = dict(queue.home_first_s)
             spec = queue_spec(queue)
             await self.apply(ctx, lambda now: self.engine.set_queue(spec, now))
 
@@ -421,6 +569,78 @@ class Router:
             )
         return cards
 
+    # == the customer's place =======================================================================
+    async def place(self, conversation_id: str, ctx: Context) -> QueuePlace:
+        """Where a queued conversation stands: position, tasks ahead, expected wait, callback offer."""
+        require(ctx.actor, "conversations.read")
+        async with ctx.uow:
+            conversation = await ctx.uow.conversations.get(conversation_id, with_messages=False)
+            if conversation is None:
+                raise NotFound("conversation", conversation_id)
+            task = await ctx.uow.tasks.open_for_subject(conversation.id)
+        if conversation.status != "queued" or task is None or task.state == "assigned":
+            raise NotQueuedError(
+                f"conversation {conversation_id!r} is {conversation.status}, not waiting in a queue",
+                conversation_id=conversation_id,
+            )
+        now = ctx.clock.now()
+        waited = max(0.0, (now - task.enqueued_at).total_seconds())
+        try:
+            view = self.engine.place(task.id)
+        except UnknownRoutingId:  # committed a moment ago; the router has not taken it yet
+            view = None
+        position = ahead = estimate = None
+        if view is not None:
+            ahead = view.ahead
+            position = ahead + 1
+            if view.state == "waiting":
+                wait = estimate_wait_s(ahead, self.handle_times.mean(task.queue_id), view.servers)
+                estimate = None if wait is None else round(wait)
+            else:
+                estimate = 0  # an agent is being asked right now
+        offer_s = ctx.settings.callback_offer_s
+        voice = conversation.channel == "voice"
+        return QueuePlace(
+            conversation_id=conversation.id,
+            queue=task.queue_id,
+            state=task.state,
+            position=position,
+            ahead=ahead,
+            estimated_wait_s=estimate,
+            waited_s=int(waited),
+            callback_offered=may_offer_callback(conversation.channel, task.enqueued_at, now, offer_s),
+            callback_offered_after_s=max(0, offer_s - int(waited)) if voice else None,
+        )
+
+    def _push_positions(self, ctx: Context, decided: Sequence[RoutingEvent]) -> None:
+        """Emit ``queue.position_changed`` for the first places of every queue this decision touched."""
+        queues: set[str] = set()
+        for e in decided:
+            queue_id = getattr(e, "queue_id", None)
+            task_id = getattr(e, "task_id", None)
+            if queue_id is None and task_id is not None:
+                with contextlib.suppress(UnknownRoutingId):
+                    queue_id = self.engine.task(task_id).queue_id
+            if isinstance(e, OfferCreated | TaskRemoved | TaskCompleted) and task_id is not None:
+                self._positions.pop(task_id, None)
+            if queue_id is not None:
+                queues.add(queue_id)
+        at = _ts(ctx.clock.now())
+        for queue_id in sorted(queues):
+            if self.engine.waiting_count(queue_id) > POSITIONS_MAX_WAITING:
+                continue
+            for channel in CHANNELS:
+                try:
+                    line = self.engine.line(queue_id, channel, POSITIONS_PUSHED)
+                except UnknownRoutingId:
+                    break
+                for position, task_id in enumerate(line, start=1):
+                    kind, subject = self._subjects.get(task_id, ("", ""))
+                    if kind != "conversation" or self._positions.get(task_id) == position:
+                        continue
+                    self._positions[task_id] = position
+                    ctx.uow.emit(QueuePositionChanged(subject, task_id, queue_id, position, at))
+
     # == stats ======================================================================================
     async def stats(self, queue_id: str, ctx: Context) -> QueueStats:
         now = ctx.clock.now()
@@ -448,10 +668,12 @@ class Router:
             service_level_pct=_sl(recent),
             answered=recent["answered"],
             abandoned=recent["abandoned"],
+            transferred=recent["transferred"],
             today={
                 "service_level_pct": _sl(today),
                 "answered": today["answered"],
                 "abandoned": today["abandoned"],
+                "transferred": today["transferred"],
             },
             target_pct=sl.target_pct,
             answer_within_s=sl.answer_within_s,
@@ -492,6 +714,7 @@ class Router:
         for e in decided:
             ctx.uow.emit(e)
             await self._persist_one(ctx, ctx.uow, e)
+        self._push_positions(ctx, decided)
 
     async def _persist_one(self, ctx: Context, uow: UnitOfWork, e: RoutingEvent) -> None:
         if isinstance(e, OfferCreated):
@@ -506,6 +729,8 @@ class Router:
             await self._assign(ctx, uow, e)
         elif isinstance(e, TaskCompleted | TaskRemoved):
             task = await uow.tasks.get(e.task_id)
+            if isinstance(e, TaskCompleted) and task is not None and task.assigned_at is not None:
+                self.handle_times.add(task.queue_id, (_dt(e.at) - task.assigned_at).total_seconds())
             if task is not None and task.state != "ended":
                 task.state, task.ended_at = "ended", _dt(e.at)
                 task.end_reason = "completed" if isinstance(e, TaskCompleted) else e.reason
@@ -514,8 +739,11 @@ class Router:
             agent = await uow.agents.get(e.agent_id)
             if agent is not None and agent.presence != "away":
                 agent.presence, agent.presence_since = "away", _dt(e.at)
+                agent.presence_reason = e.reason
                 await uow.agents.save(agent)
-                await ctx.audit("agent.set_away", "agent", agent.id, missed_offers=e.missed_offers)
+                await ctx.audit(
+                    "agent.set_away", "agent", agent.id, missed_offers=e.missed_offers, reason=e.reason
+                )
 
     async def _set_task(self, uow: UnitOfWork, task_id: str, state: str) -> None:
         task = await uow.tasks.get(task_id)

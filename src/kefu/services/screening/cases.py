@@ -1,10 +1,15 @@
-"""Intervention cases: contact attempts, resolution (by a specialist or by the hold policy), family alerts,
-and reading cases with the phone numbers masked for agents."""
+"""Intervention cases: contact attempts, resolution (by the specialist working the case, by a supervisor's
+approval, or by the hold policy), family alerts, and reading cases with the phone numbers masked for agents.
+
+Case actions go through the one permission table: supervisors and admins hold ``cases.work`` over every
+case, an agent only over the case offered or assigned to them (``authz.OWN``).
+"""
 
 from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from datetime import timedelta
 
 import structlog
 
@@ -12,8 +17,8 @@ from kefu.domain.cases import (
     AlertKind,
     Case,
     CaseContactAttempted,
-    CaseOpened,
     CaseOutcome,
+    CaseReleaseRequested,
     CaseResolved,
     CaseStatus,
     ContactAttempt,
@@ -26,13 +31,20 @@ from kefu.domain.customers import Customer
 from kefu.domain.errors import Forbidden, IllegalTransition, NotFound
 from kefu.domain.events import TaskAssigned
 from kefu.domain.ids import new_id
-from kefu.domain.payments import RecordContactAttempt, ResolveCase
+from kefu.domain.payments import (
+    DecideRelease,
+    PaymentStatus,
+    RecordContactAttempt,
+    ResolveCase,
+    ScreeningRecord,
+)
 from kefu.domain.privacy import mask_phone
-from kefu.services.authz import allowed, require
+from kefu.services.authz import allowed, owned_only, require
 from kefu.services.context import Context
 from kefu.services.pagination import Page, page_of
 from kefu.services.ports import Notifier
 from kefu.services.screening.desk import ScreeningDesk
+from kefu.services.screening.gateway import change_status
 from kefu.services.shared.tasks import close_task, route_case
 
 log = structlog.get_logger("kefu.cases")
@@ -41,7 +53,7 @@ _MISSES = frozenset({"no_answer", "rejected", "busy"})
 
 
 async def _check_specialist(ctx: Context) -> None:
-    """Cases are worked by agents with the anti-fraud skill, and by supervisors and admins."""
+    """Cases are read by agents with the anti-fraud skill, and by supervisors and admins."""
     if ctx.actor.role != "agent":
         return
     agent = await ctx.uow.agents.by_user_id(ctx.actor.user_id)
@@ -56,15 +68,44 @@ async def _load(ctx: Context, case_id: str) -> Case:
     return case
 
 
+async def works_on(ctx: Context, case: Case) -> bool:
+    """Whether the acting agent is the specialist working this case: assigned to them, or offered to them
+    right now."""
+    agent = await ctx.uow.agents.by_user_id(ctx.actor.user_id)
+    if agent is None:
+        return False
+    if case.agent_id == agent.id:
+        return True
+    task = await ctx.uow.tasks.open_for_subject(case.id)
+    if task is None:
+        return False
+    return any(o.task_id == task.id for o in await ctx.uow.offers.pending(agent.id))
+
+
+def _may_work_cases(ctx: Context) -> None:
+    """A role with no share of ``cases.work`` (not even over its own work) is refused before any read."""
+    if not owned_only(ctx.actor, "cases.work"):
+        require(ctx.actor, "cases.work")
+
+
+async def _require_work(ctx: Context, case: Case) -> None:
+    """``cases.work`` from the permission table, with ownership for roles that hold it over their own work."""
+    owns = owned_only(ctx.actor, "cases.work") and await works_on(ctx, case)
+    require(ctx.actor, "cases.work", owns=owns)
+
+
 async def record_contact_attempt(cmd: RecordContactAttempt, ctx: Context) -> Case:
-    require(ctx.actor, "cases.work")
+    _may_work_cases(ctx)
     async with ctx.uow:
-        await _check_specialist(ctx)
         case = await _load(ctx, cmd.case_id)
+        await _require_work(ctx, case)
         now = ctx.clock.now()
         attempt = ContactAttempt(new_id(), case.id, cmd.result, now, ctx.actor.username, cmd.note)
+        status = case.status
+        if status == "resolved":
+            raise IllegalTransition("case", case.id, status, "record a contact attempt on")
         case.record_attempt(attempt, ctx.settings.recontact_s)
-        if not await ctx.uow.cases.save_if(case, "open"):
+        if not await ctx.uow.cases.save_if(case, status):
             raise IllegalTransition("case", case.id, "resolved", "record a contact attempt on")
         await ctx.uow.cases.add_attempt(attempt)
         if cmd.result in _MISSES:
@@ -78,50 +119,104 @@ async def record_contact_attempt(cmd: RecordContactAttempt, ctx: Context) -> Cas
 
 
 async def resolve_case(cmd: ResolveCase, ctx: Context, desk: ScreeningDesk) -> Case:
-    require(ctx.actor, "cases.work")
+    """The specialist working the case (or a supervisor) resolves it. A release needs a reached contact and
+    a reason; at or above ``KEFU_RELEASE_REVIEW_AMOUNT`` it becomes a request a supervisor approves."""
+    _may_work_cases(ctx)
     async with ctx.uow:
-        await _check_specialist(ctx)
         case = await _load(ctx, cmd.case_id)
-        await settle(ctx, case, cmd.outcome, cmd.note, "agent")
+        await _require_work(ctx, case)
+        if cmd.outcome == "released" and _needs_review(ctx, case):
+            await _request_release(ctx, case, cmd.note)
+            await ctx.uow.commit()
+            return case
+        records = await settle(ctx, desk, case, cmd.outcome, cmd.note, "agent")
         await ctx.uow.commit()
-    await after_settled(desk, case)
+    await after_settled(desk, case, records)
     return case
 
 
-async def settle(ctx: Context, case: Case, outcome: CaseOutcome, note: str | None, by: SettledBy) -> None:
-    """Resolve the case in the current transaction: the payment's fate, funds saved, payee reputation, the
-    routing task, audit and the event. Raises ``IllegalTransition`` (409) if it is no longer open."""
-    now = ctx.clock.now()
-    case.resolve(outcome, now, ctx.actor.username, note, ctx.settings.hold_block_score, settled_by=by)
+def _needs_review(ctx: Context, case: Case) -> bool:
+    """Four eyes where money would move: a decide case (its held payments) at or above the review amount.
+    Releasing a protect or report case lets no payment through."""
+    return case.kind == "decide" and case.amount >= ctx.settings.release_review_amount
+
+
+async def _request_release(ctx: Context, case: Case, reason: str | None) -> None:
+    case.request_release(ctx.actor.username, (reason or "").strip())
     if not await ctx.uow.cases.save_if(case, "open"):
+        raise IllegalTransition("case", case.id, "resolved", "release")
+    now = ctx.clock.now()
+    await ctx.audit(
+        "case.release_requested",
+        "case",
+        case.id,
+        reason=case.release_reason,
+        amount=case.amount,
+        currency=case.currency,
+    )
+    ctx.uow.emit(CaseReleaseRequested(case.id, ctx.actor.username, case.amount, case.currency, now))
+
+
+async def decide_release(cmd: DecideRelease, ctx: Context, desk: ScreeningDesk) -> Case:
+    """Four eyes: a supervisor other than the one who asked approves (the case is released) or refuses (the
+    case is open again) a pending release; both are audited."""
+    require(ctx.actor, "cases.approve_release")
+    records: list[ScreeningRecord] = []
+    async with ctx.uow:
+        case = await _load(ctx, cmd.case_id)
+        if case.status != "pending_approval":
+            raise IllegalTransition("case", case.id, case.status, "decide a release of")
+        if case.release_requested_by == ctx.actor.username:
+            raise Forbidden("four eyes: another supervisor must approve a release you asked for")
+        if cmd.approve:
+            await ctx.audit("case.release_approved", "case", case.id, note=cmd.note)
+            records = await settle(ctx, desk, case, "released", case.release_reason, "agent", approved=True)
+        else:
+            case.refuse_release()
+            if not await ctx.uow.cases.save_if(case, "pending_approval"):
+                raise IllegalTransition("case", case.id, "resolved", "refuse the release of")
+            await ctx.audit("case.release_refused", "case", case.id, note=cmd.note)
+        await ctx.uow.commit()
+    if cmd.approve:
+        await after_settled(desk, case, records)
+    return case
+
+
+async def settle(
+    ctx: Context,
+    desk: ScreeningDesk,
+    case: Case,
+    outcome: CaseOutcome,
+    note: str | None,
+    by: SettledBy,
+    approved: bool = False,
+) -> list[ScreeningRecord]:
+    """Resolve the case in the current transaction: the fate of each of its held payments, funds saved,
+    payee reputation, the routing task, audit and the event. Raises ``IllegalTransition`` (409) if it is
+    no longer open. Returns the case's payments with their new status."""
+    now = ctx.clock.now()
+    status: CaseStatus = case.status
+    active = await desk.active_rules(ctx.uow, ctx.settings)
+    keep_stopped = case.score >= ctx.settings.hold_block_score or active.rule_set.protect.keeps_stopped(
+        case.typology, case.reason_codes
+    )
+    case.resolve(outcome, now, ctx.actor.username, note, keep_stopped, settled_by=by, approved=approved)
+    if not await ctx.uow.cases.save_if(case, status):
         raise IllegalTransition("case", case.id, "resolved", "resolve")
-    assert case.payment_outcome is not None  # noqa: S101 - set by resolve() above
-    await ctx.uow.screenings.set_status(case.payment_id, case.payment_outcome)
+    records = await ctx.uow.screenings.for_case(case.id)
+    held_become: PaymentStatus = (
+        "cancelled"
+        if outcome == "dissuaded"
+        else "blocked"
+        if case.payment_outcome == "blocked"
+        else "released"
+    )
+    for record in records:
+        if record.status == "held":
+            # Each held payment ends; the change is announced to the gateway (event and webhook).
+            await change_status(ctx, record, held_become, now)
     if outcome == "dissuaded":
-        await ctx.uow.fraud.add_saving(
-            LedgerEntry(
-                new_id(),
-                case.id,
-                case.payment_id,
-                case.customer_id,
-                case.amount,
-                case.currency,
-                case.typology,
-                now,
-            )
-        )
-        reason = f"scam confirmed by dissuaded case {case.id}"
-        await ctx.uow.fraud.add_report(new_id(), case.payee_account, reason, ctx.actor.username, case.id, now)
-        await ctx.uow.fraud.watchlist(case.payee_account, reason, case.id, now)
-        await ctx.audit("payee.watchlisted", "payee", case.payee_account[:64], case_id=case.id)
-        await ctx.audit(
-            "funds.saved",
-            "case",
-            case.id,
-            amount=case.amount,
-            currency=case.currency,
-            payment_id=case.payment_id,
-        )
+        await _dissuaded(ctx, case, records)
     await close_task(ctx, case.id, "completed")
     await ctx.audit(
         "case.resolved",
@@ -129,10 +224,45 @@ async def settle(ctx: Context, case: Case, outcome: CaseOutcome, note: str | Non
         case.id,
         outcome=outcome,
         payment=case.payment_outcome,
+        payments={r.payment_id: r.status for r in records},
         settled_by=by,
         note=note,
     )
     ctx.uow.emit(CaseResolved(case.id, case.customer_id or "", outcome, case.amount, case.currency, now))
+    return records
+
+
+async def _dissuaded(ctx: Context, case: Case, records: list[ScreeningRecord]) -> None:
+    """Funds saved (every stopped payment of the case, in its currency) and every payee watchlisted."""
+    at = case.resolved_at
+    assert at is not None  # noqa: S101 - set by resolve()
+    saved = sum(r.amount for r in records if r.currency == case.currency)
+    if saved > 0:
+        await ctx.uow.fraud.add_saving(
+            LedgerEntry(
+                new_id(),
+                case.id,
+                case.payment_id or "",
+                case.customer_id,
+                saved,
+                case.currency,
+                case.typology,
+                at,
+            )
+        )
+        await ctx.audit(
+            "funds.saved",
+            "case",
+            case.id,
+            amount=saved,
+            currency=case.currency,
+            payment_ids=[r.payment_id for r in records],
+        )
+    reason = f"scam confirmed by dissuaded case {case.id}"
+    for account in sorted({r.payee_account for r in records}):
+        await ctx.uow.fraud.add_report(new_id(), account, reason, ctx.actor.username, case.id, at)
+        await ctx.uow.fraud.watchlist(account, reason, case.id, at)
+        await ctx.audit("payee.watchlisted", "payee", account[:64], case_id=case.id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,14 +283,16 @@ async def settle_expired_hold(cmd: SettleExpiredHold, ctx: Context, desk: Screen
     """True when this call settled it; False when it was no longer open (another process was first)."""
     try:
         async with ctx.uow:
-            case = await ctx.uow.cases.get(cmd.case_id, with_history=False)
-            if case is None or case.status != "open":
+            case = await ctx.uow.cases.get(cmd.case_id)
+            if case is None or case.status == "resolved":
                 return False
-            await settle(ctx, case, "unreachable", "hold expired without an outcome", "policy")
+            records = await settle(
+                ctx, desk, case, "unreachable", "hold expired without an outcome", "policy"
+            )
             await ctx.uow.commit()
     except IllegalTransition:
         return False
-    await after_settled(desk, case)
+    await after_settled(desk, case, records)
     log.info("hold settled by policy", case_id=case.id, payment=case.payment_outcome)
     return True
 
@@ -181,11 +313,16 @@ async def recontact_case(cmd: RecontactCase, ctx: Context) -> bool:
     return True
 
 
-async def after_settled(desk: ScreeningDesk, case: Case) -> None:
-    """After commit: a dissuaded case's payee scores higher at once in every screening process."""
+async def after_settled(desk: ScreeningDesk, case: Case, records: list[ScreeningRecord]) -> None:
+    """After commit: a dissuaded case's payees score higher at once in every screening process; a released
+    case no longer counts as a stop against its payer (the next honest payment is not held for it)."""
     if case.outcome == "dissuaded":
-        await desk.counters.report_payee(case.payee_account)
-        await desk.counters.watchlist_payee(case.payee_account)
+        for account in sorted({r.payee_account for r in records}):
+            await desk.counters.report_payee(account)
+            await desk.counters.watchlist_payee(account)
+    if case.outcome == "released" or case.payment_outcome == "released":
+        for record in records:
+            await desk.counters.clear_stopped(record.payer_id, record.payment_id)
 
 
 # -- reactions after commit ---------------------------------------------------------------------------------
@@ -201,22 +338,46 @@ class AssignCase(Command[None]):
 
 @dataclass(frozen=True, slots=True)
 class SendFamilyAlert(Command[None]):
-    """Alert an elderly payer's trusted contact once per case and kind, and record it on the case."""
+    """Alert an elderly or vulnerable payer's trusted contact once per case and kind, when an outcome calls
+    for it (dissuaded, unreachable, all clear after an earlier alert), and record it on the case."""
 
     case_id: str
     kind: AlertKind
 
 
-def on_case_opened(event: CaseOpened) -> SendFamilyAlert:
-    return SendFamilyAlert(event.case_id, "case_opened")
+@dataclass(frozen=True, slots=True)
+class RetryFamilyAlert(Command[bool]):
+    """Send a failed family alert again (the hold keeper issues it when its retry is due)."""
+
+    alert_id: str
+
+
+def on_case_contact_attempted(event: CaseContactAttempted) -> SendFamilyAlert | None:
+    return SendFamilyAlert(event.case_id, "unreachable") if event.result in _MISSES else None
 
 
 def on_case_resolved(event: CaseResolved) -> SendFamilyAlert | None:
-    return SendFamilyAlert(event.case_id, "case_dissuaded") if event.outcome == "dissuaded" else None
+    if event.outcome == "dissuaded":
+        return SendFamilyAlert(event.case_id, "case_dissuaded")
+    if event.outcome == "unreachable":
+        return SendFamilyAlert(event.case_id, "unreachable")
+    return SendFamilyAlert(event.case_id, "all_clear")
 
 
-def on_task_assigned(event: TaskAssigned) -> AssignCase | None:
-    return AssignCase(event.subject_id, event.agent_id) if event.kind == "case" else None
+@dataclass(frozen=True, slots=True)
+class AssignReportCase(Command[None]):
+    """A conversation was accepted: if it is a report case's, the case is now the specialist's too."""
+
+    conversation_id: str
+    agent_id: str
+
+
+def on_task_assigned(event: TaskAssigned) -> AssignCase | AssignReportCase | None:
+    if event.kind == "case":
+        return AssignCase(event.subject_id, event.agent_id)
+    if event.kind == "conversation":
+        return AssignReportCase(event.subject_id, event.agent_id)
+    return None
 
 
 async def assign_case(cmd: AssignCase, ctx: Context) -> None:
@@ -230,14 +391,38 @@ async def assign_case(cmd: AssignCase, ctx: Context) -> None:
             await ctx.uow.commit()
 
 
+async def assign_report_case(cmd: AssignReportCase, ctx: Context) -> None:
+    """The specialist who took a report case's conversation works the case (nothing for other
+    conversations)."""
+    async with ctx.uow:
+        case = await ctx.uow.cases.for_conversation(cmd.conversation_id)
+        if case is None or case.status != "open" or case.agent_id == cmd.agent_id:
+            return
+        case.agent_id = cmd.agent_id
+        if await ctx.uow.cases.save_if(case, "open"):
+            await ctx.audit("case.assigned", "case", case.id, agent_id=cmd.agent_id)
+            await ctx.uow.commit()
+
+
+def _money(case: Case) -> str:
+    return f"{case.amount // 100:,}.{case.amount % 100:02d} {case.currency}"
+
+
 def _alert_text(kind: AlertKind, customer: Customer, case: Case) -> tuple[str, str]:
-    amount = f"{case.amount // 100:,}.{case.amount % 100:02d} {case.currency}"
-    if kind == "case_opened":
+    amount = _money(case)
+    if kind == "unreachable":
         return (
-            f"【kefu 反诈提醒】您的家人{customer.name}正在进行一笔 {amount} 的转账，"
-            "疑似遭遇诈骗，款项已暂缓。请尽快与其联系，提醒其不要转账。",
-            f"[kefu anti-scam] {customer.name} is about to send {amount} in what looks like a scam; "
-            "the payment is on hold. Please contact them soon and ask them not to pay.",
+            f"【kefu 反诈提醒】您的家人{customer.name}的一笔 {amount} 转账疑似遭遇诈骗，已被暂停，"
+            "但我们暂时联系不上本人。请尽快与其联系，提醒其不要转账，也不要相信任何“安全账户”。",
+            f"[kefu anti-scam] A payment of {amount} from {customer.name} looks like a scam and was "
+            "stopped, but we cannot reach them. Please contact them soon and ask them not to pay.",
+        )
+    if kind == "all_clear":
+        return (
+            f"【kefu 反诈提醒】关于您的家人{customer.name}的转账：我们已与本人核实，确认不是诈骗，"
+            "款项已放行。此前的提醒可以解除，感谢您的关心。",
+            f"[kefu anti-scam] About {customer.name}'s payment: we spoke with them and it is not a "
+            "scam; the payment was released. The earlier alert is over. Thank you for your care.",
         )
     return (
         f"【kefu 反诈提醒】您的家人{customer.name}的一笔 {amount} 疑似诈骗转账已成功拦截，资金安全。"
@@ -247,34 +432,103 @@ def _alert_text(kind: AlertKind, customer: Customer, case: Case) -> tuple[str, s
     )
 
 
+def _alert_due(kind: AlertKind, case: Case, misses_before_alert: int) -> bool:
+    """Whether this kind of alert is called for now: alerts follow an outcome, never the opening."""
+    sent = {a.kind for a in case.alerts}
+    if kind in sent:
+        return False
+    if kind == "case_dissuaded":
+        return case.outcome == "dissuaded"
+    if kind == "unreachable":
+        return case.outcome == "unreachable" or (
+            case.status == "open" and case.misses() >= misses_before_alert
+        )
+    if kind == "all_clear":
+        return case.outcome == "released" and bool(sent - {"all_clear"})
+    return False
+
+
 async def send_family_alert(cmd: SendFamilyAlert, ctx: Context, notifier: Notifier) -> None:
-    """Alert the elderly payer's trusted contact, once per case and kind, and record it on the case.
+    """Alert the payer's trusted contact, once per case and kind, in the contact's language, and record
+    it on the case: ``delivered`` only when a channel acknowledged it; a failure is retried later.
 
     The notifier is called between two transactions: no database transaction waits on the network."""
     case_id, kind = cmd.case_id, cmd.kind
     async with ctx.uow:
         case = await ctx.uow.cases.get(case_id)
-        if case is None or not case.elderly or case.customer_id is None:
+        if case is None or case.customer_id is None:
             return
-        if any(a.kind == kind for a in case.alerts):
+        if not _alert_due(kind, case, ctx.settings.family_alert_after_misses):
             return
         customer = await ctx.uow.customers.get(case.customer_id)
     if customer is None or customer.trusted_contact is None:
         return
+    if not (case.elderly or customer.vulnerable):
+        return
     contact = customer.trusted_contact
     text_zh, text_en = _alert_text(kind, customer, case)
+    language = contact.language or customer.language
     alert = FamilyAlert(
-        new_id(), case.id, kind, contact.name, contact.phone, text_zh, text_en, ctx.clock.now(), True
+        new_id(),
+        case.id,
+        kind,
+        contact.name,
+        contact.phone,
+        text_zh,
+        text_en,
+        ctx.clock.now(),
+        False,
+        language=language,
     )
-    try:
-        await notifier.send(alert)
-    except Exception as exc:
-        log.warning("family alert failed", case_id=case.id, kind=kind, error=str(exc) or type(exc).__name__)
-        alert = dataclasses.replace(alert, delivered=False, error=(str(exc) or type(exc).__name__)[:500])
+    alert = await _deliver(ctx, notifier, alert)
     async with ctx.uow:
         await ctx.uow.cases.add_alert(alert)
-        await ctx.audit("case.family_alerted", "case", case.id, kind=kind, delivered=alert.delivered)
+        await ctx.audit(
+            "case.family_alerted", "case", case.id, kind=kind, delivered=alert.delivered, error=alert.error
+        )
         await ctx.uow.commit()
+
+
+async def _deliver(ctx: Context, notifier: Notifier, alert: FamilyAlert) -> FamilyAlert:
+    """Send once; a failure gets a retry time (doubling) until ``KEFU_ALERT_MAX_ATTEMPTS``."""
+    try:
+        acknowledged = await notifier.send(alert)
+    except Exception as exc:
+        error = (str(exc) or type(exc).__name__)[:500]
+        log.warning("family alert failed", case_id=alert.case_id, kind=alert.kind, error=error)
+        retry_at = None
+        if alert.attempts < ctx.settings.alert_max_attempts:
+            wait = ctx.settings.alert_retry_s * 2 ** (alert.attempts - 1)
+            retry_at = ctx.clock.now() + timedelta(seconds=wait)
+        return dataclasses.replace(alert, delivered=False, error=error, retry_at=retry_at)
+    return dataclasses.replace(alert, delivered=acknowledged, error=None, retry_at=None)
+
+
+async def retry_family_alert(cmd: RetryFamilyAlert, ctx: Context, notifier: Notifier) -> bool:
+    """True when this call sent it again (delivered or failed again); False when it was not due."""
+    async with ctx.uow:
+        alert = await ctx.uow.cases.alert(cmd.alert_id)
+        now = ctx.clock.now()
+        if alert is None or alert.retry_at is None or alert.retry_at > now:
+            return False
+        # Claim it: another keeper seeing the same due alert finds it no longer due.
+        if not await ctx.uow.cases.claim_alert(alert.id, alert.retry_at):
+            return False
+        await ctx.uow.commit()
+    again = await _deliver(ctx, notifier, dataclasses.replace(alert, attempts=alert.attempts + 1, at=now))
+    async with ctx.uow:
+        await ctx.uow.cases.save_alert(again)
+        await ctx.audit(
+            "case.family_alerted",
+            "case",
+            again.case_id,
+            kind=again.kind,
+            delivered=again.delivered,
+            error=again.error,
+            attempt=again.attempts,
+        )
+        await ctx.uow.commit()
+    return True
 
 
 # -- reading ------------------------------------------------------------------------------------------------
@@ -291,15 +545,20 @@ def present_case(case: Case, ctx: Context) -> Case:
     return shown
 
 
-async def get_case(case_id: str, ctx: Context) -> tuple[Case, Customer | None]:
+async def get_case(case_id: str, ctx: Context) -> tuple[Case, Customer | None, list[ScreeningRecord]]:
+    """The case, its payer and its payments (the episode, each with its own status)."""
     require(ctx.actor, "cases.read")
     async with ctx.uow:
         await _check_specialist(ctx)
         case = await _load(ctx, case_id)
         customer = None if case.customer_id is None else await ctx.uow.customers.get(case.customer_id)
+        payments = await ctx.uow.screenings.for_case(case.id)
     if customer is not None and not allowed(ctx.actor, "customers.read_unmasked"):
-        customer = dataclasses.replace(customer, phone=mask_phone(customer.phone))
-    return present_case(case, ctx), customer
+        contact = customer.trusted_contact
+        if contact is not None:
+            contact = dataclasses.replace(contact, phone=mask_phone(contact.phone) or "")
+        customer = dataclasses.replace(customer, phone=mask_phone(customer.phone), trusted_contact=contact)
+    return present_case(case, ctx), customer, payments
 
 
 async def list_cases(

@@ -91,6 +91,7 @@ async def set_presence(cmd: SetPresence, ctx: Context) -> Agent:
         now = ctx.clock.now()
         agent.presence = cmd.presence
         agent.presence_since = now
+        agent.presence_reason = None
         agent.updated_at = now
         await ctx.uow.agents.save(agent)
         await ctx.audit("agent.presence", "agent", agent.id, presence=cmd.presence, previous=previous)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kefu.care import triage
 from kefu.domain import events
+from kefu.domain.cases import CASE_QUEUE, REPORT_PRIORITY
 from kefu.domain.commands import (
     AbandonConversation,
     AssignConversation,
@@ -15,14 +16,16 @@ from kefu.domain.commands import (
 from kefu.domain.conversations import Conversation, Message, Sender, initial_priority
 from kefu.domain.errors import Forbidden, InvalidInput, NotFound
 from kefu.domain.ids import new_id
-from kefu.domain.queues import pick_queue
+from kefu.domain.queues import Queue, pick_queue
+from kefu.domain.routing_rules import ContactFacts, rule_for
 from kefu.domain.vocabulary import ConversationStatus
 from kefu.services.authz import allowed, require
 from kefu.services.care import triage as self_service
 from kefu.services.context import Context
 from kefu.services.pagination import Page, page_of
+from kefu.services.screening.report_cases import REPORT_INTENT, open_report_case
 from kefu.services.shared.customers import check_channel
-from kefu.services.shared.tasks import close_task, open_task
+from kefu.services.shared.tasks import close_task, hand_assign_task, open_task
 
 
 async def _load(ctx: Context, conversation_id: str, with_messages: bool = False) -> Conversation:
@@ -49,6 +52,26 @@ async def _check_own(ctx: Context, conversation: Conversation, doing: str) -> No
         raise Forbidden(f"agents may {doing} only conversations assigned to them")
 
 
+async def _choose_queue(ctx: Context, named: str | None, facts: ContactFacts) -> Queue:
+    """The queue the integration named, else the first routing rule that matches, else the line's queue."""
+    queues = {q.id: q for q in await ctx.uow.queues.list()}
+    if named is not None:
+        queue = queues.get(named)
+        if queue is None or facts.channel not in queue.channels:
+            raise InvalidInput(f"no queue {named!r} taking {facts.channel}", field="queue")
+        return queue
+    rule = rule_for(await ctx.uow.routing_rules.list(), facts)
+    if rule is not None and rule.queue in queues and facts.channel in queues[rule.queue].channels:
+        return queues[rule.queue]
+    picked = pick_queue(list(queues.values()), facts.business_line, facts.channel)
+    if picked is None:
+        raise InvalidInput(
+            f"no queue serves business line {facts.business_line!r} on channel {facts.channel!r}",
+            field="channel",
+        )
+    return picked
+
+
 async def open_conversation(cmd: OpenConversation, ctx: Context) -> Conversation:
     require(ctx.actor, "conversations.open")
     lines = ctx.settings.business_lines
@@ -64,19 +87,19 @@ async def open_conversation(cmd: OpenConversation, ctx: Context) -> Conversation
         if customer is None:
             raise InvalidInput(f"no customer {cmd.customer_id!r}", field="customer_id")
         check_channel(ctx.actor, customer)
-        queue = pick_queue(await ctx.uow.queues.list(), line, cmd.channel)
-        if queue is None:
-            raise InvalidInput(
-                f"no queue serves business line {line!r} on channel {cmd.channel!r}", field="channel"
-            )
-        now = ctx.clock.now()
         care = customer.needs_care(ctx.local_today(), ctx.settings.elderly_age)
+        facts = ContactFacts(line, cmd.channel, triaged.intent, triaged.language, care)
+        queue = await _choose_queue(ctx, cmd.queue, facts)
+        now = ctx.clock.now()
+        # A customer reporting a scam is worked by the anti-fraud desk through a report case, whatever
+        # queue a rule or the integration chose.
+        report = triaged.intent == REPORT_INTENT
         conversation = Conversation(
             id=new_id(),
             customer_id=customer.id,
             business_line=line,
             channel=cmd.channel,
-            queue=queue.id,
+            queue=CASE_QUEUE if report else queue.id,
             priority=initial_priority(care),
             status="queued",
             created_at=now,
@@ -114,7 +137,19 @@ async def open_conversation(cmd: OpenConversation, ctx: Context) -> Conversation
         )
         for message in conversation.messages:
             ctx.uow.emit(events.MessagePosted(conversation.id, message.id, message.sender, now))
-        if conversation.status == "queued":  # not when self-service answered
+        if conversation.status == "queued" and report:
+            await open_task(
+                ctx,
+                "conversation",
+                conversation.id,
+                CASE_QUEUE,
+                cmd.channel,
+                care,
+                customer.home_site,
+                priority=REPORT_PRIORITY,
+            )
+            await open_report_case(ctx, conversation, customer, care)
+        elif conversation.status == "queued":  # not when self-service answered
             await open_task(
                 ctx, "conversation", conversation.id, queue.id, cmd.channel, care, customer.home_site
             )
@@ -160,7 +195,7 @@ async def assign_conversation(cmd: AssignConversation, ctx: Context) -> Conversa
         now = ctx.clock.now()
         conversation.assign(cmd.agent_id, now)
         await ctx.uow.conversations.save(conversation)
-        await close_task(ctx, conversation.id, "assigned_by_hand", agent_id=cmd.agent_id)
+        await hand_assign_task(ctx, conversation.id, cmd.agent_id, now)
         await ctx.audit("conversation.assigned", "conversation", conversation.id, agent_id=cmd.agent_id)
         ctx.uow.emit(events.ConversationAssigned(conversation.id, cmd.agent_id, now))
         await ctx.uow.commit()

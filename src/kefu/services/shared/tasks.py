@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from kefu.domain import events
-from kefu.domain.cases import CASE_QUEUE, Case, case_priority
+from kefu.domain.cases import CASE_QUEUE, REPORT_PRIORITY, Case, case_priority
 from kefu.domain.customers import Customer
 from kefu.domain.ids import new_id
 from kefu.domain.tasks import Task, TaskKind
@@ -25,8 +25,12 @@ async def open_task(
     care: bool,
     home_site: str | None,
     priority: int = 0,
+    *,
+    enqueued_at: datetime | None = None,
+    preferred_agent_id: str | None = None,
 ) -> Task:
-    now = ctx.clock.now()
+    """New routable work, waiting since ``enqueued_at`` (now unless a transfer keeps the original wait)."""
+    now = enqueued_at or ctx.clock.now()
     task = Task(
         id=new_id(),
         kind=kind,
@@ -38,11 +42,21 @@ async def open_task(
         state="waiting",
         enqueued_at=now,
         home_site=home_site,
+        preferred_agent_id=preferred_agent_id,
     )
     await ctx.uow.tasks.add(task)
     ctx.uow.emit(
         events.TaskOpened(
-            task.id, kind, subject_id, queue_id, channel, priority, care, home_site, task.enqueued_at
+            task.id,
+            kind,
+            subject_id,
+            queue_id,
+            channel,
+            priority,
+            care,
+            home_site,
+            task.enqueued_at,
+            preferred_agent_id,
         )
     )
     return task
@@ -75,9 +89,23 @@ async def close_task(
     return task
 
 
+async def hand_assign_task(ctx: Context, subject_id: str, agent_id: str, now: datetime) -> Task | None:
+    """A supervisor's hand assignment: the live task stays, assigned to the agent, and the routing engine
+    counts it against the agent's capacity (``TaskAssigned`` after commit) until the work is done."""
+    task = await ctx.uow.tasks.open_for_subject(subject_id)
+    if task is None:
+        return None
+    task.state, task.agent_id, task.assigned_at = "assigned", agent_id, now
+    task.wait_s = (now - task.enqueued_at).total_seconds()
+    await ctx.uow.tasks.save(task)
+    ctx.uow.emit(events.TaskAssigned(task.id, task.kind, task.subject_id, agent_id, now))
+    return task
+
+
 async def route_case(ctx: Context, case: Case, customer: Customer | None, care: bool) -> None:
     """Put the case on the anti-fraud queue (the top-priority queue); elderly and vulnerable payers get the
-    care boost and a higher score ranks first among the rest."""
+    care boost and a higher score ranks first among the rest; a customer's scam report ranks with the
+    riskiest holds."""
     await open_task(
         ctx,
         "case",
@@ -86,5 +114,5 @@ async def route_case(ctx: Context, case: Case, customer: Customer | None, care: 
         "voice",
         care,
         None if customer is None else customer.home_site,
-        priority=case_priority(case.score),
+        priority=REPORT_PRIORITY if case.kind == "report" else case_priority(case.score),
     )

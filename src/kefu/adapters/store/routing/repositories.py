@@ -9,8 +9,9 @@ from typing import Any, cast
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kefu.adapters.store.routing.tables import OfferRow, QueueRow, TaskRow
+from kefu.adapters.store.routing.tables import OfferRow, QueueRow, RoutingRuleRow, TaskRow
 from kefu.domain.queues import EscalationStep, Queue, ServiceLevel, SiteScope
+from kefu.domain.routing_rules import RoutingRule
 from kefu.domain.tasks import Offer, OfferStatus, Task, TaskKind, TaskState
 
 _TASK_FIELDS = (
@@ -27,6 +28,7 @@ _TASK_FIELDS = (
     "ended_at",
     "end_reason",
     "wait_s",
+    "preferred_agent_id",
 )
 
 
@@ -45,6 +47,7 @@ def _queue_from_row(row: QueueRow) -> Queue:
             EscalationStep(int(s["after_s"]), dict(s["skills"]), cast(SiteScope, s["sites"]))
             for s in row.escalation
         ),
+        home_first_s={str(k): int(v) for k, v in (row.home_first_s or {}).items()},
     )
 
 
@@ -55,6 +58,7 @@ def _queue_to_row(q: Queue, row: QueueRow) -> None:
     row.priority = q.priority
     row.service_level = asdict(q.service_level)
     row.escalation = [asdict(s) for s in q.escalation]
+    row.home_first_s = dict(q.home_first_s)
     row.created_at, row.updated_at = q.created_at, q.updated_at
 
 
@@ -104,6 +108,39 @@ class SqlQueues:
         return [_queue_from_row(r) for r in rows]
 
 
+_RULE_FIELDS = (
+    "id",
+    "position",
+    "queue",
+    "created_at",
+    "business_line",
+    "channel",
+    "intent",
+    "language",
+    "care",
+)
+
+
+class SqlRoutingRules:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def add(self, rule: RoutingRule) -> None:
+        self._s.add(RoutingRuleRow(**{name: getattr(rule, name) for name in _RULE_FIELDS}))
+
+    async def list(self) -> list[RoutingRule]:
+        stmt = select(RoutingRuleRow).order_by(RoutingRuleRow.position, RoutingRuleRow.id)
+        rows = (await self._s.execute(stmt)).scalars()
+        return [RoutingRule(**{name: getattr(row, name) for name in _RULE_FIELDS}) for row in rows]
+
+    async def delete(self, rule_id: str) -> bool:
+        row = await self._s.get(RoutingRuleRow, rule_id)
+        if row is None:
+            return False
+        await self._s.delete(row)
+        return True
+
+
 class SqlTasks:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
@@ -142,7 +179,7 @@ class SqlTasks:
         return [_task_from_row(r) for r in (await self._s.execute(stmt)).scalars()]
 
     async def service_counts(self, queue_id: str, since: datetime, answer_within_s: float) -> dict[str, int]:
-        """answered, answered within the target, and abandoned since ``since`` for one queue."""
+        """answered, within the target, abandoned and transferred out since ``since`` for one queue."""
         answered = select(
             func.count(),
             func.coalesce(func.sum(case((TaskRow.wait_s <= answer_within_s, 1), else_=0)), 0),
@@ -153,9 +190,18 @@ class SqlTasks:
             TaskRow.end_reason == "abandoned",
             TaskRow.assigned_at.is_(None),
         )
+        transferred = select(func.count()).where(
+            TaskRow.queue_id == queue_id, TaskRow.ended_at >= since, TaskRow.end_reason == "transferred"
+        )
         n_answered, n_in_target = (await self._s.execute(answered)).one()
         n_abandoned = (await self._s.execute(abandoned)).scalar_one()
-        return {"answered": int(n_answered), "in_target": int(n_in_target), "abandoned": int(n_abandoned)}
+        n_transferred = (await self._s.execute(transferred)).scalar_one()
+        return {
+            "answered": int(n_answered),
+            "in_target": int(n_in_target),
+            "abandoned": int(n_abandoned),
+            "transferred": int(n_transferred),
+        }
 
 
 class SqlOffers:

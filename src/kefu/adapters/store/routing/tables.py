@@ -26,6 +26,22 @@ class QueueRow(Base):
     escalation: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    home_first_s: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # migration 0009
+
+
+class RoutingRuleRow(Base):
+    """Created by migration 0009: the ordered rules that choose a new contact's queue."""
+
+    __tablename__ = "routing_rules"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    queue: Mapped[str] = mapped_column(ForeignKey("queues.id"))
+    business_line: Mapped[str | None] = mapped_column(String(32))
+    channel: Mapped[str | None] = mapped_column(String(16))
+    intent: Mapped[str | None] = mapped_column(String(32))
+    language: Mapped[str | None] = mapped_column(String(8))
+    care: Mapped[bool | None] = mapped_column(Boolean)
+    created_at: Mapped[datetime]
 
 
 class TaskRow(Base):
@@ -46,6 +62,7 @@ class TaskRow(Base):
     end_reason: Mapped[str | None] = mapped_column(String(32))
     # Seconds from enqueue to assignment (or to abandonment): kept so service-level queries stay portable SQL.
     wait_s: Mapped[float | None] = mapped_column(Float)
+    preferred_agent_id: Mapped[str | None] = mapped_column(String(36))  # offered first (a transfer)
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     __table_args__ = (

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import distinct, func, literal, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,6 +16,7 @@ from kefu.adapters.store.screening.tables import (
     FamilyAlertRow,
     LedgerRow,
     PayeeReportRow,
+    PaymentWebhookRow,
     RuleSetRow,
     ScreeningRow,
     TrustedPayeeRow,
@@ -24,6 +25,7 @@ from kefu.adapters.store.screening.tables import (
 from kefu.domain.cases import (
     AlertKind,
     Case,
+    CaseKind,
     CaseOutcome,
     CaseStatus,
     ContactAttempt,
@@ -33,7 +35,14 @@ from kefu.domain.cases import (
     PaymentOutcome,
     SettledBy,
 )
-from kefu.domain.payments import PaymentStatus, ScreeningRecord, StoredRuleSet, TrustedPayee
+from kefu.domain.payments import (
+    PaymentStatus,
+    ScreeningRecord,
+    StoredRuleSet,
+    TrustedPayee,
+    WatchlistEntry,
+    WebhookDelivery,
+)
 
 _SCREENING_FIELDS = tuple(c.name for c in ScreeningRow.__table__.columns)
 _CASE_FIELDS = tuple(c.name for c in CaseRow.__table__.columns)
@@ -52,11 +61,43 @@ def _case_values(case: Case) -> dict[str, Any]:
 def _case_from_row(row: CaseRow) -> Case:
     values: dict[str, Any] = {f: getattr(row, f) for f in _CASE_FIELDS}
     values["status"] = cast(CaseStatus, row.status)
+    values["kind"] = cast(CaseKind, row.kind)
     values["outcome"] = cast(CaseOutcome | None, row.outcome)
     values["payment_outcome"] = cast(PaymentOutcome | None, row.payment_outcome)
     values["settled_by"] = cast(SettledBy | None, row.settled_by)
     values["reasons"] = list(row.reasons)
     return Case(**values)
+
+
+# Reports count once per reporter; a report without one (an older row, a case's) counts on its own.
+_COUNTED_AS = func.coalesce(PayeeReportRow.reporter, literal("report:") + PayeeReportRow.id)
+
+
+def _watch_entry(row: WatchlistRow) -> WatchlistEntry:
+    return WatchlistEntry(row.account_id, row.reason, row.source or "case", row.case_id, row.added_by, row.at)
+
+
+_WEBHOOK_FIELDS = tuple(c.name for c in PaymentWebhookRow.__table__.columns)
+
+
+def _delivery(row: PaymentWebhookRow) -> WebhookDelivery:
+    values: dict[str, Any] = {f: getattr(row, f) for f in _WEBHOOK_FIELDS}
+    values["status"] = cast(PaymentStatus, row.status)
+    values["body"] = dict(row.body)
+    return WebhookDelivery(**values)
+
+
+_ALERT_FIELDS = tuple(c.name for c in FamilyAlertRow.__table__.columns)
+
+
+def _alert_values(alert: FamilyAlert) -> dict[str, Any]:
+    return {f: getattr(alert, f) for f in _ALERT_FIELDS}
+
+
+def _alert_from_row(row: FamilyAlertRow) -> FamilyAlert:
+    values: dict[str, Any] = {f: getattr(row, f) for f in _ALERT_FIELDS}
+    values["kind"] = cast(AlertKind, row.kind)
+    return FamilyAlert(**values)
 
 
 S = TypeVar("S")
@@ -78,10 +119,21 @@ class SqlScreenings:
     async def add(self, record: ScreeningRecord) -> None:
         self._s.add(ScreeningRow(**{f: getattr(record, f) for f in _SCREENING_FIELDS}))
 
-    async def set_status(self, payment_id: str, status: PaymentStatus) -> None:
+    async def set_status(self, payment_id: str, status: PaymentStatus, at: datetime | None = None) -> None:
+        values: dict[str, Any] = {"status": status}
+        if at is not None:
+            values["status_changed_at"] = at
         await self._s.execute(
-            update(ScreeningRow).where(ScreeningRow.payment_id == payment_id).values(status=status)
+            update(ScreeningRow).where(ScreeningRow.payment_id == payment_id).values(**values)
         )
+
+    async def for_case(self, case_id: str) -> list[ScreeningRecord]:
+        stmt = (
+            select(ScreeningRow)
+            .where(ScreeningRow.case_id == case_id)
+            .order_by(ScreeningRow.screened_at, ScreeningRow.payment_id)
+        )
+        return [_screening_from_row(r) for r in (await self._s.execute(stmt)).scalars()]
 
     async def decision_counts(self, since: datetime, until: datetime) -> dict[str, int]:
         stmt = _window(
@@ -124,21 +176,51 @@ class SqlCases:
             ]
             alerts = select(FamilyAlertRow).where(FamilyAlertRow.case_id == case_id)
             case.alerts = [
-                FamilyAlert(
-                    r.id,
-                    r.case_id,
-                    cast(AlertKind, r.kind),
-                    r.contact_name,
-                    r.contact_phone,
-                    r.text_zh,
-                    r.text_en,
-                    r.at,
-                    r.delivered,
-                    r.error,
-                )
+                _alert_from_row(r)
                 for r in (await self._s.execute(alerts.order_by(FamilyAlertRow.id))).scalars()
             ]
         return case
+
+    async def alert(self, alert_id: str) -> FamilyAlert | None:
+        row = await self._s.get(FamilyAlertRow, alert_id)
+        return None if row is None else _alert_from_row(row)
+
+    async def save_alert(self, alert: FamilyAlert) -> None:
+        values = _alert_values(alert)
+        values.pop("id")
+        await self._s.execute(update(FamilyAlertRow).where(FamilyAlertRow.id == alert.id).values(**values))
+
+    async def claim_alert(self, alert_id: str, retry_at: datetime) -> bool:
+        result = await self._s.execute(
+            update(FamilyAlertRow)
+            .where(FamilyAlertRow.id == alert_id, FamilyAlertRow.retry_at == retry_at)
+            .values(retry_at=None)
+        )
+        return cast(CursorResult[Any], result).rowcount == 1
+
+    async def alerts_due(self, now: datetime, limit: int) -> list[str]:
+        stmt = (
+            select(FamilyAlertRow.id)
+            .where(FamilyAlertRow.retry_at <= now)
+            .order_by(FamilyAlertRow.retry_at, FamilyAlertRow.id)
+            .limit(limit)
+        )
+        return [str(x) for x in (await self._s.execute(stmt)).scalars()]
+
+    async def for_conversation(self, conversation_id: str) -> Case | None:
+        stmt = select(CaseRow).where(CaseRow.conversation_id == conversation_id).limit(1)
+        row = (await self._s.execute(stmt)).scalar_one_or_none()
+        return None if row is None else _case_from_row(row)
+
+    async def open_for_payer(self, payer_id: str, opened_since: datetime) -> Case | None:
+        stmt = (
+            select(CaseRow.id)
+            .where(CaseRow.payer_id == payer_id, CaseRow.status == "open", CaseRow.opened_at >= opened_since)
+            .order_by(CaseRow.opened_at.desc(), CaseRow.id.desc())
+            .limit(1)
+        )
+        case_id = (await self._s.execute(stmt)).scalar_one_or_none()
+        return None if case_id is None else await self.get(str(case_id))
 
     async def save_if(self, case: Case, status: CaseStatus) -> bool:
         """Write the case only if it is still in ``status`` (a conditional update): two processes or two
@@ -163,20 +245,7 @@ class SqlCases:
         )
 
     async def add_alert(self, alert: FamilyAlert) -> None:
-        self._s.add(
-            FamilyAlertRow(
-                id=alert.id,
-                case_id=alert.case_id,
-                kind=alert.kind,
-                contact_name=alert.contact_name,
-                contact_phone=alert.contact_phone,
-                text_zh=alert.text_zh,
-                text_en=alert.text_en,
-                at=alert.at,
-                delivered=alert.delivered,
-                error=alert.error,
-            )
-        )
+        self._s.add(FamilyAlertRow(**_alert_values(alert)))
 
     async def page(self, after: str | None, limit: int, status: CaseStatus | None = None) -> list[Case]:
         stmt = select(CaseRow)
@@ -190,7 +259,7 @@ class SqlCases:
     async def expired_holds(self, now: datetime, limit: int) -> list[str]:
         stmt = (
             select(CaseRow.id)
-            .where(CaseRow.status == "open", CaseRow.hold_expires_at <= now)
+            .where(CaseRow.status.in_(("open", "pending_approval")), CaseRow.hold_expires_at <= now)
             .order_by(CaseRow.hold_expires_at)
             .limit(limit)
         )
@@ -283,20 +352,70 @@ class SqlFraudRecords:
 
     # -- payee reputation ----------------------------------------------------------------------------
     async def add_report(
-        self, report_id: str, account_id: str, reason: str, by: str, case_id: str | None, at: datetime
+        self,
+        report_id: str,
+        account_id: str,
+        reason: str,
+        by: str,
+        case_id: str | None,
+        at: datetime,
+        reporter: str | None = None,
     ) -> int:
         self._s.add(
             PayeeReportRow(
-                id=report_id, account_id=account_id, reason=reason, reported_by=by, case_id=case_id, at=at
+                id=report_id,
+                account_id=account_id,
+                reason=reason,
+                reported_by=by,
+                case_id=case_id,
+                at=at,
+                reporter=reporter,
             )
         )
         await self._s.flush()
-        stmt = select(func.count()).where(PayeeReportRow.account_id == account_id)
+        stmt = select(func.count(distinct(_COUNTED_AS))).where(PayeeReportRow.account_id == account_id)
         return int((await self._s.execute(stmt)).scalar_one())
 
-    async def watchlist(self, account_id: str, reason: str, case_id: str | None, at: datetime) -> None:
+    async def has_reported(self, account_id: str, reporter: str) -> bool:
+        stmt = select(PayeeReportRow.id).where(
+            PayeeReportRow.account_id == account_id, PayeeReportRow.reporter == reporter
+        )
+        return (await self._s.execute(stmt.limit(1))).first() is not None
+
+    async def watchlist(
+        self,
+        account_id: str,
+        reason: str,
+        case_id: str | None,
+        at: datetime,
+        source: str = "case",
+        by: str | None = None,
+    ) -> None:
         if await self._s.get(WatchlistRow, account_id) is None:
-            self._s.add(WatchlistRow(account_id=account_id, reason=reason, case_id=case_id, at=at))
+            self._s.add(
+                WatchlistRow(
+                    account_id=account_id, reason=reason, case_id=case_id, at=at, source=source, added_by=by
+                )
+            )
+
+    async def unwatchlist(self, account_id: str) -> bool:
+        row = await self._s.get(WatchlistRow, account_id)
+        if row is None:
+            return False
+        await self._s.delete(row)
+        await self._s.flush()
+        return True
+
+    async def watchlist_entry(self, account_id: str) -> WatchlistEntry | None:
+        row = await self._s.get(WatchlistRow, account_id)
+        return None if row is None else _watch_entry(row)
+
+    async def watchlist_page(self, after: str | None, limit: int) -> list[WatchlistEntry]:
+        stmt = select(WatchlistRow)
+        if after is not None:
+            stmt = stmt.where(WatchlistRow.account_id > after)
+        stmt = stmt.order_by(WatchlistRow.account_id).limit(limit)
+        return [_watch_entry(r) for r in (await self._s.execute(stmt)).scalars()]
 
     async def is_watchlisted(self, account_id: str) -> bool:
         return await self._s.get(WatchlistRow, account_id) is not None
@@ -304,7 +423,9 @@ class SqlFraudRecords:
     async def reputation(self) -> tuple[list[str], dict[str, int]]:
         """Every watchlisted account and report counts, to rebuild an in-memory counter store on start."""
         listed = [str(x) for x in (await self._s.execute(select(WatchlistRow.account_id))).scalars()]
-        stmt = select(PayeeReportRow.account_id, func.count()).group_by(PayeeReportRow.account_id)
+        stmt = select(PayeeReportRow.account_id, func.count(distinct(_COUNTED_AS))).group_by(
+            PayeeReportRow.account_id
+        )
         return listed, {str(a): int(n) for a, n in (await self._s.execute(stmt)).all()}
 
     # -- trusted payees ------------------------------------------------------------------------------
@@ -316,14 +437,20 @@ class SqlFraudRecords:
         )
         return [TrustedPayee(r.account_id, r.name) for r in (await self._s.execute(stmt)).scalars()]
 
-    async def set_trusted_payees(self, customer_id: str, payees: list[TrustedPayee]) -> None:
+    async def set_trusted_payees(
+        self, customer_id: str, payees: list[TrustedPayee], channel: str | None = None
+    ) -> None:
         for row in (
             await self._s.execute(select(TrustedPayeeRow).where(TrustedPayeeRow.customer_id == customer_id))
         ).scalars():
             await self._s.delete(row)
         await self._s.flush()
         for p in payees:
-            self._s.add(TrustedPayeeRow(customer_id=customer_id, account_id=p.account_id, name=p.name))
+            self._s.add(
+                TrustedPayeeRow(
+                    customer_id=customer_id, account_id=p.account_id, name=p.name, channel=channel
+                )
+            )
 
     # -- rule sets -----------------------------------------------------------------------------------
     async def active_rule_set_seq(self) -> int:
@@ -344,3 +471,51 @@ class SqlFraudRecords:
         self._s.add(row)
         await self._s.flush()
         return int(row.seq)
+
+
+class SqlPaymentWebhooks:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def add(self, delivery: WebhookDelivery) -> None:
+        self._s.add(PaymentWebhookRow(**{f: getattr(delivery, f) for f in _WEBHOOK_FIELDS}))
+
+    async def get(self, delivery_id: str) -> WebhookDelivery | None:
+        row = await self._s.get(PaymentWebhookRow, delivery_id)
+        return None if row is None else _delivery(row)
+
+    async def save(self, delivery: WebhookDelivery) -> None:
+        values = {f: getattr(delivery, f) for f in _WEBHOOK_FIELDS if f != "id"}
+        await self._s.execute(
+            update(PaymentWebhookRow).where(PaymentWebhookRow.id == delivery.id).values(**values),
+            execution_options={"synchronize_session": False},
+        )
+
+    async def claim_due(self, now: datetime, until: datetime, limit: int) -> list[str]:
+        """Pick due rows (``FOR UPDATE SKIP LOCKED`` on PostgreSQL) and lease them until ``until``; the
+        lease is taken by an update that checks again that nobody holds the row."""
+        free = (PaymentWebhookRow.claimed_until.is_(None)) | (PaymentWebhookRow.claimed_until <= now)
+        due = (
+            PaymentWebhookRow.delivered_at.is_(None),
+            PaymentWebhookRow.next_attempt_at <= now,
+            free,
+        )
+        stmt = (
+            select(PaymentWebhookRow.id)
+            .where(*due)
+            .order_by(PaymentWebhookRow.next_attempt_at, PaymentWebhookRow.id)
+            .limit(limit)
+        )
+        if self._s.get_bind().dialect.name == "postgresql":
+            stmt = stmt.with_for_update(skip_locked=True)
+        ids = [str(x) for x in (await self._s.execute(stmt)).scalars()]
+        if not ids:
+            return []
+        leased = await self._s.execute(
+            update(PaymentWebhookRow)
+            .where(PaymentWebhookRow.id.in_(ids), *due)
+            .values(claimed_until=until)
+            .returning(PaymentWebhookRow.id),
+            execution_options={"synchronize_session": False},
+        )
+        return sorted(str(x) for x in leased.scalars())

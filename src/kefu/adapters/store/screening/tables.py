@@ -1,12 +1,24 @@
 """Tables of the anti-fraud desk: screenings, cases and their attempts and alerts, funds saved, payee
-reports and watchlist, trusted payees, rule sets. Created by migration 0004."""
+reports and watchlist, trusted payees, rule sets. Created by migration 0004; case kinds, episodes, four
+eyes and alert retries by 0009."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kefu.adapters.store.tables import ID, Base
@@ -30,14 +42,18 @@ class ScreeningRow(Base):
     status: Mapped[str] = mapped_column(String(16))
     case_id: Mapped[str | None] = mapped_column(String(36))
     hold_expires_at: Mapped[datetime | None]
+    status_changed_at: Mapped[datetime | None]  # migration 0009
 
-    __table_args__ = (Index("ix_screenings_screened_at", "screened_at"),)
+    __table_args__ = (
+        Index("ix_screenings_screened_at", "screened_at"),
+        Index("ix_screenings_case_id", "case_id"),
+    )
 
 
 class CaseRow(Base):
     __tablename__ = "cases"
     id: Mapped[str] = mapped_column(ID, primary_key=True)
-    payment_id: Mapped[str] = mapped_column(String(128), unique=True)
+    payment_id: Mapped[str | None] = mapped_column(String(128), unique=True)
     customer_id: Mapped[str | None] = mapped_column(String(36))
     payer_id: Mapped[str] = mapped_column(String(128))
     payee_account: Mapped[str] = mapped_column(String(128))
@@ -62,8 +78,13 @@ class CaseRow(Base):
     resolved_by: Mapped[str | None] = mapped_column(String(64))
     note: Mapped[str | None] = mapped_column(Text)
     agent_id: Mapped[str | None] = mapped_column(String(36))
+    kind: Mapped[str] = mapped_column(String(8), server_default="decide")
+    conversation_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    release_requested_by: Mapped[str | None] = mapped_column(String(64))
+    release_reason: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
+        Index("ix_cases_payer_status", "payer_id", "status"),
         Index("ix_cases_status_id", "status", "id"),
         Index("ix_cases_status_expires", "status", "hold_expires_at"),
         Index("ix_cases_status_due", "status", "next_contact_due_at"),
@@ -93,6 +114,9 @@ class FamilyAlertRow(Base):
     at: Mapped[datetime]
     delivered: Mapped[bool] = mapped_column(Boolean)
     error: Mapped[str | None] = mapped_column(String(500))
+    language: Mapped[str] = mapped_column(String(8), server_default="zh")
+    attempts: Mapped[int] = mapped_column(Integer, server_default="1")
+    retry_at: Mapped[datetime | None] = mapped_column(index=True)
 
     __table_args__ = (UniqueConstraint("case_id", "kind", name="uq_family_alerts_case_kind"),)
 
@@ -117,6 +141,10 @@ class PayeeReportRow(Base):
     reported_by: Mapped[str] = mapped_column(String(64))
     case_id: Mapped[str | None] = mapped_column(String(36))
     at: Mapped[datetime]
+    # Who the report counts for (the reporting customer, else the signed-in user); migration 0009.
+    reporter: Mapped[str | None] = mapped_column(String(128))
+
+    __table_args__ = (Index("ix_payee_reports_account_reporter", "account_id", "reporter"),)
 
 
 class WatchlistRow(Base):
@@ -125,6 +153,8 @@ class WatchlistRow(Base):
     reason: Mapped[str] = mapped_column(Text)
     case_id: Mapped[str | None] = mapped_column(String(36))
     at: Mapped[datetime]
+    source: Mapped[str | None] = mapped_column(String(32))  # migration 0009
+    added_by: Mapped[str | None] = mapped_column(String(64))
 
 
 class TrustedPayeeRow(Base):
@@ -132,6 +162,7 @@ class TrustedPayeeRow(Base):
     customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"), primary_key=True)
     account_id: Mapped[str] = mapped_column(String(128), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
+    channel: Mapped[str | None] = mapped_column(String(16))  # how the customer asked; migration 0009
 
 
 class RuleSetRow(Base):
@@ -141,3 +172,29 @@ class RuleSetRow(Base):
     source: Mapped[str] = mapped_column(Text)
     loaded_at: Mapped[datetime]
     loaded_by: Mapped[str] = mapped_column(String(64))
+
+
+class PaymentWebhookRow(Base):
+    """A status change waiting to be POSTed to the payments gateway (migration 0009)."""
+
+    __tablename__ = "payment_webhooks"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    payment_id: Mapped[str] = mapped_column(String(128))
+    status: Mapped[str] = mapped_column(String(16))
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime]
+    next_attempt_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(Integer)
+    delivered_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    claimed_until: Mapped[datetime | None]
+
+    __table_args__ = (
+        Index(
+            "ix_payment_webhooks_due",
+            "next_attempt_at",
+            postgresql_where=text("delivered_at IS NULL"),
+            sqlite_where=text("delivered_at IS NULL"),
+        ),
+        Index("ix_payment_webhooks_payment", "payment_id"),
+    )

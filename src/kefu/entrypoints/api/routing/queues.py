@@ -36,6 +36,7 @@ async def create_queue(body: QueueIn, bus: BusDep, actor: ActorDep) -> QueueOut:
         priority=body.priority,
         service_level=ServiceLevel(body.service_level.answer_within_s, body.service_level.target_pct),
         escalation=_steps(body.escalation),
+        home_first_s={str(k): v for k, v in body.home_first_s.items()},
     )
     return QueueOut.model_validate(await bus.handle(cmd, actor))
 
@@ -63,6 +64,8 @@ async def update_queue(queue_id: str, body: QueuePatch, bus: BusDep, actor: Acto
         fields["escalation"] = _steps(body.escalation)
     if body.skills is not None:
         fields["skills"] = dict(body.skills)
+    if body.home_first_s is not None:
+        fields["home_first_s"] = {str(k): v for k, v in body.home_first_s.items()}
     return QueueOut.model_validate(await bus.handle(UpdateQueue(queue_id, fields), actor))
 
 

@@ -11,6 +11,11 @@ from kefu.domain.vocabulary import Channel
 from kefu.entrypoints.api.shared.schemas import In, Level, Name, Out, Skill
 
 QueueId = Annotated[str, StringConstraints(min_length=2, max_length=64)]
+HomeFirst = dict[Literal["care", "case", "other"], Annotated[int, Field(ge=0, le=86_400)]]
+_HOME_FIRST = (
+    "seconds a task waits for its customer's home base before any base may answer, by priority class "
+    "(care: elderly or vulnerable, case: intervention cases, other); a class left out uses kefu's default"
+)
 
 
 class ServiceLevelIn(In):
@@ -33,6 +38,7 @@ class QueueIn(In):
     priority: Annotated[int, Field(ge=-1000, le=1000)] = 0
     service_level: ServiceLevelIn = Field(default_factory=ServiceLevelIn)
     escalation: list[EscalationStepIn] = Field(default_factory=list, max_length=10)
+    home_first_s: HomeFirst = Field(default_factory=dict, description=_HOME_FIRST)
 
 
 class QueuePatch(In):
@@ -42,6 +48,7 @@ class QueuePatch(In):
     priority: Annotated[int, Field(ge=-1000, le=1000)] | None = None
     service_level: ServiceLevelIn | None = None
     escalation: list[EscalationStepIn] | None = Field(default=None, max_length=10)
+    home_first_s: HomeFirst | None = Field(default=None, description=_HOME_FIRST)
 
 
 class ServiceLevelOut(Out):
@@ -66,6 +73,7 @@ class QueueOut(Out):
     escalation: list[EscalationStepOut]
     created_at: datetime
     updated_at: datetime
+    home_first_s: dict[str, int]
 
 
 class SiteAgentsOut(Out):
@@ -78,6 +86,7 @@ class WindowStatsOut(Out):
     service_level_pct: float | None
     answered: int
     abandoned: int
+    transferred: int = Field(description="contacts this queue sent on to another queue or agent")
 
 
 class QueueStatsOut(Out):
@@ -90,6 +99,7 @@ class QueueStatsOut(Out):
     )
     answered: int = Field(description="last 15 minutes")
     abandoned: int = Field(description="last 15 minutes")
+    transferred: int = Field(description="last 15 minutes: sent on to another queue or agent")
     today: WindowStatsOut
     target_pct: float
     answer_within_s: int
@@ -112,3 +122,50 @@ class OfferDecisionOut(Out):
     offer_id: str
     status: Literal["accepted", "declined"]
     conversation_id: str | None = None
+
+
+class QueuePlaceOut(Out):
+    conversation_id: str
+    queue: str
+    state: Literal["waiting", "offered"]
+    position: int | None = Field(description="1 is next; null for a moment after the contact opens")
+    ahead: int | None = Field(description="waiting contacts of the same queue and channel served first")
+    estimated_wait_s: int | None = Field(
+        description="(ahead + 1) x recent mean handle time / capacity of the available eligible agents; "
+        "null when nobody who may take it is available"
+    )
+    waited_s: int
+    callback_offered: bool = Field(description="the customer may take a callback that keeps their place")
+    callback_offered_after_s: int | None = Field(
+        description="seconds until a callback is offered (0: offered now); null: never on this channel"
+    )
+
+
+class TransferIn(In):
+    to_queue: QueueId | None = None
+    to_agent: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+    note: Annotated[str, StringConstraints(max_length=2000)] | None = None
+
+
+class RoutingRuleIn(In):
+    queue: QueueId
+    position: Annotated[int, Field(ge=0, le=1_000_000)] | None = Field(
+        default=None, description="lower is tried first; omit to add after the last rule"
+    )
+    business_line: Annotated[str, StringConstraints(min_length=1, max_length=32)] | None = None
+    channel: Channel | None = None
+    intent: Annotated[str, StringConstraints(min_length=1, max_length=32)] | None = None
+    language: Annotated[str, StringConstraints(min_length=2, max_length=8)] | None = None
+    care: bool | None = Field(default=None, description="the customer is elderly or vulnerable")
+
+
+class RoutingRuleOut(Out):
+    id: str
+    position: int
+    queue: str
+    business_line: str | None
+    channel: str | None
+    intent: str | None
+    language: str | None
+    care: bool | None
+    created_at: datetime

@@ -22,7 +22,7 @@ router = APIRouter(prefix="/api/v1", tags=["screening"])
     "/reports/payees", response_model=PayeeStandingOut, status_code=201, summary="Report a scam account"
 )
 async def report_payee(body: PayeeReportIn, bus: BusDep, actor: ActorDep) -> PayeeStandingOut:
-    standing = await bus.handle(ReportPayee(body.account_id, body.reason), actor)
+    standing = await bus.handle(ReportPayee(body.account_id, body.reason, body.customer_id), actor)
     return PayeeStandingOut.model_validate(standing)
 
 
@@ -41,12 +41,14 @@ async def get_trusted_payees(customer_id: str, ctx: ContextDep) -> TrustedPayees
 @router.put(
     "/customers/{customer_id}/trusted-payees",
     response_model=TrustedPayeesOut,
-    summary="Replace a customer's trusted payees",
+    summary="Replace a customer's trusted payees (the customer's side, on the customer's request)",
 )
 async def put_trusted_payees(
     customer_id: str, body: TrustedPayeesIn, bus: BusDep, actor: ActorDep
 ) -> TrustedPayeesOut:
-    cmd = SetTrustedPayees(customer_id, tuple(TrustedPayee(p.account_id, p.name) for p in body.payees))
+    cmd = SetTrustedPayees(
+        customer_id, tuple(TrustedPayee(p.account_id, p.name) for p in body.payees), body.channel
+    )
     payees = await bus.handle(cmd, actor)
     return TrustedPayeesOut(
         customer_id=customer_id, payees=[TrustedPayeeOut.model_validate(p) for p in payees]

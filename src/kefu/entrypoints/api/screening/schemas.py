@@ -2,21 +2,41 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, StrictBool, StrictInt, StringConstraints, model_validator
 
-from kefu.domain.cases import CaseOutcome, CaseStatus, ContactResult
+from kefu.domain.cases import CaseKind, CaseOutcome, CaseStatus, ContactResult
 from kefu.entrypoints.api.shared.schemas import Currency, In, Out
 
 AccountId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 Note = Annotated[str, StringConstraints(max_length=2000)]
 
 
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9][0-9 \-]{4,22}[0-9]$")]
+PersonName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class PayerContactIn(In):
+    name: PersonName
+    phone: Phone
+    relation: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)] = "family"
+
+
 class PayerIn(In):
+    """Who pays: by ``customer_id`` or ``external_id``, optionally with contact details that create (a payer
+    kefu has never served) or update the customer record in the same transaction as the screening."""
+
     customer_id: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
     external_id: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = None
+    name: PersonName | None = None
+    phone: Phone | None = None
+    birth_date: date | None = Field(
+        default=None, description="checked: not in the future, at most 130 years ago"
+    )
+    language: Literal["zh", "en"] | None = None
+    trusted_contact: PayerContactIn | None = None
 
     @model_validator(mode="after")
     def _one_id(self) -> PayerIn:
@@ -56,6 +76,9 @@ class ScreenIn(In):
         return self
 
 
+PaymentStatusName = Literal["allowed", "warned", "held", "blocked", "cancelled", "released"]
+
+
 class ReasonOut(Out):
     code: str
     weight: int
@@ -74,6 +97,25 @@ class ScreeningOut(Out):
     rule_set_version: str
     lane: str
     shadow: dict[str, Any]
+    status: PaymentStatusName = Field(description="the payment's status now (a replay shows the current one)")
+
+
+class PaymentOut(Out):
+    payment_id: str
+    status: PaymentStatusName
+    decision: Literal["allow", "warn", "hold", "block"]
+    score: int
+    typology: str | None
+    case_id: str | None
+    case_ref: str | None = Field(
+        description="short case reference the app shows as proof the call is genuine"
+    )
+    specialist: str | None = Field(
+        description="display name of the specialist working the case, once assigned"
+    )
+    hold_expires_at: datetime | None
+    screened_at: datetime
+    status_changed_at: datetime | None = Field(description="last change of status (None: never changed)")
 
 
 class ContactAttemptIn(In):
@@ -83,6 +125,11 @@ class ContactAttemptIn(In):
 
 class ResolveCaseIn(In):
     outcome: CaseOutcome
+    note: Note | None = Field(default=None, description="the reason; required to release")
+
+
+class ReleaseDecisionIn(In):
+    approve: StrictBool
     note: Note | None = None
 
 
@@ -102,14 +149,30 @@ class FamilyAlertOut(Out):
     text_zh: str
     text_en: str
     at: datetime
-    delivered: bool
+    delivered: bool = Field(description="true only when a channel acknowledged it")
     error: str | None
+    language: str
+    attempts: int
+    retry_at: datetime | None
+
+
+class CasePaymentOut(Out):
+    payment_id: str
+    decision: str
+    status: str = Field(description="allowed, warned, held, blocked, cancelled or released")
+    amount: int
+    currency: str
+    payee_account: str
+    score: int
+    screened_at: datetime
 
 
 class CaseOut(Out):
     id: str
+    kind: CaseKind
     status: CaseStatus
-    payment_id: str
+    payment_id: str | None
+    conversation_id: str | None
     customer_id: str | None
     payee_account: str
     payee_name: str
@@ -130,6 +193,14 @@ class CaseOut(Out):
     resolved_at: datetime | None
     resolved_by: str | None
     note: str | None
+    release_requested_by: str | None
+    release_reason: str | None
+
+
+class TrustedContactOut(Out):
+    name: str
+    phone: str = Field(description="masked for agents: reveal it on the case to call")
+    relation: str
 
 
 class PayerOut(Out):
@@ -137,6 +208,7 @@ class PayerOut(Out):
     name: str
     phone: str | None
     language: str
+    trusted_contact: TrustedContactOut | None = None
 
 
 class CaseDetailOut(CaseOut):
@@ -146,6 +218,7 @@ class CaseDetailOut(CaseOut):
     payer: PayerOut | None
     contact_attempts: list[ContactAttemptOut]
     alerts: list[FamilyAlertOut]
+    payments: list[CasePaymentOut] = Field(description="the episode: every stop of the payer in this case")
 
 
 class RulesOut(Out):
@@ -157,9 +230,30 @@ class RulesOut(Out):
     rule_set: dict[str, Any]
 
 
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+
+
 class PayeeReportIn(In):
     account_id: AccountId
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+    reason: Reason
+    customer_id: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = Field(
+        default=None, description="the reporting customer; reports count once per reporter"
+    )
+
+
+class WatchlistIn(In):
+    account_id: AccountId
+    reason: Reason
+    source: Literal["case", "report", "police", "bank", "manual"] = "manual"
+
+
+class WatchlistEntryOut(Out):
+    account_id: str
+    reason: str
+    source: str
+    case_id: str | None
+    added_by: str | None
+    at: datetime
 
 
 class PayeeStandingOut(Out):
@@ -175,6 +269,9 @@ class TrustedPayeeIn(In):
 
 class TrustedPayeesIn(In):
     payees: Annotated[list[TrustedPayeeIn], Field(max_length=100)]
+    channel: Literal["app", "chat", "voice", "branch"] = Field(
+        description="how the customer confirmed the list (recorded and audited)"
+    )
 
 
 class TrustedPayeeOut(Out):
@@ -201,3 +298,31 @@ class FraudStatsOut(Out):
     false_positive_rate: float | None
     median_time_to_first_contact_s: float | None
     by_typology: dict[str, dict[str, Any]]
+
+
+class RevealIn(In):
+    field: Literal["payer_phone", "trusted_contact_phone"]
+
+
+class RevealOut(Out):
+    case_id: str
+    field: str
+    name: str
+    phone: str
+
+
+class CallIn(In):
+    target: Literal["payer", "trusted_contact"] = "payer"
+    extension: (
+        Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9A-Za-z*#+_.-]{1,32}$")] | None
+    ) = Field(default=None, description="the agent's extension (default: the signed-in username)")
+
+
+class CallOut(Out):
+    case_id: str
+    target: str
+    number: str = Field(description="masked; the full number went to the dialer only")
+    placed: bool = Field(description="true: the telephony platform rings the extension, then the number")
+    link: str | None = Field(description="tel: link to open on the agent's phone (the default dialer)")
+    reference: str | None
+    error: str | None

@@ -26,7 +26,9 @@ router = APIRouter(prefix="/api/v1/conversations", tags=["conversations"])
 
 @router.post("", response_model=ConversationOut, status_code=201, summary="Open a conversation")
 async def open_conversation(body: ConversationIn, bus: BusDep, actor: ActorDep) -> ConversationOut:
-    cmd = c.OpenConversation(body.customer_id, body.business_line, body.channel, body.subject, body.text)
+    cmd = c.OpenConversation(
+        body.customer_id, body.business_line, body.channel, body.subject, body.text, body.queue
+    )
     return ConversationOut.model_validate(await bus.handle(cmd, actor))
 
 

@@ -24,7 +24,7 @@ router = APIRouter(prefix="/api/v1/customers", tags=["customers"])
 
 
 def _contact(tc: TrustedContactIn | None) -> TrustedContact | None:
-    return None if tc is None else TrustedContact(tc.name, tc.phone, tc.relation)
+    return None if tc is None else TrustedContact(tc.name, tc.phone, tc.relation, tc.language)
 
 
 def _out(customer: Customer, ctx: Context) -> CustomerOut:

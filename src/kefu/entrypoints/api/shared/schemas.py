@@ -194,12 +194,16 @@ class TrustedContactIn(In):
     name: Name
     phone: Phone
     relation: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+    language: Language | None = Field(
+        default=None, description="alerts are written in it; else the customer's"
+    )
 
 
 class TrustedContactOut(Out):
     name: str
     phone: str
     relation: str
+    language: Language | None = None
 
 
 class CustomerIn(In):
@@ -271,6 +275,9 @@ class AgentOut(Out):
     capacity: dict[str, int]
     presence: Presence
     presence_since: datetime | None
+    presence_reason: str | None = Field(
+        default=None, description="set by kefu: `missed` when an unanswered offer set the agent away"
+    )
     user_id: str | None
     created_at: datetime
     updated_at: datetime
@@ -287,6 +294,9 @@ class ConversationIn(In):
     channel: Channel
     subject: Annotated[str, StringConstraints(max_length=500)] | None = None
     text: Annotated[str, StringConstraints(max_length=10_000)] | None = None
+    queue: Annotated[str, StringConstraints(min_length=2, max_length=64)] | None = Field(
+        default=None, description="omit to let the routing rules, then the business line, choose it"
+    )
 
 
 class MessageIn(In):

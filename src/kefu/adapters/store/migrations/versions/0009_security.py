@@ -7,7 +7,7 @@ UPDATE and DELETE (0001): on SQLite an INSERT that would replace an entry (``INS
 without firing DELETE triggers); on PostgreSQL a TRUNCATE. Checkpoints are append-only too.
 
 Revision ID: 0009_security
-Revises: 0008
+Revises: 0010_routing
 Create Date: 2026-12-07
 """
 
@@ -20,7 +20,7 @@ from kefu.adapters.store.tables import UTCDateTime
 from kefu.domain.audit import GENESIS, AuditEntry, chained
 
 revision = "0009_security"
-down_revision = "0008"
+down_revision = "0010_routing"
 branch_labels = None
 depends_on = None
 

@@ -10,7 +10,8 @@ const NAMES = [
   "task.assigned", "task.queued", "task.requeued", "task.completed", "task.removed", "task.opened",
   "conversation.created", "conversation.assigned", "conversation.resolved", "conversation.closed",
   "conversation.abandoned", "message.posted", "agent.presence_changed", "agent.set_away",
-  "case.opened", "case.resolved", "case.contact_attempted", "callback.scheduled", "callback.attempted",
+  "case.opened", "case.resolved", "case.contact_attempted", "case.payment_joined", "case.release_requested",
+  "callback.scheduled", "callback.attempted",
 ];
 
 export function connect({ wallboard = false, onEvent, onState }) {

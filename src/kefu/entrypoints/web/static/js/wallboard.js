@@ -93,7 +93,10 @@ function renderFraud() {
   const tiles = [];
   if (cases.present) {
     const held = {};
-    for (const c of cases.data.items) held[c.currency] = (held[c.currency] ?? 0) + c.amount;
+    // Money waiting on a decision: decide cases (a protect case's payment is already refused).
+    for (const c of cases.data.items.filter((x) => (x.kind ?? "decide") === "decide")) {
+      held[c.currency] = (held[c.currency] ?? 0) + c.amount;
+    }
     const more = cases.data.next_cursor ? "+" : "";
     tiles.push(["wb.open_cases", `${cases.data.items.length}${more}`, "open-cases"]);
     tiles.push(["wb.held", perCurrency(held), "held"]);

@@ -8,6 +8,7 @@ import { clock, lang, money, t } from "./i18n.js";
 const OUTCOMES = ["dissuaded", "released", "unreachable"];
 const CASE_ATTEMPTS = ["reached", "no_answer", "busy", "rejected"];
 const CALLBACK_ATTEMPTS = ["reached", "no_answer", "busy", "wrong_number"];
+const CALL_FIELDS = { payer: "payer_phone", trusted_contact: "trusted_contact_phone" };
 
 function pick(pair) {
   // {zh, en} -> the text of the current language
@@ -46,9 +47,30 @@ function attemptLine(a) {
   return h("li", {}, `${clock(a.at)} · ${t(`attempt.${a.result}`)}`, a.note ? ` · ${a.note}` : null);
 }
 
+async function callContact(id, target) {
+  // The full number is revealed (audited) for this call only, then dialled: a tel: link on the agent's
+  // phone, or the centre's telephony platform ringing the agent's extension first.
+  const out = $("case-call-result");
+  try {
+    const shown = await api("POST", `/api/v1/cases/${id}/reveal`, { field: CALL_FIELDS[target] });
+    const call = await api("POST", `/api/v1/cases/${id}/call`, { target });
+    const who = `${shown.name} · ${shown.phone}`;
+    if (call.link) {
+      fill(out, h("a", { href: call.link, class: "call-link", text: `${t("case.dial")} ${who}` }));
+    } else {
+      fill(out, call.placed ? `${t("case.ringing")} ${who}` : `${t("error.generic")}: ${call.error ?? ""}`);
+    }
+  } catch (error) {
+    toast(`${t("error.generic")}: ${error.message}`, true);
+  }
+}
+
 export async function showCase(id, root, changed) {
   const c = await api("GET", `/api/v1/cases/${id}`);
   const open = c.status === "open";
+  const targets = Object.keys(CALL_FIELDS).filter((target) =>
+    target === "payer" ? c.payer?.phone : c.payer?.trusted_contact);
+  const pending = c.status === "pending_approval";
   const act = async (path, body, done) => {
     try {
       await api("POST", `/api/v1/cases/${id}/${path}`, body);
@@ -64,8 +86,8 @@ export async function showCase(id, root, changed) {
       h("h2", { id: "case-title", text: `${t("kind.case")} · ${typologyTitle(c)}` }),
       h("p", { class: "muted" }, `${t("case.status")}: `,
         h("span", {
-          class: `badge ${open ? "alert" : "ok"}`,
-          text: open ? t("case.open") : t(`case.${c.outcome}`),
+          class: `badge ${open || pending ? "alert" : "ok"}`,
+          text: open ? t("case.open") : pending ? t("case.pending_approval") : t(`case.${c.outcome}`),
         }),
         c.elderly ? " " : null,
         c.elderly ? h("span", { class: "badge care", text: t("customer.elderly") }) : null)),
@@ -86,6 +108,14 @@ export async function showCase(id, root, changed) {
       h("ol", {}, (pick(c.playbook?.ask) ?? []).map((line) => h("li", { text: line }))),
       h("p", { class: "muted", text: t("case.explain") }),
       h("ol", {}, (pick(c.playbook?.explain) ?? []).map((line) => h("li", { text: line })))),
+    open && targets.length ? h("section", { "aria-labelledby": "case-call" },
+      h("h3", { id: "case-call", text: t("case.call") }),
+      h("div", { class: "button-row" },
+        targets.map((target) => h("button", {
+          type: "button", dataset: { call: target }, text: t(`case.call_${target}`),
+          onclick: () => callContact(id, target),
+        }))),
+      h("p", { id: "case-call-result", class: "muted", "aria-live": "polite" })) : null,
     h("section", { "aria-labelledby": "case-attempts" },
       h("h3", { id: "case-attempts", text: t("case.attempts") }),
       c.contact_attempts.length
@@ -98,11 +128,17 @@ export async function showCase(id, root, changed) {
         }))) : null),
     open ? h("section", { "aria-labelledby": "case-outcome" },
       h("h3", { id: "case-outcome", text: t("case.outcome") }),
+      // A release needs a reason (and a reached contact); the note goes with any outcome.
+      h("label", { for: "case-note", text: t("case.note") }),
+      h("textarea", { id: "case-note", rows: 2, maxlength: 2000 }),
       h("div", { class: "button-row" },
         OUTCOMES.map((outcome) => h("button", {
           type: "button", class: outcome === "dissuaded" ? "primary" : outcome === "released" ? "secondary" : null,
           dataset: { outcome }, text: t(`case.${outcome}`),
-          onclick: () => act("resolve", { outcome }, t("case.done", { o: t(`case.${outcome}`) })),
+          onclick: () => {
+            const note = $("case-note").value.trim();
+            act("resolve", note ? { outcome, note } : { outcome }, t("case.done", { o: t(`case.${outcome}`) }));
+          },
         })))) : null,
   );
   return c;
