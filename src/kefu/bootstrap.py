@@ -25,6 +25,9 @@ from kefu.adapters.notify import (
     WebhookNotifier,
 )
 from kefu.adapters.security.passwords import Argon2Hasher
+from kefu.adapters.security.throttle import LimitsLoginThrottle, tiers
+from kefu.adapters.security.throttle import storage_for as throttle_storage
+from kefu.adapters.security.tickets import UsedTickets
 from kefu.adapters.security.tokens import JwtTokens
 from kefu.adapters.store.engine import create_engine, upgrade
 from kefu.adapters.store.uow import SqlUnitOfWork
@@ -79,6 +82,7 @@ class Kefu:
     outbox: OutboxRelay | None = None  # publishes the outbox (where routing runs, and in kefu worker)
     nats: NatsOutboxPublisher | None = None  # the relay's NATS connection, when KEFU_NATS_URL is set
     webhooks: WebhookDispatcher | None = None  # sends payment status webhooks (where the relay runs)
+    used_tickets: UsedTickets = field(default_factory=UsedTickets)  # stream tickets already spent
 
     async def health(self) -> dict[str, str]:
         """State of each backing service: ``ok`` or a short reason."""
@@ -169,7 +173,13 @@ async def bootstrap(
     payment_webhook, chosen_dialer = gateway_adapters(settings, clock, dialer, payment_webhook)
     closers.extend([*notifier_closers(payment_webhook), *notifier_closers(chosen_dialer)])
     registry.register(
-        bus, desk, chosen_notifier, rules_from_settings(settings), payment_webhook, chosen_dialer
+        bus,
+        desk,
+        chosen_notifier,
+        rules_from_settings(settings),
+        payment_webhook,
+        chosen_dialer,
+        login_throttle(settings, redis_client),
     )
     doorbell = Doorbell()  # rung after every commit that wrote events: the relay publishes at once
     bus.on_commit.append(doorbell.ring)
@@ -188,7 +198,10 @@ async def bootstrap(
         keeper = HoldKeeper(bus, settings.hold_check_s)
         await keeper.start()
         closers.append(keeper.stop)
-    kefu = Kefu(settings, engine, bus, local, local, redis_client, router, scheduler, closers)
+    kefu = Kefu(
+        settings, engine, bus, local, local, redis_client, router, scheduler, closers,
+        used_tickets=UsedTickets(redis_client),
+    )  # fmt: skip
     kefu.screening, kefu.holds = desk, keeper
     run_relay = routing if relay is None else relay
     if run_relay:
@@ -197,6 +210,17 @@ async def bootstrap(
     if payment_webhook is not None:
         kefu.webhooks = await start_webhooks(bus, closers, background=run_relay)
     return kefu
+
+
+def login_throttle(settings: Settings, redis_client: aioredis.Redis | None) -> LimitsLoginThrottle:
+    """Sign-in limits per account and per client address, shared through Redis when kefu has one."""
+    return LimitsLoginThrottle(
+        throttle_storage(redis_client),
+        account=tiers(settings.login_failures, settings.login_backoff_s, settings.login_lockout_max_s),
+        address=tiers(
+            settings.login_address_failures, settings.login_backoff_s, settings.login_lockout_max_s
+        ),
+    )
 
 
 async def start_webhooks(bus: MessageBus, closers: list[Any], *, background: bool) -> WebhookDispatcher:

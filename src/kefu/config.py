@@ -11,6 +11,7 @@ from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from kefu.domain.errors import ConfigurationError
+from kefu.domain.strength import weak_secret
 
 DEV_SECRET = "kefu-development-secret-not-for-production"  # noqa: S105 - the placeholder that prod refuses
 
@@ -30,10 +31,17 @@ class Settings(BaseSettings):
 
     # Sessions from the login endpoint; long-lived API tokens are issued separately.
     session_ttl_s: int = Field(default=12 * 3600, ge=60)
+    # Sign-in protection (see docs/security.md): failures per account (and per client address) allowed in
+    # the first window before a lockout; each next window allows twice the failures in four times the time.
+    login_failures: int = Field(default=5, ge=1, le=1000)
+    login_address_failures: int = Field(default=20, ge=1, le=100_000)
+    login_backoff_s: int = Field(default=60, ge=1, le=86_400)
+    login_lockout_max_s: int = Field(default=86_400, ge=1, le=30 * 86_400)
     elderly_age: int = Field(default=60, ge=40, le=120)
     business_lines: tuple[str, ...] = ("social", "payments", "games")
     local_timezone: str = "Asia/Shanghai"
     page_size_max: int = Field(default=200, ge=1, le=1000)
+    max_body_bytes: int = Field(default=1_048_576, ge=1024, le=100 * 1_048_576)  # larger: 413
 
     # Routing (see docs/routing.md).
     offer_timeout_s: float = Field(default=20, gt=0, le=600)
@@ -107,11 +115,11 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_weak_prod(self) -> Settings:
-        if self.env == "prod" and (
-            self.secret.get_secret_value() == DEV_SECRET or len(self.secret.get_secret_value()) < 32
-        ):
+        secret = self.secret.get_secret_value()
+        if self.env == "prod" and (secret == DEV_SECRET or weak_secret(secret)):
             raise ConfigurationError(
-                "KEFU_ENV=prod needs KEFU_SECRET set to a random value of at least 32 characters"
+                "KEFU_ENV=prod needs KEFU_SECRET set to a random value of at least 32 characters "
+                "(e.g. `openssl rand -hex 32`); it is unset, the placeholder or too regular"
             )
         return self
 

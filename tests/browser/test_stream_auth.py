@@ -78,3 +78,16 @@ def test_stream_pushes_committed_events_and_wallboard_snapshots(centre: Centre) 
             assert time.monotonic() < deadline, f"no update within {DEADLINE_S} s; saw {sorted(seen)}"
         assert waiting == before + 1
         assert "conversation.created" in seen
+
+
+def test_a_stream_ticket_opens_one_stream_only(centre: Centre) -> None:
+    """A ticket that opened a stream is refused the second time, even while it has not expired."""
+    once = ticket(centre, "admin")
+    with httpx.stream(
+        "GET", f"{centre.url}/api/v1/stream", params={"ticket": once}, timeout=DEADLINE_S
+    ) as response:
+        assert response.status_code == 200
+        assert next(events(response))[0] == "hello"
+        again = httpx.get(f"{centre.url}/api/v1/stream", params={"ticket": once}, timeout=10.0)
+    assert again.status_code == 401
+    assert "used already" in again.json()["detail"]

@@ -79,8 +79,14 @@ async def test_duplicate_external_id_is_409(api: httpx.AsyncClient, headers: H) 
 async def test_phone_numbers_are_masked_for_agents_only(api: httpx.AsyncClient, headers: H) -> None:
     """Agents see 138****5678 (and a masked trusted contact); supervisors and integrations see the number."""
     contact = {"name": "李娜", "phone": "13900001111", "relation": "女儿"}
+    await new_agent(api, headers["admin"], site="wuhan", username="agent-user")  # agents see their base
     c = await new_customer(
-        api, headers["integration"], external_id="p1", phone="13812345678", trusted_contact=contact
+        api,
+        headers["integration"],
+        external_id="p1",
+        phone="13812345678",
+        trusted_contact=contact,
+        home_site="wuhan",
     )
     path = f"/api/v1/customers/{c['id']}"
     as_agent = (await api.get(path, headers=headers["agent"])).json()

@@ -11,11 +11,12 @@ from datetime import date
 from typing import Any, Generic, TypeVar
 
 from kefu.domain.agents import Agent
+from kefu.domain.audit import Checkpoint
 from kefu.domain.conversations import Conversation, Message
 from kefu.domain.customers import Customer, TrustedContact
 from kefu.domain.queues import EscalationStep, Queue, ServiceLevel
 from kefu.domain.routing_rules import RoutingRule
-from kefu.domain.users import IssuedToken, User
+from kefu.domain.users import API_TOKEN_DAYS, ApiToken, IssuedToken, User
 from kefu.domain.vocabulary import Channel, Language, Presence, Role
 
 R_co = TypeVar("R_co", covariant=True)
@@ -37,14 +38,47 @@ class CreateUser(Command[User]):
 class Authenticate(Command[IssuedToken]):
     username: str
     password: str
+    client: str | None = None  # the caller's network address, for throttling and the audit log
 
 
 @dataclass(frozen=True, slots=True)
 class IssueToken(Command[IssuedToken]):
-    """A long-lived API token for a user (for integrations and scripts)."""
+    """A named API token for a user (for integrations and scripts), optionally narrowed to some scopes."""
 
     username: str
-    ttl_days: int = 365
+    ttl_days: int = API_TOKEN_DAYS
+    name: str = "api"
+    scopes: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CheckpointAudit(Command[Checkpoint | None]):
+    """Sign the audit chain's head (daily); None when nothing was appended since the last checkpoint."""
+
+
+@dataclass(frozen=True, slots=True)
+class RevokeToken(Command[ApiToken]):
+    token_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class DisableUser(Command[User]):
+    """Stop a user signing in; every token issued to it stops working at once."""
+
+    username: str
+
+
+@dataclass(frozen=True, slots=True)
+class EnableUser(Command[User]):
+    username: str
+
+
+@dataclass(frozen=True, slots=True)
+class SetPassword(Command[User]):
+    """Set a user's password; every token issued before stops working at once."""
+
+    username: str
+    password: str
 
 
 @dataclass(frozen=True, slots=True)

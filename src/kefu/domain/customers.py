@@ -45,6 +45,9 @@ class Customer:
     vulnerable: bool = False
     trusted_contact: TrustedContact | None = None
     home_site: str | None = None
+    # The integration (user id) that registered the customer: that customer channel alone acts for it.
+    # None: registered by staff, shared by every integration.
+    registered_by: str | None = None
 
     def age_on(self, day: date) -> int | None:
         if self.birth_date is None:

@@ -15,6 +15,7 @@ raises HTTP exceptions.
     │   └── NeedsContact           409  a case released before anyone reached the payer
     ├── Unauthenticated            401  no or bad credentials
     ├── Forbidden                  403  authenticated, but the role may not do this
+    ├── TooManyRequests            429  too many attempts; retry after ``retry_after_s`` seconds
     ├── ConfigurationError         500  kefu refuses to start (e.g. default secret in prod)
     └── Unavailable                503  a backing service is down
 """
@@ -97,6 +98,18 @@ class Forbidden(KefuError):
     code = "forbidden"
     title = "Not allowed for this role"
     status = 403
+
+
+class TooManyRequests(KefuError):
+    """Refused for now (e.g. sign-in attempts over the limit); the HTTP layer sends ``Retry-After``."""
+
+    code = "too_many_requests"
+    title = "Too many requests"
+    status = 429
+
+    def __init__(self, detail: str, retry_after_s: int) -> None:
+        super().__init__(detail, retry_after_s=retry_after_s)
+        self.retry_after_s = retry_after_s
 
 
 class ConfigurationError(KefuError):

@@ -141,6 +141,52 @@ class UserCreated(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class AuditCheckpointed(Event):
+    name: ClassVar[str] = "audit.checkpointed"
+    seq: int
+    hash: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class UserDisabled(Event):
+    name: ClassVar[str] = "user.disabled"
+    user_id: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class UserEnabled(Event):
+    name: ClassVar[str] = "user.enabled"
+    user_id: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PasswordChanged(Event):
+    name: ClassVar[str] = "user.password_changed"
+    user_id: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TokenIssued(Event):
+    name: ClassVar[str] = "token.issued"
+    token_id: str
+    user_id: str
+    expires_at: datetime
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TokenRevoked(Event):
+    name: ClassVar[str] = "token.revoked"
+    token_id: str
+    user_id: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class TaskOpened(Event):
     """Routable work was saved; the routing engine should start matching it."""
 

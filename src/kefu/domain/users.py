@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import cast
 
 from kefu.domain.errors import InvalidInput
+from kefu.domain.strength import weak_password_reason
 from kefu.domain.vocabulary import ROLES, Role
 
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.\-]{1,62}$")
@@ -28,11 +29,37 @@ class User:
 
 @dataclass(frozen=True, slots=True)
 class Actor:
-    """Who is calling: the authenticated user behind a request or a CLI command."""
+    """Who is calling: the authenticated user behind a request or a CLI command.
+
+    ``scopes`` narrows the role's permissions for an API token issued with a scope list (None: all of them).
+    """
 
     user_id: str
     username: str
     role: Role
+    scopes: frozenset[str] | None = None
+
+
+# API tokens live 90 days unless told, and never longer than a year.
+API_TOKEN_DAYS = 90
+API_TOKEN_MAX_DAYS = 365
+
+
+@dataclass(slots=True)
+class ApiToken:
+    """A named, long-lived bearer token of a user, for an integration or a script; revocable one by one."""
+
+    id: str
+    user_id: str
+    name: str
+    scopes: tuple[str, ...] | None  # None: every permission of the user's role
+    created_at: datetime
+    expires_at: datetime
+    created_by: str
+    revoked_at: datetime | None = None
+
+    def live(self, now: datetime) -> bool:
+        return self.revoked_at is None and now < self.expires_at
 
 
 SYSTEM_ACTOR = Actor(user_id="system", username="system", role="admin")
@@ -53,9 +80,12 @@ def check_role(role: str) -> Role:
     raise InvalidInput(f"unknown role {role!r}; roles are {', '.join(ROLES)}", field="role")
 
 
-def check_password(password: str) -> str:
+def check_password(password: str, *, strict: bool = False, username: str | None = None) -> str:
+    """At least 8 characters; ``strict`` (prod) adds the rules of ``kefu.domain.strength``."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidInput(f"password must have at least {MIN_PASSWORD_LENGTH} characters", field="password")
+    if strict and (reason := weak_password_reason(password, username)) is not None:
+        raise InvalidInput(reason, field="password")
     return password
 
 
@@ -66,3 +96,4 @@ class IssuedToken:
     access_token: str
     expires_at: datetime
     user: User
+    token: ApiToken | None = None  # the record of an API token (None for a session)

@@ -15,15 +15,26 @@ import typer
 
 from kefu.bootstrap import Kefu, bootstrap
 from kefu.config import Settings, load_settings
-from kefu.domain.commands import CreateUser, IssueToken
+from kefu.domain.commands import (
+    CheckpointAudit,
+    CreateUser,
+    DisableUser,
+    EnableUser,
+    IssueToken,
+    RevokeToken,
+    SetPassword,
+)
 from kefu.domain.errors import ConfigurationError, KefuError
-from kefu.domain.users import SYSTEM_ACTOR, check_role
+from kefu.domain.users import API_TOKEN_DAYS, API_TOKEN_MAX_DAYS, SYSTEM_ACTOR, ApiToken, User, check_role
 from kefu.entrypoints.cli_bench import bench_app
 from kefu.entrypoints.cli_care import worker_app
 from kefu.entrypoints.cli_reports import reports_app
 from kefu.entrypoints.cli_routing import sim_app, staffing_app
 from kefu.entrypoints.cli_screening import labels_app, rules_app, screen_stream, sim_payments
 from kefu.entrypoints.logging import configure_logging
+from kefu.services.pagination import decode_cursor
+from kefu.services.shared.audit import verify as verify_audit
+from kefu.services.shared.users import list_tokens, list_users
 
 T = TypeVar("T")
 
@@ -35,10 +46,12 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 user_app = typer.Typer(help="Users who sign in or call the API.", no_args_is_help=True)
-token_app = typer.Typer(help="Long-lived API tokens.", no_args_is_help=True)
+audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
+token_app = typer.Typer(help="Named, revocable API tokens for integrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
+app.add_typer(audit_app, name="audit")
 app.add_typer(bench_app, name="bench")
 app.add_typer(staffing_app, name="staffing")
 app.add_typer(sim_app, name="sim")
@@ -152,16 +165,121 @@ def user_create(
     print(f"created user {user.username} ({user.role}) id={user.id}")
 
 
+@user_app.command("disable")
+def user_disable(ctx: typer.Context, username: str) -> None:
+    """Disable USERNAME: it cannot sign in, and its sessions and API tokens stop working at once."""
+    user = _run(_settings(ctx), lambda k: k.bus.handle(DisableUser(username), SYSTEM_ACTOR))
+    print(f"disabled user {user.username}; its tokens no longer work")
+
+
+@user_app.command("enable")
+def user_enable(ctx: typer.Context, username: str) -> None:
+    """Let USERNAME sign in again (tokens revoked when it was disabled stay revoked)."""
+    user = _run(_settings(ctx), lambda k: k.bus.handle(EnableUser(username), SYSTEM_ACTOR))
+    print(f"enabled user {user.username}")
+
+
+@user_app.command("set-password")
+def user_set_password(ctx: typer.Context, username: str) -> None:
+    """Set USERNAME's password (read like `user create`); every token issued before stops working."""
+    settings = _settings(ctx)
+    password = _read_password()
+    user = _run(settings, lambda k: k.bus.handle(SetPassword(username, password), SYSTEM_ACTOR))
+    print(f"password of {user.username} changed; its earlier tokens no longer work")
+
+
+@user_app.command("list")
+def user_list(ctx: typer.Context) -> None:
+    """Every user: name, role, whether it may sign in, id."""
+
+    async def work(k: Kefu) -> list[User]:
+        users: list[User] = []
+        after: str | None = None
+        while True:
+            page = await list_users(k.bus.context(SYSTEM_ACTOR), after, 200)
+            users.extend(page.items)
+            if page.next_cursor is None:
+                return users
+            after = decode_cursor(page.next_cursor)
+
+    for user in _run(_settings(ctx), work):
+        print(f"{user.username:<24} {user.role:<12} {'active' if user.active else 'disabled':<9} {user.id}")
+
+
 @token_app.command("create")
 def token_create(
     ctx: typer.Context,
     username: str,
-    days: Annotated[int, typer.Option(min=1, max=3650, help="Days until the token expires.")] = 365,
+    name: Annotated[str, typer.Option(help="What the token is for, e.g. the integration's name.")] = "api",
+    days: Annotated[
+        int, typer.Option(min=1, max=API_TOKEN_MAX_DAYS, help="Days until the token expires.")
+    ] = API_TOKEN_DAYS,
+    scope: Annotated[
+        list[str] | None, typer.Option(help="A permission the token is narrowed to (repeat); default: all.")
+    ] = None,
 ) -> None:
-    """Print a long-lived bearer token for USERNAME (and nothing else, for scripts)."""
+    """Print a new API token for USERNAME (and nothing else, for scripts); `token list` shows its id."""
     settings = _settings(ctx)
-    issued = _run(settings, lambda k: k.bus.handle(IssueToken(username, days), SYSTEM_ACTOR))
+    scopes = tuple(scope) if scope else None
+    issued = _run(settings, lambda k: k.bus.handle(IssueToken(username, days, name, scopes), SYSTEM_ACTOR))
     print(issued.access_token)
+
+
+@token_app.command("list")
+def token_list(
+    ctx: typer.Context,
+    username: Annotated[str | None, typer.Option(help="Only this user's tokens.")] = None,
+) -> None:
+    """API tokens (never the secret): id, user, name, expiry, and whether revoked."""
+
+    async def work(k: Kefu) -> list[ApiToken]:
+        tokens: list[ApiToken] = []
+        after: str | None = None
+        while True:
+            page = await list_tokens(k.bus.context(SYSTEM_ACTOR), after, 200, username)
+            tokens.extend(page.items)
+            if page.next_cursor is None:
+                return tokens
+            after = decode_cursor(page.next_cursor)
+
+    for t in _run(_settings(ctx), work):
+        state = (
+            f"revoked {t.revoked_at.isoformat()}" if t.revoked_at else f"expires {t.expires_at.isoformat()}"
+        )
+        scopes = ",".join(t.scopes) if t.scopes is not None else "*"
+        print(f"{t.id}  {t.user_id}  {t.name:<20} {scopes:<20} {state}")
+
+
+@token_app.command("revoke")
+def token_revoke(ctx: typer.Context, token_id: str) -> None:
+    """Revoke one API token by its id; it stops working at once."""
+    record = _run(_settings(ctx), lambda k: k.bus.handle(RevokeToken(token_id), SYSTEM_ACTOR))
+    print(f"revoked token {record.id} ({record.name})")
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint(ctx: typer.Context) -> None:
+    """Sign the audit chain's head with the secret (run daily, e.g. from cron)."""
+    made = _run(_settings(ctx), lambda k: k.bus.handle(CheckpointAudit(), SYSTEM_ACTOR))
+    if made is None:
+        print("nothing new since the last checkpoint")
+    else:
+        print(f"checkpoint at seq {made.seq} hash {made.hash}")
+
+
+@audit_app.command("verify")
+def audit_verify(ctx: typer.Context) -> None:
+    """Check every link of the audit chain and every signed checkpoint; exit 1 if anything was tampered."""
+    report = _run(_settings(ctx), lambda k: verify_audit(k.bus.context(SYSTEM_ACTOR)))
+    print(
+        f"{report.entries} entries, {report.checkpoints} checkpoints; head seq {report.head_seq} "
+        f"hash {report.head_hash}"
+    )
+    for problem in report.problems:
+        print(f"TAMPERED: {problem}")
+    if not report.intact:
+        raise typer.Exit(1)
+    print("audit log intact")
 
 
 @app.command()

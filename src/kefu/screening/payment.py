@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal, cast
 
+from kefu.domain.money import is_currency
 from kefu.screening.errors import InvalidPayment
 
 PayeeKind = Literal["individual", "merchant", "organisation"]
@@ -57,7 +58,7 @@ class Payment:
             raise InvalidPayment("amount must be a positive integer number of minor units", "amount")
         if self.created_at.tzinfo is None:
             raise InvalidPayment("created_at must be timezone-aware", "created_at")
-        if len(self.currency) != 3 or not self.currency.isascii() or not self.currency.isupper():
+        if not is_currency(self.currency):
             raise InvalidPayment("currency must be an ISO 4217 code such as CNY", "currency")
 
     def to_dict(self) -> dict[str, Any]:

@@ -30,6 +30,7 @@ Permission = Literal[
     "conversations.close",
     "conversations.abandon",
     "audit.read",
+    "audit.verify",
     "queues.read",
     "queues.write",
     "queues.stats",
@@ -87,6 +88,7 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     "conversations.close": frozenset({"admin", "supervisor", "agent", "integration"}),
     "conversations.abandon": frozenset({"admin", "supervisor", "integration"}),
     "audit.read": MANAGERS,
+    "audit.verify": frozenset({"admin"}),
     "queues.read": STAFF,
     "queues.write": MANAGERS,
     "queues.stats": STAFF,
@@ -145,7 +147,10 @@ OWN: dict[Permission, frozenset[Role]] = {
 
 
 def allowed(actor: Actor, permission: Permission, owns: bool = False) -> bool:
-    return actor.role in GRANTS[permission] or (owns and actor.role in OWN.get(permission, frozenset()))
+    """The role grants it (or grants it over its own work, and ``owns``) and, for an API token issued
+    with scopes, the scopes include it."""
+    by_role = actor.role in GRANTS[permission] or (owns and actor.role in OWN.get(permission, frozenset()))
+    return by_role and (actor.scopes is None or permission in actor.scopes)
 
 
 def owned_only(actor: Actor, permission: Permission) -> bool:
@@ -155,6 +160,8 @@ def owned_only(actor: Actor, permission: Permission) -> bool:
 
 def require(actor: Actor, permission: Permission, owns: bool = False) -> None:
     if not allowed(actor, permission, owns):
+        if actor.scopes is not None and permission not in actor.scopes:
+            raise Forbidden(f"this token's scopes do not include {permission}", permission=permission)
         mine = " other than their own" if actor.role in OWN.get(permission, frozenset()) else ""
         raise Forbidden(
             f"role {actor.role!r} may not {permission.replace('.', ': ')}{mine}", permission=permission

@@ -15,7 +15,7 @@ from typing import Any, Protocol, Self
 from kefu.care import Article
 from kefu.care.records import CallbackRecord
 from kefu.domain.agents import Agent
-from kefu.domain.audit import AuditEntry
+from kefu.domain.audit import AuditEntry, Checkpoint
 from kefu.domain.cases import Case, CaseStatus, ContactAttempt, FamilyAlert, LedgerEntry
 from kefu.domain.conversations import Conversation, Message
 from kefu.domain.customers import Customer
@@ -34,7 +34,7 @@ from kefu.domain.queues import Queue
 from kefu.domain.routing_rules import RoutingRule
 from kefu.domain.sites import Site
 from kefu.domain.tasks import Offer, OfferStatus, Task
-from kefu.domain.users import User
+from kefu.domain.users import ApiToken, User
 from kefu.domain.vocabulary import ConversationStatus
 from kefu.services.reports_ports import QualityRecords, ReportStore
 
@@ -44,6 +44,14 @@ class UserRepository(Protocol):
     async def get(self, user_id: str) -> User | None: ...
     async def by_username(self, username: str) -> User | None: ...
     async def save(self, user: User) -> None: ...
+    async def page(self, after: str | None, limit: int) -> list[User]: ...
+
+
+class ApiTokenRepository(Protocol):
+    async def add(self, token: ApiToken) -> None: ...
+    async def get(self, token_id: str) -> ApiToken | None: ...
+    async def save(self, token: ApiToken) -> None: ...
+    async def page(self, after: str | None, limit: int, user_id: str | None = None) -> list[ApiToken]: ...
 
 
 class SiteRepository(Protocol):
@@ -55,7 +63,11 @@ class CustomerRepository(Protocol):
     async def get(self, customer_id: str) -> Customer | None: ...
     async def by_external_id(self, external_id: str) -> Customer | None: ...
     async def save(self, customer: Customer) -> None: ...
-    async def page(self, after: str | None, limit: int) -> list[Customer]: ...
+    async def page(
+        self, after: str | None, limit: int, home_site: str | None = None, integration: str | None = None
+    ) -> list[Customer]:
+        """Customers by id; of one base; visible to one integration (its own and staff-registered)."""
+        ...
 
 
 class AgentRepository(Protocol):
@@ -107,9 +119,35 @@ class OfferRepository(Protocol):
     async def pending(self, agent_id: str | None = None) -> list[Offer]: ...
 
 
+@dataclass(frozen=True, slots=True)
+class AuditFilter:
+    """What ``GET /api/v1/audit`` may narrow the log to (None: any)."""
+
+    actor: str | None = None
+    action: str | None = None
+    subject_type: str | None = None
+    subject_id: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
 class AuditLog(Protocol):
+    """The hash-chained audit log. Appended entries join the chain when the unit of work commits."""
+
     async def append(self, entry: AuditEntry) -> None: ...
     async def for_subject(self, subject_type: str, subject_id: str) -> list[AuditEntry]: ...
+    async def page(self, after: str | None, limit: int, where: AuditFilter) -> list[AuditEntry]: ...
+    async def chain(self, after_seq: int, limit: int) -> list[AuditEntry]:
+        """Chained entries in ``seq`` order after ``after_seq`` (for verification)."""
+        ...
+
+    async def unchained(self) -> int:
+        """How many rows have no place in the chain (rows written around kefu)."""
+        ...
+
+    async def head(self) -> tuple[int, str]: ...
+    async def add_checkpoint(self, checkpoint: Checkpoint) -> None: ...
+    async def checkpoints(self) -> list[Checkpoint]: ...
 
 
 class KnowledgeRepository(Protocol):
@@ -334,6 +372,7 @@ class UnitOfWork(Protocol):
     """One transaction. Leaving the block without ``commit()`` rolls back; events wait for the commit."""
 
     users: UserRepository
+    api_tokens: ApiTokenRepository
     sites: SiteRepository
     customers: CustomerRepository
     agents: AgentRepository
@@ -374,12 +413,38 @@ class EventPublisher(Protocol):
 
 
 class PasswordHasher(Protocol):
+    """Slow on purpose (argon2id): the services call it in a worker thread, never on the event loop."""
+
     def hash(self, password: str) -> str: ...
-    def verify(self, password_hash: str, password: str) -> bool: ...
+    def verify(self, password_hash: str | None, password: str) -> bool:
+        """Whether ``password`` matches; with no hash (an unknown user) it costs the same and is False."""
+        ...
+
+
+class LoginThrottle(Protocol):
+    """Sign-in attempts counted per account and per client address, with escalating lockouts."""
+
+    async def admit(self, account: str, address: str | None) -> float | None:
+        """Count one attempt; None when it may go ahead, else the seconds until the next may."""
+        ...
+
+    async def settle(self, account: str, address: str | None, succeeded: bool) -> float:
+        """Record the attempt's outcome; the seconds the account is now locked for (0 when it is not)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class TokenClaims:
+    """What a valid bearer token says: whose it is, at which token version, and which API token (if any)."""
+
+    user_id: str
+    version: int
+    kind: str  # "session" or "api"
+    token_id: str | None = None
 
 
 class TokenIssuer(Protocol):
-    def issue(self, user: User, expires_at: datetime, kind: str) -> str: ...
-    def verify(self, token: str) -> tuple[str, int]:
-        """The user id and token version inside a valid token; raises ``Unauthenticated`` otherwise."""
+    def issue(self, user: User, expires_at: datetime, kind: str, token_id: str | None = None) -> str: ...
+    def verify(self, token: str) -> TokenClaims:
+        """The claims of a valid token; raises ``Unauthenticated`` otherwise."""
         ...

@@ -26,14 +26,14 @@ from kefu.domain.users import SYSTEM_ACTOR
 from kefu.screening.commands import LoadRuleSet
 from kefu.services.care import callbacks, followups, kb
 from kefu.services.messagebus import MessageBus
-from kefu.services.ports import Dialer, Notifier, PaymentWebhook
+from kefu.services.ports import Dialer, LoginThrottle, Notifier, PaymentWebhook
 from kefu.services.quality import handlers as quality
 from kefu.services.reports import service as reports
 from kefu.services.routing import queues, rules, transfers
 from kefu.services.screening import calls, cases, gateway, labels, payees, specialist
 from kefu.services.screening import screen as screening
 from kefu.services.screening.desk import ScreeningDesk
-from kefu.services.shared import agents, conversations, customers, users
+from kefu.services.shared import agents, audit, conversations, customers, users
 
 E = TypeVar("E", bound=Event)
 
@@ -45,14 +45,20 @@ def register(
     follow_up_rules: FollowUpRules,
     payment_webhook: PaymentWebhook | None = None,
     dialer: Dialer | None = None,
+    throttle: LoginThrottle | None = None,
 ) -> None:
     """Every command handler and every reaction of kefu outside the routing engine (which registers its own
     commands where it runs, see ``services/routing.py``). ``payment_webhook`` sends status changes to the
     payments gateway (None: none configured); ``dialer`` places the specialists' calls."""
     handlers: dict[type[Command[Any]], Any] = {
         c.CreateUser: users.create_user,
-        c.Authenticate: users.authenticate,
+        c.Authenticate: partial(users.authenticate, throttle=throttle),
         c.IssueToken: users.issue_token,
+        c.RevokeToken: users.revoke_token,
+        c.CheckpointAudit: audit.checkpoint,
+        c.DisableUser: users.disable_user,
+        c.EnableUser: users.enable_user,
+        c.SetPassword: users.set_password,
         c.CreateCustomer: customers.create_customer,
         c.UpdateCustomer: customers.update_customer,
         c.CreateAgent: agents.create_agent,

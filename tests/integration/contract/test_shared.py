@@ -7,9 +7,11 @@ from datetime import timedelta
 
 import pytest
 
-from kefu.domain.audit import AuditEntry
+from kefu.domain.audit import GENESIS, AuditEntry, Checkpoint, verify_chain
 from kefu.domain.conversations import Message
 from kefu.domain.errors import Conflict
+from kefu.domain.users import ApiToken
+from kefu.services.ports import AuditFilter
 from tests.integration.contract import makers as mk
 from tests.integration.contract.conftest import T0, Stores
 
@@ -242,6 +244,106 @@ async def test_audit_entries_for_one_subject_in_id_order(stores: Stores) -> None
     async with stores.uow() as uow:
         got = await uow.audit.for_subject("case", "k-1")
     assert [(e.id, e.detail) for e in got] == [("e-1", {"n": 1}), ("e-2", {"n": 2})]
+
+
+async def test_users_page_in_id_order(stores: Stores) -> None:
+    """Users page by id, oldest first, ``after`` excluded."""
+    async with stores.uow() as uow:
+        for n in (3, 1, 2):
+            await uow.users.add(mk.user(n))
+        await uow.commit()
+    async with stores.uow() as uow:
+        assert [u.id for u in await uow.users.page(None, 2)] == ["u-001", "u-002"]
+        assert [u.id for u in await uow.users.page("u-002", 10)] == ["u-003"]
+
+
+async def test_api_tokens_round_trip_revoke_and_page_by_user(stores: Stores) -> None:
+    """An API token reads back equal (scopes or none); a saved revocation sticks; pages filter by user."""
+    async with stores.uow() as uow:
+        await uow.users.add(mk.user(1))
+        await uow.users.add(mk.user(2))
+        await uow.commit()
+    tokens = [
+        ApiToken(
+            "t-1", "u-001", "gateway", ("kb.read", "payments.screen"), T0, T0 + timedelta(days=90), "root"
+        ),
+        ApiToken("t-2", "u-002", "script", None, T0, T0 + timedelta(days=1), "root"),
+        ApiToken("t-3", "u-001", "other", (), T0, T0 + timedelta(days=1), "root"),
+    ]
+    async with stores.uow() as uow:
+        for token in tokens:
+            await uow.api_tokens.add(token)
+        await uow.commit()
+    async with stores.uow() as uow:
+        assert await uow.api_tokens.get("t-1") == tokens[0]
+        assert await uow.api_tokens.get("t-2") == tokens[1]
+        assert await uow.api_tokens.get("t-3") == tokens[2]
+        got = await uow.api_tokens.get("t-1")
+        assert got is not None
+        got.revoked_at = T0 + timedelta(hours=1)
+        await uow.api_tokens.save(got)
+        await uow.commit()
+    async with stores.uow() as uow:
+        stored = await uow.api_tokens.get("t-1")
+        assert stored is not None and stored.revoked_at == T0 + timedelta(hours=1)
+        assert [t.id for t in await uow.api_tokens.page(None, 10, "u-001")] == ["t-1", "t-3"]
+        assert [t.id for t in await uow.api_tokens.page("t-1", 10)] == ["t-2", "t-3"]
+        assert await uow.api_tokens.get("t-9") is None
+
+
+async def test_an_api_token_of_an_unknown_user_is_a_conflict(stores: Stores) -> None:
+    """A token must belong to a stored user."""
+    with pytest.raises(Conflict):
+        async with stores.uow() as uow:
+            await uow.api_tokens.add(ApiToken("t-1", "u-404", "x", None, T0, T0, "root"))
+            await uow.commit()
+
+
+async def test_audit_entries_join_one_chain_when_their_unit_of_work_commits(stores: Stores) -> None:
+    """Each commit links its entries after the head: seq 1..n, each prev_hash the hash before it."""
+    for batch in (["a", "b"], ["c"]):
+        async with stores.uow() as uow:
+            for name in batch:
+                await uow.audit.append(AuditEntry(name, T0, "admin", "reveal", "case", name, {"k": name}))
+            await uow.commit()
+    async with stores.uow() as uow:
+        await uow.audit.append(AuditEntry("rolled-back", T0, "admin", "reveal", "case", "x"))
+    async with stores.uow() as uow:
+        chain = await uow.audit.chain(0, 10)
+        head = await uow.audit.head()
+        assert await uow.audit.unchained() == 0
+        assert [(e.id, e.seq) for e in chain] == [("a", 1), ("b", 2), ("c", 3)]
+        assert [e.prev_hash for e in chain] == [GENESIS, chain[0].hash, chain[1].hash]
+        assert head == (3, chain[2].hash)
+        assert verify_chain(chain, [], b"k").problems == []
+        assert [e.id for e in await uow.audit.page("a", 10, AuditFilter(subject_id="c"))] == ["c"]
+        assert [e.id for e in await uow.audit.chain(2, 10)] == ["c"]
+
+
+async def test_audit_checkpoints_round_trip_in_seq_order(stores: Stores) -> None:
+    """Checkpoints read back equal, oldest first."""
+    made = [Checkpoint(5, "b" * 64, T0 + timedelta(days=1), "m2"), Checkpoint(2, "a" * 64, T0, "m1")]
+    async with stores.uow() as uow:
+        for cp in made:
+            await uow.audit.add_checkpoint(cp)
+        await uow.commit()
+    async with stores.uow() as uow:
+        assert await uow.audit.checkpoints() == [made[1], made[0]]
+
+
+async def test_customers_page_by_base_and_by_the_integration_that_registered_them(stores: Stores) -> None:
+    """registered_by round-trips; an integration's page holds its own customers and staff-registered ones."""
+    async with stores.uow() as uow:
+        await uow.customers.add(mk.customer(1, registered_by="int-a", home_site="wuhan"))
+        await uow.customers.add(mk.customer(2, registered_by="int-b"))
+        await uow.customers.add(mk.customer(3, home_site="wuhan"))
+        await uow.commit()
+    async with stores.uow() as uow:
+        got = await uow.customers.get("c-001")
+        assert got is not None and got.registered_by == "int-a"
+        assert [c.id for c in await uow.customers.page(None, 10, integration="int-a")] == ["c-001", "c-003"]
+        assert [c.id for c in await uow.customers.page(None, 10, home_site="wuhan")] == ["c-001", "c-003"]
+        assert [c.id for c in await uow.customers.page(None, 10)] == ["c-001", "c-002", "c-003"]
 
 
 async def test_why_kefu_set_an_agent_away_round_trips(stores: Stores) -> None:

@@ -43,8 +43,8 @@ from kefu.services.screening import cases, gateway
 from tests.unit.handlers.conftest import PASSWORD, START, Centre, running_centre
 from tests.unit.handlers.test_screening import default_rule_set_source, payment
 
-# Commands that answer without changing state, so they commit nothing (signing in checks a password).
-READ_ONLY: frozenset[type[Command[Any]]] = frozenset({c.Authenticate})
+# Commands that answer without changing state, so they commit nothing.
+READ_ONLY: frozenset[type[Command[Any]]] = frozenset()
 
 
 @dataclass
@@ -124,6 +124,34 @@ async def _(s: Seed) -> tuple[Command[Any], Actor]:
 @example(c.IssueToken)
 async def _(s: Seed) -> tuple[Command[Any], Actor]:
     return system(c.IssueToken("li", 30))
+
+
+@example(c.CheckpointAudit)
+async def _(s: Seed) -> tuple[Command[Any], Actor]:
+    return system(c.CheckpointAudit())
+
+
+@example(c.RevokeToken)
+async def _(s: Seed) -> tuple[Command[Any], Actor]:
+    issued = await s.centre.handle(c.IssueToken("li", 30, "gateway"))
+    assert issued.token is not None
+    return system(c.RevokeToken(issued.token.id))
+
+
+@example(c.DisableUser)
+async def _(s: Seed) -> tuple[Command[Any], Actor]:
+    return system(c.DisableUser("li"))
+
+
+@example(c.EnableUser)
+async def _(s: Seed) -> tuple[Command[Any], Actor]:
+    await s.centre.handle(c.DisableUser("li"))
+    return system(c.EnableUser("li"))
+
+
+@example(c.SetPassword)
+async def _(s: Seed) -> tuple[Command[Any], Actor]:
+    return system(c.SetPassword("li", "another-pass-2"))
 
 
 @example(c.CreateCustomer)

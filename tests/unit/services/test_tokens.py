@@ -11,6 +11,7 @@ from kefu.adapters.security.tokens import JwtTokens
 from kefu.domain.clock import FakeClock
 from kefu.domain.errors import Unauthenticated
 from kefu.domain.users import User
+from kefu.services.ports import TokenClaims
 
 NOW = datetime(2026, 1, 5, 19, 30, tzinfo=UTC)  # 03:30 in Beijing
 USER = User("u1", "fang", "hash", "agent", NOW, token_version=3)
@@ -19,7 +20,9 @@ USER = User("u1", "fang", "hash", "agent", NOW, token_version=3)
 def test_a_token_names_its_user_and_version() -> None:
     """verify() returns the user id and token version the token was issued with."""
     tokens = JwtTokens("s" * 40, FakeClock(NOW))
-    assert tokens.verify(tokens.issue(USER, NOW + timedelta(hours=1), "session")) == ("u1", 3)
+    assert tokens.verify(tokens.issue(USER, NOW + timedelta(hours=1), "session")) == TokenClaims(
+        "u1", 3, "session"
+    )
 
 
 def test_expired_tampered_and_foreign_tokens_are_refused() -> None:
@@ -42,9 +45,11 @@ def test_expiry_is_judged_by_the_injected_clock_not_the_machines(years: int) -> 
     clock = FakeClock(when)
     tokens = JwtTokens("s" * 40, clock)
     token = tokens.issue(USER, when + timedelta(minutes=10), "session")
-    assert tokens.verify(token) == ("u1", 3)
+    assert tokens.verify(token) == TokenClaims("u1", 3, "session")
     clock.advance(10 * 60)
-    assert tokens.verify(token) == ("u1", 3)  # valid up to and including its last second
+    assert tokens.verify(token) == TokenClaims(
+        "u1", 3, "session"
+    )  # valid up to and including its last second
     clock.advance(1)
     with pytest.raises(Unauthenticated, match="expired"):
         tokens.verify(token)

@@ -9,12 +9,13 @@ from typing import Any, TypeVar
 
 from kefu.adapters.memory.store import MemorySession
 from kefu.domain.agents import Agent
-from kefu.domain.audit import AuditEntry
+from kefu.domain.audit import GENESIS, AuditEntry, Checkpoint, chained
 from kefu.domain.conversations import Conversation, Message
 from kefu.domain.customers import Customer
 from kefu.domain.sites import Site
-from kefu.domain.users import User
+from kefu.domain.users import ApiToken, User
 from kefu.domain.vocabulary import ConversationStatus
+from kefu.services.ports import AuditFilter
 
 T = TypeVar("T")
 
@@ -53,6 +54,28 @@ class MemoryUsers:
         if self._s.get("users", user.id) is not None:
             self._s.update("users", user.id, clone(user))
 
+    async def page(self, after: str | None, limit: int) -> list[User]:
+        return page(self._s.scan("users"), lambda u: u.id, after, limit)
+
+
+class MemoryApiTokens:
+    def __init__(self, session: MemorySession) -> None:
+        self._s = session
+
+    async def add(self, token: ApiToken) -> None:
+        self._s.insert("api_tokens", token.id, clone(token))
+
+    async def get(self, token_id: str) -> ApiToken | None:
+        return clone(self._s.get("api_tokens", token_id))
+
+    async def save(self, token: ApiToken) -> None:
+        if self._s.get("api_tokens", token.id) is not None:
+            self._s.update("api_tokens", token.id, clone(token))
+
+    async def page(self, after: str | None, limit: int, user_id: str | None = None) -> list[ApiToken]:
+        rows = (t for t in self._s.scan("api_tokens") if matches(t, user_id=user_id))
+        return page(rows, lambda t: t.id, after, limit)
+
 
 class MemorySites:
     def __init__(self, session: MemorySession) -> None:
@@ -79,8 +102,16 @@ class MemoryCustomers:
         if self._s.get("customers", customer.id) is not None:
             self._s.update("customers", customer.id, clone(customer))
 
-    async def page(self, after: str | None, limit: int) -> list[Customer]:
-        return page(self._s.scan("customers"), lambda c: c.id, after, limit)
+    async def page(
+        self, after: str | None, limit: int, home_site: str | None = None, integration: str | None = None
+    ) -> list[Customer]:
+        rows = (
+            c
+            for c in self._s.scan("customers")
+            if matches(c, home_site=home_site)
+            and (integration is None or c.registered_by in (None, integration))
+        )
+        return page(rows, lambda c: c.id, after, limit)
 
 
 class MemoryAgents:
@@ -153,12 +184,69 @@ class MemoryConversations:
         return page(rows, lambda c: c.id, after, limit)
 
 
+@dataclasses.dataclass(slots=True)
+class AuditHead:
+    seq: int
+    hash: str
+
+
 class MemoryAuditLog:
+    """Entries wait until ``seal`` (called by the commit, with no await in between) chains them."""
+
     def __init__(self, session: MemorySession) -> None:
         self._s = session
+        self._pending: list[AuditEntry] = []
 
     async def append(self, entry: AuditEntry) -> None:
-        self._s.insert("audit_log", entry.id, clone(entry))
+        self._pending.append(clone(entry))
+
+    def seal(self) -> None:
+        if not self._pending:
+            return
+        pending, self._pending = self._pending, []
+        head = self._s.get("audit_head", "main")
+        seq, last = (head.seq, head.hash) if head is not None else (0, GENESIS)
+        linked = chained(pending, seq, last)
+        for e in linked:
+            self._s.insert("audit_log", e.id, e)
+        moved = AuditHead(linked[-1].seq or 0, linked[-1].hash or GENESIS)
+        if head is None:
+            self._s.insert("audit_head", "main", moved)
+        else:
+            self._s.update("audit_head", "main", moved)
+
+    async def page(self, after: str | None, limit: int, where: AuditFilter) -> list[AuditEntry]:
+        rows = (
+            e
+            for e in self._s.scan("audit_log")
+            if matches(
+                e,
+                actor=where.actor,
+                action=where.action,
+                subject_type=where.subject_type,
+                subject_id=where.subject_id,
+            )
+            and (where.since is None or e.at >= where.since)
+            and (where.until is None or e.at < where.until)
+        )
+        return page(rows, lambda e: e.id, after, limit)
+
+    async def chain(self, after_seq: int, limit: int) -> list[AuditEntry]:
+        rows = sorted((e for e in self._s.scan("audit_log") if (e.seq or 0) > after_seq), key=lambda e: e.seq)
+        return [clone(e) for e in rows[:limit]]
+
+    async def unchained(self) -> int:
+        return sum(1 for e in self._s.scan("audit_log") if e.seq is None)
+
+    async def head(self) -> tuple[int, str]:
+        head = self._s.get("audit_head", "main")
+        return (0, GENESIS) if head is None else (head.seq, head.hash)
+
+    async def add_checkpoint(self, checkpoint: Checkpoint) -> None:
+        self._s.insert("audit_checkpoints", checkpoint.seq, checkpoint)
+
+    async def checkpoints(self) -> list[Checkpoint]:
+        return sorted(self._s.scan("audit_checkpoints"), key=lambda c: c.seq)
 
     async def for_subject(self, subject_type: str, subject_id: str) -> list[AuditEntry]:
         rows = (

@@ -66,6 +66,7 @@ _customer = ((attrgetter("customer_id"), "customers"),)
 SCHEMAS: dict[str, Schema] = {
     "sites": Schema(),
     "users": Schema(unique=(attrgetter("username"),)),
+    "api_tokens": Schema(references=((attrgetter("user_id"), "users"),)),
     "customers": Schema(
         unique=(attrgetter("external_id"),), references=((attrgetter("home_site"), "sites"),)
     ),
@@ -78,7 +79,9 @@ SCHEMAS: dict[str, Schema] = {
         versioned=True,
     ),
     "messages": Schema(references=((attrgetter("conversation_id"), "conversations"),)),
-    "audit_log": Schema(),
+    "audit_log": Schema(unique=(attrgetter("seq"),)),
+    "audit_head": Schema(),
+    "audit_checkpoints": Schema(),
     "queues": Schema(),
     "routing_rules": Schema(references=((attrgetter("queue"), "queues"),)),
     "tasks": Schema(references=((attrgetter("queue_id"), "queues"),), versioned=True),

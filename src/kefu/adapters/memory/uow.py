@@ -23,6 +23,7 @@ from kefu.adapters.memory.screening import (
 )
 from kefu.adapters.memory.shared import (
     MemoryAgents,
+    MemoryApiTokens,
     MemoryAuditLog,
     MemoryConversations,
     MemoryCustomers,
@@ -51,6 +52,7 @@ class MemoryUnitOfWork(UnitOfWork):
     async def __aenter__(self) -> Self:
         self._session = session = MemorySession(self._store)
         self.users = MemoryUsers(session)
+        self.api_tokens = MemoryApiTokens(session)
         self.sites = MemorySites(session)
         self.customers = MemoryCustomers(session)
         self.agents = MemoryAgents(session)
@@ -84,6 +86,7 @@ class MemoryUnitOfWork(UnitOfWork):
             OutboxRecord(id=new_id(), name=e.name, payload=e.payload(), created_at=at) for e in self._events
         ]
         await self.outbox.add(records)
+        self.audit.seal()
         self._session.commit()
         self._committed.extend(self._events)
         self._events = []

@@ -2,6 +2,8 @@
 
 The token carries no role: the role is read from the live user record on every request, so a demoted or
 disabled user loses rights at once, and bumping ``token_version`` revokes every token issued before.
+An API token also carries ``jti``, the id of its record (name, scopes, revocation); a token of kind
+``api`` without a live record is refused.
 
 Expiry is checked against the injected clock, the same one that stamped ``exp`` when the token was
 issued, never against the machine's own clock.
@@ -17,6 +19,7 @@ import jwt
 from kefu.domain.clock import Clock, SystemClock
 from kefu.domain.errors import Unauthenticated
 from kefu.domain.users import User
+from kefu.services.ports import TokenClaims
 
 _ALGORITHM = "HS256"
 _AUDIENCE = "kefu"
@@ -60,13 +63,21 @@ class JwtTokens:
         self._secret = secret
         self._clock: Clock = clock or SystemClock()
 
-    def issue(self, user: User, expires_at: datetime, kind: str) -> str:
-        claims = {"sub": user.id, "ver": user.token_version, "kind": kind, "aud": _AUDIENCE}
+    def issue(self, user: User, expires_at: datetime, kind: str, token_id: str | None = None) -> str:
+        claims: dict[str, Any] = {"sub": user.id, "ver": user.token_version, "kind": kind, "aud": _AUDIENCE}
+        if token_id is not None:
+            claims["jti"] = token_id
         return sign_claims(claims, expires_at, self._secret)
 
-    def verify(self, token: str) -> tuple[str, int]:
+    def verify(self, token: str) -> TokenClaims:
         claims = read_claims(token, self._secret, _AUDIENCE, self._clock.now(), ["sub", "ver"])
-        sub, ver = claims.get("sub"), claims.get("ver")
-        if not isinstance(sub, str) or not isinstance(ver, int):
+        sub, ver, kind, jti = claims.get("sub"), claims.get("ver"), claims.get("kind"), claims.get("jti")
+        if (
+            not isinstance(sub, str)
+            or not isinstance(ver, int)
+            or isinstance(ver, bool)
+            or kind not in ("session", "api")
+            or not (jti is None or isinstance(jti, str))
+        ):
             raise Unauthenticated("token is not valid")
-        return sub, ver
+        return TokenClaims(sub, ver, kind, jti)

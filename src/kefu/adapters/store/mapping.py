@@ -4,12 +4,20 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from kefu.adapters.store.tables import AgentRow, AuditRow, ConversationRow, CustomerRow, MessageRow, UserRow
+from kefu.adapters.store.tables import (
+    AgentRow,
+    ApiTokenRow,
+    AuditRow,
+    ConversationRow,
+    CustomerRow,
+    MessageRow,
+    UserRow,
+)
 from kefu.domain.agents import Agent
 from kefu.domain.audit import AuditEntry
 from kefu.domain.conversations import Conversation, Message, Sender
 from kefu.domain.customers import Customer, TrustedContact
-from kefu.domain.users import User
+from kefu.domain.users import ApiToken, User
 from kefu.domain.vocabulary import Channel, ConversationStatus, Language, Presence, Role
 
 
@@ -36,6 +44,31 @@ def user_to_row(user: User, row: UserRow) -> UserRow:
     return row
 
 
+def api_token_from_row(row: ApiTokenRow) -> ApiToken:
+    return ApiToken(
+        id=row.id,
+        user_id=row.user_id,
+        name=row.name,
+        scopes=None if row.scopes is None else tuple(row.scopes),
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        created_by=row.created_by,
+        revoked_at=row.revoked_at,
+    )
+
+
+def api_token_to_row(token: ApiToken, row: ApiTokenRow) -> ApiTokenRow:
+    row.id = token.id
+    row.user_id = token.user_id
+    row.name = token.name
+    row.scopes = None if token.scopes is None else list(token.scopes)
+    row.created_at = token.created_at
+    row.expires_at = token.expires_at
+    row.created_by = token.created_by
+    row.revoked_at = token.revoked_at
+    return row
+
+
 def customer_from_row(row: CustomerRow) -> Customer:
     tc = row.trusted_contact
     return Customer(
@@ -52,6 +85,7 @@ def customer_from_row(row: CustomerRow) -> Customer:
         if tc is None
         else TrustedContact(tc["name"], tc["phone"], tc["relation"], tc.get("language")),
         home_site=row.home_site,
+        registered_by=row.registered_by,
     )
 
 
@@ -72,6 +106,7 @@ def customer_to_row(c: Customer, row: CustomerRow) -> CustomerRow:
         else {"name": tc.name, "phone": tc.phone, "relation": tc.relation, "language": tc.language}
     )
     row.home_site = c.home_site
+    row.registered_by = c.registered_by
     return row
 
 
@@ -177,6 +212,9 @@ def audit_from_row(row: AuditRow) -> AuditEntry:
         subject_type=row.subject_type,
         subject_id=row.subject_id,
         detail=dict(row.detail),
+        seq=row.seq,
+        prev_hash=row.prev_hash,
+        hash=row.hash,
     )
 
 
@@ -189,4 +227,7 @@ def audit_to_row(e: AuditEntry) -> AuditRow:
         subject_type=e.subject_type,
         subject_id=e.subject_id,
         detail=dict(e.detail),
+        seq=e.seq,
+        prev_hash=e.prev_hash,
+        hash=e.hash,
     )

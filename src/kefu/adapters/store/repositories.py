@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.adapters.store import mapping as m
 from kefu.adapters.store.tables import (
     AgentRow,
+    ApiTokenRow,
+    AuditCheckpointRow,
+    AuditHeadRow,
     AuditRow,
     ConversationRow,
     CustomerRow,
@@ -18,12 +21,15 @@ from kefu.adapters.store.tables import (
     UserRow,
 )
 from kefu.domain.agents import Agent
-from kefu.domain.audit import AuditEntry
+from kefu.domain.audit import GENESIS, AuditEntry, Checkpoint, chained
 from kefu.domain.conversations import Conversation, Message
 from kefu.domain.customers import Customer
 from kefu.domain.sites import Site
-from kefu.domain.users import User
+from kefu.domain.users import ApiToken, User
 from kefu.domain.vocabulary import ConversationStatus
+from kefu.services.ports import AuditFilter
+
+CHAIN = "main"  # the one audit chain (the head table could hold several, e.g. one per partition)
 
 
 def _after(stmt: Select[Any], column: Any, after: str | None, limit: int) -> Select[Any]:
@@ -51,6 +57,34 @@ class SqlUsers:
     async def save(self, user: User) -> None:
         row = await self._s.get(UserRow, user.id)
         m.user_to_row(user, row or UserRow())
+
+    async def page(self, after: str | None, limit: int) -> list[User]:
+        rows = (await self._s.execute(_after(select(UserRow), UserRow.id, after, limit))).scalars()
+        return [m.user_from_row(r) for r in rows]
+
+
+class SqlApiTokens:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def add(self, token: ApiToken) -> None:
+        self._s.add(m.api_token_to_row(token, ApiTokenRow()))
+
+    async def get(self, token_id: str) -> ApiToken | None:
+        row = await self._s.get(ApiTokenRow, token_id)
+        return None if row is None else m.api_token_from_row(row)
+
+    async def save(self, token: ApiToken) -> None:
+        row = await self._s.get(ApiTokenRow, token.id)
+        if row is not None:
+            m.api_token_to_row(token, row)
+
+    async def page(self, after: str | None, limit: int, user_id: str | None = None) -> list[ApiToken]:
+        stmt = select(ApiTokenRow)
+        if user_id is not None:
+            stmt = stmt.where(ApiTokenRow.user_id == user_id)
+        rows = (await self._s.execute(_after(stmt, ApiTokenRow.id, after, limit))).scalars()
+        return [m.api_token_from_row(r) for r in rows]
 
 
 class SqlSites:
@@ -83,8 +117,17 @@ class SqlCustomers:
         if row is not None:
             m.customer_to_row(customer, row)
 
-    async def page(self, after: str | None, limit: int) -> list[Customer]:
-        stmt = _after(select(CustomerRow), CustomerRow.id, after, limit)
+    async def page(
+        self, after: str | None, limit: int, home_site: str | None = None, integration: str | None = None
+    ) -> list[Customer]:
+        base = select(CustomerRow)
+        if home_site is not None:
+            base = base.where(CustomerRow.home_site == home_site)
+        if integration is not None:
+            base = base.where(
+                or_(CustomerRow.registered_by.is_(None), CustomerRow.registered_by == integration)
+            )
+        stmt = _after(base, CustomerRow.id, after, limit)
         return [m.customer_from_row(r) for r in (await self._s.execute(stmt)).scalars()]
 
 
@@ -176,11 +219,79 @@ class SqlConversations:
 
 
 class SqlAuditLog:
+    """Entries wait in the unit of work until ``seal`` (called by its commit) links them to the chain."""
+
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
+        self._pending: list[AuditEntry] = []
 
     async def append(self, entry: AuditEntry) -> None:
-        self._s.add(m.audit_to_row(entry))
+        self._pending.append(entry)
+
+    async def seal(self) -> None:
+        """Chain the pending entries after the head. Moving the head first takes its row lock (and, on
+        SQLite, the write lock), so concurrent commits chain one after another; it is held only until
+        this commit, which follows at once."""
+        if not self._pending:
+            return
+        pending, self._pending = self._pending, []
+        head = AuditHeadRow
+        moved = await self._s.execute(
+            update(head)
+            .where(head.chain == CHAIN)
+            .values(seq=head.seq + len(pending))
+            .returning(head.seq, head.hash)
+            .execution_options(synchronize_session=False)
+        )
+        last_seq, last_hash = moved.one()
+        linked = chained(pending, last_seq - len(pending), last_hash)
+        self._s.add_all([m.audit_to_row(e) for e in linked])
+        await self._s.execute(
+            update(head)
+            .where(head.chain == CHAIN)
+            .values(hash=linked[-1].hash)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def page(self, after: str | None, limit: int, where: AuditFilter) -> list[AuditEntry]:
+        stmt = select(AuditRow)
+        for column, value in (
+            (AuditRow.actor, where.actor),
+            (AuditRow.action, where.action),
+            (AuditRow.subject_type, where.subject_type),
+            (AuditRow.subject_id, where.subject_id),
+        ):
+            if value is not None:
+                stmt = stmt.where(column == value)
+        if where.since is not None:
+            stmt = stmt.where(AuditRow.at >= where.since)
+        if where.until is not None:
+            stmt = stmt.where(AuditRow.at < where.until)
+        return [
+            m.audit_from_row(r)
+            for r in (await self._s.execute(_after(stmt, AuditRow.id, after, limit))).scalars()
+        ]
+
+    async def chain(self, after_seq: int, limit: int) -> list[AuditEntry]:
+        stmt = select(AuditRow).where(AuditRow.seq > after_seq).order_by(AuditRow.seq).limit(limit)
+        return [m.audit_from_row(r) for r in (await self._s.execute(stmt)).scalars()]
+
+    async def unchained(self) -> int:
+        stmt = select(func.count()).select_from(AuditRow).where(AuditRow.seq.is_(None))
+        return int((await self._s.execute(stmt)).scalar_one())
+
+    async def head(self) -> tuple[int, str]:
+        row = await self._s.get(AuditHeadRow, CHAIN)
+        return (0, GENESIS) if row is None else (row.seq, row.hash)
+
+    async def add_checkpoint(self, checkpoint: Checkpoint) -> None:
+        self._s.add(
+            AuditCheckpointRow(seq=checkpoint.seq, hash=checkpoint.hash, at=checkpoint.at, mac=checkpoint.mac)
+        )
+
+    async def checkpoints(self) -> list[Checkpoint]:
+        rows = (await self._s.execute(select(AuditCheckpointRow).order_by(AuditCheckpointRow.seq))).scalars()
+        return [Checkpoint(r.seq, r.hash, r.at, r.mac) for r in rows]
 
     async def for_subject(self, subject_type: str, subject_id: str) -> list[AuditEntry]:
         stmt = (

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -62,6 +62,20 @@ class UserRow(Base):
     created_at: Mapped[datetime]
 
 
+class ApiTokenRow(Base):
+    __tablename__ = "api_tokens"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    user_id: Mapped[str] = mapped_column(ID, ForeignKey("users.id"))
+    name: Mapped[str] = mapped_column(String(64))
+    scopes: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(64))
+    revoked_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_api_tokens_user", "user_id", "id"),)
+
+
 class CustomerRow(Base):
     __tablename__ = "customers"
     id: Mapped[str] = mapped_column(ID, primary_key=True)
@@ -75,6 +89,7 @@ class CustomerRow(Base):
     home_site: Mapped[str | None] = mapped_column(ForeignKey("sites.id"))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    registered_by: Mapped[str | None] = mapped_column(String(36))
 
 
 class AgentRow(Base):
@@ -149,5 +164,30 @@ class AuditRow(Base):
     subject_type: Mapped[str] = mapped_column(String(32))
     subject_id: Mapped[str] = mapped_column(String(64))
     detail: Mapped[dict[str, Any]]
+    # The hash chain (see kefu.domain.audit): set when the entry is committed, unique per entry.
+    seq: Mapped[int | None] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"))
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
 
-    __table_args__ = (Index("ix_audit_subject", "subject_type", "subject_id", "id"),)
+    __table_args__ = (
+        Index("ix_audit_subject", "subject_type", "subject_id", "id"),
+        Index("ux_audit_seq", "seq", unique=True),
+        Index("ix_audit_at", "at", "id"),
+    )
+
+
+class AuditHeadRow(Base):
+    """The chain's last link, moved by every commit that writes audit entries (its row lock orders them)."""
+
+    __tablename__ = "audit_head"
+    chain: Mapped[str] = mapped_column(String(16), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditCheckpointRow(Base):
+    __tablename__ = "audit_checkpoints"
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True)
+    hash: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]
+    mac: Mapped[str] = mapped_column(String(64))

@@ -19,6 +19,7 @@ from kefu.adapters.store.quality.repositories import SqlQualityRecords
 from kefu.adapters.store.reports.queries import SqlReportStore
 from kefu.adapters.store.repositories import (
     SqlAgents,
+    SqlApiTokens,
     SqlAuditLog,
     SqlConversations,
     SqlCustomers,
@@ -51,6 +52,7 @@ class SqlUnitOfWork(UnitOfWork):
     async def __aenter__(self) -> Self:
         self._session = self._sessions()
         self.users = SqlUsers(self._session)
+        self.api_tokens = SqlApiTokens(self._session)
         self.sites = SqlSites(self._session)
         self.customers = SqlCustomers(self._session)
         self.agents = SqlAgents(self._session)
@@ -86,6 +88,7 @@ class SqlUnitOfWork(UnitOfWork):
     async def commit(self) -> None:
         events = self._events
         try:
+            await self.audit.seal()
             if events:
                 now = self._clock.now()
                 await self.outbox.add(

@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from kefu.domain.errors import KefuError
 
@@ -23,6 +24,7 @@ _HTTP_CODES = {
     406: "not_acceptable",
     413: "too_large",
     415: "unsupported_media_type",
+    429: "too_many_requests",
 }
 
 
@@ -39,8 +41,10 @@ def problem(request: Request, status: int, code: str, title: str, detail: str, *
     if request_id:
         body["request_id"] = request_id
     body.update({k: v for k, v in extra.items() if k not in body})
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+    headers: dict[str, str] = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
+    if status == 429 and isinstance(extra.get("retry_after_s"), int):
+        headers["Retry-After"] = str(extra["retry_after_s"])
+    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers or None)
 
 
 def _field(loc: tuple[Any, ...]) -> str:
@@ -82,7 +86,22 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     detail = str(exc.detail)
     if exc.status_code == 404 and detail == "Not Found":
         detail = f"no such resource: {request.url.path}"
-    return problem(request, exc.status_code, code, code.replace("_", " ").capitalize(), detail)
+    # Keep what the router said besides the status, e.g. ``Allow`` on a 405.
+    response = problem(request, exc.status_code, code, code.replace("_", " ").capitalize(), detail)
+    if exc.status_code == 405:
+        response.headers["Allow"] = _allowed_methods(request)
+    return response
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method some route takes at this path (the router names only the first route it found)."""
+    routes = request.app.routes
+    methods = [
+        method
+        for method in ("DELETE", "GET", "HEAD", "PATCH", "POST", "PUT")
+        if any(route.matches({**request.scope, "method": method})[0] == Match.FULL for route in routes)
+    ]
+    return ", ".join(methods)
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

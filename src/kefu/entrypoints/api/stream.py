@@ -4,7 +4,8 @@ Why a ticket: the browser's ``EventSource`` cannot send an ``Authorization`` hea
 token in the URL would leave a 12-hour credential in access logs and browser history. So a signed-in client
 first asks ``POST /api/v1/stream/tickets`` (with its bearer token) for a *ticket*: a JWT signed with
 ``KEFU_SECRET`` for a different audience (``kefu-stream``), valid for one minute, that opens the stream and
-nothing else (the API refuses it as a bearer token, the stream refuses session tokens). The ticket is checked
+nothing else (the API refuses it as a bearer token, the stream refuses session tokens), once: a ticket that
+opened a stream opens no other (its id is remembered, in Redis when configured). The ticket is checked
 against the live user record when the stream opens, like a bearer token. A stream ends after
 ``STREAM_MAX_S``; the client then fetches a fresh ticket, so a revoked user is cut off within that time.
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import secrets
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Annotated, Any
@@ -46,18 +48,19 @@ _AUDIENCE = "kefu-stream"
 
 
 def _sign(user_id: str, version: int, expires_at: datetime, secret: str) -> str:
-    return sign_claims({"sub": user_id, "ver": version, "aud": _AUDIENCE}, expires_at, secret)
+    claims = {"sub": user_id, "ver": version, "aud": _AUDIENCE, "jti": secrets.token_urlsafe(16)}
+    return sign_claims(claims, expires_at, secret)
 
 
-def _read(ticket: str, secret: str, now: datetime) -> tuple[str, int]:
+def _read(ticket: str, secret: str, now: datetime) -> tuple[str, int, str]:
     try:
-        claims = read_claims(ticket, secret, _AUDIENCE, now, [])
+        claims = read_claims(ticket, secret, _AUDIENCE, now, ["jti"])
     except Unauthenticated as exc:
         raise Unauthenticated("stream ticket is not valid or has expired; ask for a new one") from exc
-    sub, ver = claims.get("sub"), claims.get("ver")
-    if not isinstance(sub, str) or not isinstance(ver, int):
+    sub, ver, jti = claims.get("sub"), claims.get("ver"), claims.get("jti")
+    if not isinstance(sub, str) or not isinstance(ver, int) or not isinstance(jti, str):
         raise Unauthenticated("stream ticket is not valid")
-    return sub, ver
+    return sub, ver, jti
 
 
 @router.post(
@@ -99,7 +102,9 @@ async def stream(
     ticket: Annotated[str, Query(min_length=1, max_length=2000, description="from POST /stream/tickets")],
     wallboard: Annotated[bool, Query(description="also push the wallboard snapshot")] = False,
 ) -> StreamingResponse:
-    user_id, version = _read(ticket, kefu.settings.secret.get_secret_value(), kefu.bus.clock.now())
+    user_id, version, ticket_id = _read(ticket, kefu.settings.secret.get_secret_value(), kefu.bus.clock.now())
+    if not await kefu.used_tickets.first_use(ticket_id, TICKET_TTL_S + 60):
+        raise Unauthenticated("stream ticket was used already; ask for a new one")
     bus = kefu.bus
     async with bus.uow_factory() as uow:
         user = await uow.users.get(user_id)

@@ -49,6 +49,7 @@ from kefu.domain.tasks import Task
 from kefu.services.authz import require
 from kefu.services.context import Context
 from kefu.services.pagination import Page, page_of
+from kefu.services.shared.customers import check_channel
 from kefu.services.shared.tasks import close_task
 
 _CHANGES: dict[type[Any], str] = {
@@ -248,9 +249,18 @@ async def open_callback_task(ctx: Context, record: CallbackRecord, now: datetime
 
 
 async def cancel(cmd: CancelCallback, ctx: Context) -> CallbackRecord:
+    """Cancelled by the customer's side (integration), a supervisor or admin, or the agent working it."""
     require(ctx.actor, "callbacks.write")
     async with ctx.uow:
         record = await _load(ctx, cmd.callback_id)
+        if ctx.actor.role == "agent":
+            task = await ctx.uow.tasks.open_for_subject(record.id)
+            agent = await ctx.uow.agents.by_user_id(ctx.actor.user_id)
+            if task is None or agent is None or task.agent_id != agent.id:
+                raise Forbidden("agents cancel only callbacks assigned to them")
+        customer = await ctx.uow.customers.get(record.callback.customer_id)
+        if customer is not None:
+            check_channel(ctx.actor, customer)
         now = ctx.clock.now()
         record.callback, changes = cancel_callback(record.callback, now, cmd.reason)
         record.updated_at = now

@@ -24,6 +24,7 @@ from kefu.services.care import triage as self_service
 from kefu.services.context import Context
 from kefu.services.pagination import Page, page_of
 from kefu.services.screening.report_cases import REPORT_INTENT, open_report_case
+from kefu.services.shared.customers import check_channel
 from kefu.services.shared.tasks import close_task, hand_assign_task, open_task
 
 
@@ -31,6 +32,10 @@ async def _load(ctx: Context, conversation_id: str, with_messages: bool = False)
     conversation = await ctx.uow.conversations.get(conversation_id, with_messages=with_messages)
     if conversation is None:
         raise NotFound("conversation", conversation_id)
+    if ctx.actor.role == "integration":
+        customer = await ctx.uow.customers.get(conversation.customer_id)
+        if customer is not None:
+            check_channel(ctx.actor, customer)
     return conversation
 
 
@@ -81,6 +86,7 @@ async def open_conversation(cmd: OpenConversation, ctx: Context) -> Conversation
         customer = await ctx.uow.customers.get(cmd.customer_id)
         if customer is None:
             raise InvalidInput(f"no customer {cmd.customer_id!r}", field="customer_id")
+        check_channel(ctx.actor, customer)
         care = customer.needs_care(ctx.local_today(), ctx.settings.elderly_age)
         facts = ContactFacts(line, cmd.channel, triaged.intent, triaged.language, care)
         queue = await _choose_queue(ctx, cmd.queue, facts)
@@ -265,6 +271,15 @@ async def list_conversations(
     async with ctx.uow:
         # An agent's list is their own work; the queue as a whole is the supervisors' view. An agent who
         # serves a customer may see that customer's other contacts: the history is part of serving well.
+        if ctx.actor.role == "integration":
+            # A customer channel reads the contacts of one of its customers at a time.
+            if customer_id is None:
+                raise InvalidInput(
+                    "an integration lists the conversations of one customer", field="customer_id"
+                )
+            owner = await ctx.uow.customers.get(customer_id)
+            if owner is not None:
+                check_channel(ctx.actor, owner)
         agent_id = await _agent_id_of_actor(ctx) if ctx.actor.role == "agent" else None
         if ctx.actor.role == "agent" and agent_id is None:
             return Page([], None)

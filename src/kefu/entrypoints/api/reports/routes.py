@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
@@ -19,6 +18,7 @@ from kefu.entrypoints.api.reports.schemas import (
     ServiceReportOut,
     StaffingOut,
 )
+from kefu.entrypoints.api.shared.schemas import Instant
 from kefu.entrypoints.web.reports.charts import CHARTS, render
 from kefu.services.reports import service as svc
 from kefu.services.reports import staffing as reports_staffing
@@ -26,9 +26,9 @@ from kefu.services.reports import staffing as reports_staffing
 router = APIRouter(prefix="/api/v1", tags=["reports"])
 
 From = Annotated[
-    datetime, Query(alias="from", description="start, ISO 8601 with a zone; rounded down to the hour")
+    Instant, Query(alias="from", description="start, ISO 8601 with a zone; rounded down to the hour")
 ]
-To = Annotated[datetime, Query(description="end (exclusive), ISO 8601 with a zone; rounded up to the hour")]
+To = Annotated[Instant, Query(description="end (exclusive), ISO 8601 with a zone; rounded up to the hour")]
 Tz = Annotated[str, Query(max_length=64, description="time zone of day buckets, e.g. Asia/Shanghai")]
 Format = Literal["json", "csv"]
 ChartName = Literal[
@@ -37,12 +37,26 @@ ChartName = Literal[
 assert set(CHARTS) == set(ChartName.__args__)  # type: ignore[attr-defined]  # noqa: S101
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection): such text cells get
+# a leading apostrophe, shown by spreadsheets as text. Numbers are numbers, even negative ones.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> Any:
+    """A value safe to put in a CSV cell that a spreadsheet will open."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 def _csv(header: Sequence[str], rows: Iterable[Sequence[Any]], filename: str) -> Response:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
+    writer.writerow([csv_cell(h) for h in header])
     for row in rows:
-        writer.writerow(["" if v is None else v for v in row])
+        writer.writerow([csv_cell(v) for v in row])
     return Response(
         out.getvalue(),
         media_type="text/csv; charset=utf-8",

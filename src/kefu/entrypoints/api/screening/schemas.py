@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, StrictBool, StrictInt, StringConstraints, model_validator
 
 from kefu.domain.cases import CaseKind, CaseOutcome, CaseStatus, ContactResult
-from kefu.entrypoints.api.shared.schemas import In, Out
+from kefu.entrypoints.api.shared.schemas import Currency, In, Out
 
 AccountId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 Note = Annotated[str, StringConstraints(max_length=2000)]
@@ -63,7 +63,7 @@ class ScreenIn(In):
     payer: PayerIn
     payee: PayeeIn
     amount: Annotated[StrictInt, Field(gt=0, le=10**15, description="integer minor units (fen)")]
-    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] = "CNY"
+    currency: Currency = "CNY"
     channel: Literal["transfer", "red_packet", "qr", "merchant"] = "transfer"
     memo: Annotated[str, StringConstraints(max_length=500)] | None = None
     created_at: datetime = Field(description="when the payer pressed pay; ISO 8601 with an offset")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from kefu.entrypoints.api.deps import ContextDep
 from kefu.entrypoints.api.screening.schemas import FraudStatsOut
+from kefu.entrypoints.api.shared.schemas import Instant
 from kefu.services.screening.stats import fraud_stats
 
 router = APIRouter(prefix="/api/v1/stats", tags=["screening"])
@@ -22,7 +22,7 @@ router = APIRouter(prefix="/api/v1/stats", tags=["screening"])
 )
 async def stats(
     ctx: ContextDep,
-    start: Annotated[datetime, Query(alias="from", description="ISO 8601 with an offset")],
-    end: Annotated[datetime, Query(alias="to", description="ISO 8601 with an offset")],
+    start: Annotated[Instant, Query(alias="from", description="ISO 8601 with an offset")],
+    end: Annotated[Instant, Query(alias="to", description="ISO 8601 with an offset")],
 ) -> FraudStatsOut:
     return FraudStatsOut.model_validate(await fraud_stats(start, end, ctx))

@@ -3,11 +3,13 @@ and the bases they all build on. Requests reject unknown fields; responses are w
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Annotated, Any, Generic, Literal, TypeVar
+import re
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Generic, Literal, Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from kefu.domain.money import is_currency
 from kefu.domain.vocabulary import Channel, ConversationStatus, Language, Presence, Role
 
 T = TypeVar("T")
@@ -17,8 +19,87 @@ Phone = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, ma
 Skill = Annotated[str, StringConstraints(min_length=1, max_length=32)]
 
 
+# Control characters break storage (PostgreSQL refuses NUL in text) and logs; tab and newlines are text.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Times kefu can store and compare on either database without overflowing (UTC, any offset).
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+
+
+def _no_controls(value: Any, path: str) -> None:
+    if isinstance(value, str):
+        if _CONTROL.search(value):
+            raise ValueError(f"{path or 'value'}: control characters (such as NUL) are not allowed")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _no_controls(key, path)
+            _no_controls(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            _no_controls(item, f"{path}[{i}]")
+
+
+def check_instant(value: datetime) -> datetime:
+    """A time within 1900..2200 once converted to UTC (an offset near year 9999 would overflow)."""
+    try:
+        utc = value.astimezone(UTC) if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    except (OverflowError, ValueError) as exc:
+        raise ValueError("time is out of range") from exc
+    if not EARLIEST <= utc < LATEST:
+        raise ValueError("time must be between 1900 and 2200")
+    return value
+
+
+def check_day(value: date) -> date:
+    if not EARLIEST.date() <= value < LATEST.date():
+        raise ValueError("date must be between 1900 and 2200")
+    return value
+
+
+def _sane_times(value: Any, path: str) -> None:
+    if isinstance(value, datetime):
+        try:
+            check_instant(value)
+        except ValueError as exc:
+            raise ValueError(f"{path}: {exc}") from None
+    elif isinstance(value, date):
+        try:
+            check_day(value)
+        except ValueError as exc:
+            raise ValueError(f"{path}: {exc}") from None
+    elif isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            _sane_times(item, f"{path}[{i}]")
+
+
 class In(BaseModel):
+    """Base of every request body: unknown fields, control characters in any string (keys too) and times
+    outside 1900..2200 are refused with 422, for every field of every job at once."""
+
     model_config = ConfigDict(extra="forbid", str_max_length=20_000)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _refuse_control_characters(cls, data: Any) -> Any:
+        _no_controls(data, "")
+        return data
+
+    @model_validator(mode="after")
+    def _refuse_times_out_of_range(self) -> Self:
+        for name in type(self).model_fields:
+            _sane_times(getattr(self, name), name)
+        return self
+
+
+def _currency(code: str) -> str:
+    if not is_currency(code):
+        raise ValueError(f"{code!r} is not an ISO 4217 currency code such as CNY")
+    return code
+
+
+Currency = Annotated[str, AfterValidator(_currency)]
+# A time in a query parameter, held to the same range as times in bodies.
+Instant = Annotated[datetime, AfterValidator(check_instant)]
 
 
 class Out(BaseModel):
@@ -58,6 +139,35 @@ class UserOut(Out):
     role: Role
     active: bool
     created_at: datetime
+
+
+class PasswordIn(In):
+    password: Annotated[str, StringConstraints(min_length=8, max_length=1024)]
+
+
+class ApiTokenIn(In):
+    username: Annotated[str, StringConstraints(min_length=2, max_length=63)]
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+    days: int = Field(default=90, ge=1, le=365, strict=True, description="days until the token expires")
+    scopes: list[Annotated[str, StringConstraints(min_length=1, max_length=64)]] | None = Field(
+        default=None, max_length=100, description="permissions the token is narrowed to; null: the role's"
+    )
+
+
+class ApiTokenOut(Out):
+    id: str
+    user_id: str
+    name: str
+    scopes: list[str] | None
+    created_at: datetime
+    expires_at: datetime
+    created_by: str
+    revoked_at: datetime | None
+
+
+class ApiTokenIssuedOut(ApiTokenOut):
+    access_token: str = Field(description="shown once; kefu keeps only its record")
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 - the OAuth token type, not a secret
 
 
 class MeOut(Out):

@@ -1,0 +1,135 @@
+"""Least privilege over HTTP: agents see the customers of their base and of their own work; callbacks are
+cancelled only by the customer's side, the agent working them or a supervisor."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import httpx
+
+from kefu.bootstrap import Kefu
+from tests.conftest import make_user
+
+H = dict[str, dict[str, str]]
+
+
+async def _agent(
+    api: httpx.AsyncClient, admin: dict[str, str], username: str, site: str
+) -> dict[str, object]:
+    body = {
+        "name": username,
+        "site": site,
+        "skills": {"social": 3},
+        "capacity": {"chat": 2},
+        "username": username,
+    }
+    r = await api.post("/api/v1/agents", json=body, headers=admin)
+    assert r.status_code == 201, r.text
+    return r.json()  # type: ignore[no-any-return]
+
+
+async def _customer(api: httpx.AsyncClient, h: dict[str, str], external_id: str, site: str) -> str:
+    r = await api.post(
+        "/api/v1/customers", json={"external_id": external_id, "name": "张三", "home_site": site}, headers=h
+    )
+    assert r.status_code == 201, r.text
+    return str(r.json()["id"])
+
+
+async def test_an_agent_sees_customers_of_its_base_and_of_work_assigned_to_it(
+    api: httpx.AsyncClient, kefu: Kefu, headers: H
+) -> None:
+    """Listing gives the agent's base only; another base's customer is 403 until their chat is assigned."""
+    admin = headers["admin"]
+    wuhan = await make_user(kefu, "wu.agent", "agent")
+    agent = await _agent(api, admin, "wu.agent", "wuhan")
+    near = await _customer(api, admin, "c-wuhan", "wuhan")
+    far = await _customer(api, admin, "c-hefei", "hefei")
+    listed = (await api.get("/api/v1/customers", headers=wuhan)).json()["items"]
+    assert [c["id"] for c in listed] == [near]
+    assert (await api.get(f"/api/v1/customers/{near}", headers=wuhan)).status_code == 200
+    refused = await api.get(f"/api/v1/customers/{far}", headers=wuhan)
+    assert refused.status_code == 403 and refused.json()["code"] == "forbidden"
+    chat = await api.post(
+        "/api/v1/conversations",
+        json={"customer_id": far, "business_line": "social", "channel": "chat"},
+        headers=admin,
+    )
+    assert chat.status_code == 201, chat.text
+    assigned = await api.post(
+        f"/api/v1/conversations/{chat.json()['id']}/assign", json={"agent_id": agent["id"]}, headers=admin
+    )
+    assert assigned.status_code == 200, assigned.text
+    assert (await api.get(f"/api/v1/customers/{far}", headers=wuhan)).status_code == 200
+    assert (await api.get(f"/api/v1/customers/{far}", headers=headers["supervisor"])).status_code == 200
+
+
+async def test_an_agent_without_an_agent_profile_sees_no_customer(api: httpx.AsyncClient, headers: H) -> None:
+    """A login of role agent that works no agent record pages through nothing."""
+    await _customer(api, headers["admin"], "c-1", "wuhan")
+    assert (await api.get("/api/v1/customers", headers=headers["agent"])).json()["items"] == []
+
+
+async def test_a_callback_is_cancelled_only_by_its_side_its_agent_or_a_supervisor(
+    api: httpx.AsyncClient, kefu: Kefu, headers: H
+) -> None:
+    """An agent not working the callback gets 403; the customer's side (integration) and supervisors may."""
+    admin = headers["admin"]
+    await _agent(api, admin, "agent-user", "wuhan")
+    customer = await _customer(api, admin, "c-cb", "wuhan")
+    start = datetime.now(UTC) + timedelta(hours=2)
+    made = []
+    for _ in range(2):
+        body = {
+            "customer_id": customer,
+            "reason": "退款",
+            "window_start": start.isoformat(),
+            "window_end": (start + timedelta(hours=2)).isoformat(),
+        }
+        r = await api.post("/api/v1/callbacks", json=body, headers=headers["integration"])
+        assert r.status_code == 201, r.text
+        made.append(r.json()["id"])
+    refused = await api.post(f"/api/v1/callbacks/{made[0]}/cancel", json={}, headers=headers["agent"])
+    assert refused.status_code == 403, refused.text
+    for callback_id, role in zip(made, ("integration", "supervisor"), strict=True):
+        r = await api.post(f"/api/v1/callbacks/{callback_id}/cancel", json={}, headers=headers[role])
+        assert r.status_code == 200 and r.json()["status"] == "cancelled", r.text
+
+
+async def test_an_integration_acts_only_for_its_own_customers_and_staffs(
+    api: httpx.AsyncClient, kefu: Kefu, headers: H
+) -> None:
+    """Another integration's customer and its conversations are 403; staff-registered ones are shared."""
+    mine, other = headers["integration"], await make_user(kefu, "other.channel", "integration")
+    theirs = await _customer(api, other, "c-theirs", "wuhan")
+    shared = await _customer(api, headers["admin"], "c-shared", "wuhan")
+    own = await _customer(api, mine, "c-mine", "wuhan")
+    chat = await api.post(
+        "/api/v1/conversations",
+        json={"customer_id": theirs, "business_line": "social", "channel": "chat"},
+        headers=other,
+    )
+    assert chat.status_code == 201, chat.text
+    conversation = chat.json()["id"]
+    for method, path in (
+        ("GET", f"/api/v1/customers/{theirs}"),
+        ("GET", f"/api/v1/conversations/{conversation}"),
+        ("POST", f"/api/v1/conversations/{conversation}/abandon"),
+        ("GET", f"/api/v1/conversations?customer_id={theirs}"),
+    ):
+        r = await api.request(method, path, headers=mine)
+        assert r.status_code == 403, (method, path, r.text)
+    refused = await api.post(
+        "/api/v1/conversations",
+        json={"customer_id": theirs, "business_line": "social", "channel": "chat"},
+        headers=mine,
+    )
+    assert refused.status_code == 403
+    assert (await api.get("/api/v1/conversations", headers=mine)).status_code == 422  # one customer at a time
+    listed = {c["id"] for c in (await api.get("/api/v1/customers", headers=mine)).json()["items"]}
+    assert listed == {shared, own}
+    assert (await api.get(f"/api/v1/customers/{shared}", headers=mine)).status_code == 200
+    assert (await api.get(f"/api/v1/conversations/{conversation}", headers=other)).status_code == 200
+    assert (
+        await api.get(f"/api/v1/conversations/{conversation}", headers=headers["supervisor"])
+    ).status_code == 200
