@@ -17,7 +17,8 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -431,3 +432,45 @@ async def api(kefu: Kefu) -> AsyncIterator[httpx.AsyncClient]:
 async def headers(kefu: Kefu) -> dict[str, dict[str, str]]:
     """Authorization headers for one user of each role, keyed by role."""
     return {role: await make_user(kefu, f"{role}-user", role) for role in ROLES}
+
+
+# --- a webhook receiver ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Receiver:
+    """A gateway's webhook endpoint on 127.0.0.1: answers 500 to the first ``refuse`` requests, then 200."""
+
+    url: str
+    refuse: int = 0
+    received: list[tuple[dict[str, str], bytes, int]] = field(default_factory=list)
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """A real HTTP server in a thread of its own, recording every request and the status it answered."""
+    state = Receiver("")
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            status = 500 if state.refuse > 0 else 200
+            state.refuse = max(0, state.refuse - 1)
+            state.received.append(({k.lower(): v for k, v in self.headers.items()}, body, status))
+            self.send_response(status)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return None
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    state.url = f"http://127.0.0.1:{server.server_address[1]}/kefu/payments"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)

@@ -3,11 +3,14 @@
 An 80-year-old customer is about to send ¥100,000 to a "border soldier" she met online. At 15:00 Beijing
 time kefu holds the payment; at 03:30 the night rule makes it a block. Either way a case tops the anti-fraud
 queue, a specialist calls and reaches her, she is dissuaded, the money is saved, the payee is watchlisted
-(the next payment to it is blocked) and her son is told once, after the outcome.
+(the next payment to it is blocked) and her son is told once, after the outcome. The specialist reveals her
+number (audited) and dials it through the dialer; the payments gateway's webhook receiver, a real local HTTP
+server, hears every status change of the payment with a valid signature.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from typing import Any
@@ -17,35 +20,37 @@ import pytest
 import pytest_asyncio
 
 from kefu.adapters.bus.memory import InProcessBus
-from kefu.adapters.notify import RecordingNotifier
+from kefu.adapters.notify import RecordingNotifier, verify
 from kefu.adapters.security.passwords import Argon2Hasher
 from kefu.bootstrap import Kefu, bootstrap
 from kefu.domain.cases import CaseOpened, CaseResolved
 from kefu.domain.clock import FakeClock
 from tests.clocks import AFTERNOON, NIGHT, clock_for, story_matrix
-from tests.conftest import Database, asgi_client, make_user, settings_for
+from tests.conftest import Database, Receiver, asgi_client, make_user, settings_for
 
 H = dict[str, str]
+SECRET = "gateway-shared-secret-0123456789"
 
 
 pytestmark = story_matrix
 
 
-# The hour of the scene: (start, decision, what the stopped payment becomes once she is dissuaded).
+# The hour of the scene: (start, decision, what the stopped payment becomes once she is dissuaded, and the
+# statuses the gateway hears: a hold is held then cancelled; a block stays blocked).
 SCENES = {
-    "night-0330": (NIGHT, "block", "blocked"),
-    "afternoon-1500": (AFTERNOON, "hold", "cancelled"),
+    "night-0330": (NIGHT, "block", "blocked", ["blocked"]),
+    "afternoon-1500": (AFTERNOON, "hold", "cancelled", ["held", "cancelled"]),
 }
 
 
 @pytest.fixture(params=sorted(SCENES))
-def scene(request: pytest.FixtureRequest) -> tuple[object, str, str]:
+def scene(request: pytest.FixtureRequest) -> tuple[Any, str, str, list[str]]:
     """03:30 Beijing (night rule: block) or 15:00 (hold)."""
     return SCENES[request.param]
 
 
 @pytest.fixture
-def clock(request: pytest.FixtureRequest, scene: tuple[Any, str, str]) -> FakeClock:
+def clock(request: pytest.FixtureRequest, scene: tuple[Any, str, str, list[str]]) -> FakeClock:
     """The scene's hour on a fixed day, frozen or advancing."""
     return clock_for(request, scene[0])
 
@@ -57,15 +62,25 @@ def notifier() -> RecordingNotifier:
 
 
 @pytest_asyncio.fixture
-async def desk(database: Database, clock: FakeClock, notifier: RecordingNotifier) -> AsyncIterator[Kefu]:
-    """A kefu with routing on a test-driven clock and a recording notifier."""
+async def desk(
+    database: Database, clock: FakeClock, notifier: RecordingNotifier, receiver: Receiver
+) -> AsyncIterator[Kefu]:
+    """A kefu with routing on a test-driven clock, a recording notifier and the gateway's webhook (sent when
+    the test runs the sender, so what the gateway hears is checked in order)."""
     publisher = InProcessBus()
     k = await bootstrap(
-        settings_for(database, offer_timeout_s=20, wrap_up_s=10),
+        settings_for(
+            database,
+            offer_timeout_s=20,
+            wrap_up_s=10,
+            payment_webhook_url=receiver.url,
+            payment_webhook_secret=SECRET,
+        ),
         hasher=Argon2Hasher(fast=True),
         publisher=publisher,
         clock=clock,
         notifier=notifier,
+        relay=False,
     )
     try:
         yield k
@@ -88,11 +103,14 @@ async def test_border_soldier_scene(
     desk: Kefu,
     clock: FakeClock,
     notifier: RecordingNotifier,
-    scene: tuple[Any, str, str],
+    receiver: Receiver,
+    scene: tuple[Any, str, str, list[str]],
 ) -> None:
-    """Held by day, blocked by night: a top-priority case either way, reached and dissuaded, ¥100,000
-    saved, payee blocked, the son alerted once after the outcome."""
-    _, expected_decision, stopped_as = scene
+    """Held by day, blocked by night: a top-priority case either way, the number revealed and dialled,
+    reached and dissuaded, ¥100,000 saved, payee blocked, the gateway told each status with a valid
+    signature, the son alerted once after the outcome."""
+    _, expected_decision, stopped_as, gateway_hears = scene
+    assert desk.webhooks is not None
     sup = await make_user(desk, "sup", "supervisor")
     gateway = await make_user(desk, "gateway", "integration")
     specialist = await make_user(desk, "li.na", "agent")
@@ -176,6 +194,20 @@ async def test_border_soldier_scene(
     assert detail["alerts"] == []  # nobody alerted before the specialist has checked
     assert [p["payment_id"] for p in detail["payments"]] == ["pay-border-1"]
 
+    # The specialist reveals the payer's number (audited) and dials it through the dialer (a tel: link).
+    shown = await client.post(
+        f"/api/v1/cases/{case_id}/reveal", json={"field": "payer_phone"}, headers=specialist
+    )
+    assert (shown.status_code, shown.json()["phone"]) == (200, "13812345678"), shown.text
+    call = await client.post(f"/api/v1/cases/{case_id}/call", json={"target": "payer"}, headers=specialist)
+    assert call.status_code == 200, call.text
+    assert call.json()["link"] == "tel:13812345678"
+    audit = (await client.get("/api/v1/audit", params={"subject_id": case_id}, headers=sup)).json()
+    actions = {entry["action"] for entry in audit["items"]}
+    assert {"case.contact_revealed", "case.call_placed"} <= actions, actions
+    # The gateway hears the stop (the payment's first status change), signed.
+    assert await desk.webhooks.run_once() == 1
+
     clock.advance(50)
     r = await client.post(
         f"/api/v1/cases/{case_id}/contact-attempts",
@@ -198,6 +230,16 @@ async def test_border_soldier_scene(
     assert [a["kind"] for a in resolved["alerts"]] == ["case_dissuaded"]
     assert all(a["delivered"] for a in resolved["alerts"])
     assert [(a.kind, a.contact_phone) for a in notifier.sent] == [("case_dissuaded", "13987654321")]
+
+    # The gateway hears the outcome (a held payment is now cancelled; a blocked one stays blocked).
+    await desk.webhooks.run_once()
+    bodies = [json.loads(body) for _, body, _ in receiver.received]
+    assert [b["data"]["payment_id"] for b in bodies] == ["pay-border-1"] * len(gateway_hears)
+    assert [b["data"]["status"] for b in bodies] == gateway_hears
+    now = int(clock.now().timestamp())
+    for headers, body, status in receiver.received:
+        assert status == 200
+        assert verify(SECRET, headers["x-kefu-signature"], body, now)
 
     again = await client.post(
         f"/api/v1/cases/{case_id}/resolve", json={"outcome": "released"}, headers=specialist

@@ -4,10 +4,8 @@ webhooks received by a real local HTTP server that refuses the first delivery.""
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -21,7 +19,7 @@ from kefu.bootstrap import Kefu, bootstrap
 from kefu.domain.clock import FakeClock
 from kefu.services.screening.gateway import WebhookDispatcher
 from tests.clocks import MORNING, clock_for, clock_matrix
-from tests.conftest import Database, asgi_client, make_user, settings_for
+from tests.conftest import Database, Receiver, asgi_client, make_user, settings_for
 
 H = dict[str, str]
 SECRET = "gateway-shared-secret-0123456789"
@@ -29,45 +27,6 @@ DIALER_SECRET = "telephony-shared-secret-98765"
 BORDER = {"account_id": "acct-bf-1", "name": "边防战士 李强", "kind": "individual"}
 
 pytestmark = clock_matrix
-
-
-@dataclass
-class Receiver:
-    """A gateway's webhook endpoint on 127.0.0.1: answers 500 to the first ``refuse`` requests, then 200."""
-
-    url: str
-    refuse: int = 0
-    received: list[tuple[dict[str, str], bytes, int]] = field(default_factory=list)
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    """A real HTTP server in a thread of its own, recording every request and the status it answered."""
-    state = Receiver("")
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-            status = 500 if state.refuse > 0 else 200
-            state.refuse = max(0, state.refuse - 1)
-            state.received.append(({k.lower(): v for k, v in self.headers.items()}, body, status))
-            self.send_response(status)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, format: str, *args: Any) -> None:
-            return None
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/kefu/payments"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield state
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 @pytest.fixture
