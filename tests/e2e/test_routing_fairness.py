@@ -255,6 +255,44 @@ async def test_a_routing_rule_sends_elderly_payments_contacts_to_elderly_care(ce
     ).status_code == 404
 
 
+async def test_a_routing_rule_sends_vip_payments_chats_to_a_queue_of_their_own(centre: Centre) -> None:
+    """A VIP customer (registered so, or made so by a supervisor) goes by a vip rule to vip_payments."""
+    queue = {
+        "id": "vip_payments",
+        "name": "VIP",
+        "business_line": "payments",
+        "channels": ["chat"],
+        "skills": {"payments": 4},
+    }
+    assert (await centre.c.post("/api/v1/queues", json=queue, headers=centre.sup)).status_code == 201
+    bad = await centre.c.post(
+        "/api/v1/routing-rules", json={"queue": "vip_payments", "vip": "maybe"}, headers=centre.sup
+    )
+    assert bad.status_code == 422
+    body = {"queue": "vip_payments", "business_line": "payments", "channel": "chat", "vip": True}
+    made = await centre.c.post("/api/v1/routing-rules", json=body, headers=centre.sup)
+    assert (made.status_code, made.json()["vip"]) == (201, True), made.text
+    born_vip = await centre.contact("vip-1", vip=True)
+    plain = await centre.contact("vip-2")
+    cust = (await centre.c.get("/api/v1/customers?limit=100", headers=centre.sup)).json()["items"]
+    by_ext = {c["external_id"]: c for c in cust}
+    assert (by_ext["vip-1"]["vip"], by_ext["vip-2"]["vip"]) == (True, False)
+    _, agent_h = await centre.agent("not-allowed")
+    url = f"/api/v1/customers/{by_ext['vip-2']['id']}"
+    assert (await centre.c.patch(url, json={"vip": True}, headers=agent_h)).status_code == 403
+    assert (await centre.c.patch(url, json={"vip": None}, headers=centre.sup)).status_code == 422
+    r = await centre.c.patch(url, json={"vip": True}, headers=centre.sup)
+    assert (r.status_code, r.json()["vip"]) == (200, True), r.text
+    opened = {"customer_id": by_ext["vip-2"]["id"], "business_line": "payments", "channel": "chat"}
+    made_vip = await centre.c.post("/api/v1/conversations", json=opened, headers=centre.integ)
+    assert made_vip.status_code == 201, made_vip.text
+    queue_of = {}
+    for conv in (born_vip, plain, made_vip.json()["id"]):
+        got = await centre.c.get(f"/api/v1/conversations/{conv}", headers=centre.sup)
+        queue_of[conv] = got.json()["queue"]
+    assert queue_of == {born_vip: "vip_payments", plain: "payments", made_vip.json()["id"]: "vip_payments"}
+
+
 async def test_a_queue_sets_home_first_per_priority_class(centre: Centre) -> None:
     """PATCH home_first_s {"other": 5}: a Wuhan customer reaches Chongqing after 5 s; a bad class is 422."""
     bad = await centre.c.patch(

@@ -359,8 +359,8 @@ async def test_a_task_keeps_the_agent_it_is_offered_to_first(stores: Stores) -> 
 
 async def test_routing_rules_list_in_order_and_delete(stores: Stores) -> None:
     """Rules read back in position order (ties by id); a deleted rule is gone; an unknown one is False."""
-    second = RoutingRule("r-2", 20, "payments", T0, channel="voice")
-    first = RoutingRule("r-1", 10, "elderly_care", T0, business_line="payments", care=True)
+    second = RoutingRule("r-2", 20, "payments", T0, channel="voice", vip=True)
+    first = RoutingRule("r-1", 10, "elderly_care", T0, business_line="payments", care=True, vip=False)
     async with stores.uow() as uow:
         await uow.routing_rules.add(second)
         await uow.routing_rules.add(first)

@@ -118,6 +118,7 @@ _RULE_FIELDS = (
     "intent",
     "language",
     "care",
+    "vip",
 )
 
 

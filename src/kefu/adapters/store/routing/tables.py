@@ -41,6 +41,7 @@ class RoutingRuleRow(Base):
     intent: Mapped[str | None] = mapped_column(String(32))
     language: Mapped[str | None] = mapped_column(String(8))
     care: Mapped[bool | None] = mapped_column(Boolean)
+    vip: Mapped[bool | None] = mapped_column(Boolean)  # migration 0014
     created_at: Mapped[datetime]
 
 

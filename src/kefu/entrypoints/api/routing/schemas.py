@@ -157,6 +157,7 @@ class RoutingRuleIn(In):
     intent: Annotated[str, StringConstraints(min_length=1, max_length=32)] | None = None
     language: Annotated[str, StringConstraints(min_length=2, max_length=8)] | None = None
     care: bool | None = Field(default=None, description="the customer is elderly or vulnerable")
+    vip: bool | None = Field(default=None, description="the customer is a VIP")
 
 
 class RoutingRuleOut(Out):
@@ -168,4 +169,5 @@ class RoutingRuleOut(Out):
     intent: str | None
     language: str | None
     care: bool | None
+    vip: bool | None
     created_at: datetime
