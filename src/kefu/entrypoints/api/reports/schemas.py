@@ -38,6 +38,7 @@ class ReportFigures(Out):
     contacts: int
     answered: int
     abandoned: int
+    transferred: int = Field(description="conversations transferred on from this queue, site or agent")
     service_level_pct: float | None
     asa_s: float | None
     aht_s: float | None
