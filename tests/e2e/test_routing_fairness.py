@@ -214,6 +214,39 @@ async def test_a_supervisor_transfers_a_waiting_chat_to_another_queue(centre: Ce
     assert got["waited_s"] >= 40
 
 
+async def test_a_transferred_chat_is_answered_in_both_queues_and_once_by_the_centre(centre: Centre) -> None:
+    """Answered in payments, transferred to elderly_care and answered there: payments shows it answered and
+    transferred out, elderly_care answered and transferred in; the wallboard's centre line counts it once."""
+    a, ha = await centre.agent("tr-first")
+    await centre.available(a, ha)
+    conv = await centre.contact("tr-once")
+    (offer,) = await centre.offers(a, ha)
+    assert (await centre.c.post(f"/api/v1/offers/{offer['id']}/accept", headers=ha)).status_code == 200
+    b, hb = await centre.agent("tr-second", elderly_care=3)
+    await centre.available(b, hb)
+    r = await centre.c.post(
+        f"/api/v1/conversations/{conv}/transfer", json={"to_queue": "elderly_care"}, headers=ha
+    )
+    assert r.status_code == 200, r.text
+    (offer,) = await centre.offers(b, hb)
+    assert (await centre.c.post(f"/api/v1/offers/{offer['id']}/accept", headers=hb)).status_code == 200
+    got = {}
+    for queue in ("payments", "elderly_care"):
+        stats = (await centre.c.get(f"/api/v1/queues/{queue}/stats", headers=centre.sup)).json()
+        today = stats["today"]
+        got[queue] = (
+            stats["answered"],
+            stats["transferred"],
+            stats["transferred_in"],
+            today["transferred_in"],
+        )
+    assert got == {"payments": (1, 1, 0, 0), "elderly_care": (1, 0, 1, 1)}
+    board = (await centre.c.get("/api/v1/wallboard", headers=centre.sup)).json()
+    for window in ("recent", "today"):
+        line = board["centre"][window]
+        assert (line["answered"], line["abandoned"], line["transferred"]) == (1, 0, 1)
+
+
 async def test_a_routing_rule_sends_elderly_payments_contacts_to_elderly_care(centre: Centre) -> None:
     """A rule validated on write chooses the queue when none is given; a named queue wins over rules."""
     bad = await centre.c.post("/api/v1/routing-rules", json={"queue": "nowhere"}, headers=centre.sup)

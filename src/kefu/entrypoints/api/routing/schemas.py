@@ -87,6 +87,9 @@ class WindowStatsOut(Out):
     answered: int
     abandoned: int
     transferred: int = Field(description="contacts this queue sent on to another queue or agent")
+    transferred_in: int = Field(
+        default=0, description="of answered: contacts another queue answered first and transferred here"
+    )
 
 
 class QueueStatsOut(Out):
@@ -100,6 +103,9 @@ class QueueStatsOut(Out):
     answered: int = Field(description="last 15 minutes")
     abandoned: int = Field(description="last 15 minutes")
     transferred: int = Field(description="last 15 minutes: sent on to another queue or agent")
+    transferred_in: int = Field(
+        default=0, description="last 15 minutes, of answered: another queue answered first and sent here"
+    )
     today: WindowStatsOut
     target_pct: float
     answer_within_s: int
