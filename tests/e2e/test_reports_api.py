@@ -135,7 +135,7 @@ async def built(centre_kefu: Kefu, clock: FakeClock) -> AsyncIterator[Built]:
         yield b
 
 
-ZERO = {"commendations": 0, "complaints": 0, "cases": 0, "saved": 0}
+ZERO = {"commendations": 0, "complaints": 0, "cases": 0, "saved": 0, "transferred": 0}
 
 BY_SITE_DAY = {
     "shenzhen": {
@@ -262,6 +262,47 @@ async def test_report_as_csv(built: Built) -> None:
     assert [line["site"] for line in lines] == ["chengdu", "shenzhen", "wuhan"]
     assert lines[2]["asa_s"] == ""
     assert lines[1]["aht_s"] == "180.0"
+
+
+async def test_a_transfer_counts_where_it_left_and_the_contact_once_where_it_ended(built: Built) -> None:
+    """A1 takes c5 (payments) and transfers it to social, where A2 answers: payments, shenzhen and A1 show
+    one transfer; the contact counts once, in social; rolled up, the report is the same; CSV has it."""
+    built.at(3700)
+    c5 = await built.open(built.ids["C1"], "payments")
+    built.at(3710)
+    await built.act(c5, "assign", {"agent_id": built.ids["a1"]})
+    built.at(3720)
+    await built.act(c5, "transfer", {"to_queue": "social", "note": "转社交"})
+    built.at(3730)
+    await built.act(c5, "assign", {"agent_id": built.ids["a2"]})
+    hour = _z(H0 + timedelta(hours=1))
+    by_queue = await _report(built, group_by="queue", interval="hour")
+    assert {
+        k: (v["contacts"], v["answered"], v["transferred"]) for k, v in by_queue.items() if k[0] == hour
+    } == {
+        (hour, "payments"): (1, 1, 1),
+        (hour, "social"): (1, 1, 0),
+    }
+    by_site = await _report(built, group_by="site", interval="day")
+    assert {k[1]: v["transferred"] for k, v in by_site.items()} == {"shenzhen": 1, "chengdu": 0, "wuhan": 0}
+    by_agent = await _report(built, group_by="agent", interval="day")
+    assert by_agent[(_z(D0), built.ids["a1"])]["transferred"] == 1
+    assert sum(v["answered"] for v in by_agent.values()) == 4  # c1, c2, c4, c5: c5 once
+    live = await _report(built, group_by="agent", interval="hour")
+    bus = built.kefu.bus
+    await bus.handle(reports.RollUpReports(H0 - timedelta(hours=1), H0 + timedelta(hours=23)), SYSTEM_ACTOR)
+    assert await _report(built, group_by="agent", interval="hour") == live
+    assert await _report(built, group_by="queue", interval="hour") == by_queue
+    r = await built.c.get(
+        "/api/v1/reports/service",
+        params={**DAY, "group_by": "site", "interval": "day", "format": "csv"},
+        headers=built.sup,
+    )
+    assert {line["site"]: line["transferred"] for line in csv.DictReader(io.StringIO(r.text))} == {
+        "chengdu": "0",
+        "shenzhen": "1",
+        "wuhan": "0",
+    }
 
 
 @pytest.mark.parametrize(

@@ -214,6 +214,39 @@ async def test_a_supervisor_transfers_a_waiting_chat_to_another_queue(centre: Ce
     assert got["waited_s"] >= 40
 
 
+async def test_a_transferred_chat_is_answered_in_both_queues_and_once_by_the_centre(centre: Centre) -> None:
+    """Answered in payments, transferred to elderly_care and answered there: payments shows it answered and
+    transferred out, elderly_care answered and transferred in; the wallboard's centre line counts it once."""
+    a, ha = await centre.agent("tr-first")
+    await centre.available(a, ha)
+    conv = await centre.contact("tr-once")
+    (offer,) = await centre.offers(a, ha)
+    assert (await centre.c.post(f"/api/v1/offers/{offer['id']}/accept", headers=ha)).status_code == 200
+    b, hb = await centre.agent("tr-second", elderly_care=3)
+    await centre.available(b, hb)
+    r = await centre.c.post(
+        f"/api/v1/conversations/{conv}/transfer", json={"to_queue": "elderly_care"}, headers=ha
+    )
+    assert r.status_code == 200, r.text
+    (offer,) = await centre.offers(b, hb)
+    assert (await centre.c.post(f"/api/v1/offers/{offer['id']}/accept", headers=hb)).status_code == 200
+    got = {}
+    for queue in ("payments", "elderly_care"):
+        stats = (await centre.c.get(f"/api/v1/queues/{queue}/stats", headers=centre.sup)).json()
+        today = stats["today"]
+        got[queue] = (
+            stats["answered"],
+            stats["transferred"],
+            stats["transferred_in"],
+            today["transferred_in"],
+        )
+    assert got == {"payments": (1, 1, 0, 0), "elderly_care": (1, 0, 1, 1)}
+    board = (await centre.c.get("/api/v1/wallboard", headers=centre.sup)).json()
+    for window in ("recent", "today"):
+        line = board["centre"][window]
+        assert (line["answered"], line["abandoned"], line["transferred"]) == (1, 0, 1)
+
+
 async def test_a_routing_rule_sends_elderly_payments_contacts_to_elderly_care(centre: Centre) -> None:
     """A rule validated on write chooses the queue when none is given; a named queue wins over rules."""
     bad = await centre.c.post("/api/v1/routing-rules", json={"queue": "nowhere"}, headers=centre.sup)
@@ -253,6 +286,44 @@ async def test_a_routing_rule_sends_elderly_payments_contacts_to_elderly_care(ce
     assert (
         await centre.c.delete(f"/api/v1/routing-rules/{made.json()['id']}", headers=centre.sup)
     ).status_code == 404
+
+
+async def test_a_routing_rule_sends_vip_payments_chats_to_a_queue_of_their_own(centre: Centre) -> None:
+    """A VIP customer (registered so, or made so by a supervisor) goes by a vip rule to vip_payments."""
+    queue = {
+        "id": "vip_payments",
+        "name": "VIP",
+        "business_line": "payments",
+        "channels": ["chat"],
+        "skills": {"payments": 4},
+    }
+    assert (await centre.c.post("/api/v1/queues", json=queue, headers=centre.sup)).status_code == 201
+    bad = await centre.c.post(
+        "/api/v1/routing-rules", json={"queue": "vip_payments", "vip": "maybe"}, headers=centre.sup
+    )
+    assert bad.status_code == 422
+    body = {"queue": "vip_payments", "business_line": "payments", "channel": "chat", "vip": True}
+    made = await centre.c.post("/api/v1/routing-rules", json=body, headers=centre.sup)
+    assert (made.status_code, made.json()["vip"]) == (201, True), made.text
+    born_vip = await centre.contact("vip-1", vip=True)
+    plain = await centre.contact("vip-2")
+    cust = (await centre.c.get("/api/v1/customers?limit=100", headers=centre.sup)).json()["items"]
+    by_ext = {c["external_id"]: c for c in cust}
+    assert (by_ext["vip-1"]["vip"], by_ext["vip-2"]["vip"]) == (True, False)
+    _, agent_h = await centre.agent("not-allowed")
+    url = f"/api/v1/customers/{by_ext['vip-2']['id']}"
+    assert (await centre.c.patch(url, json={"vip": True}, headers=agent_h)).status_code == 403
+    assert (await centre.c.patch(url, json={"vip": None}, headers=centre.sup)).status_code == 422
+    r = await centre.c.patch(url, json={"vip": True}, headers=centre.sup)
+    assert (r.status_code, r.json()["vip"]) == (200, True), r.text
+    opened = {"customer_id": by_ext["vip-2"]["id"], "business_line": "payments", "channel": "chat"}
+    made_vip = await centre.c.post("/api/v1/conversations", json=opened, headers=centre.integ)
+    assert made_vip.status_code == 201, made_vip.text
+    queue_of = {}
+    for conv in (born_vip, plain, made_vip.json()["id"]):
+        got = await centre.c.get(f"/api/v1/conversations/{conv}", headers=centre.sup)
+        queue_of[conv] = got.json()["queue"]
+    assert queue_of == {born_vip: "vip_payments", plain: "payments", made_vip.json()["id"]: "vip_payments"}
 
 
 async def test_a_queue_sets_home_first_per_priority_class(centre: Centre) -> None:

@@ -89,6 +89,7 @@ class CreateCustomer(Command[Customer]):
     phone: str | None = None
     birth_date: date | None = None
     vulnerable: bool = False
+    vip: bool = False
     trusted_contact: TrustedContact | None = None
     home_site: str | None = None
 
@@ -155,6 +156,7 @@ class CreateRoutingRule(Command[RoutingRule]):
     intent: str | None = None
     language: str | None = None
     care: bool | None = None
+    vip: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -43,6 +43,8 @@ class Customer:
     phone: str | None = None
     birth_date: date | None = None
     vulnerable: bool = False
+    # A VIP customer: routing rules may send their contacts to a queue of their own.
+    vip: bool = False
     trusted_contact: TrustedContact | None = None
     home_site: str | None = None
     # The integration (user id) that registered the customer: that customer channel alone acts for it.

@@ -23,6 +23,7 @@ FIGURES: tuple[str, ...] = (
     "contacts",
     "answered",
     "abandoned",
+    "transferred",
     "service_level_pct",
     "asa_s",
     "aht_s",
@@ -83,6 +84,8 @@ class Sums(Protocol):
     def saved(self) -> int: ...
     @property
     def agent_hours(self) -> int: ...
+    @property
+    def transferred(self) -> int: ...
 
 
 def ratio(num: float, den: float, digits: int) -> float | None:
@@ -97,6 +100,7 @@ def figures(f: Sums) -> dict[str, Any]:
         "contacts": f.contacts,
         "answered": f.answered,
         "abandoned": f.abandoned,
+        "transferred": f.transferred,
         "service_level_pct": ratio(100.0 * f.answered_in_sl, offered, 2),
         "asa_s": ratio(f.wait_sum_s, f.answered, 2),
         "aht_s": ratio(f.handle_sum_s, f.handled, 2),

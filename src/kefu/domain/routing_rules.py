@@ -3,7 +3,7 @@
 An ordered list, like TaskRouter's workflow filters: the first rule whose conditions all hold names the
 queue; a condition left out (None) holds for every contact; when no rule matches, the contact goes to the
 queue named after its business line (``pick_queue``). Conditions: business line, channel, intent (triage),
-language, and whether the customer is elderly or vulnerable (``care``).
+language, whether the customer is elderly or vulnerable (``care``) and whether they are a VIP (``vip``).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ class ContactFacts:
     intent: str | None
     language: str | None
     care: bool
+    vip: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +36,7 @@ class RoutingRule:
     intent: str | None = None
     language: str | None = None
     care: bool | None = None
+    vip: bool | None = None
 
     def matches(self, facts: ContactFacts) -> bool:
         wanted = (
@@ -43,6 +45,7 @@ class RoutingRule:
             (self.intent, facts.intent),
             (self.language, facts.language),
             (self.care, facts.care),
+            (self.vip, facts.vip),
         )
         return all(want is None or want == got for want, got in wanted)
 

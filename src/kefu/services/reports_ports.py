@@ -29,6 +29,7 @@ SUMS: tuple[str, ...] = (
     "cases",
     "saved",
     "agent_hours",
+    "transferred",
 )
 
 
@@ -57,6 +58,7 @@ class HourFigures:
     cases: int = 0
     saved: int = 0
     agent_hours: int = 0
+    transferred: int = 0
 
     def add(self, other: HourFigures) -> None:
         # Written out: reports add thousands of these per request, and getattr/setattr loops cost 3x.
@@ -76,6 +78,7 @@ class HourFigures:
         self.cases += other.cases
         self.saved += other.saved
         self.agent_hours += other.agent_hours
+        self.transferred += other.transferred
 
 
 # SUMS is the order of the sums in the constructor, after the five keys.

@@ -51,7 +51,61 @@ async def test_tasks_live_open_and_service_counts(stores: Stores) -> None:
         )
         assert await uow.tasks.open_for_subject("v-004") is None
         counts = await uow.tasks.service_counts("social", T0, 20)
-    assert counts == {"answered": 2, "in_target": 1, "abandoned": 1, "transferred": 1}
+    assert counts == {
+        "answered": 2,
+        "in_target": 1,
+        "abandoned": 1,
+        "transferred": 1,
+        "transferred_in": 0,
+        "transferred_in_in_target": 0,
+        "abandoned_after_answer": 0,
+    }
+
+
+async def test_a_contact_answered_transferred_and_answered_again_is_counted_once_by_the_centre(
+    stores: Stores,
+) -> None:
+    """Answered in social and transferred to games, answered there: social counts it answered and
+    transferred out, games answered and transferred in; a second such contact abandoned in games is
+    abandoned after an answer; a chat moved while still waiting is a first answer where it lands."""
+    s = timedelta(seconds=1)
+    async with stores.uow() as uow:
+        # v-001: answered in social at 5 s, transferred at 60 s, answered in games at 70 s (wait 70 s).
+        await uow.tasks.add(mk.task(1, state="ended", agent_id="a-1", assigned_at=T0 + 5 * s, wait_s=4.0,
+                                    ended_at=T0 + 60 * s, end_reason="transferred"))  # fmt: skip
+        await uow.tasks.add(mk.task(11, subject_id="v-001", queue_id="games", state="assigned",
+                                    assigned_at=T0 + 70 * s, wait_s=69.0))  # fmt: skip
+        # v-002: answered in social, transferred, abandoned while waiting in games.
+        await uow.tasks.add(mk.task(2, state="ended", agent_id="a-1", assigned_at=T0 + 6 * s, wait_s=4.0,
+                                    ended_at=T0 + 50 * s, end_reason="transferred"))  # fmt: skip
+        await uow.tasks.add(mk.task(12, subject_id="v-002", queue_id="games", state="ended",
+                                    ended_at=T0 + 80 * s, end_reason="abandoned"))  # fmt: skip
+        # v-003: moved from social to games while waiting, answered in games within the target.
+        await uow.tasks.add(mk.task(3, state="ended", ended_at=T0 + 8 * s, end_reason="transferred"))
+        await uow.tasks.add(mk.task(13, subject_id="v-003", queue_id="games", state="assigned",
+                                    assigned_at=T0 + 10 * s, wait_s=7.0))  # fmt: skip
+        await uow.commit()
+    async with stores.uow() as uow:
+        social = await uow.tasks.service_counts("social", T0, 20)
+        games = await uow.tasks.service_counts("games", T0, 20)
+    assert social == {
+        "answered": 2,
+        "in_target": 2,
+        "abandoned": 0,
+        "transferred": 3,
+        "transferred_in": 0,
+        "transferred_in_in_target": 0,
+        "abandoned_after_answer": 0,
+    }
+    assert games == {
+        "answered": 2,
+        "in_target": 1,
+        "abandoned": 1,
+        "transferred": 0,
+        "transferred_in": 1,
+        "transferred_in_in_target": 0,
+        "abandoned_after_answer": 1,
+    }
 
 
 async def test_offers_are_decided_once_and_pending_in_order(stores: Stores) -> None:
@@ -359,8 +413,8 @@ async def test_a_task_keeps_the_agent_it_is_offered_to_first(stores: Stores) -> 
 
 async def test_routing_rules_list_in_order_and_delete(stores: Stores) -> None:
     """Rules read back in position order (ties by id); a deleted rule is gone; an unknown one is False."""
-    second = RoutingRule("r-2", 20, "payments", T0, channel="voice")
-    first = RoutingRule("r-1", 10, "elderly_care", T0, business_line="payments", care=True)
+    second = RoutingRule("r-2", 20, "payments", T0, channel="voice", vip=True)
+    first = RoutingRule("r-1", 10, "elderly_care", T0, business_line="payments", care=True, vip=False)
     async with stores.uow() as uow:
         await uow.routing_rules.add(second)
         await uow.routing_rules.add(first)

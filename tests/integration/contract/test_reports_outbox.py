@@ -90,6 +90,41 @@ async def test_rollup_keeps_the_figures_and_refuses_a_gap(stores: Stores) -> Non
             await uow.reports.roll_up(T0 + 5 * HOUR, T0 + 6 * HOUR, T0 + 7 * HOUR)
 
 
+async def test_transfers_count_under_the_queue_and_agent_they_left_in_the_hour_of_the_transfer(
+    stores: Stores,
+) -> None:
+    """Tasks ended by transfer count once each (an agent's at their site, a waiting one at the customer's
+    home base); other endings do not; rolled hours read the same."""
+    await _seed(stores)
+    minute = timedelta(minutes=1)
+    async with stores.uow() as uow:
+        ended = {"state": "ended", "subject_id": "v-001"}
+        await uow.tasks.add(mk.task(11, **ended, agent_id="a-001", assigned_at=T0 + minute,
+                                    ended_at=T0 + 20 * minute, end_reason="transferred"))  # fmt: skip
+        await uow.tasks.add(mk.task(12, **ended, queue_id="games", ended_at=T0 + HOUR + 5 * minute,
+                                    end_reason="transferred"))  # fmt: skip
+        await uow.tasks.add(mk.task(13, **ended, agent_id="a-001", assigned_at=T0 + 21 * minute,
+                                    ended_at=T0 + 40 * minute, end_reason="completed"))  # fmt: skip
+        await uow.commit()
+    window = (T0, T0 + 2 * HOUR)
+    at = SUMS.index("transferred")
+
+    async def moved(group_by: str | None, agent_id: str | None = None) -> dict[tuple[object, ...], float]:
+        async with stores.uow() as uow:
+            got = _table(await uow.reports.hours(*window, group_by, agent_id=agent_id))
+        return {k: v[at] for k, v in got.items() if v[at]}
+
+    assert await moved("queue") == {(T0, "social", "", "", ""): 1, (T0 + HOUR, "games", "", "", ""): 1}
+    assert await moved("site") == {(T0, "", "wuhan", "", ""): 1, (T0 + HOUR, "", "hefei", "", ""): 1}
+    assert await moved("agent") == {(T0, "", "", "", "a-001"): 1, (T0 + HOUR, "", "", "", ""): 1}
+    assert await moved(None, agent_id="a-001") == {(T0, "", "", "", ""): 1}
+    before = {g: await moved(g) for g in (None, "queue", "site", "business_line", "agent")}
+    async with stores.uow() as uow:
+        await uow.reports.roll_up(*window, T0 + 3 * HOUR)
+        await uow.commit()
+    assert {g: await moved(g) for g in before} == before
+
+
 async def test_commit_writes_one_outbox_record_per_event(stores: Stores) -> None:
     """Emitted events become outbox records at commit, in order; without commit, none."""
     first, second = CustomerCreated("c-001", T0), CustomerCreated("c-002", T0)

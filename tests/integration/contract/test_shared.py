@@ -360,3 +360,21 @@ async def test_why_kefu_set_an_agent_away_round_trips(stores: Stores) -> None:
         await uow.commit()
     async with stores.uow() as uow:
         assert await uow.agents.get("a-001") == mk.agent(1, presence="available")
+
+
+async def test_a_customers_vip_flag_round_trips_and_defaults_to_false(stores: Stores) -> None:
+    """vip (migration 0014) is saved, read back, changed, and false for a customer made without it."""
+    async with stores.uow() as uow:
+        await uow.customers.add(mk.customer(1, vip=True))
+        await uow.customers.add(mk.customer(2))
+        await uow.commit()
+    async with stores.uow() as uow:
+        got = await uow.customers.get("c-001")
+        assert got == mk.customer(1, vip=True)
+        assert got is not None
+        assert [c.vip for c in await uow.customers.page(None, 10)] == [True, False]
+        got.vip = False
+        await uow.customers.save(got)
+        await uow.commit()
+    async with stores.uow() as uow:
+        assert await uow.customers.get("c-001") == mk.customer(1)

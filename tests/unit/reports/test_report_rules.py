@@ -34,6 +34,7 @@ class _Sums:
     cases: int = 0
     saved: int = 0
     agent_hours: int = 0
+    transferred: int = 0
 
 
 def test_abandoned_contacts_count_against_the_service_level() -> None:

@@ -1,9 +1,10 @@
 """The in-memory report store: the same hourly partial sums as the SQL report queries, computed in Python.
 
-Each source (conversations, CSAT, commendations, complaints, cases, funds saved) adds to cells keyed by
-(hour, queue, site, business line, agent); a report by one dimension sums those cells by (hour, that key),
-and counts agent-hours as the cells where a named agent answered. Hours inside the rolled range come from
-the stored rollup, as in the SQL store. Day buckets (``day_tz``) are left to the caller, as on SQLite.
+Each source (conversations, CSAT, commendations, complaints, cases, funds saved, transfers) adds to cells
+keyed by (hour, queue, site, business line, agent); a report by one dimension sums those cells by (hour,
+that key), and counts agent-hours as the cells where a named agent answered. Hours inside the rolled
+range come from the stored rollup, as in the SQL store. Day buckets (``day_tz``) are left to the caller,
+as on SQLite.
 """
 
 from __future__ import annotations
@@ -163,6 +164,7 @@ class MemoryReportStore:
             if k is not None and e.currency == SAVED_CURRENCY and cells.wanted(e.at, k.agent_id):
                 site = self._site(k.agent_id, k.customer_id)
                 cells.at(e.at, CASE_QUEUE, site, CASE_LINE, k.agent_id or "").saved += e.amount
+        self._transfers(cells)
         for f in cells.cells.values():
             f.agent_hours = 1 if f.agent_id and f.answered else 0
         return cells.cells
@@ -188,6 +190,16 @@ class MemoryReportStore:
             if c.first_response_at is not None:
                 f.responded += 1
                 f.frt_sum_s += _secs(c.first_response_at, c.created_at)
+
+    def _transfers(self, cells: _Cells) -> None:
+        """Conversations transferred on: the hour of the transfer, the queue left and the agent holding it."""
+        for t in self._s.scan("tasks"):
+            if t.end_reason != "transferred" or t.kind != "conversation" or t.ended_at is None:
+                continue
+            c = self._s.get("conversations", t.subject_id)
+            if c is not None and cells.wanted(t.ended_at, t.agent_id):
+                site = self._site(t.agent_id, c.customer_id)
+                cells.at(t.ended_at, t.queue_id, site, c.business_line, t.agent_id or "").transferred += 1
 
     # -- the rollup ------------------------------------------------------------------------------------
     async def roll_up(self, since: datetime, until: datetime, at: datetime) -> int:

@@ -74,28 +74,49 @@ class MemoryTasks:
         return sorted(rows, key=lambda t: (t.enqueued_at, t.id))
 
     async def service_counts(self, queue_id: str, since: datetime, answer_within_s: float) -> dict[str, int]:
-        """answered, within the target, abandoned and transferred out since ``since`` for one queue."""
-        answered = in_target = abandoned = transferred = 0
-        for t in self._s.scan("tasks"):
+        """answered, within the target, abandoned and transferred out since ``since`` for one queue; and of
+        those answered (within the target) and abandoned, the contacts another queue had already answered
+        and transferred here: ``transferred_in``, ``transferred_in_in_target``, ``abandoned_after_answer``."""
+        tasks = list(self._s.scan("tasks"))
+        # When each conversation's answered tasks were transferred on.
+        handed_on: dict[str, list[tuple[str, datetime]]] = {}
+        for t in tasks:
+            if t.end_reason == "transferred" and t.assigned_at is not None and t.ended_at is not None:
+                handed_on.setdefault(t.subject_id, []).append((t.id, t.ended_at))
+
+        def after_answer(t: Task) -> bool:
+            until = t.assigned_at or t.ended_at
+            return until is not None and any(
+                other != t.id and at <= until for other, at in handed_on.get(t.subject_id, ())
+            )
+
+        counts = dict.fromkeys(
+            ("answered", "in_target", "abandoned", "transferred", "transferred_in",
+             "transferred_in_in_target", "abandoned_after_answer"),
+            0,
+        )  # fmt: skip
+        for t in tasks:
             if t.queue_id != queue_id:
                 continue
             if t.assigned_at is not None and t.assigned_at >= since:
-                answered += 1
-                in_target += t.wait_s is not None and t.wait_s <= answer_within_s
+                hit = t.wait_s is not None and t.wait_s <= answer_within_s
+                moved_in = after_answer(t)
+                counts["answered"] += 1
+                counts["in_target"] += hit
+                counts["transferred_in"] += moved_in
+                counts["transferred_in_in_target"] += moved_in and hit
             if (
                 t.ended_at is not None
                 and t.ended_at >= since
                 and t.end_reason == "abandoned"
                 and t.assigned_at is None
             ):
-                abandoned += 1
-            transferred += t.ended_at is not None and t.ended_at >= since and t.end_reason == "transferred"
-        return {
-            "answered": answered,
-            "in_target": in_target,
-            "abandoned": abandoned,
-            "transferred": transferred,
-        }
+                counts["abandoned"] += 1
+                counts["abandoned_after_answer"] += after_answer(t)
+            counts["transferred"] += (
+                t.ended_at is not None and t.ended_at >= since and t.end_reason == "transferred"
+            )
+        return counts
 
 
 class MemoryOffers:

@@ -81,6 +81,7 @@ def customer_from_row(row: CustomerRow) -> Customer:
         phone=row.phone,
         birth_date=row.birth_date,
         vulnerable=row.vulnerable,
+        vip=row.vip,
         trusted_contact=None
         if tc is None
         else TrustedContact(tc["name"], tc["phone"], tc["relation"], tc.get("language")),
@@ -99,6 +100,7 @@ def customer_to_row(c: Customer, row: CustomerRow) -> CustomerRow:
     row.phone = c.phone
     row.birth_date = c.birth_date
     row.vulnerable = c.vulnerable
+    row.vip = c.vip
     tc = c.trusted_contact
     row.trusted_contact = (
         None

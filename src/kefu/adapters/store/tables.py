@@ -85,6 +85,7 @@ class CustomerRow(Base):
     birth_date: Mapped[date | None]
     language: Mapped[str] = mapped_column(String(8))
     vulnerable: Mapped[bool] = mapped_column(Boolean, default=False)
+    vip: Mapped[bool] = mapped_column(Boolean, default=False)  # migration 0014
     trusted_contact: Mapped[dict[str, Any] | None]
     home_site: Mapped[str | None] = mapped_column(ForeignKey("sites.id"))
     created_at: Mapped[datetime]

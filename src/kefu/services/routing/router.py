@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -171,6 +171,9 @@ class QueueStats:
     today: dict[str, float | int | None]
     target_pct: float
     answer_within_s: int
+    transferred_in: int = 0  # of answered: contacts another queue answered first and transferred here
+    # The store's counts (last 15 minutes, today) that centre-wide figures are summed from.
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -674,9 +677,12 @@ class Router:
                 "answered": today["answered"],
                 "abandoned": today["abandoned"],
                 "transferred": today["transferred"],
+                "transferred_in": today["transferred_in"],
             },
             target_pct=sl.target_pct,
             answer_within_s=sl.answer_within_s,
+            transferred_in=recent["transferred_in"],
+            counts={"recent": recent, "today": today},
         )
 
     # == the one place the engine changes ===========================================================

@@ -46,6 +46,7 @@ async def create_rule(cmd: CreateRoutingRule, ctx: Context) -> RoutingRule:
             intent=cmd.intent,
             language=cmd.language,
             care=cmd.care,
+            vip=cmd.vip,
         )
         await ctx.uow.routing_rules.add(rule)
         await ctx.audit("routing_rule.created", "routing_rule", rule.id, queue=rule.queue, position=position)

@@ -1,5 +1,6 @@
 """The supervisor wallboard: one snapshot of every queue's live figures and of the agents by site and state.
 
+The centre line adds the queues' counts up with each transferred contact counted once (``centre_figures``).
 Queue figures come from ``Router.stats`` (the same numbers as ``GET /api/v1/queues/{id}/stats``); agents'
 states come from the routing engine, which knows who is working right now, not only who said they are
 available. An agent is ``busy`` when available and holding work, an offer or wrap-up.
@@ -38,10 +39,47 @@ class SiteLine:
 
 
 @dataclass(frozen=True, slots=True)
+class CentreFigures:
+    """The whole centre over one window: each contact counted once, however many queues it went through."""
+
+    answered: int
+    abandoned: int
+    transferred: int
+    service_level_pct: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class CentreLine:
+    recent: CentreFigures  # last 15 minutes
+    today: CentreFigures
+
+
+@dataclass(frozen=True, slots=True)
 class Wallboard:
     at: datetime
     queues: list[QueueLine]
     sites: list[SiteLine]
+    centre: CentreLine | None = None
+
+
+def centre_figures(counts: list[dict[str, int]]) -> CentreFigures:
+    """Queues' counts added up, a transferred contact once: an answer (or abandon) in a queue that another
+    queue had already answered and transferred on is the same contact's, counted where it was first
+    answered. Service level = first answers within their queue's target ÷ (first answers + abandoned)."""
+
+    def total(name: str) -> int:
+        return sum(c.get(name, 0) for c in counts)
+
+    answered = total("answered") - total("transferred_in")
+    abandoned = total("abandoned") - total("abandoned_after_answer")
+    in_target = total("in_target") - total("transferred_in_in_target")
+    offered = answered + abandoned
+    return CentreFigures(
+        answered=answered,
+        abandoned=abandoned,
+        transferred=total("transferred"),
+        service_level_pct=None if offered == 0 else round(100.0 * in_target / offered, 1),
+    )
 
 
 def below_target(stats: QueueStats) -> bool:
@@ -73,4 +111,8 @@ async def snapshot(ctx: Context, router: Router | None) -> Wallboard:
     site_lines = [
         SiteLine(site, *names.get(site, (site, site)), agents=by_state) for site, by_state in counts.items()
     ]
-    return Wallboard(ctx.clock.now(), lines, site_lines)
+    centre = CentreLine(
+        recent=centre_figures([line.stats.counts.get("recent", {}) for line in lines]),
+        today=centre_figures([line.stats.counts.get("today", {}) for line in lines]),
+    )
+    return Wallboard(ctx.clock.now(), lines, site_lines, centre)

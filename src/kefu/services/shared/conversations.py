@@ -88,7 +88,7 @@ async def open_conversation(cmd: OpenConversation, ctx: Context) -> Conversation
             raise InvalidInput(f"no customer {cmd.customer_id!r}", field="customer_id")
         check_channel(ctx.actor, customer)
         care = customer.needs_care(ctx.local_today(), ctx.settings.elderly_age)
-        facts = ContactFacts(line, cmd.channel, triaged.intent, triaged.language, care)
+        facts = ContactFacts(line, cmd.channel, triaged.intent, triaged.language, care, customer.vip)
         queue = await _choose_queue(ctx, cmd.queue, facts)
         now = ctx.clock.now()
         # A customer reporting a scam is worked by the anti-fraud desk through a report case, whatever

@@ -19,7 +19,7 @@ from kefu.services.context import Context
 from kefu.services.pagination import Page, page_of
 
 _UPDATABLE = frozenset(
-    {"name", "phone", "birth_date", "language", "vulnerable", "trusted_contact", "home_site"}
+    {"name", "phone", "birth_date", "language", "vulnerable", "vip", "trusted_contact", "home_site"}
 )
 
 
@@ -43,6 +43,7 @@ async def create_customer(cmd: CreateCustomer, ctx: Context) -> Customer:
         phone=check_phone(cmd.phone),
         birth_date=check_birth_date(cmd.birth_date, ctx.local_today()),
         vulnerable=cmd.vulnerable,
+        vip=cmd.vip,
         trusted_contact=_checked_contact(cmd.trusted_contact),
         home_site=cmd.home_site,
         registered_by=ctx.actor.user_id if ctx.actor.role == "integration" else None,
@@ -54,7 +55,7 @@ async def create_customer(cmd: CreateCustomer, ctx: Context) -> Customer:
                 f"a customer with external_id {cmd.external_id!r} already exists", field="external_id"
             )
         await ctx.uow.customers.add(customer)
-        await ctx.audit("customer.created", "customer", customer.id, external_id=cmd.external_id)
+        await ctx.audit("customer.created", "customer", customer.id, external_id=cmd.external_id, vip=cmd.vip)
         ctx.uow.emit(events.CustomerCreated(customer.id, now))
         await ctx.uow.commit()
     return customer
@@ -62,7 +63,7 @@ async def create_customer(cmd: CreateCustomer, ctx: Context) -> Customer:
 
 async def update_customer(cmd: UpdateCustomer, ctx: Context) -> Customer:
     require(ctx.actor, "customers.write")
-    changes = checked_changes(cmd.changes, _UPDATABLE, required=("name", "language", "vulnerable"))
+    changes = checked_changes(cmd.changes, _UPDATABLE, required=("name", "language", "vulnerable", "vip"))
     if "phone" in changes:
         changes["phone"] = check_phone(changes["phone"])
     if "birth_date" in changes:

@@ -1,6 +1,7 @@
 """Report queries: hourly partial sums from the records, and the rollup that keeps them ready.
 
-One aggregate query per source (conversations, CSAT, commendations, complaints, cases, funds saved), each
+One aggregate query per source (conversations, CSAT, commendations, complaints, cases, funds saved,
+transfers), each
 grouped by (hour, queue, site, business line, agent). Hours inside the rolled range come from
 ``report_hours``; hours outside it are computed from the records, so a report is right before any rollup
 has run and fast once it has. The SQL differs by dialect only in two expressions: the hour of a time and the
@@ -19,7 +20,7 @@ from sqlalchemy.orm import aliased
 
 from kefu.adapters.store.quality.tables import CommendationRow, ComplaintRow, CsatRow
 from kefu.adapters.store.reports.tables import ALL_AGENTS, ReportHourRow, ReportStateRow
-from kefu.adapters.store.routing.tables import QueueRow
+from kefu.adapters.store.routing.tables import QueueRow, TaskRow
 from kefu.adapters.store.screening.tables import CaseRow, LedgerRow
 from kefu.adapters.store.tables import AgentRow, ConversationRow, CustomerRow
 from kefu.domain.cases import CASE_BUSINESS_LINE, CASE_QUEUE
@@ -28,6 +29,7 @@ from kefu.domain.reports import DEFAULT_ANSWER_WITHIN_S, SAVED_CURRENCY
 from kefu.services.reports_ports import SUMS, HourFigures
 
 NONE = "none"  # the site, queue or business line of figures that have none
+TRANSFERRED = "transferred"  # the end reason of a task whose conversation was transferred on
 # GROUP BY 1..5: portable, and free of the repeated bound parameters PostgreSQL would refuse to match.
 _GROUP: tuple[ColumnElement[Any], ...] = tuple(literal_column(str(i)) for i in range(1, 6))
 
@@ -176,6 +178,7 @@ class SqlReportStore:
             ("complaints", await self._complaints(since, until, agent_id, dim)),
             ("cases", await self._cases(since, until, agent_id, dim)),
             ("saved", await self._saved(since, until, agent_id, dim)),
+            ("transferred", await self._transfers(since, until, agent_id, dim)),
         ):
             for row in rows:
                 setattr(at(row), name, int(row[first]))
@@ -343,6 +346,36 @@ class SqlReportStore:
         )
         if agent_id is not None:
             stmt = stmt.where(CaseRow.agent_id == agent_id)
+        return await self._rows(stmt, dim)
+
+    async def _transfers(
+        self, since: datetime, until: datetime, agent_id: str | None, dim: int | None
+    ) -> Sequence[Any]:
+        """Conversations transferred on, in the hour of the transfer, under the queue they left and the
+        agent who held them (none when it was still waiting)."""
+        t, c, a = TaskRow, ConversationRow, aliased(AgentRow)
+        stmt = (
+            select(
+                self._hour(t.ended_at),
+                t.queue_id,
+                func.coalesce(a.site, CustomerRow.home_site, literal_column(f"'{NONE}'")),
+                c.business_line,
+                func.coalesce(t.agent_id, literal_column("''")),
+                func.count(),
+            )
+            .select_from(t)
+            .join(c, c.id == t.subject_id)
+            .outerjoin(a, a.id == t.agent_id)
+            .outerjoin(CustomerRow, CustomerRow.id == c.customer_id)
+            .where(
+                t.end_reason == TRANSFERRED,
+                t.kind == "conversation",
+                t.ended_at >= since,
+                t.ended_at < until,
+            )
+        )
+        if agent_id is not None:
+            stmt = stmt.where(t.agent_id == agent_id)
         return await self._rows(stmt, dim)
 
     # -- the rollup ------------------------------------------------------------------------------------

@@ -44,6 +44,7 @@ class ReportHourRow(Base):
     cases: Mapped[int] = mapped_column(Integer)
     saved: Mapped[int] = mapped_column(BigInteger)
     agent_hours: Mapped[int] = mapped_column(Integer)
+    transferred: Mapped[int] = mapped_column(Integer, default=0)  # migration 0014
 
     __table_args__ = (Index("ix_report_hours_hour", "hour"),)
 

@@ -6,8 +6,9 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from kefu.adapters.store.routing.tables import OfferRow, QueueRow, RoutingRuleRow, TaskRow
 from kefu.domain.queues import EscalationStep, Queue, ServiceLevel, SiteScope
@@ -118,6 +119,7 @@ _RULE_FIELDS = (
     "intent",
     "language",
     "care",
+    "vip",
 )
 
 
@@ -179,12 +181,31 @@ class SqlTasks:
         return [_task_from_row(r) for r in (await self._s.execute(stmt)).scalars()]
 
     async def service_counts(self, queue_id: str, since: datetime, answer_within_s: float) -> dict[str, int]:
-        """answered, within the target, abandoned and transferred out since ``since`` for one queue."""
+        """answered, within the target, abandoned and transferred out since ``since`` for one queue; and of
+        those answered (within the target) and abandoned, the contacts another queue had already answered
+        and transferred here: ``transferred_in``, ``transferred_in_in_target``, ``abandoned_after_answer``."""
+        earlier = aliased(TaskRow)
+        # Another task of the same conversation, answered and transferred on before this one was answered
+        # (or, unanswered, ended).
+        after_answer = (
+            select(earlier.id)
+            .where(
+                earlier.subject_id == TaskRow.subject_id,
+                earlier.id != TaskRow.id,
+                earlier.end_reason == "transferred",
+                earlier.assigned_at.is_not(None),
+                earlier.ended_at <= func.coalesce(TaskRow.assigned_at, TaskRow.ended_at),
+            )
+            .exists()
+        )
+        in_target = TaskRow.wait_s <= answer_within_s
         answered = select(
             func.count(),
-            func.coalesce(func.sum(case((TaskRow.wait_s <= answer_within_s, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((in_target, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((after_answer, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((and_(after_answer, in_target), 1), else_=0)), 0),
         ).where(TaskRow.queue_id == queue_id, TaskRow.assigned_at >= since)
-        abandoned = select(func.count()).where(
+        abandoned = select(func.count(), func.coalesce(func.sum(case((after_answer, 1), else_=0)), 0)).where(
             TaskRow.queue_id == queue_id,
             TaskRow.ended_at >= since,
             TaskRow.end_reason == "abandoned",
@@ -193,14 +214,17 @@ class SqlTasks:
         transferred = select(func.count()).where(
             TaskRow.queue_id == queue_id, TaskRow.ended_at >= since, TaskRow.end_reason == "transferred"
         )
-        n_answered, n_in_target = (await self._s.execute(answered)).one()
-        n_abandoned = (await self._s.execute(abandoned)).scalar_one()
+        n_answered, n_in_target, n_in, n_in_in_target = (await self._s.execute(answered)).one()
+        n_abandoned, n_abandoned_after = (await self._s.execute(abandoned)).one()
         n_transferred = (await self._s.execute(transferred)).scalar_one()
         return {
             "answered": int(n_answered),
             "in_target": int(n_in_target),
             "abandoned": int(n_abandoned),
             "transferred": int(n_transferred),
+            "transferred_in": int(n_in),
+            "transferred_in_in_target": int(n_in_in_target),
+            "abandoned_after_answer": int(n_abandoned_after),
         }
 
 

@@ -41,6 +41,7 @@ class RoutingRuleRow(Base):
     intent: Mapped[str | None] = mapped_column(String(32))
     language: Mapped[str | None] = mapped_column(String(8))
     care: Mapped[bool | None] = mapped_column(Boolean)
+    vip: Mapped[bool | None] = mapped_column(Boolean)  # migration 0014
     created_at: Mapped[datetime]
 
 
@@ -71,6 +72,7 @@ class TaskRow(Base):
         Index("ix_tasks_queue_enqueued", "queue_id", "enqueued_at"),
         Index("ix_tasks_queue_assigned", "queue_id", "assigned_at"),
         Index("ix_tasks_queue_ended", "queue_id", "ended_at"),
+        Index("ix_tasks_reason_ended", "end_reason", "ended_at"),  # migration 0014: transfers in reports
     )
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy reads this mapping once
 

@@ -28,16 +28,30 @@ class WallboardSiteOut(Out):
     agents: dict[str, int] = Field(description="agents by state: available, busy, away, offline")
 
 
+class CentreFiguresOut(Out):
+    answered: int = Field(description="contacts answered, each once however many queues answered it")
+    abandoned: int = Field(description="contacts that gave up before any queue answered them")
+    transferred: int = Field(description="transfers made")
+    service_level_pct: float | None = Field(description="first answers within their queue's target")
+
+
+class CentreOut(Out):
+    recent: CentreFiguresOut = Field(description="last 15 minutes")
+    today: CentreFiguresOut
+
+
 class WallboardOut(Out):
     at: datetime
     queues: list[WallboardQueueOut]
     sites: list[WallboardSiteOut]
+    centre: CentreOut | None = Field(default=None, description="the whole centre, a transferred contact once")
 
 
 class ReportFigures(Out):
     contacts: int
     answered: int
     abandoned: int
+    transferred: int = Field(description="conversations transferred on from this queue, site or agent")
     service_level_pct: float | None
     asa_s: float | None
     aht_s: float | None

@@ -27,6 +27,7 @@ async def create_rule(body: RoutingRuleIn, bus: BusDep, actor: ActorDep) -> Rout
         intent=body.intent,
         language=body.language,
         care=body.care,
+        vip=body.vip,
     )
     return RoutingRuleOut.model_validate(await bus.handle(cmd, actor))
 

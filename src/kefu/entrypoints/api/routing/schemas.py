@@ -87,6 +87,9 @@ class WindowStatsOut(Out):
     answered: int
     abandoned: int
     transferred: int = Field(description="contacts this queue sent on to another queue or agent")
+    transferred_in: int = Field(
+        default=0, description="of answered: contacts another queue answered first and transferred here"
+    )
 
 
 class QueueStatsOut(Out):
@@ -100,6 +103,9 @@ class QueueStatsOut(Out):
     answered: int = Field(description="last 15 minutes")
     abandoned: int = Field(description="last 15 minutes")
     transferred: int = Field(description="last 15 minutes: sent on to another queue or agent")
+    transferred_in: int = Field(
+        default=0, description="last 15 minutes, of answered: another queue answered first and sent here"
+    )
     today: WindowStatsOut
     target_pct: float
     answer_within_s: int
@@ -157,6 +163,7 @@ class RoutingRuleIn(In):
     intent: Annotated[str, StringConstraints(min_length=1, max_length=32)] | None = None
     language: Annotated[str, StringConstraints(min_length=2, max_length=8)] | None = None
     care: bool | None = Field(default=None, description="the customer is elderly or vulnerable")
+    vip: bool | None = Field(default=None, description="the customer is a VIP")
 
 
 class RoutingRuleOut(Out):
@@ -168,4 +175,5 @@ class RoutingRuleOut(Out):
     intent: str | None
     language: str | None
     care: bool | None
+    vip: bool | None
     created_at: datetime

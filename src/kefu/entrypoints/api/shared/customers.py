@@ -45,6 +45,7 @@ async def create_customer(body: CustomerIn, bus: BusDep, actor: ActorDep) -> Cus
         phone=body.phone,
         birth_date=body.birth_date,
         vulnerable=body.vulnerable,
+        vip=body.vip,
         trusted_contact=_contact(body.trusted_contact),
         home_site=body.home_site,
     )

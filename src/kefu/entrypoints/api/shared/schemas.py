@@ -213,6 +213,7 @@ class CustomerIn(In):
     birth_date: date | None = None
     language: Language = "zh"
     vulnerable: bool = False
+    vip: bool = Field(default=False, description="a VIP customer; routing rules may match on it")
     trusted_contact: TrustedContactIn | None = None
     home_site: Annotated[str, StringConstraints(max_length=32)] | None = None
 
@@ -223,6 +224,7 @@ class CustomerPatch(In):
     birth_date: date | None = None
     language: Language | None = None
     vulnerable: bool | None = None
+    vip: bool | None = None
     trusted_contact: TrustedContactIn | None = None
     home_site: Annotated[str, StringConstraints(max_length=32)] | None = None
 
@@ -235,6 +237,7 @@ class CustomerOut(Out):
     birth_date: date | None
     language: Language
     vulnerable: bool
+    vip: bool
     elderly: bool
     trusted_contact: TrustedContactOut | None
     home_site: str | None
