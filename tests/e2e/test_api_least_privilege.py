@@ -133,3 +133,49 @@ async def test_an_integration_acts_only_for_its_own_customers_and_staffs(
     assert (
         await api.get(f"/api/v1/conversations/{conversation}", headers=headers["supervisor"])
     ).status_code == 200
+
+
+def _payment(payment_id: str) -> dict[str, object]:
+    return {
+        "payment_id": payment_id,
+        "payer": {"external_id": f"payer-{payment_id}"},
+        "payee": {"account_id": "acct-shop", "name": "小卖部", "kind": "merchant"},
+        "amount": 5_000,
+        "currency": "CNY",
+        "channel": "transfer",
+        "created_at": datetime.now(UTC).isoformat(),
+    }
+
+
+async def test_an_integration_follows_only_the_payments_it_screened(
+    api: httpx.AsyncClient, kefu: Kefu, headers: H
+) -> None:
+    """Another integration's payment is 404 to read, label or pass to a specialist; staff-screened ones are
+    shared; supervisors see every payment."""
+    mine, other = headers["integration"], await make_user(kefu, "other.gateway", "integration")
+    for payment_id, h in (("p-theirs", other), ("p-mine", mine), ("p-staff", headers["admin"])):
+        r = await api.post("/api/v1/payments/screen", json=_payment(payment_id), headers=h)
+        assert r.status_code == 200, r.text
+    label = {"label": "scam", "source": "chargeback"}
+    for method, path, body in (
+        ("GET", "/api/v1/payments/p-theirs", None),
+        ("POST", "/api/v1/payments/p-theirs/label", label),
+        ("POST", "/api/v1/payments/p-theirs/specialist", {"channel": "chat"}),
+    ):
+        r = await api.request(method, path, json=body, headers=mine)
+        assert r.status_code == 404 and r.json()["code"] == "not_found", (method, path, r.text)
+        missing = await api.request(method, path.replace("p-theirs", "p-nowhere"), json=body, headers=mine)
+        alike = {"type", "title", "status", "code", "kind"}
+        assert {k: v for k, v in missing.json().items() if k in alike} == {
+            k: v for k, v in r.json().items() if k in alike
+        }
+    for payment_id in ("p-mine", "p-staff"):
+        assert (await api.get(f"/api/v1/payments/{payment_id}", headers=mine)).status_code == 200
+        labelled = await api.post(f"/api/v1/payments/{payment_id}/label", json=label, headers=mine)
+        assert labelled.status_code == 201, labelled.text
+    # An allowed payment has no specialist to talk to: the caller's own payment gets past the 404.
+    own = await api.post("/api/v1/payments/p-mine/specialist", json={"channel": "chat"}, headers=mine)
+    assert own.status_code == 409, own.text
+    assert (await api.get("/api/v1/payments/p-theirs", headers=other)).status_code == 200
+    assert (await api.get("/api/v1/payments/p-theirs", headers=headers["supervisor"])).status_code == 200
+    assert (await api.get("/api/v1/payments/p-theirs", headers=headers["agent"])).status_code == 403
