@@ -179,3 +179,39 @@ async def test_an_integration_follows_only_the_payments_it_screened(
     assert (await api.get("/api/v1/payments/p-theirs", headers=other)).status_code == 200
     assert (await api.get("/api/v1/payments/p-theirs", headers=headers["supervisor"])).status_code == 200
     assert (await api.get("/api/v1/payments/p-theirs", headers=headers["agent"])).status_code == 403
+
+
+async def test_a_supervisor_sees_the_customers_of_their_bases_only(
+    api: httpx.AsyncClient, headers: H
+) -> None:
+    """A supervisor given bases lists their customers only and gets 403 on another base's; one without
+    bases, and admins, see every base; bases are checked when the user is made."""
+    admin = headers["admin"]
+    made = await api.post(
+        "/api/v1/users",
+        json={"username": "wu.sup", "password": "long-enough-pass", "role": "supervisor", "sites": ["wuhan"]},
+        headers=admin,
+    )
+    assert made.status_code == 201 and made.json()["sites"] == ["wuhan"], made.text
+    login = await api.post("/api/v1/auth/login", json={"username": "wu.sup", "password": "long-enough-pass"})
+    scoped = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    near = await _customer(api, admin, "c-wuhan", "wuhan")
+    far = await _customer(api, admin, "c-hefei", "hefei")
+    listed = (await api.get("/api/v1/customers", headers=scoped)).json()["items"]
+    assert [c["id"] for c in listed] == [near]
+    assert (await api.get(f"/api/v1/customers/{near}", headers=scoped)).status_code == 200
+    refused = await api.get(f"/api/v1/customers/{far}", headers=scoped)
+    assert refused.status_code == 403 and refused.json()["code"] == "forbidden"
+    for h in (headers["supervisor"], admin):
+        assert {c["id"] for c in (await api.get("/api/v1/customers", headers=h)).json()["items"]} == {
+            near,
+            far,
+        }
+        assert (await api.get(f"/api/v1/customers/{far}", headers=h)).status_code == 200
+    for role, sites in (("supervisor", ["atlantis"]), ("agent", ["wuhan"])):
+        bad = await api.post(
+            "/api/v1/users",
+            json={"username": f"x.{role}", "password": "long-enough-pass", "role": role, "sites": sites},
+            headers=admin,
+        )
+        assert bad.status_code == 422 and bad.json()["code"] == "invalid_input", bad.text

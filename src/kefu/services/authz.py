@@ -154,6 +154,18 @@ OWN: dict[Permission, frozenset[Role]] = {
 }
 
 
+# Permissions a role holds only over the bases it looks after (``User.sites``; none recorded: every base).
+# Lists hold that role's bases only; one thing of another base is 403.
+BASES: dict[Permission, frozenset[Role]] = {
+    "customers.read": frozenset({"supervisor"}),
+}
+
+
+def by_base(actor: Actor, permission: Permission) -> bool:
+    """Whether the actor holds ``permission`` only over its own bases (the service checks the base)."""
+    return actor.role in BASES.get(permission, frozenset())
+
+
 def allowed(actor: Actor, permission: Permission, owns: bool = False) -> bool:
     """The role grants it (or grants it over its own work, and ``owns``) and, for an API token issued
     with scopes, the scopes include it."""

@@ -64,9 +64,15 @@ class CustomerRepository(Protocol):
     async def by_external_id(self, external_id: str) -> Customer | None: ...
     async def save(self, customer: Customer) -> None: ...
     async def page(
-        self, after: str | None, limit: int, home_site: str | None = None, integration: str | None = None
+        self,
+        after: str | None,
+        limit: int,
+        home_site: str | None = None,
+        integration: str | None = None,
+        home_sites: tuple[str, ...] | None = None,
     ) -> list[Customer]:
-        """Customers by id; of one base; visible to one integration (its own and staff-registered)."""
+        """Customers by id; of one base (or of any of ``home_sites``); visible to one integration (its own
+        and staff-registered)."""
         ...
 
 

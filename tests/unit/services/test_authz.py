@@ -6,7 +6,7 @@ import pytest
 
 from kefu.domain.errors import Forbidden
 from kefu.domain.users import Actor
-from kefu.services.authz import GRANTS, OWN, allowed, owned_only, require, require_some
+from kefu.services.authz import BASES, GRANTS, OWN, allowed, by_base, owned_only, require, require_some
 
 
 def actor(role: str) -> Actor:
@@ -82,3 +82,11 @@ def test_an_integration_follows_only_its_own_payments(permission: str) -> None:
     with pytest.raises(Forbidden):
         require_some(scoped, permission)  # type: ignore[arg-type]
     assert allowed(actor("supervisor"), "payments.read") is True
+
+
+def test_supervisors_read_customers_of_their_bases_only() -> None:
+    """The base table narrows a permission the role already holds; admins are never narrowed."""
+    assert by_base(actor("supervisor"), "customers.read") is True
+    assert by_base(actor("admin"), "customers.read") is False
+    for permission, roles in BASES.items():
+        assert roles <= GRANTS[permission] | OWN.get(permission, frozenset()), permission

@@ -13,7 +13,7 @@ from kefu.domain.privacy import mask_phone
 from kefu.domain.tasks import Task
 from kefu.domain.users import Actor
 from kefu.domain.vocabulary import LANGUAGES
-from kefu.services.authz import allowed, require
+from kefu.services.authz import Permission, allowed, by_base, require
 from kefu.services.changes import checked_changes
 from kefu.services.context import Context
 from kefu.services.pagination import Page, page_of
@@ -110,6 +110,9 @@ async def get_customer(customer_id: str, ctx: Context) -> Customer:
         if customer is None:
             raise NotFound("customer", customer_id)
         check_channel(ctx.actor, customer)
+        bases = await bases_of(ctx, "customers.read")
+        if bases is not None and customer.home_site not in bases:
+            raise Forbidden("a supervisor sees the customers of their own bases", permission="customers.read")
         if ctx.actor.role == "agent" and not await _agent_sees(ctx, customer):
             raise Forbidden(
                 "agents see customers of their own base and of work offered or assigned to them",
@@ -129,9 +132,20 @@ async def list_customers(after: str | None, limit: int, ctx: Context) -> Page[Cu
             rows = await ctx.uow.customers.page(after, limit + 1, home_site=agent.site)
         elif ctx.actor.role == "integration":
             rows = await ctx.uow.customers.page(after, limit + 1, integration=ctx.actor.user_id)
+        elif (bases := await bases_of(ctx, "customers.read")) is not None:
+            rows = await ctx.uow.customers.page(after, limit + 1, home_sites=bases)
         else:
             rows = await ctx.uow.customers.page(after, limit + 1)
     return page_of([present_customer(c, ctx.actor) for c in rows], limit)
+
+
+async def bases_of(ctx: Context, permission: Permission) -> tuple[str, ...] | None:
+    """The bases the actor holds ``permission`` over, when the table scopes it by base (``authz.BASES``)
+    and the user has bases recorded; None: every base."""
+    if not by_base(ctx.actor, permission):
+        return None
+    user = await ctx.uow.users.get(ctx.actor.user_id)
+    return None if user is None or not user.sites else user.sites
 
 
 def check_channel(actor: Actor, customer: Customer) -> None:

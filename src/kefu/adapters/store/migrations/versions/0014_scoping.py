@@ -1,4 +1,7 @@
-"""Scoping: which integration screened a payment.
+"""Scoping: which integration screened a payment; which bases a supervisor looks after.
+
+``users.sites`` lists a supervisor's bases (site ids); NULL or empty means all bases, as for every user
+made before this migration.
 
 ``screenings.screened_by`` holds the user id of the integration that screened the payment (NULL when staff
 screened it); an integration reads, labels and asks for a specialist only for its own payments. Payments
@@ -22,8 +25,11 @@ depends_on = None
 
 def upgrade() -> None:
     op.add_column("screenings", sa.Column("screened_by", sa.String(36), nullable=True))
+    op.add_column("users", sa.Column("sites", sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("users") as batch:
+        batch.drop_column("sites")
     with op.batch_alter_table("screenings") as batch:
         batch.drop_column("screened_by")
