@@ -215,3 +215,42 @@ async def test_a_supervisor_sees_the_customers_of_their_bases_only(
             headers=admin,
         )
         assert bad.status_code == 422 and bad.json()["code"] == "invalid_input", bad.text
+
+
+async def test_a_supervisor_reads_and_sets_presence_of_the_agents_of_their_bases_only(
+    api: httpx.AsyncClient, kefu: Kefu, headers: H
+) -> None:
+    """Agents of another base are left out of the list and are 403 to read or to set away; admins and a
+    supervisor without bases reach every base."""
+    admin = headers["admin"]
+    made = await api.post(
+        "/api/v1/users",
+        json={"username": "hf.sup", "password": "long-enough-pass", "role": "supervisor", "sites": ["hefei"]},
+        headers=admin,
+    )
+    assert made.status_code == 201, made.text
+    login = await api.post("/api/v1/auth/login", json={"username": "hf.sup", "password": "long-enough-pass"})
+    scoped = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    await make_user(kefu, "hf.agent", "agent")
+    await make_user(kefu, "wu.agent", "agent")
+    near = await _agent(api, admin, "hf.agent", "hefei")
+    far = await _agent(api, admin, "wu.agent", "wuhan")
+    listed = (await api.get("/api/v1/agents", headers=scoped)).json()["items"]
+    assert [a["id"] for a in listed] == [near["id"]]
+    assert (await api.get("/api/v1/agents?site=wuhan", headers=scoped)).json()["items"] == []
+    assert (await api.get(f"/api/v1/agents/{near['id']}", headers=scoped)).status_code == 200
+    away = {"presence": "away"}
+    assert (
+        await api.put(f"/api/v1/agents/{near['id']}/presence", json=away, headers=scoped)
+    ).status_code == 200
+    for method, path, body in (
+        ("GET", f"/api/v1/agents/{far['id']}", None),
+        ("PUT", f"/api/v1/agents/{far['id']}/presence", away),
+    ):
+        r = await api.request(method, path, json=body, headers=scoped)
+        assert r.status_code == 403 and r.json()["code"] == "forbidden", (method, path, r.text)
+    for h in (headers["supervisor"], admin):
+        assert len((await api.get("/api/v1/agents", headers=h)).json()["items"]) == 2
+        assert (
+            await api.put(f"/api/v1/agents/{far['id']}/presence", json=away, headers=h)
+        ).status_code == 200

@@ -158,6 +158,8 @@ OWN: dict[Permission, frozenset[Role]] = {
 # Lists hold that role's bases only; one thing of another base is 403.
 BASES: dict[Permission, frozenset[Role]] = {
     "customers.read": frozenset({"supervisor"}),
+    "agents.read": frozenset({"supervisor"}),
+    "agents.presence_any": frozenset({"supervisor"}),
 }
 
 

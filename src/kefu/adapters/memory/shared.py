@@ -137,8 +137,12 @@ class MemoryAgents:
         if self._s.get("agents", agent.id) is not None:
             self._s.update("agents", agent.id, clone(agent))
 
-    async def page(self, after: str | None, limit: int, site: str | None = None) -> list[Agent]:
-        rows = (a for a in self._s.scan("agents") if matches(a, site=site))
+    async def page(
+        self, after: str | None, limit: int, site: str | None = None, sites: tuple[str, ...] | None = None
+    ) -> list[Agent]:
+        rows = (
+            a for a in self._s.scan("agents") if matches(a, site=site) and (sites is None or a.site in sites)
+        )
         return page(rows, lambda a: a.id, after, limit)
 
 

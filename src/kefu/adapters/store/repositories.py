@@ -158,10 +158,14 @@ class SqlAgents:
         if row is not None:
             m.agent_to_row(agent, row)
 
-    async def page(self, after: str | None, limit: int, site: str | None = None) -> list[Agent]:
+    async def page(
+        self, after: str | None, limit: int, site: str | None = None, sites: tuple[str, ...] | None = None
+    ) -> list[Agent]:
         stmt = select(AgentRow)
         if site is not None:
             stmt = stmt.where(AgentRow.site == site)
+        if sites is not None:
+            stmt = stmt.where(AgentRow.site.in_(sites))
         stmt = _after(stmt, AgentRow.id, after, limit)
         return [m.agent_from_row(r) for r in (await self._s.execute(stmt)).scalars()]
 

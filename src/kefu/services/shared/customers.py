@@ -13,10 +13,11 @@ from kefu.domain.privacy import mask_phone
 from kefu.domain.tasks import Task
 from kefu.domain.users import Actor
 from kefu.domain.vocabulary import LANGUAGES
-from kefu.services.authz import Permission, allowed, by_base, require
+from kefu.services.authz import allowed, require
 from kefu.services.changes import checked_changes
 from kefu.services.context import Context
 from kefu.services.pagination import Page, page_of
+from kefu.services.shared.users import bases_of
 
 _UPDATABLE = frozenset(
     {"name", "phone", "birth_date", "language", "vulnerable", "trusted_contact", "home_site"}
@@ -137,15 +138,6 @@ async def list_customers(after: str | None, limit: int, ctx: Context) -> Page[Cu
         else:
             rows = await ctx.uow.customers.page(after, limit + 1)
     return page_of([present_customer(c, ctx.actor) for c in rows], limit)
-
-
-async def bases_of(ctx: Context, permission: Permission) -> tuple[str, ...] | None:
-    """The bases the actor holds ``permission`` over, when the table scopes it by base (``authz.BASES``)
-    and the user has bases recorded; None: every base."""
-    if not by_base(ctx.actor, permission):
-        return None
-    user = await ctx.uow.users.get(ctx.actor.user_id)
-    return None if user is None or not user.sites else user.sites
 
 
 def check_channel(actor: Actor, customer: Customer) -> None:

@@ -37,7 +37,7 @@ from kefu.domain.users import (
     check_role,
     check_username,
 )
-from kefu.services.authz import GRANTS, require
+from kefu.services.authz import GRANTS, Permission, by_base, require
 from kefu.services.context import Context
 from kefu.services.pagination import Page, page_of
 from kefu.services.ports import LoginThrottle, TokenIssuer, UnitOfWork
@@ -280,3 +280,12 @@ async def whose_agent(ctx: Context) -> str | None:
     async with ctx.uow:
         agent = await ctx.uow.agents.by_user_id(ctx.actor.user_id)
     return None if agent is None else agent.id
+
+
+async def bases_of(ctx: Context, permission: Permission) -> tuple[str, ...] | None:
+    """The bases the actor holds ``permission`` over, when the table scopes it by base (``authz.BASES``)
+    and the user has bases recorded; None: every base."""
+    if not by_base(ctx.actor, permission):
+        return None
+    user = await ctx.uow.users.get(ctx.actor.user_id)
+    return None if user is None or not user.sites else user.sites
