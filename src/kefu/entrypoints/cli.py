@@ -167,7 +167,8 @@ def user_create(
     password = _read_password()
     made = CreateUser(username, password, checked_role, tuple(site or ()))
     user = _run(settings, lambda k: k.bus.handle(made, SYSTEM_ACTOR))
-    print(f"created user {user.username} ({user.role}) id={user.id}")
+    bases = f" sites={','.join(user.sites)}" if user.sites else ""
+    print(f"created user {user.username} ({user.role}) id={user.id}{bases}")
 
 
 @user_app.command("disable")
