@@ -220,8 +220,8 @@ async def test_a_supervisor_sees_the_customers_of_their_bases_only(
 async def test_a_supervisor_reads_and_sets_presence_of_the_agents_of_their_bases_only(
     api: httpx.AsyncClient, kefu: Kefu, headers: H
 ) -> None:
-    """Agents of another base are left out of the list and are 403 to read or to set away; admins and a
-    supervisor without bases reach every base."""
+    """Agents of another base are left out of the list and are 403 to read, to set away or to be handed a
+    conversation; admins and a supervisor without bases reach every base."""
     admin = headers["admin"]
     made = await api.post(
         "/api/v1/users",
@@ -249,6 +249,17 @@ async def test_a_supervisor_reads_and_sets_presence_of_the_agents_of_their_bases
     ):
         r = await api.request(method, path, json=body, headers=scoped)
         assert r.status_code == 403 and r.json()["code"] == "forbidden", (method, path, r.text)
+    customer = await _customer(api, admin, "c-assign", "hefei")
+    chat = await api.post(
+        "/api/v1/conversations",
+        json={"customer_id": customer, "business_line": "social", "channel": "chat"},
+        headers=admin,
+    )
+    assert chat.status_code == 201, chat.text
+    assign = f"/api/v1/conversations/{chat.json()['id']}/assign"
+    refused = await api.post(assign, json={"agent_id": far["id"]}, headers=scoped)
+    assert refused.status_code == 403 and refused.json()["code"] == "forbidden", refused.text
+    assert (await api.post(assign, json={"agent_id": near["id"]}, headers=scoped)).status_code == 200
     for h in (headers["supervisor"], admin):
         assert len((await api.get("/api/v1/agents", headers=h)).json()["items"]) == 2
         assert (

@@ -160,6 +160,8 @@ BASES: dict[Permission, frozenset[Role]] = {
     "customers.read": frozenset({"supervisor"}),
     "agents.read": frozenset({"supervisor"}),
     "agents.presence_any": frozenset({"supervisor"}),
+    # Assigning by hand: to an agent of the supervisor's bases.
+    "conversations.assign": frozenset({"supervisor"}),
 }
 
 
