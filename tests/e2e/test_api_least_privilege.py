@@ -133,3 +133,135 @@ async def test_an_integration_acts_only_for_its_own_customers_and_staffs(
     assert (
         await api.get(f"/api/v1/conversations/{conversation}", headers=headers["supervisor"])
     ).status_code == 200
+
+
+def _payment(payment_id: str) -> dict[str, object]:
+    return {
+        "payment_id": payment_id,
+        "payer": {"external_id": f"payer-{payment_id}"},
+        "payee": {"account_id": "acct-shop", "name": "小卖部", "kind": "merchant"},
+        "amount": 5_000,
+        "currency": "CNY",
+        "channel": "transfer",
+        "created_at": datetime.now(UTC).isoformat(),
+    }
+
+
+async def test_an_integration_follows_only_the_payments_it_screened(
+    api: httpx.AsyncClient, kefu: Kefu, headers: H
+) -> None:
+    """Another integration's payment is 404 to read, label or pass to a specialist; staff-screened ones are
+    shared; supervisors see every payment."""
+    mine, other = headers["integration"], await make_user(kefu, "other.gateway", "integration")
+    for payment_id, h in (("p-theirs", other), ("p-mine", mine), ("p-staff", headers["admin"])):
+        r = await api.post("/api/v1/payments/screen", json=_payment(payment_id), headers=h)
+        assert r.status_code == 200, r.text
+    label = {"label": "scam", "source": "chargeback"}
+    for method, path, body in (
+        ("GET", "/api/v1/payments/p-theirs", None),
+        ("POST", "/api/v1/payments/p-theirs/label", label),
+        ("POST", "/api/v1/payments/p-theirs/specialist", {"channel": "chat"}),
+    ):
+        r = await api.request(method, path, json=body, headers=mine)
+        assert r.status_code == 404 and r.json()["code"] == "not_found", (method, path, r.text)
+        missing = await api.request(method, path.replace("p-theirs", "p-nowhere"), json=body, headers=mine)
+        alike = {"type", "title", "status", "code", "kind"}
+        assert {k: v for k, v in missing.json().items() if k in alike} == {
+            k: v for k, v in r.json().items() if k in alike
+        }
+    for payment_id in ("p-mine", "p-staff"):
+        assert (await api.get(f"/api/v1/payments/{payment_id}", headers=mine)).status_code == 200
+        labelled = await api.post(f"/api/v1/payments/{payment_id}/label", json=label, headers=mine)
+        assert labelled.status_code == 201, labelled.text
+    # An allowed payment has no specialist to talk to: the caller's own payment gets past the 404.
+    own = await api.post("/api/v1/payments/p-mine/specialist", json={"channel": "chat"}, headers=mine)
+    assert own.status_code == 409, own.text
+    assert (await api.get("/api/v1/payments/p-theirs", headers=other)).status_code == 200
+    assert (await api.get("/api/v1/payments/p-theirs", headers=headers["supervisor"])).status_code == 200
+    assert (await api.get("/api/v1/payments/p-theirs", headers=headers["agent"])).status_code == 403
+
+
+async def test_a_supervisor_sees_the_customers_of_their_bases_only(
+    api: httpx.AsyncClient, headers: H
+) -> None:
+    """A supervisor given bases lists their customers only and gets 403 on another base's; one without
+    bases, and admins, see every base; bases are checked when the user is made."""
+    admin = headers["admin"]
+    made = await api.post(
+        "/api/v1/users",
+        json={"username": "wu.sup", "password": "long-enough-pass", "role": "supervisor", "sites": ["wuhan"]},
+        headers=admin,
+    )
+    assert made.status_code == 201 and made.json()["sites"] == ["wuhan"], made.text
+    login = await api.post("/api/v1/auth/login", json={"username": "wu.sup", "password": "long-enough-pass"})
+    scoped = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    near = await _customer(api, admin, "c-wuhan", "wuhan")
+    far = await _customer(api, admin, "c-hefei", "hefei")
+    listed = (await api.get("/api/v1/customers", headers=scoped)).json()["items"]
+    assert [c["id"] for c in listed] == [near]
+    assert (await api.get(f"/api/v1/customers/{near}", headers=scoped)).status_code == 200
+    refused = await api.get(f"/api/v1/customers/{far}", headers=scoped)
+    assert refused.status_code == 403 and refused.json()["code"] == "forbidden"
+    for h in (headers["supervisor"], admin):
+        assert {c["id"] for c in (await api.get("/api/v1/customers", headers=h)).json()["items"]} == {
+            near,
+            far,
+        }
+        assert (await api.get(f"/api/v1/customers/{far}", headers=h)).status_code == 200
+    for role, sites in (("supervisor", ["atlantis"]), ("agent", ["wuhan"])):
+        bad = await api.post(
+            "/api/v1/users",
+            json={"username": f"x.{role}", "password": "long-enough-pass", "role": role, "sites": sites},
+            headers=admin,
+        )
+        assert bad.status_code == 422 and bad.json()["code"] == "invalid_input", bad.text
+
+
+async def test_a_supervisor_reads_and_sets_presence_of_the_agents_of_their_bases_only(
+    api: httpx.AsyncClient, kefu: Kefu, headers: H
+) -> None:
+    """Agents of another base are left out of the list and are 403 to read, to set away or to be handed a
+    conversation; admins and a supervisor without bases reach every base."""
+    admin = headers["admin"]
+    made = await api.post(
+        "/api/v1/users",
+        json={"username": "hf.sup", "password": "long-enough-pass", "role": "supervisor", "sites": ["hefei"]},
+        headers=admin,
+    )
+    assert made.status_code == 201, made.text
+    login = await api.post("/api/v1/auth/login", json={"username": "hf.sup", "password": "long-enough-pass"})
+    scoped = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    await make_user(kefu, "hf.agent", "agent")
+    await make_user(kefu, "wu.agent", "agent")
+    near = await _agent(api, admin, "hf.agent", "hefei")
+    far = await _agent(api, admin, "wu.agent", "wuhan")
+    listed = (await api.get("/api/v1/agents", headers=scoped)).json()["items"]
+    assert [a["id"] for a in listed] == [near["id"]]
+    assert (await api.get("/api/v1/agents?site=wuhan", headers=scoped)).json()["items"] == []
+    assert (await api.get(f"/api/v1/agents/{near['id']}", headers=scoped)).status_code == 200
+    away = {"presence": "away"}
+    assert (
+        await api.put(f"/api/v1/agents/{near['id']}/presence", json=away, headers=scoped)
+    ).status_code == 200
+    for method, path, body in (
+        ("GET", f"/api/v1/agents/{far['id']}", None),
+        ("PUT", f"/api/v1/agents/{far['id']}/presence", away),
+    ):
+        r = await api.request(method, path, json=body, headers=scoped)
+        assert r.status_code == 403 and r.json()["code"] == "forbidden", (method, path, r.text)
+    customer = await _customer(api, admin, "c-assign", "hefei")
+    chat = await api.post(
+        "/api/v1/conversations",
+        json={"customer_id": customer, "business_line": "social", "channel": "chat"},
+        headers=admin,
+    )
+    assert chat.status_code == 201, chat.text
+    assign = f"/api/v1/conversations/{chat.json()['id']}/assign"
+    refused = await api.post(assign, json={"agent_id": far["id"]}, headers=scoped)
+    assert refused.status_code == 403 and refused.json()["code"] == "forbidden", refused.text
+    assert (await api.post(assign, json={"agent_id": near["id"]}, headers=scoped)).status_code == 200
+    for h in (headers["supervisor"], admin):
+        assert len((await api.get("/api/v1/agents", headers=h)).json()["items"]) == 2
+        assert (
+            await api.put(f"/api/v1/agents/{far['id']}/presence", json=away, headers=h)
+        ).status_code == 200

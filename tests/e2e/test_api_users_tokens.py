@@ -128,3 +128,9 @@ def test_the_cli_lists_disables_enables_and_revokes(sqlite_database: Database, t
     assert "changed" in ok("user", "set-password", "gateway", stdin="another-pass-7\n")
     too_long = run_cli(["token", "create", "gateway", "--days", "3650"], env, tmp_path)
     assert too_long.returncode != 0
+    made = ok(
+        "user", "create", "wu.sup", "--role", "supervisor", "--site", "wuhan", stdin=TEST_PASSWORD + "\n"
+    )
+    assert "sites=wuhan" in made
+    unknown = ["user", "create", "x.sup", "--role", "supervisor", "--site", "atlantis"]
+    assert run_cli(unknown, env, tmp_path, stdin=TEST_PASSWORD + "\n").returncode != 0

@@ -32,6 +32,7 @@ class CreateUser(Command[User]):
     username: str
     password: str
     role: Role
+    sites: tuple[str, ...] = ()  # a supervisor's bases; empty: all of them
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,6 +39,13 @@ class ScreeningRecord:
     # specialist can score it again (None for payments screened before it was kept).
     request: dict[str, Any] | None = None
     paid_at: datetime | None = None  # the payment's own time (counters use it; a restart replays it)
+    # The integration (user id) that screened it; None when staff screened it or before this was recorded
+    # (migration 0014): such payments are any integration's to follow.
+    screened_by: str | None = None
+
+    def screened_for(self, user_id: str) -> bool:
+        """Whether this integration may follow the payment: it screened it, or no integration is recorded."""
+        return self.screened_by is None or self.screened_by == user_id
 
     def same_payment(self, payer_id: str, payee_account: str, amount: int, currency: str) -> bool:
         """Whether a repeated request describes this payment (idempotency: same id, same payment)."""

@@ -25,6 +25,8 @@ class User:
     active: bool = True
     # Bumped to revoke every token issued before; tokens carry the version they were issued at.
     token_version: int = 1
+    # The bases a supervisor looks after (site ids); empty: all bases (users made before migration 0014).
+    sites: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -156,13 +156,19 @@ def user_create(
     ctx: typer.Context,
     username: str,
     role: Annotated[str, typer.Option(help="admin, supervisor, agent or integration.")],
+    site: Annotated[
+        list[str] | None,
+        typer.Option(help="A supervisor's base (repeat for several); none: all bases."),
+    ] = None,
 ) -> None:
     """Create a user; the password is read from stdin when it is not a terminal, else prompted."""
     settings = _settings(ctx)
     checked_role = check_role(role)
     password = _read_password()
-    user = _run(settings, lambda k: k.bus.handle(CreateUser(username, password, checked_role), SYSTEM_ACTOR))
-    print(f"created user {user.username} ({user.role}) id={user.id}")
+    made = CreateUser(username, password, checked_role, tuple(site or ()))
+    user = _run(settings, lambda k: k.bus.handle(made, SYSTEM_ACTOR))
+    bases = f" sites={','.join(user.sites)}" if user.sites else ""
+    print(f"created user {user.username} ({user.role}) id={user.id}{bases}")
 
 
 @user_app.command("disable")

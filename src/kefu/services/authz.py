@@ -96,14 +96,17 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     "offers.read_any": MANAGERS,
     # Anti-fraud desk: the payments side screens; specialists (agents with anti_fraud) work cases.
     "payments.screen": frozenset({"admin", "integration"}),
-    # The gateway follows its payments (status, case reference); supervisors look one up for a customer.
-    "payments.read": frozenset({"admin", "supervisor", "integration"}),
-    # Later evidence about a payment (chargebacks, police reports): the payments side and supervisors.
-    "payments.label": frozenset({"supervisor", "integration"}),
+    # The gateway follows its own payments (status, case reference; see OWN); supervisors look one up for
+    # a customer.
+    "payments.read": MANAGERS,
+    # Later evidence about a payment (chargebacks, police reports): supervisors, and the payments side on
+    # its own payments (see OWN).
+    "payments.label": frozenset({"supervisor"}),
     # Labelled payments leave in bulk only through the command line (a model trainer's input).
     "labels.export": frozenset({"admin"}),
-    # The customer's side passes on "联系反诈专员" pressed in the app (a warning or a hold).
-    "payments.specialist": frozenset({"integration"}),
+    # The customer's side passes on "联系反诈专员" pressed in the app (a warning or a hold), only for its
+    # own payments (see OWN).
+    "payments.specialist": frozenset(),
     "cases.read": STAFF,
     # Case actions (contact attempts, resolving, asking to release): supervisors on any case, an agent only
     # on the case offered or assigned to them (see OWN). A large release needs a supervisor's approval.
@@ -139,11 +142,32 @@ GRANTS: dict[Permission, frozenset[Role]] = {
 }
 
 
-# Permissions a role holds only over its own work: the service passes ``owns`` for the thing at hand.
+# Permissions a role holds only over its own work: the service passes ``owns`` for the thing at hand. An
+# agent's own work is the case offered or assigned to it; an integration's own payments are those it
+# screened (``ScreeningRecord.screened_for``), and another integration's payment is 404, not 403.
 OWN: dict[Permission, frozenset[Role]] = {
     "cases.work": frozenset({"agent"}),
     "cases.reveal": frozenset({"agent"}),
+    "payments.read": frozenset({"integration"}),
+    "payments.label": frozenset({"integration"}),
+    "payments.specialist": frozenset({"integration"}),
 }
+
+
+# Permissions a role holds only over the bases it looks after (``User.sites``; none recorded: every base).
+# Lists hold that role's bases only; one thing of another base is 403.
+BASES: dict[Permission, frozenset[Role]] = {
+    "customers.read": frozenset({"supervisor"}),
+    "agents.read": frozenset({"supervisor"}),
+    "agents.presence_any": frozenset({"supervisor"}),
+    # Assigning by hand: to an agent of the supervisor's bases.
+    "conversations.assign": frozenset({"supervisor"}),
+}
+
+
+def by_base(actor: Actor, permission: Permission) -> bool:
+    """Whether the actor holds ``permission`` only over its own bases (the service checks the base)."""
+    return actor.role in BASES.get(permission, frozenset())
 
 
 def allowed(actor: Actor, permission: Permission, owns: bool = False) -> bool:
@@ -156,6 +180,12 @@ def allowed(actor: Actor, permission: Permission, owns: bool = False) -> bool:
 def owned_only(actor: Actor, permission: Permission) -> bool:
     """Whether the actor holds ``permission`` only over their own work (the service must check ownership)."""
     return actor.role not in GRANTS[permission] and actor.role in OWN.get(permission, frozenset())
+
+
+def require_some(actor: Actor, permission: Permission) -> None:
+    """Refuse (403) a role holding ``permission`` neither over everything nor over its own work, or a token
+    whose scopes leave it out, before anything is read; ownership is checked on the thing itself."""
+    require(actor, permission, owns=owned_only(actor, permission))
 
 
 def require(actor: Actor, permission: Permission, owns: bool = False) -> None:

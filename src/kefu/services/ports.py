@@ -64,9 +64,15 @@ class CustomerRepository(Protocol):
     async def by_external_id(self, external_id: str) -> Customer | None: ...
     async def save(self, customer: Customer) -> None: ...
     async def page(
-        self, after: str | None, limit: int, home_site: str | None = None, integration: str | None = None
+        self,
+        after: str | None,
+        limit: int,
+        home_site: str | None = None,
+        integration: str | None = None,
+        home_sites: tuple[str, ...] | None = None,
     ) -> list[Customer]:
-        """Customers by id; of one base; visible to one integration (its own and staff-registered)."""
+        """Customers by id; of one base (or of any of ``home_sites``); visible to one integration (its own
+        and staff-registered)."""
         ...
 
 
@@ -75,7 +81,9 @@ class AgentRepository(Protocol):
     async def get(self, agent_id: str) -> Agent | None: ...
     async def by_user_id(self, user_id: str) -> Agent | None: ...
     async def save(self, agent: Agent) -> None: ...
-    async def page(self, after: str | None, limit: int, site: str | None = None) -> list[Agent]: ...
+    async def page(
+        self, after: str | None, limit: int, site: str | None = None, sites: tuple[str, ...] | None = None
+    ) -> list[Agent]: ...
 
 
 class ConversationRepository(Protocol):

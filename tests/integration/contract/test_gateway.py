@@ -113,3 +113,16 @@ async def test_a_payment_keeps_its_request_joins_a_case_and_a_case_keeps_its_res
     async with stores.uow() as uow:
         assert (await uow.cases.for_conversation("conv-002")) is not None
         assert (await uow.cases.for_conversation("conv-001")) is None
+
+
+async def test_the_screening_integration_round_trips(stores: Stores) -> None:
+    """screened_by is saved and read back; a payment without one is any integration's to follow."""
+    async with stores.uow() as uow:
+        await uow.screenings.add(mk.screening(1, screened_by="int-a"))
+        await uow.screenings.add(mk.screening(2))
+        await uow.commit()
+    async with stores.uow() as uow:
+        mine, older = await uow.screenings.get("p-001"), await uow.screenings.get("p-002")
+    assert mine is not None and mine.screened_by == "int-a"
+    assert mine.screened_for("int-a") and not mine.screened_for("int-b")
+    assert older is not None and older.screened_by is None and older.screened_for("int-b")

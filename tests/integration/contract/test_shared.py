@@ -378,3 +378,22 @@ async def test_a_customers_vip_flag_round_trips_and_defaults_to_false(stores: St
         await uow.commit()
     async with stores.uow() as uow:
         assert await uow.customers.get("c-001") == mk.customer(1)
+
+
+async def test_a_supervisors_bases_round_trip_and_page_their_customers(stores: Stores) -> None:
+    """users.sites round-trips (none: every base); customers and agents page over several bases at once."""
+    async with stores.uow() as uow:
+        await uow.users.add(mk.user(1, role="supervisor", sites=("wuhan", "hefei")))
+        await uow.users.add(mk.user(2, role="supervisor"))
+        for n, site in ((1, "wuhan"), (2, "hefei"), (3, "chengdu")):
+            await uow.customers.add(mk.customer(n, home_site=site))
+            await uow.agents.add(mk.agent(n, site=site))
+        await uow.commit()
+    async with stores.uow() as uow:
+        scoped, everywhere = await uow.users.get("u-001"), await uow.users.get("u-002")
+        page = await uow.customers.page(None, 10, home_sites=("wuhan", "hefei"))
+        agents = await uow.agents.page(None, 10, sites=("wuhan", "chengdu"))
+    assert [a.id for a in agents] == ["a-001", "a-003"]
+    assert scoped is not None and scoped.sites == ("wuhan", "hefei")
+    assert everywhere is not None and everywhere.sites == ()
+    assert [c.id for c in page] == ["c-001", "c-002"]

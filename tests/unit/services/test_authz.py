@@ -6,7 +6,7 @@ import pytest
 
 from kefu.domain.errors import Forbidden
 from kefu.domain.users import Actor
-from kefu.services.authz import GRANTS, allowed, owned_only, require
+from kefu.services.authz import BASES, GRANTS, OWN, allowed, by_base, owned_only, require, require_some
 
 
 def actor(role: str) -> Actor:
@@ -16,7 +16,7 @@ def actor(role: str) -> Actor:
 def test_every_permission_is_held_by_an_admin_or_an_integration() -> None:
     """No permission is unreachable: someone can do every thing kefu offers."""
     for permission, roles in GRANTS.items():
-        assert roles, permission
+        assert roles | OWN.get(permission, frozenset()), permission
 
 
 @pytest.mark.parametrize(
@@ -66,3 +66,27 @@ def test_a_refusal_over_others_work_says_so() -> None:
     with pytest.raises(Forbidden) as err:
         require(actor("agent"), "cases.work")
     assert "other than their own" in err.value.detail
+
+
+@pytest.mark.parametrize("permission", ["payments.read", "payments.label", "payments.specialist"])
+def test_an_integration_follows_only_its_own_payments(permission: str) -> None:
+    """An integration holds the payment permissions only over payments it screened; supervisors read any."""
+    integration = actor("integration")
+    assert owned_only(integration, permission) is True  # type: ignore[arg-type]
+    assert allowed(integration, permission, owns=True) is True  # type: ignore[arg-type]
+    assert allowed(integration, permission, owns=False) is False  # type: ignore[arg-type]
+    require_some(integration, permission)  # type: ignore[arg-type]
+    with pytest.raises(Forbidden):
+        require_some(actor("agent"), permission)  # type: ignore[arg-type]
+    scoped = Actor("u", "gw", "integration", frozenset({"payments.screen"}))
+    with pytest.raises(Forbidden):
+        require_some(scoped, permission)  # type: ignore[arg-type]
+    assert allowed(actor("supervisor"), "payments.read") is True
+
+
+def test_supervisors_read_customers_of_their_bases_only() -> None:
+    """The base table narrows a permission the role already holds; admins are never narrowed."""
+    assert by_base(actor("supervisor"), "customers.read") is True
+    assert by_base(actor("admin"), "customers.read") is False
+    for permission, roles in BASES.items():
+        assert roles <= GRANTS[permission] | OWN.get(permission, frozenset()), permission

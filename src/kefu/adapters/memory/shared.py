@@ -103,13 +103,19 @@ class MemoryCustomers:
             self._s.update("customers", customer.id, clone(customer))
 
     async def page(
-        self, after: str | None, limit: int, home_site: str | None = None, integration: str | None = None
+        self,
+        after: str | None,
+        limit: int,
+        home_site: str | None = None,
+        integration: str | None = None,
+        home_sites: tuple[str, ...] | None = None,
     ) -> list[Customer]:
         rows = (
             c
             for c in self._s.scan("customers")
             if matches(c, home_site=home_site)
             and (integration is None or c.registered_by in (None, integration))
+            and (home_sites is None or c.home_site in home_sites)
         )
         return page(rows, lambda c: c.id, after, limit)
 
@@ -131,8 +137,12 @@ class MemoryAgents:
         if self._s.get("agents", agent.id) is not None:
             self._s.update("agents", agent.id, clone(agent))
 
-    async def page(self, after: str | None, limit: int, site: str | None = None) -> list[Agent]:
-        rows = (a for a in self._s.scan("agents") if matches(a, site=site))
+    async def page(
+        self, after: str | None, limit: int, site: str | None = None, sites: tuple[str, ...] | None = None
+    ) -> list[Agent]:
+        rows = (
+            a for a in self._s.scan("agents") if matches(a, site=site) and (sites is None or a.site in sites)
+        )
         return page(rows, lambda a: a.id, after, limit)
 
 

@@ -30,6 +30,7 @@ def user_from_row(row: UserRow) -> User:
         created_at=row.created_at,
         active=row.active,
         token_version=row.token_version,
+        sites=tuple(row.sites or ()),
     )
 
 
@@ -40,6 +41,7 @@ def user_to_row(user: User, row: UserRow) -> UserRow:
     row.role = user.role
     row.active = user.active
     row.token_version = user.token_version
+    row.sites = list(user.sites)
     row.created_at = user.created_at
     return row
 

@@ -118,11 +118,18 @@ class SqlCustomers:
             m.customer_to_row(customer, row)
 
     async def page(
-        self, after: str | None, limit: int, home_site: str | None = None, integration: str | None = None
+        self,
+        after: str | None,
+        limit: int,
+        home_site: str | None = None,
+        integration: str | None = None,
+        home_sites: tuple[str, ...] | None = None,
     ) -> list[Customer]:
         base = select(CustomerRow)
         if home_site is not None:
             base = base.where(CustomerRow.home_site == home_site)
+        if home_sites is not None:
+            base = base.where(CustomerRow.home_site.in_(home_sites))
         if integration is not None:
             base = base.where(
                 or_(CustomerRow.registered_by.is_(None), CustomerRow.registered_by == integration)
@@ -151,10 +158,14 @@ class SqlAgents:
         if row is not None:
             m.agent_to_row(agent, row)
 
-    async def page(self, after: str | None, limit: int, site: str | None = None) -> list[Agent]:
+    async def page(
+        self, after: str | None, limit: int, site: str | None = None, sites: tuple[str, ...] | None = None
+    ) -> list[Agent]:
         stmt = select(AgentRow)
         if site is not None:
             stmt = stmt.where(AgentRow.site == site)
+        if sites is not None:
+            stmt = stmt.where(AgentRow.site.in_(sites))
         stmt = _after(stmt, AgentRow.id, after, limit)
         return [m.agent_from_row(r) for r in (await self._s.execute(stmt)).scalars()]
 

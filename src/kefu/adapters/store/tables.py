@@ -60,6 +60,7 @@ class UserRow(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     token_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime]
+    sites: Mapped[list[str] | None] = mapped_column(JSON)  # migration 0014: a supervisor's bases
 
 
 class ApiTokenRow(Base):

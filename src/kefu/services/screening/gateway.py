@@ -36,7 +36,7 @@ from kefu.domain.payments import (
     case_reference,
 )
 from kefu.domain.users import SYSTEM_ACTOR
-from kefu.services.authz import require
+from kefu.services.authz import allowed, require_some
 from kefu.services.context import Context
 from kefu.services.messagebus import MessageBus
 from kefu.services.periodic import PeriodicJob
@@ -116,10 +116,13 @@ class PaymentView:
 
 
 async def get_payment(payment_id: str, ctx: Context) -> PaymentView:
-    require(ctx.actor, "payments.read")
+    require_some(ctx.actor, "payments.read")
     async with ctx.uow:
         record = await ctx.uow.screenings.get(payment_id)
-        if record is None:
+        # Another integration's payment is not found: its existence is not this caller's to learn.
+        if record is None or not allowed(
+            ctx.actor, "payments.read", owns=record.screened_for(ctx.actor.user_id)
+        ):
             raise NotFound("payment", payment_id)
         specialist: str | None = None
         if record.case_id is not None:

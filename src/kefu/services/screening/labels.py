@@ -27,7 +27,7 @@ from kefu.domain.labels import (
 )
 from kefu.domain.payments import ScreeningRecord
 from kefu.screening import CounterFeatures
-from kefu.services.authz import require
+from kefu.services.authz import allowed, require, require_some
 from kefu.services.context import Context
 
 CASE_LABELS: dict[str, Label] = {"dissuaded": "scam", "released": "legitimate"}
@@ -79,13 +79,16 @@ def _source(source: str) -> str:
 async def label_payment(cmd: LabelPayment, ctx: Context) -> PaymentLabel:
     """Later evidence about a screened payment (a chargeback, a police report) from the payments side or a
     supervisor."""
-    require(ctx.actor, "payments.label")
+    require_some(ctx.actor, "payments.label")
     if cmd.label not in LABELS:
         raise InvalidInput(f"label must be one of {list(LABELS)}", field="label")
     source = _source(cmd.source)
     note = None if cmd.note is None else cmd.note.strip()[:MAX_NOTE] or None
     async with ctx.uow:
-        if await ctx.uow.screenings.get(cmd.payment_id) is None:
+        record = await ctx.uow.screenings.get(cmd.payment_id)
+        if record is None or not allowed(
+            ctx.actor, "payments.label", owns=record.screened_for(ctx.actor.user_id)
+        ):
             raise NotFound("payment", cmd.payment_id)
         label: Label = "scam" if cmd.label == "scam" else "legitimate"
         stored = await add_label(ctx, cmd.payment_id, label, source, note)

@@ -272,6 +272,7 @@ async def _store(
         # Kept for a re-screening: the payment without the payer's contact details, and its counters.
         request={"payment": payment.to_dict(), "counters": list(features)},
         paid_at=payment.created_at,
+        screened_by=ctx.actor.user_id if ctx.actor.role == "integration" else None,
     )
     await ctx.uow.screenings.add(record)
     await ctx.audit(

@@ -60,7 +60,7 @@ from kefu.screening import (
     screen,
 )
 from kefu.screening.commands import ActiveRuleSet
-from kefu.services.authz import require
+from kefu.services.authz import allowed, require_some
 from kefu.services.context import Context
 from kefu.services.screening.cases import may_work_cases, require_work
 from kefu.services.screening.desk import ScreeningDesk
@@ -74,7 +74,7 @@ MAX_NOTE = 2000
 
 
 async def talk_to_specialist(cmd: TalkToSpecialist, ctx: Context) -> SpecialistContact:
-    require(ctx.actor, "payments.specialist")
+    require_some(ctx.actor, "payments.specialist")
     try:
         async with ctx.uow:
             contact = await _attach(cmd, ctx)
@@ -94,7 +94,9 @@ async def talk_to_specialist(cmd: TalkToSpecialist, ctx: Context) -> SpecialistC
 async def _attach(cmd: TalkToSpecialist, ctx: Context) -> SpecialistContact:
     """Everything of a press in the caller's transaction; ``opened`` False when nothing was written."""
     record = await ctx.uow.screenings.get(cmd.payment_id)
-    if record is None:
+    if record is None or not allowed(
+        ctx.actor, "payments.specialist", owns=record.screened_for(ctx.actor.user_id)
+    ):
         raise NotFound("payment", cmd.payment_id)
     case = None if record.case_id is None else await ctx.uow.cases.get(record.case_id)
     if record.status == "allowed" or record.status in _DECIDED:

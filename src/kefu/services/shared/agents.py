@@ -8,10 +8,11 @@ from kefu.domain.commands import CreateAgent, SetPresence, UpdateAgent
 from kefu.domain.errors import AlreadyExists, Forbidden, InvalidInput, NotFound
 from kefu.domain.ids import new_id
 from kefu.domain.vocabulary import known_skills
-from kefu.services.authz import allowed, require
+from kefu.services.authz import Permission, allowed, require
 from kefu.services.changes import checked_changes
 from kefu.services.context import Context
 from kefu.services.pagination import Page, page_of
+from kefu.services.shared.users import bases_of
 
 _UPDATABLE = frozenset({"name", "site", "skills", "capacity"})
 
@@ -83,8 +84,10 @@ async def update_agent(cmd: UpdateAgent, ctx: Context) -> Agent:
 async def set_presence(cmd: SetPresence, ctx: Context) -> Agent:
     async with ctx.uow:
         agent = await _load(ctx, cmd.agent_id)
-        if not allowed(ctx.actor, "agents.presence_any") and agent.user_id != ctx.actor.user_id:
-            raise Forbidden("agents may set only their own presence")
+        if agent.user_id != ctx.actor.user_id:
+            if not allowed(ctx.actor, "agents.presence_any"):
+                raise Forbidden("agents may set only their own presence")
+            await check_base(ctx, "agents.presence_any", agent)
         previous = agent.presence
         if previous == cmd.presence:
             return agent
@@ -100,6 +103,13 @@ async def set_presence(cmd: SetPresence, ctx: Context) -> Agent:
     return agent
 
 
+async def check_base(ctx: Context, permission: Permission, agent: Agent) -> None:
+    """A supervisor given bases acts on, and reads, the agents of those bases only (403 otherwise)."""
+    bases = await bases_of(ctx, permission)
+    if bases is not None and agent.site not in bases:
+        raise Forbidden("a supervisor acts on the agents of their own bases", permission=permission)
+
+
 async def _load(ctx: Context, agent_id: str) -> Agent:
     agent = await ctx.uow.agents.get(agent_id)
     if agent is None:
@@ -110,11 +120,14 @@ async def _load(ctx: Context, agent_id: str) -> Agent:
 async def get_agent(agent_id: str, ctx: Context) -> Agent:
     require(ctx.actor, "agents.read")
     async with ctx.uow:
-        return await _load(ctx, agent_id)
+        agent = await _load(ctx, agent_id)
+        await check_base(ctx, "agents.read", agent)
+    return agent
 
 
 async def list_agents(after: str | None, limit: int, site: str | None, ctx: Context) -> Page[Agent]:
     require(ctx.actor, "agents.read")
     async with ctx.uow:
-        rows = await ctx.uow.agents.page(after, limit + 1, site=site)
+        bases = await bases_of(ctx, "agents.read")
+        rows = await ctx.uow.agents.page(after, limit + 1, site=site, sites=bases)
     return page_of(rows, limit)

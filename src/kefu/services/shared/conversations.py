@@ -24,6 +24,7 @@ from kefu.services.care import triage as self_service
 from kefu.services.context import Context
 from kefu.services.pagination import Page, page_of
 from kefu.services.screening.report_cases import REPORT_INTENT, open_report_case
+from kefu.services.shared.agents import check_base
 from kefu.services.shared.customers import check_channel
 from kefu.services.shared.tasks import close_task, hand_assign_task, open_task
 
@@ -190,8 +191,10 @@ async def assign_conversation(cmd: AssignConversation, ctx: Context) -> Conversa
     require(ctx.actor, "conversations.assign")
     async with ctx.uow:
         conversation = await _load(ctx, cmd.conversation_id)
-        if await ctx.uow.agents.get(cmd.agent_id) is None:
+        agent = await ctx.uow.agents.get(cmd.agent_id)
+        if agent is None:
             raise InvalidInput(f"no agent {cmd.agent_id!r}", field="agent_id")
+        await check_base(ctx, "conversations.assign", agent)
         now = ctx.clock.now()
         conversation.assign(cmd.agent_id, now)
         await ctx.uow.conversations.save(conversation)

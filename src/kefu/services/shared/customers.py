@@ -17,6 +17,7 @@ from kefu.services.authz import allowed, require
 from kefu.services.changes import checked_changes
 from kefu.services.context import Context
 from kefu.services.pagination import Page, page_of
+from kefu.services.shared.users import bases_of
 
 _UPDATABLE = frozenset(
     {"name", "phone", "birth_date", "language", "vulnerable", "vip", "trusted_contact", "home_site"}
@@ -111,6 +112,9 @@ async def get_customer(customer_id: str, ctx: Context) -> Customer:
         if customer is None:
             raise NotFound("customer", customer_id)
         check_channel(ctx.actor, customer)
+        bases = await bases_of(ctx, "customers.read")
+        if bases is not None and customer.home_site not in bases:
+            raise Forbidden("a supervisor sees the customers of their own bases", permission="customers.read")
         if ctx.actor.role == "agent" and not await _agent_sees(ctx, customer):
             raise Forbidden(
                 "agents see customers of their own base and of work offered or assigned to them",
@@ -130,6 +134,8 @@ async def list_customers(after: str | None, limit: int, ctx: Context) -> Page[Cu
             rows = await ctx.uow.customers.page(after, limit + 1, home_site=agent.site)
         elif ctx.actor.role == "integration":
             rows = await ctx.uow.customers.page(after, limit + 1, integration=ctx.actor.user_id)
+        elif (bases := await bases_of(ctx, "customers.read")) is not None:
+            rows = await ctx.uow.customers.page(after, limit + 1, home_sites=bases)
         else:
             rows = await ctx.uow.customers.page(after, limit + 1)
     return page_of([present_customer(c, ctx.actor) for c in rows], limit)

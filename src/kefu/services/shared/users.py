@@ -37,7 +37,7 @@ from kefu.domain.users import (
     check_role,
     check_username,
 )
-from kefu.services.authz import GRANTS, require
+from kefu.services.authz import GRANTS, Permission, by_base, require
 from kefu.services.context import Context
 from kefu.services.pagination import Page, page_of
 from kefu.services.ports import LoginThrottle, TokenIssuer, UnitOfWork
@@ -55,6 +55,19 @@ class Unthrottled:
         return 0.0
 
 
+async def _check_sites(ctx: Context, role: str, sites: tuple[str, ...]) -> tuple[str, ...]:
+    """A supervisor's bases: known site ids, each once (none: all bases); other roles take none."""
+    if not sites:
+        return ()
+    if role != "supervisor":
+        raise InvalidInput("only a supervisor is given bases (sites)", field="sites")
+    known = {s.id for s in await ctx.uow.sites.list()}
+    unknown = sorted(set(sites) - known)
+    if unknown:
+        raise InvalidInput(f"unknown sites {unknown}; known: {sorted(known)}", field="sites")
+    return tuple(dict.fromkeys(sites))
+
+
 async def create_user(cmd: CreateUser, ctx: Context) -> User:
     require(ctx.actor, "users.manage")
     username = check_username(cmd.username)
@@ -63,8 +76,10 @@ async def create_user(cmd: CreateUser, ctx: Context) -> User:
     async with ctx.uow:
         if await ctx.uow.users.by_username(username) is not None:
             raise AlreadyExists(f"user {username!r} already exists", field="username")
+        sites = await _check_sites(ctx, role, cmd.sites)
         now = ctx.clock.now()
         user = User(new_id(), username, await asyncio.to_thread(ctx.hasher.hash, password), role, now)
+        user.sites = sites
         await ctx.uow.users.add(user)
         await ctx.audit("user.created", "user", user.id, username=username, role=role)
         ctx.uow.emit(events.UserCreated(user.id, username, role, now))
@@ -265,3 +280,12 @@ async def whose_agent(ctx: Context) -> str | None:
     async with ctx.uow:
         agent = await ctx.uow.agents.by_user_id(ctx.actor.user_id)
     return None if agent is None else agent.id
+
+
+async def bases_of(ctx: Context, permission: Permission) -> tuple[str, ...] | None:
+    """The bases the actor holds ``permission`` over, when the table scopes it by base (``authz.BASES``)
+    and the user has bases recorded; None: every base."""
+    if not by_base(ctx.actor, permission):
+        return None
+    user = await ctx.uow.users.get(ctx.actor.user_id)
+    return None if user is None or not user.sites else user.sites

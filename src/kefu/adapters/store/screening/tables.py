@@ -47,6 +47,7 @@ class ScreeningRow(Base):
     # The payment as screened and its counter features, for a re-screening (migration 0010).
     request: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     paid_at: Mapped[datetime | None]  # migration 0012_labels: the payment's own time, replayed into counters
+    screened_by: Mapped[str | None] = mapped_column(String(36))  # migration 0014: the screening integration
 
     __table_args__ = (
         Index("ix_screenings_screened_at", "screened_at"),

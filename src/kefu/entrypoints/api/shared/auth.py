@@ -52,7 +52,7 @@ async def me(ctx: ContextDep) -> MeOut:
 
 @router.post("/users", response_model=UserOut, status_code=201, summary="Create a user (admin)")
 async def create_user(body: UserIn, actor: ActorDep, bus: BusDep) -> UserOut:
-    user = await bus.handle(CreateUser(body.username, body.password, body.role), actor)
+    user = await bus.handle(CreateUser(body.username, body.password, body.role, tuple(body.sites)), actor)
     return UserOut.model_validate(user)
 
 

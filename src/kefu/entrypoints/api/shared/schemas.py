@@ -131,6 +131,11 @@ class UserIn(In):
     username: Annotated[str, StringConstraints(min_length=2, max_length=63)]
     password: Annotated[str, StringConstraints(min_length=8, max_length=1024)]
     role: Role
+    sites: list[Annotated[str, StringConstraints(min_length=1, max_length=32)]] = Field(
+        default_factory=list,
+        max_length=64,
+        description="a supervisor's bases (site ids); empty: all bases",
+    )
 
 
 class UserOut(Out):
@@ -139,6 +144,7 @@ class UserOut(Out):
     role: Role
     active: bool
     created_at: datetime
+    sites: list[str] = Field(default_factory=list, description="a supervisor's bases; empty: all")
 
 
 class PasswordIn(In):
