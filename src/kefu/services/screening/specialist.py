@@ -66,6 +66,7 @@ from kefu.services.screening.cases import may_work_cases, require_work
 from kefu.services.screening.desk import ScreeningDesk
 from kefu.services.screening.gateway import change_status
 from kefu.services.screening.screen import open_case, open_case_of, payer_profile
+from kefu.services.shared.intake import add_conversation
 from kefu.services.shared.tasks import close_task, open_task
 
 _LIVE = frozenset({"queued", "assigned", "self_service"})  # a conversation the customer is still in
@@ -257,28 +258,7 @@ async def _open_conversation(
     if working:
         assert case.agent_id is not None  # noqa: S101 - checked above
         conversation.assign(case.agent_id, now)
-    await ctx.uow.conversations.add(conversation)
-    await ctx.audit(
-        "conversation.created",
-        "conversation",
-        conversation.id,
-        customer_id=customer.id,
-        case_id=case.id,
-        payment_id=record.payment_id,
-        care=care,
-    )
-    ctx.uow.emit(
-        events.ConversationCreated(
-            conversation.id,
-            customer.id,
-            conversation.business_line,
-            conversation.channel,
-            conversation.queue,
-            conversation.priority,
-            care,
-            now,
-        )
-    )
+    await add_conversation(ctx, conversation, case_id=case.id, payment_id=record.payment_id)
     if working:
         assert case.agent_id is not None  # noqa: S101 - checked above
         await ctx.audit("conversation.assigned", "conversation", conversation.id, agent_id=case.agent_id)

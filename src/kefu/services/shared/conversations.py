@@ -26,6 +26,7 @@ from kefu.services.pagination import Page, page_of
 from kefu.services.screening.report_cases import REPORT_INTENT, open_report_case
 from kefu.services.shared.agents import check_base
 from kefu.services.shared.customers import check_channel
+from kefu.services.shared.intake import add_conversation
 from kefu.services.shared.tasks import close_task, hand_assign_task, open_task
 
 
@@ -114,28 +115,7 @@ async def open_conversation(cmd: OpenConversation, ctx: Context) -> Conversation
         if cmd.text:
             conversation.post(Message(new_id(), conversation.id, "customer", cmd.text, now))
             await self_service.answer_on_open(ctx, conversation, customer, cmd.text)
-        await ctx.uow.conversations.add(conversation)
-        await ctx.audit(
-            "conversation.created",
-            "conversation",
-            conversation.id,
-            customer_id=customer.id,
-            intent=triaged.intent,
-            language=conversation.language,
-            care=care,
-        )
-        ctx.uow.emit(
-            events.ConversationCreated(
-                conversation.id,
-                customer.id,
-                conversation.business_line,
-                conversation.channel,
-                conversation.queue,
-                conversation.priority,
-                care,
-                now,
-            )
-        )
+        await add_conversation(ctx, conversation, intent=triaged.intent, language=conversation.language)
         for message in conversation.messages:
             ctx.uow.emit(events.MessagePosted(conversation.id, message.id, message.sender, now))
         if conversation.status == "queued" and report:
