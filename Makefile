@@ -8,7 +8,7 @@ PORT   ?= 8000
 # Test processes for `make test`: two keep both cores busy while a test waits on a server, a subprocess or I/O.
 WORKERS ?= 2
 
-.PHONY: run test test-fast lint fmt bench browser clean
+.PHONY: run test test-fast lint fmt bench browser clean vendor-ui
 
 # uv installs the lock file in seconds where pip takes most of a minute; it is itself installed with pip into
 # the virtualenv, so python3 and make are still all a newcomer needs.
@@ -60,6 +60,20 @@ bench: $(STAMP)
 	$(BIN)/kefu bench routing
 	$(BIN)/kefu bench screening
 	$(BIN)/kefu bench reports
+
+# Fetch the vendored UI libraries again from the npm registry (needs npm); SHA256SUMS must stay the same.
+VENDOR := src/kefu/entrypoints/web/static/vendor
+vendor-ui:
+	rm -rf $(VENDOR)/.npm && mkdir -p $(VENDOR)/.npm
+	cd $(VENDOR)/.npm && npm pack --silent preact@10.29.8 htm@3.1.1 >/dev/null && mkdir p h \
+	  && tar xzf preact-10.29.8.tgz -C p && tar xzf htm-3.1.1.tgz -C h
+	cp $(VENDOR)/.npm/p/package/dist/preact.module.js $(VENDOR)/.npm/h/package/dist/htm.module.js $(VENDOR)/
+	sed 's#from"preact"#from"./preact.module.js"#' $(VENDOR)/.npm/p/package/hooks/dist/hooks.module.js \
+	  > $(VENDOR)/hooks.module.js
+	sed -i 's#//\# sourceMappingURL=.*##' $(VENDOR)/*.module.js
+	cp $(VENDOR)/.npm/p/package/LICENSE $(VENDOR)/LICENSE-preact && cp $(VENDOR)/.npm/h/package/LICENSE $(VENDOR)/LICENSE-htm
+	rm -rf $(VENDOR)/.npm
+	cd $(VENDOR) && sha256sum -c SHA256SUMS
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .coverage .coverage.*
