@@ -36,6 +36,7 @@ from kefu.domain.sites import Site
 from kefu.domain.tasks import Offer, OfferStatus, Task
 from kefu.domain.users import ApiToken, User
 from kefu.domain.vocabulary import ConversationStatus
+from kefu.screening.model_records import ModelStatus, StoredModel
 from kefu.services.reports_ports import QualityRecords, ReportStore
 
 
@@ -301,6 +302,22 @@ class FraudRecords(Protocol):
     async def add_rule_set(self, version: str, source: str, at: datetime, by: str) -> int: ...
 
 
+class ScreeningModelRepository(Protocol):
+    """Model versions of the screening model lane (at most one ``live``)."""
+
+    async def add(self, model: StoredModel) -> None: ...
+    async def get(self, version: str) -> StoredModel | None: ...
+    async def all(self) -> list[StoredModel]:
+        """Every stored model, newest trained first (ties by version)."""
+        ...
+
+    async def in_force(self) -> tuple[str | None, str | None]:
+        """The live model's version and the newest shadow's (None where there is none)."""
+        ...
+
+    async def set_status(self, version: str, status: ModelStatus, promoted_at: datetime | None) -> None: ...
+
+
 class PaymentWebhookRepository(Protocol):
     """Status changes to POST to the payments gateway, written with the change, claimed under a lease."""
 
@@ -399,6 +416,7 @@ class UnitOfWork(Protocol):
     reports: ReportStore
     outbox: OutboxRepository
     webhooks: PaymentWebhookRepository
+    models: ScreeningModelRepository
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Self
 
+from kefu.adapters.memory.screening_models import MemoryScreeningModels
 from kefu.adapters.memory.care import MemoryCallbacks, MemoryKnowledge
 from kefu.adapters.memory.outbox import MemoryOutbox
 from kefu.adapters.memory.quality import MemoryQualityRecords
@@ -70,6 +71,7 @@ class MemoryUnitOfWork(UnitOfWork):
         self.quality = MemoryQualityRecords(session)
         self.reports = MemoryReportStore(session)
         self.outbox = MemoryOutbox(session)
+        self.models = MemoryScreeningModels(session)
         self.webhooks = MemoryPaymentWebhooks(session)
         self._events = []
         return self

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
+from kefu.adapters.store.screening.models import SqlScreeningModels
 from kefu.adapters.store.care.repositories import SqlCallbacks, SqlKnowledge
 from kefu.adapters.store.outbox import SqlOutbox
 from kefu.adapters.store.quality.repositories import SqlQualityRecords
@@ -70,6 +71,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.quality = SqlQualityRecords(self._session)
         self.reports = SqlReportStore(self._session)
         self.outbox = SqlOutbox(self._session)
+        self.models = SqlScreeningModels(self._session)
         self.webhooks = SqlPaymentWebhooks(self._session)
         self._events = []
         return self
