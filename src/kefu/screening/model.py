@@ -277,4 +277,3 @@ def _compile(baseline: float, trees: Sequence[Tree]) -> Callable[[Sequence[float
     exec(compile("\n".join(lines), "<kefu-model>", "exec"), namespace)  # noqa: S102
     raw: Callable[[Sequence[float]], float] = namespace["raw"]
     return raw
-

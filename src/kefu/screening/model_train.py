@@ -97,7 +97,7 @@ def fit(
 def export(classifier: HistGradientBoostingClassifier, version: str, weight: int = 100) -> ScoringModel:
     """The fitted trees as a ``ScoringModel`` (its raw score equals the classifier's decision function)."""
     trees = []
-    for (predictor,) in classifier._predictors:  # noqa: SLF001 - the fitted trees have no public accessor
+    for (predictor,) in classifier._predictors:
         nodes = predictor.nodes
         if nodes["is_categorical"].any():
             raise ValueError("categorical splits are not exported")
@@ -111,7 +111,7 @@ def export(classifier: HistGradientBoostingClassifier, version: str, weight: int
                 tuple(bool(v) for v in nodes["is_leaf"]),
             )
         )
-    baseline = float(np.asarray(classifier._baseline_prediction).ravel()[0])  # noqa: SLF001
+    baseline = float(np.asarray(classifier._baseline_prediction).ravel()[0])
     return ScoringModel(version, MODEL_FEATURES, baseline, tuple(trees), weight)
 
 
@@ -128,4 +128,12 @@ def train(
     classifier = fit(x, y, seed, trees)
     model = export(classifier, version, weight)
     meta = {"payments": len(y), "scams": int(y.sum()), "trees": len(model.trees), "depth": TREE_DEPTH}
+    return ScoringModel(model.version, model.features, model.baseline, model.trees, model.weight, meta)
+
+
+def fit_inputs(x: list[list[float]], y: list[int], version: str, seed: int = 0) -> ScoringModel:
+    """Fit and export on inputs already built (labelled history carries its features)."""
+    xs, ys = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.int8)
+    model = export(fit(xs, ys, seed), version)
+    meta = {"payments": len(y), "scams": int(ys.sum()), "trees": len(model.trees), "depth": TREE_DEPTH}
     return ScoringModel(model.version, model.features, model.baseline, model.trees, model.weight, meta)

@@ -24,6 +24,7 @@ from kefu.domain.events import Event
 from kefu.domain.labels import LabelPayment
 from kefu.domain.users import SYSTEM_ACTOR
 from kefu.screening.commands import LoadRuleSet
+from kefu.screening.model_records import PromoteModel, RetrainModel, StoreModel
 from kefu.services.care import callbacks, followups, kb
 from kefu.services.messagebus import MessageBus
 from kefu.services.ports import Dialer, LoginThrottle, Notifier, PaymentWebhook
@@ -31,6 +32,7 @@ from kefu.services.quality import handlers as quality
 from kefu.services.reports import service as reports
 from kefu.services.routing import queues, rules, transfers
 from kefu.services.screening import calls, cases, gateway, labels, payees, specialist
+from kefu.services.screening import model as models
 from kefu.services.screening import screen as screening
 from kefu.services.screening.desk import ScreeningDesk
 from kefu.services.shared import agents, audit, conversations, customers, users
@@ -91,6 +93,9 @@ def register(
         reports.RollUpReports: reports.roll_up,
         p.ScreenPayment: partial(screening.screen_payment, desk=desk),
         LoadRuleSet: partial(screening.load_rules, desk=desk),
+        StoreModel: partial(models.store_model, desk=desk),
+        PromoteModel: partial(models.promote_model, desk=desk),
+        RetrainModel: partial(models.retrain_model, desk=desk),
         p.RecordContactAttempt: cases.record_contact_attempt,
         p.ResolveCase: partial(cases.resolve_case, desk=desk),
         cases.SettleExpiredHold: partial(cases.settle_expired_hold, desk=desk),

@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
+from kefu.screening.payment import DeviceSignals, Payee
 from kefu.sim.payments import (
     GIVEN,
     START,
@@ -31,7 +32,6 @@ from kefu.sim.payments import (
     PaymentStream,
     _Ordinary,
 )
-from kefu.screening.payment import DeviceSignals, Payee
 
 # Memos with no scam keyword: what coached victims and honest payers alike write.
 HARD_BLAND_MEMOS = ("", "", "", "", "转账", "还款", "借款", "给你的", "货款", "尾款", "帮忙", "谢谢")
@@ -149,7 +149,7 @@ class HardPaymentStream(PaymentStream):
         night = at.replace(hour=self.rng.choice((17, 18, 19, 20, 21)), minute=self.rng.randrange(60))
         return night if night >= at else night + timedelta(days=1)  # 01:00-05:59 Beijing time
 
-    # -- scams ------------------------------------------------------------------------------------------------
+    # -- scams ----------------------------------------------------------------------------------------------
 
     def _memo(self, typology: str) -> str:
         rng = self.rng

@@ -10,7 +10,6 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Self
 
-from kefu.adapters.memory.screening_models import MemoryScreeningModels
 from kefu.adapters.memory.care import MemoryCallbacks, MemoryKnowledge
 from kefu.adapters.memory.outbox import MemoryOutbox
 from kefu.adapters.memory.quality import MemoryQualityRecords
@@ -22,6 +21,7 @@ from kefu.adapters.memory.screening import (
     MemoryPaymentWebhooks,
     MemoryScreenings,
 )
+from kefu.adapters.memory.screening_models import MemoryScreeningModels
 from kefu.adapters.memory.shared import (
     MemoryAgents,
     MemoryApiTokens,

@@ -13,7 +13,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from kefu.adapters.store.screening.models import SqlScreeningModels
 from kefu.adapters.store.care.repositories import SqlCallbacks, SqlKnowledge
 from kefu.adapters.store.outbox import SqlOutbox
 from kefu.adapters.store.quality.repositories import SqlQualityRecords
@@ -28,6 +27,7 @@ from kefu.adapters.store.repositories import (
     SqlUsers,
 )
 from kefu.adapters.store.routing.repositories import SqlOffers, SqlQueues, SqlRoutingRules, SqlTasks
+from kefu.adapters.store.screening.models import SqlScreeningModels
 from kefu.adapters.store.screening.repositories import (
     SqlCases,
     SqlFraudRecords,
