@@ -34,6 +34,7 @@ from kefu.domain.events import Event
 from kefu.domain.labels import LabelPayment
 from kefu.domain.users import SYSTEM_ACTOR, Actor
 from kefu.screening.commands import LoadRuleSet
+from kefu.screening.model_records import PromoteModel, RetrainModel, StoreModel
 from kefu.services.care import callbacks, followups
 from kefu.services.messagebus import MessageBus
 from kefu.services.ports import UnitOfWork
@@ -41,6 +42,7 @@ from kefu.services.reports import service as reports
 from kefu.services.routing import router as routing
 from kefu.services.screening import cases, gateway
 from tests.unit.handlers.conftest import PASSWORD, START, Centre, running_centre
+from tests.unit.handlers.test_models import constant_params, labelled_history
 from tests.unit.handlers.test_screening import default_rule_set_source, payment
 
 # Commands that answer without changing state, so they commit nothing.
@@ -407,6 +409,23 @@ async def _(s: Seed) -> tuple[Command[Any], Actor]:
 @example(LoadRuleSet)
 async def _(s: Seed) -> tuple[Command[Any], Actor]:
     return system(LoadRuleSet(default_rule_set_source().replace("version:", "version: v-2 #", 1)))
+
+
+@example(StoreModel)
+async def _(s: Seed) -> tuple[Command[Any], Actor]:
+    return system(StoreModel(constant_params(0.3, "m-1")))
+
+
+@example(PromoteModel)
+async def _(s: Seed) -> tuple[Command[Any], Actor]:
+    await s.centre.handle(StoreModel(constant_params(0.3, "m-1")))
+    return system(PromoteModel("m-1"))
+
+
+@example(RetrainModel)
+async def _(s: Seed) -> tuple[Command[Any], Actor]:
+    await labelled_history(s.centre)
+    return system(RetrainModel("m-labels"))
 
 
 @example(p.RecordContactAttempt)

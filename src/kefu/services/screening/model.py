@@ -14,6 +14,7 @@ it next to the live model, and the candidate is stored as a shadow with that bac
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from typing import Any
 
 from kefu.domain.errors import AlreadyExists, Conflict, InvalidInput, NotFound
@@ -89,7 +90,7 @@ async def labelled_history(ctx: Context) -> tuple[list[list[float]], list[int], 
     """Model inputs, labels and what a backtest needs (amount, rules' points) of every labelled payment
     that was screened, oldest screening first."""
     builder = FeatureBuilder()
-    rows: list[tuple[Any, list[float], int, dict[str, Any]]] = []
+    rows: list[tuple[tuple[datetime, str], list[float], int, dict[str, Any]]] = []
     async with ctx.uow:
         latest: dict[str, str] = {}
         for given in await ctx.uow.screenings.labels_since(None):
@@ -115,8 +116,8 @@ async def labelled_history(ctx: Context) -> tuple[list[list[float]], list[int], 
             x = model_inputs(builder.build(payment, profile, counters))
             rules_points = sum(int(r.get("weight", 0)) for r in record.result.get("reasons", ()))
             extra = {"amount": payment.amount, "rules": rules_points}
-            rows.append((record.screened_at, x, int(label == "scam"), extra))
-    rows.sort(key=lambda r: r[0])
+            rows.append(((record.screened_at, payment_id), x, int(label == "scam"), extra))
+    rows.sort(key=lambda r: r[0])  # screening order, as live screening saw them
     return [r[1] for r in rows], [r[2] for r in rows], [r[3] for r in rows]
 
 
