@@ -86,6 +86,18 @@ class ReasonOut(Out):
     message_en: str
 
 
+class ModelScoreOut(Out):
+    version: str
+    probability: float = Field(description="the model's calibrated probability that the payment is a scam")
+    points: int = Field(description="what it added to the rules' weights: round(weight × probability)")
+
+
+class ShadowModelOut(Out):
+    version: str
+    probability: float
+    decision: Literal["allow", "warn", "hold", "block"] = Field(description="what it would have decided")
+
+
 class ScreeningOut(Out):
     payment_id: str
     decision: Literal["allow", "warn", "hold", "block"]
@@ -97,6 +109,10 @@ class ScreeningOut(Out):
     rule_set_version: str
     lane: str
     shadow: dict[str, Any]
+    model: ModelScoreOut | None = Field(default=None, description="the live model's score, when one is live")
+    model_shadow: ShadowModelOut | None = Field(
+        default=None, description="a shadow model's score: recorded, never deciding"
+    )
     status: PaymentStatusName = Field(description="the payment's status now (a replay shows the current one)")
 
 
