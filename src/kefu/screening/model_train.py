@@ -10,6 +10,7 @@ needs no scaling, and its log-loss output is a usable probability. Its trees are
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -63,16 +64,18 @@ def replay_inputs(
     rules = rule_set or default_rule_set()
     counters = InMemoryCounterStore()
     builder = FeatureBuilder()
-    rows: list[list[float]] = []
-    labels: list[int] = []
+    # one flat buffer of doubles: a million rows as Python lists would take gigabytes
+    flat = array("d")
+    labels = array("b")
     for r in records:
         counted = counters.record(r.payment)
         features = builder.build(r.payment, r.profile, counted)
-        rows.append(model_inputs(features))
+        flat.extend(model_inputs(features))
         labels.append(int(r.scam))
         if screen(rules, r.payment, r.profile, counted, builder=builder).stops_payment:
             counters.stop(r.payment)
-    return np.asarray(rows, dtype=np.float64), np.asarray(labels, dtype=np.int8)
+    x = np.frombuffer(flat, dtype=np.float64).reshape(-1, len(MODEL_FEATURES))
+    return x, np.frombuffer(labels, dtype=np.int8)
 
 
 def fit(
