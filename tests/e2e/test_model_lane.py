@@ -97,12 +97,20 @@ async def test_a_promoted_model_holds_what_the_rules_allow(
     assert caught, "the model should stop some payments the rules allow on an unseen seed"
 
     gateway = await make_user(desk, "gateway", "integration")
+    supervisor = await make_user(desk, "sup", "supervisor")
     async with asgi_client(desk) as client:
         answers = []
         for record in records:
             r = await client.post("/api/v1/payments/screen", json=_request(record), headers=gateway)
             assert r.status_code == 200, r.text
             answers.append(r.json())
+        window = {"from": "2026-01-01T00:00:00+08:00", "to": "2026-02-01T00:00:00+08:00"}
+        stats = await client.get("/api/v1/stats/fraud", params=window, headers=supervisor)
+        assert stats.status_code == 200, stats.text
+    (drift,) = stats.json()["models"]
+    stops = sum(a["decision"] in {"hold", "block"} for a in answers)
+    assert (drift["model_version"], drift["week"], drift["screened"]) == ("m-hard", "2026-01-05", 600)
+    assert drift["stop_rate"] == round(stops / 600, 4) and drift["precision"] is None
     assert [a["decision"] for a in answers] == [m.decision for _, m in expected]
     for i in caught:
         assert answers[i]["decision"] in {"hold", "block"}

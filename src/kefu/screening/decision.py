@@ -111,13 +111,32 @@ def screen(
         reason = Reason(
             TRUSTED_PAYEE_CODE, 0, "收款人在付款人的可信名单中", "the payee is on the payer's trusted list"
         )
-        return Decision(payment.payment_id, "allow", 0, (reason,), None, version, "trusted_payee")
+        return Decision(
+            payment.payment_id,
+            "allow",
+            0,
+            (reason,),
+            None,
+            version,
+            "trusted_payee",
+            model_version=None if model is None else model.version,
+        )
 
     features = (builder or _DEFAULT_BUILDER).build(payment, profile, counters)
     for allow in rule_set.allow:
         if allow.predicate(features):
             reason = Reason(allow.code, 0, allow.message_zh, allow.message_en)
-            return Decision(payment.payment_id, "allow", 0, (reason,), None, version, "allow_rule")
+            return Decision(
+                payment.payment_id,
+                "allow",
+                0,
+                (reason,),
+                None,
+                version,
+                "allow_rule",
+                # the live model is named though not asked: the allow lane decides before it
+                model_version=None if model is None else model.version,
+            )
 
     matched = rule_set.deciding_index.matches(features)
     total = 0

@@ -46,6 +46,16 @@ class StoredModel:
 
 
 @dataclass(frozen=True, slots=True)
+class ModelDecision:
+    """One screening as model drift counts it."""
+
+    model_version: str | None
+    screened_at: datetime
+    decision: str
+    label: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class StoreModel(Command[StoredModel]):
     """Store exported model parameters as a new shadow version (with the backtest that justified it)."""
 

@@ -36,7 +36,7 @@ from kefu.domain.sites import Site
 from kefu.domain.tasks import Offer, OfferStatus, Task
 from kefu.domain.users import ApiToken, User
 from kefu.domain.vocabulary import ConversationStatus
-from kefu.screening.model_records import ModelStatus, StoredModel
+from kefu.screening.model_records import ModelDecision, ModelStatus, StoredModel
 from kefu.services.reports_ports import QualityRecords, ReportStore
 
 
@@ -316,6 +316,10 @@ class ScreeningModelRepository(Protocol):
         ...
 
     async def set_status(self, version: str, status: ModelStatus, promoted_at: datetime | None) -> None: ...
+    async def decisions(self, start: datetime, end: datetime) -> list[ModelDecision]:
+        """Each screening in [start, end): the live model's version it recorded (None: rules alone), its
+        time, decision and current label (None: unlabelled)."""
+        ...
 
 
 class PaymentWebhookRepository(Protocol):

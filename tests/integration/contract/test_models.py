@@ -70,3 +70,25 @@ async def test_a_version_is_stored_once(stores: Stores) -> None:
         async with stores.uow() as uow:
             await uow.models.add(_model("m-1", 5))
             await uow.commit()
+
+
+async def test_decisions_carry_the_model_version_and_the_latest_label(stores: Stores) -> None:
+    """decisions() answers each screening in the window with the live model's version from its result
+    (None without one), its decision and its latest label; screenings outside the window are left out."""
+    from kefu.domain.labels import PaymentLabel  # noqa: PLC0415
+    from tests.integration.contract import makers as mk  # noqa: PLC0415
+
+    async with stores.uow() as uow:
+        for n, minutes, model in ((1, 0, "m-1"), (2, 5, None), (3, 90, "m-1")):
+            result = {"reasons": [], "model": None if model is None else {"version": model}}
+            await uow.screenings.add(
+                mk.screening(n, screened_at=T0 + timedelta(minutes=minutes), result=result)
+            )
+        for n, (label, seconds) in enumerate((("legitimate", 0), ("scam", 60))):
+            at = T0 + timedelta(seconds=seconds)
+            await uow.screenings.add_label(PaymentLabel(f"l-{n}", "p-001", label, "chargeback", at, "gw"))  # type: ignore[arg-type]
+        await uow.commit()
+    async with stores.uow() as uow:
+        got = await uow.models.decisions(T0, T0 + timedelta(hours=1))
+    found = sorted((d.screened_at, d.model_version, d.label) for d in got)
+    assert found == [(T0, "m-1", "scam"), (T0 + timedelta(minutes=5), None, None)]

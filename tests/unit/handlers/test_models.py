@@ -134,3 +134,31 @@ async def test_retraining_needs_enough_labels(centre: Centre) -> None:
         await centre.handle(RetrainModel())
     async with centre.bus.uow_factory() as uow:
         assert await uow.models.all() == []
+
+
+async def test_drift_counts_each_model_version_by_week_with_precision_from_labels(centre: Centre) -> None:
+    """Screenings before a model is live count under rules alone (null), after under the model; stops
+    carrying labels give a precision, stops without labels none."""
+    from datetime import timedelta  # noqa: PLC0415
+
+    from kefu.domain.users import SYSTEM_ACTOR  # noqa: PLC0415
+    from kefu.services.screening.model import model_drift  # noqa: PLC0415
+
+    customer = await centre.customer("ext-1")
+    await centre.handle(p.ScreenPayment(lunch("p-0", customer)))
+    await centre.handle(StoreModel(constant_params(0.8, "m-1")))
+    await centre.handle(PromoteModel("m-1"))
+    for n in (1, 2):
+        await centre.handle(p.ScreenPayment(lunch(f"p-{n}", customer, n)))
+    gateway = await centre.actor("gateway", "integration")
+    await centre.handle(LabelPayment("p-1", "scam", "chargeback"), gateway)
+    now = centre.clock.now()
+    drift = await model_drift(
+        now - timedelta(days=1), now + timedelta(days=1), centre.bus.context(SYSTEM_ACTOR)
+    )
+    assert drift == [
+        {"model_version": None, "week": "2026-01-05", "screened": 1, "hold_rate": 0.0, "stop_rate": 0.0,
+         "labelled_stops": 0, "precision": None},
+        {"model_version": "m-1", "week": "2026-01-05", "screened": 2, "hold_rate": 1.0, "stop_rate": 1.0,
+         "labelled_stops": 1, "precision": 1.0},
+    ]  # fmt: skip

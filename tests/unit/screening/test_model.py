@@ -125,7 +125,7 @@ def test_rules_forced_outcomes_stand_whatever_the_model_says(case: Any, p: float
     trusted = PayerProfile(elderly=profile.elderly, trusted_payees=frozenset({payment.payee.account_id}))
     decision = screen(RULES, payment, trusted, counters, model=constant(p))
     assert decision.decision == "allow" and decision.lane == "trusted_payee"
-    assert decision.model_version is None
+    assert (decision.model_version, decision.model_probability) == ("c", None)
 
 
 def test_a_confident_model_holds_what_the_rules_allow_and_names_itself() -> None:

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from kefu.adapters.memory.shared import clone
 from kefu.adapters.memory.store import MemorySession
-from kefu.screening.model_records import ModelStatus, StoredModel
+from kefu.screening.model_records import ModelDecision, ModelStatus, StoredModel
 
 
 def _newest(m: StoredModel) -> tuple[datetime, str]:
@@ -39,3 +39,17 @@ class MemoryScreeningModels:
             return
         changed = dataclasses.replace(row, status=status, promoted_at=promoted_at or row.promoted_at)
         self._s.update("screening_models", version, changed)
+
+    async def decisions(self, start: datetime, end: datetime) -> list[ModelDecision]:
+        latest: dict[str, tuple[datetime, str, str]] = {}
+        for label in self._s.scan("payment_labels"):
+            seen = latest.get(label.payment_id)
+            if seen is None or (label.at, label.id) > seen[:2]:
+                latest[label.payment_id] = (label.at, label.id, label.label)
+        out = []
+        for r in self._s.scan("screenings"):
+            if start <= r.screened_at < end:
+                model = r.result.get("model") or {}
+                label = latest.get(r.payment_id)
+                out.append(ModelDecision(model.get("version"), r.screened_at, r.decision, label and label[2]))
+        return out

@@ -14,8 +14,9 @@ it next to the live model, and the candidate is stored as a shadow with that bac
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from kefu.domain.errors import AlreadyExists, Conflict, InvalidInput, NotFound
 from kefu.screening import CounterFeatures, FeatureBuilder, PayerProfile, Payment
@@ -175,3 +176,38 @@ async def retrain_model(cmd: RetrainModel, ctx: Context, desk: ScreeningDesk) ->
         "rules": holdout_metrics(None, *held_out),
     }
     return await store_model(StoreModel(candidate.to_dict(), backtest, "labels"), ctx, desk)
+
+
+async def model_drift(start: datetime, end: datetime, ctx: Context) -> list[dict[str, Any]]:
+    """Per model version (``null``: rules alone) and local week (starting Monday): screenings, hold rate,
+    stop rate (hold or block) and, where stopped payments carry labels, the share of them that were scams.
+    A model that drifts shows it here first: its stop rate moves while its precision falls."""
+    require(ctx.actor, "fraud.stats")
+    async with ctx.uow:
+        decisions = await ctx.uow.models.decisions(start, end)
+    zone = ZoneInfo(ctx.settings.local_timezone)
+    cells: dict[tuple[str, date], list[int]] = {}
+    for d in decisions:
+        day = d.screened_at.astimezone(zone).date()
+        week = day - timedelta(days=day.weekday())
+        # screened, held, stopped, labelled stops, scam-labelled stops
+        cell = cells.setdefault((d.model_version or "", week), [0, 0, 0, 0, 0])
+        cell[0] += 1
+        stopped = d.decision in {"hold", "block"}
+        cell[1] += d.decision == "hold"
+        cell[2] += stopped
+        if stopped and d.label is not None:
+            cell[3] += 1
+            cell[4] += d.label == "scam"
+    return [
+        {
+            "model_version": version or None,
+            "week": week.isoformat(),
+            "screened": c[0],
+            "hold_rate": round(c[1] / c[0], 4),
+            "stop_rate": round(c[2] / c[0], 4),
+            "labelled_stops": c[3],
+            "precision": round(c[4] / c[3], 4) if c[3] else None,
+        }
+        for (version, week), c in sorted(cells.items())
+    ]

@@ -8,8 +8,8 @@ from typing import cast
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kefu.adapters.store.screening.tables import ScreeningModelRow
-from kefu.screening.model_records import ModelStatus, StoredModel
+from kefu.adapters.store.screening.tables import PaymentLabelRow, ScreeningModelRow, ScreeningRow
+from kefu.screening.model_records import ModelDecision, ModelStatus, StoredModel
 
 _FIELDS = tuple(c.name for c in ScreeningModelRow.__table__.columns)
 
@@ -60,3 +60,21 @@ class SqlScreeningModels:
         )
         # the session may hold the row from an earlier get(); the next read must see the new status
         self._s.expire_all()
+
+    async def decisions(self, start: datetime, end: datetime) -> list[ModelDecision]:
+        window = (ScreeningRow.screened_at >= start) & (ScreeningRow.screened_at < end)
+        version = ScreeningRow.result["model"]["version"].as_string()
+        stmt = select(
+            ScreeningRow.payment_id, version, ScreeningRow.screened_at, ScreeningRow.decision
+        ).where(window)
+        rows = (await self._s.execute(stmt)).all()
+        labelled = (
+            select(PaymentLabelRow.payment_id, PaymentLabelRow.label)
+            .join(ScreeningRow, ScreeningRow.payment_id == PaymentLabelRow.payment_id)
+            .where(window)
+            .order_by(PaymentLabelRow.at, PaymentLabelRow.id)
+        )
+        latest: dict[str, str] = {}
+        for pid, label in (await self._s.execute(labelled)).all():
+            latest[pid] = label  # oldest first: the last one seen is current
+        return [ModelDecision(v, at, d, latest.get(pid)) for pid, v, at, d in rows]

@@ -88,7 +88,10 @@ class ReasonOut(Out):
 
 class ModelScoreOut(Out):
     version: str
-    probability: float = Field(description="the model's calibrated probability that the payment is a scam")
+    probability: float | None = Field(
+        description="the model's calibrated probability that the payment is a scam (null: the allow lane "
+        "decided before the model was asked)"
+    )
     points: int = Field(description="what it added to the rules' weights: round(weight × probability)")
 
 
@@ -349,6 +352,16 @@ class TrustedPayeesOut(Out):
     payees: list[TrustedPayeeOut]
 
 
+class ModelWeekOut(Out):
+    model_version: str | None
+    week: str = Field(description="the Monday starting the week, in the centre's timezone")
+    screened: int
+    hold_rate: float
+    stop_rate: float = Field(description="held or blocked over screened")
+    labelled_stops: int
+    precision: float | None = Field(description="scam-labelled over labelled stops; null without labels")
+
+
 class FraudStatsOut(Out):
     start: datetime = Field(serialization_alias="from")
     end: datetime = Field(serialization_alias="to")
@@ -363,6 +376,9 @@ class FraudStatsOut(Out):
     false_positive_rate: float | None
     median_time_to_first_contact_s: float | None
     by_typology: dict[str, dict[str, Any]]
+    models: list[ModelWeekOut] = Field(
+        default_factory=list, description="drift: per model version (null: rules alone) and local week"
+    )
 
 
 class RevealIn(In):
