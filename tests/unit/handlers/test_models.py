@@ -162,3 +162,15 @@ async def test_drift_counts_each_model_version_by_week_with_precision_from_label
         {"model_version": "m-1", "week": "2026-01-05", "screened": 2, "hold_rate": 1.0, "stop_rate": 1.0,
          "labelled_stops": 1, "precision": 1.0},
     ]  # fmt: skip
+
+
+async def test_the_retraining_job_stores_a_candidate_or_skips_without_labels(centre: Centre) -> None:
+    """A round with too few labels stores nothing and returns None; with a labelled history it stores a
+    shadow candidate trained on labels."""
+    from kefu.services.screening.model_retrain import ModelRetrainer  # noqa: PLC0415
+
+    job = ModelRetrainer(centre.bus, 3600)
+    assert await job.round() is None
+    await labelled_history(centre)
+    stored = await job.round()
+    assert stored is not None and (stored.status, stored.source) == ("shadow", "labels")
