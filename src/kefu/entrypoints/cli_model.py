@@ -77,6 +77,9 @@ def model_train(
     out: Annotated[Path | None, typer.Option(help="Write the model here instead of storing it.")] = None,
     version: Annotated[str | None, typer.Option(help="The model's version (default: from the time).")] = None,
     seed: int = 0,
+    weight: Annotated[
+        int, typer.Option(min=0, max=400, help="Points per unit of probability (default 200).")
+    ] = 200,
 ) -> None:
     """Train a model and store it as a shadow version (or write it to --out)."""
     from datetime import UTC, datetime  # noqa: PLC0415
@@ -91,7 +94,7 @@ def model_train(
         return
     from kefu.screening.model_train import train  # noqa: PLC0415
 
-    model = train(_labelled(Path(source)), name, seed)
+    model = train(_labelled(Path(source)), name, seed, weight=weight)
     if out is not None:
         try:
             out.write_text(json.dumps(model.to_dict()), encoding="utf-8")

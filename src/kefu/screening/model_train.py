@@ -21,7 +21,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from kefu.screening.counters import InMemoryCounterStore
 from kefu.screening.decision import screen
 from kefu.screening.features import FeatureBuilder
-from kefu.screening.model import MODEL_FEATURES, ScoringModel, Tree, model_inputs
+from kefu.screening.model import DEFAULT_WEIGHT, MODEL_FEATURES, ScoringModel, Tree, model_inputs
 from kefu.screening.payment import PayerProfile, Payment
 from kefu.screening.rules import RuleSet, default_rule_set
 
@@ -98,7 +98,9 @@ def fit(
     return classifier.fit(x, y)
 
 
-def export(classifier: HistGradientBoostingClassifier, version: str, weight: int = 100) -> ScoringModel:
+def export(
+    classifier: HistGradientBoostingClassifier, version: str, weight: int = DEFAULT_WEIGHT
+) -> ScoringModel:
     """The fitted trees as a ``ScoringModel`` (its raw score equals the classifier's decision function)."""
     trees = []
     for (predictor,) in classifier._predictors:
@@ -124,7 +126,7 @@ def train(
     version: str,
     seed: int = 0,
     rule_set: RuleSet | None = None,
-    weight: int = 100,
+    weight: int = DEFAULT_WEIGHT,
     trees: int = TREES,
 ) -> ScoringModel:
     """Replay, fit and export; ``meta`` says what the model was trained on."""

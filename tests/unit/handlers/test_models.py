@@ -23,7 +23,7 @@ from tests.unit.handlers.conftest import START, Centre, names
 def constant_params(probability: float, version: str) -> dict[str, Any]:
     """Exported parameters of a one-leaf model answering ``probability`` for every payment."""
     leaf = Tree((0,), (0.0,), (0,), (0,), (math.log(probability / (1 - probability)),), (True,))
-    return ScoringModel(version, MODEL_FEATURES, 0.0, (leaf,)).to_dict()
+    return ScoringModel(version, MODEL_FEATURES, 0.0, (leaf,), weight=100).to_dict()
 
 
 def lunch(payment_id: str, customer: Customer, minutes: int = 0, amount: int = 3_000) -> dict[str, Any]:
