@@ -82,10 +82,10 @@ def model_train(
     ] = 200,
 ) -> None:
     """Train a model and store it as a shadow version (or write it to --out)."""
-    from datetime import UTC, datetime  # noqa: PLC0415
+    from kefu.domain.clock import SystemClock  # noqa: PLC0415
 
     settings = _settings(ctx)
-    name = version or f"m-{datetime.now(UTC):%Y%m%dT%H%M%S}"
+    name = version or f"m-{SystemClock().now():%Y%m%dT%H%M%S}"
     if source == "db":
         if out is not None:
             raise InvalidInput("--out applies to training on a file; --from db stores a shadow")
