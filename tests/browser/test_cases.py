@@ -65,7 +65,7 @@ def test_specialist_dissuades_a_scam_and_the_wallboard_shows_funds_saved(
         expect(desk.locator("#case-title")).to_contain_text("干预案件")
         expect(desk.locator("#case-view .amount")).to_contain_text("100,000.00")
         expect(desk.locator("#case-view .playbook li").first).to_be_visible()
-        expect(desk.locator("#cases button.item")).to_have_count(1)
+        expect(desk.locator("#worklist button.item[data-kind=case]")).to_have_count(1)
         expect(desk.locator("#customer-name")).to_have_text("王秀英")
         expect(desk.locator("#risk-cases")).to_contain_text("100,000.00")
 
@@ -73,11 +73,10 @@ def test_specialist_dissuades_a_scam_and_the_wallboard_shows_funds_saved(
         desk.locator("#case-view").get_by_role("button", name="呼叫付款人").click()
         expect(desk.locator("#case-call-result a.call-link")).to_have_attribute("href", "tel:13812345678")
         desk.locator("#case-view").get_by_role("button", name="已接通").click()
-        expect(desk.locator("#case-view ul.compact")).to_contain_text("已接通")
+        expect(desk.locator("#case-attempt-list")).to_contain_text("已接通")
         shot(desk, "case-view", full_page=True)
         desk.locator("#case-view").get_by_role("button", name="劝阻成功（止付）").click()
-        expect(desk.locator("#case-view .badge.ok")).to_have_text("劝阻成功（止付）")
-        expect(desk.locator("#cases-empty")).to_be_visible()
+        expect(desk.locator("#case-status")).to_have_text("劝阻成功（止付）")
 
         expect(board.locator("#fraud .saved .figure")).to_contain_text("100,000.00")
         expect(board.locator("#fraud .open-cases .figure")).to_have_text("0")

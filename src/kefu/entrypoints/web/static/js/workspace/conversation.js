@@ -1,0 +1,207 @@
+// One conversation: its messages (live), the reply, resolve and transfer. Safe by construction: the view is
+// keyed by the conversation's id and its forms exist only once that very conversation loaded, so a reply
+// or a resolve always goes to the conversation on screen; a failed load shows no forms at all.
+
+import { clock, t } from "../i18n.js";
+import { html, useEffect, useLayoutEffect, useRef, useState } from "../ui.js";
+import { useAction } from "./hooks.js";
+import { call, draft, keepDraft, listen, problemText } from "./session.js";
+import { say } from "./toast.js";
+
+const DISPOSITIONS = ["solved", "info_given", "follow_up", "transferred", "scam_warned", "no_response"];
+
+function Messages({ messages }) {
+  const box = useRef(null);
+  useLayoutEffect(() => {
+    const el = box.current;
+    if (el) el.scrollTop = el.scrollHeight;
+  }, [messages.length]);
+  return html`
+    <ol id="messages" class="messages" role="log" aria-live="polite" tabindex="0" aria-labelledby="work-title" ref=${box}>
+      ${messages.map((m) => html`
+        <li key=${m.id} class=${`msg ${m.sender}`}>
+          <span class="who">${t(`sender.${m.sender}`)} · ${clock(m.created_at)}</span>
+          <p>${m.body}</p>
+        </li>`)}
+    </ol>`;
+}
+
+function Reply({ conv, onSent }) {
+  const [text, setText] = useState(() => draft(conv.id));
+  const [busy, run] = useAction();
+  function change(event) {
+    setText(event.currentTarget.value);
+    keepDraft(conv.id, event.currentTarget.value);
+  }
+  async function send(event) {
+    event.preventDefault();
+    const body = text.trim();
+    if (!body) return;
+    await run(async () => {
+      try {
+        await call("POST", `/api/v1/conversations/${conv.id}/messages`, { body });
+        setText("");
+        keepDraft(conv.id, "");
+        await onSent();
+      } catch (error) {
+        say(`${t("error.generic")}: ${problemText(error)}`, true);
+      }
+    });
+  }
+  function key(event) {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+      event.preventDefault();
+      event.currentTarget.form.requestSubmit();
+    }
+  }
+  return html`
+    <form id="reply-form" class="reply" onSubmit=${send}>
+      <label for="reply">${t("reply.label")}</label>
+      <div class="reply-row">
+        <textarea id="reply" rows="3" placeholder=${t("reply.placeholder")} aria-keyshortcuts="Control+Enter"
+          value=${text} onInput=${change} onKeyDown=${key}></textarea>
+        <button type="submit" class="primary" disabled=${busy || !text.trim()}>${busy ? t("reply.sending") : t("reply.send")}</button>
+      </div>
+    </form>`;
+}
+
+function Resolve({ conv, onResolved }) {
+  const [disposition, setDisposition] = useState("");
+  const [note, setNote] = useState("");
+  const [busy, run] = useAction();
+  const select = useRef(null);
+  async function submit(event) {
+    event.preventDefault();
+    if (!disposition) {
+      select.current?.focus();
+      say(t("resolve.choose"), true);
+      return;
+    }
+    await run(async () => {
+      try {
+        await call("POST", `/api/v1/conversations/${conv.id}/resolve`, { disposition, note: note.trim() || null });
+        say(t("resolve.done"));
+        await onResolved(conv.id);
+      } catch (error) {
+        say(`${t("error.generic")}: ${problemText(error)}`, true);
+      }
+    });
+  }
+  return html`
+    <form id="resolve-form" class="resolve" onSubmit=${submit}>
+      <fieldset disabled=${busy}>
+        <legend>${t("resolve.title")}</legend>
+        <div class="resolve-row">
+          <div>
+            <label for="disposition">${t("resolve.disposition")}</label>
+            <select id="disposition" ref=${select} value=${disposition} onChange=${(e) => setDisposition(e.currentTarget.value)}>
+              <option value="">${t("resolve.choose")}</option>
+              ${DISPOSITIONS.map((d) => html`<option value=${d}>${t(`disp.${d}`)}</option>`)}
+            </select>
+          </div>
+          <div class="grow">
+            <label for="note">${t("resolve.note")}</label>
+            <input id="note" maxlength="5000" value=${note} onInput=${(e) => setNote(e.currentTarget.value)} />
+          </div>
+          <button type="submit" class="secondary">${t("resolve.submit")}</button>
+        </div>
+      </fieldset>
+    </form>`;
+}
+
+function Transfer({ conv, queues, onTransferred }) {
+  const [queue, setQueue] = useState("");
+  const [note, setNote] = useState("");
+  const [busy, run] = useAction();
+  async function submit(event) {
+    event.preventDefault();
+    if (!queue) return;
+    await run(async () => {
+      try {
+        await call("POST", `/api/v1/conversations/${conv.id}/transfer`, { to_queue: queue, note: note.trim() || null });
+        say(t("transfer.done"));
+        await onTransferred(conv.id);
+      } catch (error) {
+        say(`${t("error.generic")}: ${problemText(error)}`, true);
+      }
+    });
+  }
+  const others = Object.entries(queues).filter(([id]) => id !== conv.queue);
+  return html`
+    <details class="transfer">
+      <summary>${t("transfer.title")}</summary>
+      <form id="transfer-form" onSubmit=${submit}>
+        <fieldset disabled=${busy}>
+          <div class="resolve-row">
+            <div>
+              <label for="transfer-queue">${t("transfer.queue")}</label>
+              <select id="transfer-queue" value=${queue} onChange=${(e) => setQueue(e.currentTarget.value)}>
+                <option value="">${t("transfer.choose")}</option>
+                ${others.map(([id, name]) => html`<option value=${id}>${name}</option>`)}
+              </select>
+            </div>
+            <div class="grow">
+              <label for="transfer-note">${t("transfer.note")}</label>
+              <input id="transfer-note" maxlength="2000" value=${note} onInput=${(e) => setNote(e.currentTarget.value)} />
+            </div>
+            <button type="submit" disabled=${!queue}>${t("transfer.submit")}</button>
+          </div>
+        </fieldset>
+      </form>
+    </details>`;
+}
+
+export function ConversationView({ id, me, queues, queueName, focus, onLoaded, onResolved, onTransferred }) {
+  const [conv, setConv] = useState(null);
+  const [failed, setFailed] = useState(null);
+  const title = useRef(null);
+  const focused = useRef(false);
+
+  async function load() {
+    try {
+      const loaded = await call("GET", `/api/v1/conversations/${id}`);
+      setConv(loaded);
+      setFailed(null);
+      onLoaded?.(loaded);
+    } catch (error) {
+      setFailed(problemText(error));
+    }
+  }
+  useEffect(() => {
+    load();
+    return listen((name, data) => {
+      if (name === "message.posted" && data?.conversation_id === id) load();
+      if (name.startsWith("conversation.") && data?.conversation_id === id) load();
+    });
+  }, [id]);
+  useEffect(() => {
+    if (conv && focus && !focused.current) {
+      focused.current = true;
+      title.current?.focus();
+    }
+  }, [conv]);
+
+  if (!conv) {
+    return html`<div id="conversation" class="work-view">
+      ${failed
+        ? html`<div class="load-failed" role="alert"><p>${t("work.load_failed")} ${failed}</p>
+            <button type="button" onClick=${load}>${t("work.retry")}</button></div>`
+        : html`<p class="muted">${t("work.loading")}</p>`}
+    </div>`;
+  }
+  const mine = conv.status === "assigned" && (conv.agent_id === me.agent_id || me.role !== "agent");
+  return html`
+    <div id="conversation" class="work-view" data-conversation=${conv.id}>
+      <header class="work-head">
+        <h2 id="work-title" tabindex="-1" ref=${title}>${conv.subject || t("conv.subject_none")}</h2>
+        <p id="conv-meta" class="muted">${t(`channel.${conv.channel}`)} · ${queueName(conv.queue)} · <span class="badge neutral">${t(`conv.status.${conv.status}`)}</span>
+          ${conv.care && html` <span class="badge care">${t("care.badge")}</span>`}</p>
+      </header>
+      ${failed && html`<p class="load-failed" role="alert">${failed}</p>`}
+      <h3 class="sr-only">${t("conv.messages")}</h3>
+      <${Messages} messages=${conv.messages} />
+      ${mine && html`<${Reply} key=${conv.id} conv=${conv} onSent=${load} />`}
+      ${mine && html`<${Resolve} conv=${conv} onResolved=${onResolved} />`}
+      ${mine && html`<${Transfer} conv=${conv} queues=${queues} onTransferred=${onTransferred} />`}
+    </div>`;
+}
