@@ -28,7 +28,7 @@ function Payment({ p }) {
   return html`
     <li class="case-payment">
       <dl class="facts">
-        <dt>${t("case.amount")}</dt><dd><strong>${money(p.amount, p.currency)}</strong> · ${p.status}</dd>
+        <dt>${t("case.amount")}</dt><dd><strong>${money(p.amount, p.currency)}</strong> · ${t(`paystatus.${p.status}`)}</dd>
         <dt>${t("case.paid_at")}</dt><dd>${stamp(p.paid_at ?? p.screened_at)}</dd>
         <dt>${t("case.channel")}</dt><dd>${p.channel ? t(`pay.${p.channel}`) : "—"}</dd>
         <dt>${t("case.memo")}</dt><dd class="memo">${p.memo || "—"}</dd>
@@ -241,13 +241,13 @@ export function CaseView({ id, focus, onLoaded, onChanged }) {
         <h3 id="case-reasons">${t("case.reasons")}</h3>
         <ul>${c.reasons.map((r) => html`<li>${lang() === "en" ? r.message_en : r.message_zh}</li>`)}</ul>
       </section>
-      ${(open || pending) && html`<${Contact} c=${c} onChanged=${load} />`}
-      <${Attempts} c=${c} open=${open} onChanged=${changed} />
-      ${open && html`<${Outcome} c=${c} onChanged=${changed} />`}
-      <${Family} alerts=${c.alerts} />
       <section aria-labelledby="case-decision">
         <h3 id="case-decision">${t("case.decision")} · ${t("case.payments")}</h3>
         <ul id="case-payments" class="list">${c.payments.map((p) => html`<${Payment} key=${p.payment_id} p=${p} />`)}</ul>
       </section>
+      ${(open || pending) && html`<${Contact} c=${c} onChanged=${load} />`}
+      <${Attempts} c=${c} open=${open} onChanged=${changed} />
+      ${open && html`<${Outcome} c=${c} onChanged=${changed} />`}
+      <${Family} alerts=${c.alerts} />
     </div>`;
 }
