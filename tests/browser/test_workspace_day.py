@@ -1,7 +1,7 @@
-"""The agent workspace's defects of issue 16, each driven in a real browser: a failed load never leaves another
+"""The agent workspace's defects of issue 16, each in a real browser: a failed load never leaves another
 conversation open for a reply, agents without the anti-fraud skill get a live workspace, double clicks send
-once, offline and session expiry are told truthfully, urgent offers come first, and a chat agent's full day.
-Every state is photographed at 1440 and 768 px wide."""
+once, offline and session expiry are told truthfully, urgent offers come first, and a chat agent's full
+day. Every state is photographed at 1440 and 768 px wide."""
 
 from __future__ import annotations
 
@@ -69,8 +69,8 @@ def agent_messages(centre: Centre, conversation: str) -> list[str]:
 def test_a_failed_load_never_leaves_another_conversation_open_for_a_reply(
     centre: Centre, page: Page, shot: Any
 ) -> None:
-    """Opening B fails (503): A is no longer on screen and no reply form is; after a retry the reply goes to B,
-    A gets nothing, and A's draft waits for it."""
+    """Opening B fails (503): A is no longer on screen, nor any reply form; after a retry the reply goes
+    to B, A gets nothing, and A's draft waits for it."""
     agent = chat_agent(centre, "day.safe")
     first = assigned(centre, agent, "修改绑定手机", "我想换绑手机号。")
     second = assigned(centre, agent, "查询账单明细", "上个月的账单在哪里看？")
@@ -82,7 +82,9 @@ def test_a_failed_load_never_leaves_another_conversation_open_for_a_reply(
 
         def unavailable(route: Route) -> None:
             if route.request.method == "GET":
-                route.fulfill(status=503, content_type="application/problem+json", body='{"code":"unavailable"}')
+                route.fulfill(
+                    status=503, content_type="application/problem+json", body='{"code":"unavailable"}'
+                )
             else:
                 route.continue_()
 
@@ -139,7 +141,7 @@ def test_an_agent_without_the_anti_fraud_skill_gets_a_live_workspace(
 
 
 def test_a_double_click_sends_once_and_offline_is_told(centre: Centre, page: Page, shot: Any) -> None:
-    """Two quick clicks on 发送 post one message; with the network gone the badge says so, and 实时 returns."""
+    """Two quick clicks on 发送 post one message; offline, the badge says so, and 实时 returns."""
     agent = chat_agent(centre, "day.double")
     conversation = assigned(centre, agent, "红包没收到", "朋友发的红包没收到。")
     posts: list[str] = []
@@ -260,7 +262,10 @@ def test_a_chat_agents_full_day(centre: Centre, page: Page, shot: Any) -> None:
     ended by the agent."""
     agent = chat_agent(centre, "day.full")
     subjects = ["绑定银行卡", "修改实名信息", "账号申诉进度"]
-    customers = [centre.customer(n, birth_date="1988-01-0" + str(i + 1)) for i, n in enumerate(["钱一", "孙二", "李三"])]
+    customers = [
+        centre.customer(n, birth_date="1988-01-0" + str(i + 1))
+        for i, n in enumerate(["钱一", "孙二", "李三"])
+    ]
     try:
         sign_in(page, centre.url, "day.full")
         expect(page.locator("#live")).to_have_text("实时")
@@ -279,7 +284,11 @@ def test_a_chat_agents_full_day(centre: Centre, page: Page, shot: Any) -> None:
 
         # A new customer message in a background tab shows as unread.
         centre.call(
-            "integration", "POST", f"/api/v1/conversations/{conversations[0]}/messages", {"body": "还在吗？"}, expect=201
+            "integration",
+            "POST",
+            f"/api/v1/conversations/{conversations[0]}/messages",
+            {"body": "还在吗？"},
+            expect=201,
         )
         first = page.locator("#worklist button.item", has_text=subjects[0])
         expect(first.locator(".badge.unread")).to_have_text("1")
@@ -308,7 +317,12 @@ def test_a_chat_agents_full_day(centre: Centre, page: Page, shot: Any) -> None:
         shots(page, shot, "wrap-up")
         wrap_up.get_by_role("button", name="结束整理").click()
         expect(wrap_up).to_have_count(0)
-        assert centre.call("admin", "GET", f"/api/v1/conversations/{conversations[0]}")["status"] == "resolved"
-        assert centre.call("admin", "GET", f"/api/v1/conversations/{conversations[1]}")["agent_id"] != agent["id"]
+        assert (
+            centre.call("admin", "GET", f"/api/v1/conversations/{conversations[0]}")["status"] == "resolved"
+        )
+        assert (
+            centre.call("admin", "GET", f"/api/v1/conversations/{conversations[1]}")["agent_id"]
+            != agent["id"]
+        )
     finally:
         offline(centre, agent)

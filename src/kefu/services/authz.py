@@ -51,6 +51,8 @@ Permission = Literal[
     "watchlist.manage",
     "fraud.stats",
     "kb.read",
+    "canned.read",
+    "canned.write",
     "kb.write",
     "callbacks.read",
     "callbacks.write",
@@ -126,6 +128,9 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     # (integration) and staff schedule callbacks; only staff make the calls.
     "kb.read": ALL,
     "kb.write": MANAGERS,
+    # Canned responses: staff insert them into replies; supervisors and admins keep the list.
+    "canned.read": STAFF,
+    "canned.write": MANAGERS,
     "callbacks.read": ALL,
     "callbacks.write": ALL,
     "callbacks.attempt": STAFF,

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from kefu.care import FollowUpRules
 from kefu.care import commands as care
+from kefu.domain import canned as cr
 from kefu.domain import commands as c
 from kefu.domain import events as ev
 from kefu.domain import payments as p
@@ -33,7 +34,7 @@ from kefu.services.routing import queues, rules, transfers
 from kefu.services.screening import calls, cases, gateway, labels, payees, specialist
 from kefu.services.screening import screen as screening
 from kefu.services.screening.desk import ScreeningDesk
-from kefu.services.shared import agents, audit, conversations, customers, users
+from kefu.services.shared import agents, audit, canned, conversations, customers, users
 
 E = TypeVar("E", bound=Event)
 
@@ -76,6 +77,9 @@ def register(
         c.CreateQueue: queues.create_queue,
         c.UpdateQueue: queues.update_queue,
         care.PutArticle: kb.put_article,
+        cr.CreateCannedResponse: canned.create_canned_response,
+        cr.UpdateCannedResponse: canned.update_canned_response,
+        cr.DeleteCannedResponse: canned.delete_canned_response,
         care.ScheduleCallback: callbacks.schedule,
         care.CancelCallback: callbacks.cancel,
         care.RecordCallbackAttempt: callbacks.record_attempt_of,

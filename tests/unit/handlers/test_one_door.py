@@ -23,6 +23,7 @@ import kefu
 from kefu.adapters.memory.testing import FakeWorld
 from kefu.care import commands as care
 from kefu.care.records import CallbackRecord
+from kefu.domain import canned as cr
 from kefu.domain import commands as c
 from kefu.domain import payments as p
 from kefu.domain import quality as q
@@ -304,6 +305,27 @@ async def _(s: Seed) -> tuple[Command[Any], Actor]:
 @example(routing.SyncQueue)
 async def _(s: Seed) -> tuple[Command[Any], Actor]:
     return system(routing.SyncQueue("social"))
+
+
+# -- workspace ------------------------------------------------------------------------------------------
+async def _canned_id(s: Seed) -> str:
+    made = await s.centre.handle(cr.CreateCannedResponse("wait", "请稍候", "{customer_name}，请稍候。", "zh"))
+    return made.id
+
+
+@example(cr.CreateCannedResponse)
+async def _(s: Seed) -> tuple[Command[Any], Actor]:
+    return system(cr.CreateCannedResponse("greet", "问候", "您好，{customer_name}，我是{agent_name}。", "zh"))
+
+
+@example(cr.UpdateCannedResponse)
+async def _(s: Seed) -> tuple[Command[Any], Actor]:
+    return system(cr.UpdateCannedResponse(await _canned_id(s), "wait", "请稍候", "请稍等片刻。", "zh"))
+
+
+@example(cr.DeleteCannedResponse)
+async def _(s: Seed) -> tuple[Command[Any], Actor]:
+    return system(cr.DeleteCannedResponse(await _canned_id(s)))
 
 
 # -- care -----------------------------------------------------------------------------------------------

@@ -345,18 +345,20 @@ function Workspace({ me, onLang, onLogout }) {
   // == view ====================================================================================
   const [kind, id] = active ? active.split(/:(.*)/s) : [null, null];
   const focus = focusKey === active;
+  // The customer beside the work is the one of the item on screen, never a late answer for a closed one.
+  const who = customer && customer.key === active ? customer : null;
   let view = html`<p id="work-none" class="muted center">${t("conv.none")}</p>`;
   if (kind === "conversation") {
     view = html`<${ConversationView} key=${active} id=${id} me=${me} queues=${queues} queueName=${queueName} focus=${focus}
-      onLoaded=${(c) => setCustomer({ customerId: c.customer_id, care: c.care, currentId: c.id })}
+      onLoaded=${(c) => setCustomer({ key: `conversation:${c.id}`, customerId: c.customer_id, care: c.care, currentId: c.id })}
       onResolved=${() => finished(`conversation:${id}`)} onTransferred=${() => finished(`conversation:${id}`)} />`;
   } else if (kind === "case") {
     view = html`<${CaseView} key=${active} id=${id} focus=${focus}
-      onLoaded=${(c) => setCustomer({ customerId: c.customer_id, care: c.elderly, currentId: null })}
+      onLoaded=${(c) => setCustomer({ key: `case:${c.id}`, customerId: c.customer_id, care: c.elderly, currentId: null })}
       onChanged=${() => loadCases().catch(() => {})} />`;
   } else if (kind === "callback") {
     view = html`<${CallbackView} key=${active} id=${id} focus=${focus}
-      onLoaded=${(cb) => setCustomer({ customerId: cb.customer_id, care: cb.care, currentId: null })} />`;
+      onLoaded=${(cb) => setCustomer({ key: `callback:${cb.id}`, customerId: cb.customer_id, care: cb.care, currentId: null })} />`;
   }
   return html`
     <${TopBar} me=${me} agent=${agent} live=${live} online=${online} onPresence=${setPresence}
@@ -370,8 +372,8 @@ function Workspace({ me, onLang, onLogout }) {
           <${WorkList} items=${items} active=${active} onOpen=${open} onClose=${close} />
         </div>
         <section id="work" class="col col-main card" aria-label=${t("app.workspace")}>${view}</section>
-        <${CustomerPanel} key=${customer?.customerId ?? "none"} customerId=${customer?.customerId} care=${customer?.care}
-          currentId=${customer?.currentId} onOpenConversation=${(cid, subject) => open({ kind: "conversation", id: cid, title: subject || t("conv.subject_none") })} />
+        <${CustomerPanel} key=${who?.customerId ?? "none"} customerId=${who?.customerId} care=${who?.care}
+          currentId=${who?.currentId} onOpenConversation=${(cid, subject) => open({ kind: "conversation", id: cid, title: subject || t("conv.subject_none") })} />
       </div>
     </main>
     <${Help} open=${help} onClose=${() => setHelp(false)} />`;

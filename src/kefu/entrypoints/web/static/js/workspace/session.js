@@ -38,6 +38,7 @@ export async function maybe(path) {
 
 export function problemText(error) {
   if (!(error instanceof ApiError)) return t("error.network");
+  if (error.status === 401) return t("session.expired");
   const code = error.problem?.code;
   if (code) {
     const key = `problem.${code}`;
