@@ -258,9 +258,16 @@ def test_a_case_offer_comes_first_in_red_and_accepting_keeps_other_work(
 
 
 def test_a_chat_agents_full_day(centre: Centre, page: Page, shot: Any) -> None:
-    """Available, three chats in tabs, a transfer with a note, a reply, resolve, then the visible wrap-up
-    ended by the agent."""
+    """Available, three chats in tabs, unread counts, a transfer with a note, a canned response with the
+    customer's and agent's names, resolve, then the visible wrap-up ended by the agent."""
     agent = chat_agent(centre, "day.full")
+    greet = {
+        "shortcut": "greet",
+        "title": "问候",
+        "body": "您好，{customer_name}，我是{agent_name}。请问有什么可以帮您？",
+        "language": "zh",
+    }
+    centre.call("admin", "POST", "/api/v1/canned-responses", greet, expect=201)
     subjects = ["绑定银行卡", "修改实名信息", "账号申诉进度"]
     customers = [
         centre.customer(n, birth_date="1988-01-0" + str(i + 1))
@@ -305,9 +312,15 @@ def test_a_chat_agents_full_day(centre: Centre, page: Page, shot: Any) -> None:
 
         first.click()
         expect(first.locator(".badge.unread")).to_have_count(0)
-        page.get_by_label("回复客户").fill("在的，银行卡绑定请在“我的-银行卡”里操作。")
+        reply = page.get_by_label("回复客户")
+        reply.fill("/gre")
+        expect(page.get_by_role("listbox", name="快捷回复")).to_contain_text("/greet")
+        shots(page, shot, "canned")
+        reply.press("Enter")
+        expect(reply).to_have_value("您好，钱一，我是张敏。请问有什么可以帮您？")
         page.get_by_role("button", name="发送").click()
         expect(page.locator("#messages li.msg.agent")).to_have_count(1)
+        assert agent_messages(centre, conversations[0]) == ["您好，钱一，我是张敏。请问有什么可以帮您？"]
         page.get_by_label("处理结果").select_option("solved")
         page.get_by_role("button", name="解决").click()
         expect(page.locator("#toast")).to_have_text("会话已解决")

@@ -55,6 +55,7 @@ function Workspace({ me, onLang, onLogout }) {
   const [activity, setActivity] = useState({});
   const [names, setNames] = useState({});
   const [customer, setCustomer] = useState(null);
+  const [canned, setCanned] = useState([]);
   const [help, setHelp] = useState(false);
   const [offerBusy, runOffer] = useAction();
   const [presenceBusy, runPresence] = useAction();
@@ -143,6 +144,7 @@ function Workspace({ me, onLang, onLogout }) {
       .then((list) => setQueues(Object.fromEntries(list.map((q) => [q.id, q.name]))))
       .catch(() => {}); // names are a nicety: the ids still show
     refresh();
+    maybe("/api/v1/canned-responses").then((list) => setCanned(list ?? [])).catch(() => {});
     askOnce();
     const pending = new Set();
     let timer = 0;
@@ -349,7 +351,7 @@ function Workspace({ me, onLang, onLogout }) {
   const who = customer && customer.key === active ? customer : null;
   let view = html`<p id="work-none" class="muted center">${t("conv.none")}</p>`;
   if (kind === "conversation") {
-    view = html`<${ConversationView} key=${active} id=${id} me=${me} queues=${queues} queueName=${queueName} focus=${focus}
+    view = html`<${ConversationView} key=${active} id=${id} me=${me} agentName=${agent?.name ?? me.username} canned=${canned} queues=${queues} queueName=${queueName} focus=${focus}
       onLoaded=${(c) => setCustomer({ key: `conversation:${c.id}`, customerId: c.customer_id, care: c.care, currentId: c.id })}
       onResolved=${() => finished(`conversation:${id}`)} onTransferred=${() => finished(`conversation:${id}`)} />`;
   } else if (kind === "case") {

@@ -4,6 +4,7 @@
 
 import { clock, t } from "../i18n.js";
 import { html, useEffect, useLayoutEffect, useRef, useState } from "../ui.js";
+import { CannedList, fill, matching, slashQuery } from "./canned.js";
 import { useAction } from "./hooks.js";
 import { call, draft, keepDraft, listen, problemText } from "./session.js";
 import { say } from "./toast.js";
@@ -26,22 +27,31 @@ function Messages({ messages }) {
     </ol>`;
 }
 
-function Reply({ conv, onSent }) {
+function Reply({ conv, onSent, canned, vars }) {
   const [text, setText] = useState(() => draft(conv.id));
+  const [selected, setSelected] = useState(0);
   const [busy, run] = useAction();
+  const options = matching(canned, slashQuery(text));
+  function put(value) {
+    setText(value);
+    keepDraft(conv.id, value);
+  }
   function change(event) {
-    setText(event.currentTarget.value);
-    keepDraft(conv.id, event.currentTarget.value);
+    put(event.currentTarget.value);
+    setSelected(0);
+  }
+  function pick(response) {
+    put(fill(response.body, vars));
+    document.getElementById("reply")?.focus();
   }
   async function send(event) {
     event.preventDefault();
     const body = text.trim();
-    if (!body) return;
+    if (!body || options.length) return;
     await run(async () => {
       try {
         await call("POST", `/api/v1/conversations/${conv.id}/messages`, { body });
-        setText("");
-        keepDraft(conv.id, "");
+        put("");
         await onSent();
       } catch (error) {
         say(`${t("error.generic")}: ${problemText(error)}`, true);
@@ -49,17 +59,38 @@ function Reply({ conv, onSent }) {
     });
   }
   function key(event) {
+    if (options.length) {
+      const step = { ArrowDown: 1, ArrowUp: -1 }[event.key];
+      if (step) {
+        event.preventDefault();
+        setSelected((selected + step + options.length) % options.length);
+        return;
+      }
+      if (event.key === "Enter" || event.key === "Tab") {
+        event.preventDefault();
+        pick(options[Math.min(selected, options.length - 1)]);
+        return;
+      }
+    }
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
       event.preventDefault();
       event.currentTarget.form.requestSubmit();
     }
   }
+  const active = options[Math.min(selected, options.length - 1)];
   return html`
     <form id="reply-form" class="reply" onSubmit=${send}>
       <label for="reply">${t("reply.label")}</label>
+      <p id="reply-hint" class="muted hint">${t("reply.canned_hint")}</p>
       <div class="reply-row">
-        <textarea id="reply" rows="3" placeholder=${t("reply.placeholder")} aria-keyshortcuts="Control+Enter"
-          value=${text} onInput=${change} onKeyDown=${key}></textarea>
+        <div class="reply-box">
+          <textarea id="reply" rows="3" placeholder=${t("reply.placeholder")} aria-keyshortcuts="Control+Enter"
+            aria-describedby="reply-hint" aria-autocomplete="list" aria-expanded=${String(options.length > 0)}
+            aria-controls=${options.length ? "canned-list" : null}
+            aria-activedescendant=${active ? `canned-${active.id}` : null}
+            value=${text} onInput=${change} onKeyDown=${key}></textarea>
+          <${CannedList} options=${options} selected=${selected} onPick=${pick} />
+        </div>
         <button type="submit" class="primary" disabled=${busy || !text.trim()}>${busy ? t("reply.sending") : t("reply.send")}</button>
       </div>
     </form>`;
@@ -151,8 +182,9 @@ function Transfer({ conv, queues, onTransferred }) {
     </details>`;
 }
 
-export function ConversationView({ id, me, queues, queueName, focus, onLoaded, onResolved, onTransferred }) {
+export function ConversationView({ id, me, agentName, canned, queues, queueName, focus, onLoaded, onResolved, onTransferred }) {
   const [conv, setConv] = useState(null);
+  const [customer, setCustomer] = useState(null);
   const [failed, setFailed] = useState(null);
   const title = useRef(null);
   const focused = useRef(false);
@@ -163,6 +195,10 @@ export function ConversationView({ id, me, queues, queueName, focus, onLoaded, o
       setConv(loaded);
       setFailed(null);
       onLoaded?.(loaded);
+      if (!customer) {
+        // For the canned responses: the customer's name and language.
+        call("GET", `/api/v1/customers/${loaded.customer_id}`).then(setCustomer).catch(() => {});
+      }
     } catch (error) {
       setFailed(problemText(error));
     }
@@ -200,7 +236,9 @@ export function ConversationView({ id, me, queues, queueName, focus, onLoaded, o
       ${failed && html`<p class="load-failed" role="alert">${failed}</p>`}
       <h3 class="sr-only">${t("conv.messages")}</h3>
       <${Messages} messages=${conv.messages} />
-      ${mine && html`<${Reply} key=${conv.id} conv=${conv} onSent=${load} />`}
+      ${mine && html`<${Reply} key=${conv.id} conv=${conv} onSent=${load}
+        canned=${canned.filter((r) => !customer || r.language === customer.language)}
+        vars=${{ customer_name: customer?.name ?? "", agent_name: agentName }} />`}
       ${mine && html`<${Resolve} conv=${conv} onResolved=${onResolved} />`}
       ${mine && html`<${Transfer} conv=${conv} queues=${queues} onTransferred=${onTransferred} />`}
     </div>`;
