@@ -205,7 +205,7 @@ def test_a_case_offer_comes_first_in_red_and_accepting_keeps_other_work(
 ) -> None:
     """A chat offer, then a ¥100,000 case offer: the case is listed first, red, with amount, typology and the
     payer's age band; the title counts both; A accepts the case; accepting the chat then keeps the case one
-    click away."""
+    click away; its release waits for a reached attempt and a reason, then shows 待主管批准."""
     agent = centre.agent("day.urgent")
     young = centre.customer("周杰", birth_date="1995-09-09")
     elder = centre.customer("王秀英", birth_date=ELDERLY_BIRTH_DATE.isoformat())
@@ -253,6 +253,18 @@ def test_a_case_offer_comes_first_in_red_and_accepting_keeps_other_work(
         page.locator("#worklist button.item[data-kind=case]").click()
         expect(page.locator("#case-view .amount")).to_contain_text("100,000.00")
         expect(page).to_have_title("kefu 客服")
+
+        # A release follows the server's rules: a reached attempt and a reason first, then four eyes.
+        release = page.locator("#case-view").get_by_role("button", name="放行（误报）")
+        expect(release).to_be_disabled()
+        page.locator("#case-view").get_by_role("button", name="已接通").click()
+        expect(page.locator("#case-attempt-list")).to_contain_text("已接通")
+        expect(release).to_be_disabled()
+        page.get_by_label("处理说明（放行必填）").fill("本人确认是给亲戚的转账")
+        expect(release).to_be_enabled()
+        release.click()
+        expect(page.locator("#case-status")).to_have_text("待主管批准")
+        shots(page, shot, "pending-approval")
     finally:
         offline(centre, agent)
 
