@@ -141,6 +141,14 @@ class PostMessage(Command[Message]):
 
 
 @dataclass(frozen=True, slots=True)
+class AddInternalNote(Command[Message]):
+    """A note for staff in the conversation's thread (sender ``note``), never shown to the customer."""
+
+    conversation_id: str
+    body: str
+
+
+@dataclass(frozen=True, slots=True)
 class AssignConversation(Command[Conversation]):
     conversation_id: str
     agent_id: str

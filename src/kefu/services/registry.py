@@ -34,7 +34,7 @@ from kefu.services.routing import queues, rules, transfers
 from kefu.services.screening import calls, cases, gateway, labels, payees, specialist
 from kefu.services.screening import screen as screening
 from kefu.services.screening.desk import ScreeningDesk
-from kefu.services.shared import agents, audit, canned, conversations, customers, users
+from kefu.services.shared import agents, audit, canned, conversations, customers, notes, users
 
 E = TypeVar("E", bound=Event)
 
@@ -67,6 +67,7 @@ def register(
         c.SetPresence: agents.set_presence,
         c.OpenConversation: conversations.open_conversation,
         c.PostMessage: conversations.post_message,
+        c.AddInternalNote: notes.add_internal_note,
         c.AssignConversation: conversations.assign_conversation,
         c.ResolveConversation: conversations.resolve_conversation,
         c.CloseConversation: conversations.close_conversation,

@@ -191,6 +191,12 @@ async def _(s: Seed) -> tuple[Command[Any], Actor]:
     return c.PostMessage(s.conversation.id, "还在吗"), gateway
 
 
+@example(c.AddInternalNote)
+async def _(s: Seed) -> tuple[Command[Any], Actor]:
+    supervisor = await s.centre.actor("zhou", "supervisor")
+    return c.AddInternalNote(s.conversation.id, "客户情绪激动，请耐心"), supervisor
+
+
 @example(c.AssignConversation)
 async def _(s: Seed) -> tuple[Command[Any], Actor]:
     return system(c.AssignConversation(s.conversation.id, s.agent.id))

@@ -324,7 +324,9 @@ class ResolveIn(In):
 class MessageOut(Out):
     id: str
     conversation_id: str
-    sender: Literal["customer", "agent", "system"]
+    sender: Literal["customer", "agent", "system", "note"] = Field(
+        description="note: an internal note between staff, never shown to the customer's side"
+    )
     author_id: str | None
     body: str
     created_at: datetime
