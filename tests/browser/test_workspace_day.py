@@ -271,7 +271,8 @@ def test_a_case_offer_comes_first_in_red_and_accepting_keeps_other_work(
 
 def test_a_chat_agents_full_day(centre: Centre, page: Page, shot: Any) -> None:
     """Available, three chats in tabs, unread counts, a transfer with a note, a canned response with the
-    customer's and agent's names, resolve, then the visible wrap-up ended by the agent."""
+    customer's and agent's names, an internal note the customer's side never sees, resolve, then the
+    visible wrap-up ended by the agent."""
     agent = chat_agent(centre, "day.full")
     greet = {
         "shortcut": "greet",
@@ -333,6 +334,13 @@ def test_a_chat_agents_full_day(centre: Centre, page: Page, shot: Any) -> None:
         page.get_by_role("button", name="发送").click()
         expect(page.locator("#messages li.msg.agent")).to_have_count(1)
         assert agent_messages(centre, conversations[0]) == ["您好，钱一，我是张敏。请问有什么可以帮您？"]
+        page.locator("#conversation summary", has_text="内部备注").click()
+        page.get_by_label("备注内容（只有坐席和主管能看到）").fill("客户已绑定两张卡，下次提醒解绑旧卡")
+        page.get_by_role("button", name="添加备注").click()
+        expect(page.locator("#messages li.msg.note")).to_contain_text("客户已绑定两张卡")
+        shots(page, shot, "note")
+        customer_side = centre.call("integration", "GET", f"/api/v1/conversations/{conversations[0]}")
+        assert [m["sender"] for m in customer_side["messages"]] == ["customer", "customer", "agent"]
         page.get_by_label("处理结果").select_option("solved")
         page.get_by_role("button", name="解决").click()
         expect(page.locator("#toast")).to_have_text("会话已解决")

@@ -96,6 +96,38 @@ function Reply({ conv, onSent, canned, vars }) {
     </form>`;
 }
 
+function Note({ conv, onAdded }) {
+  const [text, setText] = useState("");
+  const [busy, run] = useAction();
+  async function add(event) {
+    event.preventDefault();
+    const body = text.trim();
+    if (!body) return;
+    await run(async () => {
+      try {
+        await call("POST", `/api/v1/conversations/${conv.id}/notes`, { body });
+        setText("");
+        say(t("note.added"));
+        await onAdded();
+      } catch (error) {
+        say(`${t("error.generic")}: ${problemText(error)}`, true);
+      }
+    });
+  }
+  return html`
+    <details class="note-form">
+      <summary>${t("note.title")}</summary>
+      <form id="note-form" onSubmit=${add}>
+        <label for="internal-note">${t("note.label")}</label>
+        <div class="reply-row">
+          <textarea id="internal-note" rows="2" maxlength="10000" value=${text}
+            onInput=${(e) => setText(e.currentTarget.value)}></textarea>
+          <button type="submit" disabled=${busy || !text.trim()}>${t("note.add")}</button>
+        </div>
+      </form>
+    </details>`;
+}
+
 function Resolve({ conv, onResolved }) {
   const [disposition, setDisposition] = useState("");
   const [note, setNote] = useState("");
@@ -239,6 +271,7 @@ export function ConversationView({ id, me, agentName, canned, queues, queueName,
       ${mine && html`<${Reply} key=${conv.id} conv=${conv} onSent=${load}
         canned=${canned.filter((r) => !customer || r.language === customer.language)}
         vars=${{ customer_name: customer?.name ?? "", agent_name: agentName }} />`}
+      ${mine && html`<${Note} conv=${conv} onAdded=${load} />`}
       ${mine && html`<${Resolve} conv=${conv} onResolved=${onResolved} />`}
       ${mine && html`<${Transfer} conv=${conv} queues=${queues} onTransferred=${onTransferred} />`}
     </div>`;
