@@ -121,6 +121,7 @@ class UpdateAgent(Command[Agent]):
 class SetPresence(Command[Agent]):
     agent_id: str
     presence: Presence
+    reason: str | None = None  # with "away" only: one of ``agents.AWAY_REASONS``
 
 
 @dataclass(frozen=True, slots=True)
