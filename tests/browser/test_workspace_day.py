@@ -116,7 +116,7 @@ def test_an_agent_without_the_anti_fraud_skill_gets_a_live_workspace(
     centre: Centre, page: Page, shot: Any
 ) -> None:
     """The case list answers 403 for this agent: the stream still opens, offers arrive and count down, and no
-    error is shown."""
+    error is shown; a break is taken with its reason (用餐), visible in forced-colours mode."""
     agent = chat_agent(centre, "day.plain")
     customer = centre.customer("赵磊", birth_date="1993-02-11")
     try:
@@ -136,6 +136,19 @@ def test_an_agent_without_the_anti_fraud_skill_gets_a_live_workspace(
         expect(page.locator("#work-title")).to_have_text("头像无法上传")
         expect(page.locator("#toast.bad")).to_have_count(0)
         expect(page.locator("#risk")).to_have_count(0)
+
+        # A break with its reason; in forced-colours mode the chosen presence keeps a visible mark.
+        page.get_by_role("radio", name="小休").click()
+        expect(page.get_by_role("radio", name="小休")).to_have_attribute("aria-checked", "true")
+        page.get_by_label("小休原因").select_option("meal")
+        expect(page.locator("#toast")).to_have_text("小休 · 用餐")
+        seen = centre.call("admin", "GET", f"/api/v1/agents/{agent['id']}")
+        assert (seen["presence"], seen["presence_reason"]) == ("away", "meal")
+        page.emulate_media(forced_colors="active")
+        checked = page.get_by_role("radio", name="小休")
+        assert checked.evaluate("el => getComputedStyle(el).outlineStyle") == "solid"
+        shots(page, shot, "away-meal-forced-colours")
+        page.emulate_media(forced_colors="none")
     finally:
         offline(centre, agent)
 

@@ -288,13 +288,14 @@ function Workspace({ me, onLang, onLogout }) {
       await loadOffers().catch(() => {});
     });
   }
-  async function setPresence(presence) {
+  async function setPresence(presence, reason = null) {
     if (!me.agent_id) return;
     await runPresence(async () => {
       try {
         // Shown only once the server confirmed it.
-        setAgent(await call("PUT", `/api/v1/agents/${me.agent_id}/presence`, { presence }));
-        say(t(`presence.${presence}`));
+        const body = reason ? { presence, reason } : { presence };
+        setAgent(await call("PUT", `/api/v1/agents/${me.agent_id}/presence`, body));
+        say(reason ? `${t(`presence.${presence}`)} · ${t(`away.${reason}`)}` : t(`presence.${presence}`));
         await loadOffers();
       } catch (error) {
         say(`${t("error.generic")}: ${problemText(error)}`, true);

@@ -2,11 +2,11 @@
 // keyed by the conversation's id and its forms exist only once that very conversation loaded, so a reply
 // or a resolve always goes to the conversation on screen; a failed load shows no forms at all.
 
-import { clock, t } from "../i18n.js";
+import { t } from "../i18n.js";
 import { html, useEffect, useLayoutEffect, useRef, useState } from "../ui.js";
 import { CannedList, fill, matching, slashQuery } from "./canned.js";
 import { useAction } from "./hooks.js";
-import { call, draft, keepDraft, listen, problemText } from "./session.js";
+import { call, draft, keepDraft, listen, problemText, when } from "./session.js";
 import { say } from "./toast.js";
 
 const DISPOSITIONS = ["solved", "info_given", "follow_up", "transferred", "scam_warned", "no_response"];
@@ -21,7 +21,7 @@ function Messages({ messages }) {
     <ol id="messages" class="messages" role="log" aria-live="polite" tabindex="0" aria-labelledby="work-title" ref=${box}>
       ${messages.map((m) => html`
         <li key=${m.id} class=${`msg ${m.sender}`}>
-          <span class="who">${t(`sender.${m.sender}`)} · ${clock(m.created_at)}</span>
+          <span class="who">${t(`sender.${m.sender}`)} · ${when(m.created_at)}</span>
           <p>${m.body}</p>
         </li>`)}
     </ol>`;

@@ -63,6 +63,15 @@ export function stamp(iso) {
   });
 }
 
+// The time alone for today's messages, with the date for those of another day (in Beijing time).
+export function when(iso) {
+  const day = (at) => new Date(at).toLocaleDateString("en-CA", { timeZone: ZONE });
+  if (day(iso) === day(Date.now())) {
+    return new Date(iso).toLocaleTimeString(locale(), { timeZone: ZONE, hour12: false });
+  }
+  return stamp(iso);
+}
+
 export function span(seconds) {
   const s = Math.max(0, Math.round(seconds));
   if (s >= 2 * 86400) return t("unit.days", { n: Math.floor(s / 86400) });

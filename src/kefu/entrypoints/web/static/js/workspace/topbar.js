@@ -12,6 +12,20 @@ export function LiveBadge({ live, online }) {
   return html`<span id="live" class=${`live${state === "on" ? " on" : ""}`} role="status" data-state=${state}>${text[state]}</span>`;
 }
 
+const REASONS = ["meal", "training", "meeting"];
+
+function AwayReason({ agent, onChange, busy }) {
+  const reason = agent?.presence_reason ?? "";
+  if (reason === "missed") return html`<span id="away-reason" class="badge alert">${t("away.missed")}</span>`;
+  return html`
+    <label class="away-reason"><span class="sr-only">${t("away.label")}</span>
+      <select id="away-reason" aria-label=${t("away.label")} value=${reason} disabled=${busy}
+        onChange=${(e) => onChange("away", e.currentTarget.value || null)}>
+        <option value="">${t("away.none")}</option>
+        ${REASONS.map((r) => html`<option value=${r}>${t(`away.${r}`)}</option>`)}
+      </select></label>`;
+}
+
 export function Presence({ agent, onChange, busy }) {
   const current = agent?.presence ?? "offline";
   function key(event) {
@@ -29,7 +43,8 @@ export function Presence({ agent, onChange, busy }) {
       ${PRESENCES.map((p) => html`
         <button type="button" role="radio" data-presence=${p} aria-checked=${String(current === p)}
           tabIndex=${current === p ? 0 : -1} disabled=${busy} onClick=${() => onChange(p)}>${t(`presence.${p}`)}</button>`)}
-    </div>`;
+    </div>
+    ${current === "away" && html`<${AwayReason} agent=${agent} onChange=${onChange} busy=${busy} />`}`;
 }
 
 export function TopBar({ me, agent, live, online, onPresence, presenceBusy, onHelp, onLang, onLogout }) {

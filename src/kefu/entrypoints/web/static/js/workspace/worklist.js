@@ -1,7 +1,8 @@
 // The agent's open work as a list of tabs: conversations, cases and callbacks, the active one highlighted,
 // with the customer's name, the last message and unread counts; new customer messages move an item up.
 
-import { clock, money, t } from "../i18n.js";
+import { money, t } from "../i18n.js";
+import { when } from "./session.js";
 import { html } from "../ui.js";
 
 export function itemKey(item) {
@@ -19,7 +20,7 @@ function Item({ item, active, onOpen, onClose }) {
           ${item.unread > 0 && html`<span class="badge unread" aria-label=${t("tabs.unread", { n: item.unread })}>${item.unread}</span>`}
           ${item.care && html`<span class="badge care">${t("care.badge")}</span>`}
         </span>
-        <span class="meta">${[t(`kind.${item.kind}`), item.customer, item.at && clock(item.at)].filter(Boolean).join(" · ")}</span>
+        <span class="meta">${[t(`kind.${item.kind}`), item.customer, item.at && when(item.at)].filter(Boolean).join(" · ")}</span>
         ${item.last && html`<span class="last">${item.last}</span>`}
       </button>
       ${item.closable && html`<button type="button" class="ghost close-tab" aria-label=${`${t("work.close_tab")} ${item.title ?? ""}`}
