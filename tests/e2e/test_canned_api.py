@@ -9,7 +9,12 @@ from kefu.bootstrap import Kefu
 
 H = dict[str, dict[str, str]]
 PATH = "/api/v1/canned-responses"
-GREET = {"shortcut": "greet", "title": "问候", "body": "您好，{customer_name}，我是{agent_name}。", "language": "zh"}
+GREET = {
+    "shortcut": "greet",
+    "title": "问候",
+    "body": "您好，{customer_name}，我是{agent_name}。",
+    "language": "zh",
+}
 
 
 async def test_supervisors_write_agents_read_and_the_integration_sees_none(

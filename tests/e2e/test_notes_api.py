@@ -55,7 +55,7 @@ async def test_notes_stay_with_staff(api: httpx.AsyncClient, headers: H) -> None
 
 
 async def test_who_may_not_add_notes(api: httpx.AsyncClient, headers: H) -> None:
-    """The integration and an admin: 403; a blank note: 422; an unknown conversation: 404 — all problem+json."""
+    """The integration and an admin: 403; a blank note: 422; an unknown conversation: 404; problem+json."""
     conversation, _ = await _scene(api, headers)
     path = f"/api/v1/conversations/{conversation}/notes"
     for role in ("integration", "admin"):

@@ -9,7 +9,7 @@ H = dict[str, dict[str, str]]
 
 
 async def test_an_agent_says_why_they_are_away(api: httpx.AsyncClient, headers: H) -> None:
-    """away + meal, then meeting: the reason shows to the supervisor; a bad reason and the integration fail."""
+    """away + meal, then meeting: the supervisor sees why; a bad reason and the integration fail."""
     body = {
         "name": "李静",
         "site": "chongqing",

@@ -26,7 +26,7 @@ def canned(n: int, shortcut: str = "greet", language: str = "zh") -> CannedRespo
 
 
 async def test_canned_responses_round_trip_and_reads_are_copies(stores: Stores) -> None:
-    """A saved response reads back equal, by id and by (language, shortcut); a changed copy changes nothing."""
+    """A saved response reads back equal, by id and by (language, shortcut); a read is a copy."""
     async with stores.uow() as uow:
         await uow.canned.add(canned(1))
         await uow.commit()
