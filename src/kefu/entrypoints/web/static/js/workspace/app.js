@@ -361,7 +361,11 @@ function Workspace({ me, onLang, onLogout }) {
       onChanged=${() => loadCases().catch(() => {})} />`;
   } else if (kind === "callback") {
     view = html`<${CallbackView} key=${active} id=${id} focus=${focus}
-      onLoaded=${(cb) => setCustomer({ key: `callback:${cb.id}`, customerId: cb.customer_id, care: cb.care, currentId: null })} />`;
+      onLoaded=${(cb) => {
+        setCustomer({ key: `callback:${cb.id}`, customerId: cb.customer_id, care: cb.care, currentId: null });
+        // The tab is named by the callback's reason once it is known.
+        setExtra((was) => was.map((x) => (x.kind === "callback" && x.id === cb.id ? { ...x, title: cb.reason } : x)));
+      }} />`;
   }
   return html`
     <${TopBar} me=${me} agent=${agent} live=${live} online=${online} onPresence=${setPresence}

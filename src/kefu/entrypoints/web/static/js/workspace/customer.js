@@ -45,7 +45,8 @@ export function CustomerPanel({ customerId, care, currentId, onOpenConversation 
 
   if (!customer) {
     return html`<aside class="col col-right card" aria-labelledby="customer-title">
-      <h2 id="customer-title">${t("customer.title")}</h2><p id="customer-none" class="muted">${t("customer.none")}</p></aside>`;
+      <h2 id="customer-title">${t("customer.title")}</h2>
+      <p id="customer-none" class="muted">${customerId ? t("work.loading") : t("customer.none")}</p></aside>`;
   }
   const others = history.filter((c) => c.id !== currentId);
   const facts = [
