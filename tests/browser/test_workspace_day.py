@@ -284,8 +284,8 @@ def test_a_case_offer_comes_first_in_red_and_accepting_keeps_other_work(
 
 def test_a_chat_agents_full_day(centre: Centre, page: Page, shot: Any) -> None:
     """Available, three chats in tabs, unread counts, a transfer with a note, a canned response with the
-    customer's and agent's names, an internal note the customer's side never sees, resolve, then the
-    visible wrap-up ended by the agent."""
+    customer's and agent's names, an internal note the customer's side never sees, resolve, the visible
+    wrap-up ended by the agent, and the resolved conversation found again in the inbox."""
     agent = chat_agent(centre, "day.full")
     greet = {
         "shortcut": "greet",
@@ -363,6 +363,16 @@ def test_a_chat_agents_full_day(centre: Centre, page: Page, shot: Any) -> None:
         shots(page, shot, "wrap-up")
         wrap_up.get_by_role("button", name="结束整理").click()
         expect(wrap_up).to_have_count(0)
+
+        # The inbox's "recently resolved" view brings the conversation back, read-only, with its date.
+        page.get_by_role("button", name="近期已处理").click()
+        resolved = page.locator("#inbox-list button", has_text=subjects[0])
+        expect(resolved).to_contain_text(re.compile(r"\d{4}/\d{2}/\d{2}"))
+        resolved.click()
+        expect(page.locator("#work-title")).to_have_text(subjects[0])
+        expect(page.locator("#messages li.msg.note")).to_have_count(1)
+        expect(page.locator("#reply")).to_have_count(0)
+        shots(page, shot, "inbox-resolved")
         assert (
             centre.call("admin", "GET", f"/api/v1/conversations/{conversations[0]}")["status"] == "resolved"
         )

@@ -11,6 +11,7 @@ import { CaseView } from "./case.js";
 import { ConversationView } from "./conversation.js";
 import { CustomerPanel } from "./customer.js";
 import { Help } from "./help.js";
+import { Inbox } from "./inbox.js";
 import { useAction } from "./hooks.js";
 import { Login } from "./login.js";
 import { byUrgency, caseLine, Offers, offerTitle } from "./offers.js";
@@ -377,6 +378,7 @@ function Workspace({ me, onLang, onLogout }) {
             onDecline=${decline} busy=${offerBusy} noAgent=${!me.agent_id} />
           <${WrapUp} agentId=${me.agent_id} until=${wrapUp} onChange=${setWrapUp} />
           <${WorkList} items=${items} active=${active} onOpen=${open} onClose=${close} />
+          <${Inbox} me=${me} onOpen=${open} />
         </div>
         <section id="work" class="col col-main card" aria-label=${t("app.workspace")}>${view}</section>
         <${CustomerPanel} key=${who?.customerId ?? "none"} customerId=${who?.customerId} care=${who?.care}
