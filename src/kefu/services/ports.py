@@ -16,6 +16,7 @@ from kefu.care import Article
 from kefu.care.records import CallbackRecord
 from kefu.domain.agents import Agent
 from kefu.domain.audit import AuditEntry, Checkpoint
+from kefu.domain.canned import CannedResponse
 from kefu.domain.cases import Case, CaseStatus, ContactAttempt, FamilyAlert, LedgerEntry
 from kefu.domain.conversations import Conversation, Message
 from kefu.domain.customers import Customer
@@ -165,6 +166,15 @@ class KnowledgeRepository(Protocol):
     async def all(self) -> list[Article]: ...
     async def page(self, after: str | None, limit: int, language: str | None = None) -> list[Article]: ...
     async def fingerprint(self) -> tuple[int, datetime | None]: ...  # count and latest change
+
+
+class CannedResponseRepository(Protocol):
+    async def add(self, response: CannedResponse) -> None: ...  # Conflict: the shortcut is taken
+    async def get(self, response_id: str) -> CannedResponse | None: ...
+    async def save(self, response: CannedResponse) -> None: ...
+    async def delete(self, response_id: str) -> None: ...
+    async def by_shortcut(self, language: str, shortcut: str) -> CannedResponse | None: ...
+    async def all(self, language: str | None = None) -> list[CannedResponse]: ...  # by language, shortcut
 
 
 class CallbackRepository(Protocol):
@@ -415,6 +425,7 @@ class UnitOfWork(Protocol):
     cases: CaseRepository
     fraud: FraudRecords
     knowledge: KnowledgeRepository
+    canned: CannedResponseRepository
     callbacks: CallbackRepository
     quality: QualityRecords
     reports: ReportStore

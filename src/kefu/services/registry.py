@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from kefu.care import FollowUpRules
 from kefu.care import commands as care
+from kefu.domain import canned as cr
 from kefu.domain import commands as c
 from kefu.domain import events as ev
 from kefu.domain import payments as p
@@ -35,7 +36,7 @@ from kefu.services.screening import calls, cases, gateway, labels, payees, speci
 from kefu.services.screening import model as models
 from kefu.services.screening import screen as screening
 from kefu.services.screening.desk import ScreeningDesk
-from kefu.services.shared import agents, audit, conversations, customers, users
+from kefu.services.shared import agents, audit, canned, conversations, customers, notes, users
 
 E = TypeVar("E", bound=Event)
 
@@ -68,6 +69,7 @@ def register(
         c.SetPresence: agents.set_presence,
         c.OpenConversation: conversations.open_conversation,
         c.PostMessage: conversations.post_message,
+        c.AddInternalNote: notes.add_internal_note,
         c.AssignConversation: conversations.assign_conversation,
         c.ResolveConversation: conversations.resolve_conversation,
         c.CloseConversation: conversations.close_conversation,
@@ -78,6 +80,9 @@ def register(
         c.CreateQueue: queues.create_queue,
         c.UpdateQueue: queues.update_queue,
         care.PutArticle: kb.put_article,
+        cr.CreateCannedResponse: canned.create_canned_response,
+        cr.UpdateCannedResponse: canned.update_canned_response,
+        cr.DeleteCannedResponse: canned.delete_canned_response,
         care.ScheduleCallback: callbacks.schedule,
         care.CancelCallback: callbacks.cancel,
         care.RecordCallbackAttempt: callbacks.record_attempt_of,

@@ -23,6 +23,7 @@ import kefu
 from kefu.adapters.memory.testing import FakeWorld
 from kefu.care import commands as care
 from kefu.care.records import CallbackRecord
+from kefu.domain import canned as cr
 from kefu.domain import commands as c
 from kefu.domain import payments as p
 from kefu.domain import quality as q
@@ -192,6 +193,12 @@ async def _(s: Seed) -> tuple[Command[Any], Actor]:
     return c.PostMessage(s.conversation.id, "还在吗"), gateway
 
 
+@example(c.AddInternalNote)
+async def _(s: Seed) -> tuple[Command[Any], Actor]:
+    supervisor = await s.centre.actor("zhou", "supervisor")
+    return c.AddInternalNote(s.conversation.id, "客户情绪激动，请耐心"), supervisor
+
+
 @example(c.AssignConversation)
 async def _(s: Seed) -> tuple[Command[Any], Actor]:
     return system(c.AssignConversation(s.conversation.id, s.agent.id))
@@ -306,6 +313,27 @@ async def _(s: Seed) -> tuple[Command[Any], Actor]:
 @example(routing.SyncQueue)
 async def _(s: Seed) -> tuple[Command[Any], Actor]:
     return system(routing.SyncQueue("social"))
+
+
+# -- workspace ------------------------------------------------------------------------------------------
+async def _canned_id(s: Seed) -> str:
+    made = await s.centre.handle(cr.CreateCannedResponse("wait", "请稍候", "{customer_name}，请稍候。", "zh"))
+    return made.id
+
+
+@example(cr.CreateCannedResponse)
+async def _(s: Seed) -> tuple[Command[Any], Actor]:
+    return system(cr.CreateCannedResponse("greet", "问候", "您好，{customer_name}，我是{agent_name}。", "zh"))
+
+
+@example(cr.UpdateCannedResponse)
+async def _(s: Seed) -> tuple[Command[Any], Actor]:
+    return system(cr.UpdateCannedResponse(await _canned_id(s), "wait", "请稍候", "请稍等片刻。", "zh"))
+
+
+@example(cr.DeleteCannedResponse)
+async def _(s: Seed) -> tuple[Command[Any], Actor]:
+    return system(cr.DeleteCannedResponse(await _canned_id(s)))
 
 
 # -- care -----------------------------------------------------------------------------------------------

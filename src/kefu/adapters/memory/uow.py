@@ -32,6 +32,7 @@ from kefu.adapters.memory.shared import (
     MemoryUsers,
 )
 from kefu.adapters.memory.store import MemorySession, MemoryStore
+from kefu.adapters.memory.workspace import MemoryCannedResponses
 from kefu.domain.clock import Clock
 from kefu.domain.events import Event
 from kefu.domain.ids import new_id
@@ -67,6 +68,7 @@ class MemoryUnitOfWork(UnitOfWork):
         self.cases = MemoryCases(session)
         self.fraud = MemoryFraudRecords(session)
         self.knowledge = MemoryKnowledge(session)
+        self.canned = MemoryCannedResponses(session)
         self.callbacks = MemoryCallbacks(session)
         self.quality = MemoryQualityRecords(session)
         self.reports = MemoryReportStore(session)

@@ -34,6 +34,7 @@ from kefu.adapters.store.screening.repositories import (
     SqlPaymentWebhooks,
     SqlScreenings,
 )
+from kefu.adapters.store.workspace.repositories import SqlCannedResponses
 from kefu.domain.clock import Clock
 from kefu.domain.errors import Conflict
 from kefu.domain.events import Event
@@ -67,6 +68,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.cases = SqlCases(self._session)
         self.fraud = SqlFraudRecords(self._session)
         self.knowledge = SqlKnowledge(self._session)
+        self.canned = SqlCannedResponses(self._session)
         self.callbacks = SqlCallbacks(self._session)
         self.quality = SqlQualityRecords(self._session)
         self.reports = SqlReportStore(self._session)

@@ -205,6 +205,15 @@ class CasePaymentOut(Out):
     payee_account: str
     score: int
     screened_at: datetime
+    # What the specialist weighs, from the payment as screened (None for payments screened before it was
+    # kept): the payment's own time, its channel and memo, the payee and the device signals.
+    paid_at: datetime | None = Field(default=None, description="when the payer pressed pay")
+    channel: str | None = None
+    memo: str | None = None
+    payee_name: str | None = None
+    payee_kind: str | None = None
+    payee_age_s: int | None = Field(default=None, description="how long kefu has known the payee account")
+    device: dict[str, bool] | None = None
 
 
 class CaseOut(Out):
