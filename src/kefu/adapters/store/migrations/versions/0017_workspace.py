@@ -1,7 +1,7 @@
 """Workspace: canned responses, one text per language and ``/`` shortcut.
 
-Revision ID: 0016_workspace
-Revises: 0015_scoping
+Revision ID: 0017_workspace
+Revises: 0016_models
 Create Date: 2026-12-08
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 from kefu.adapters.store.tables import UTCDateTime
 
-revision = "0016_workspace"
-down_revision = "0015_scoping"
+revision = "0017_workspace"
+down_revision = "0016_models"
 branch_labels = None
 depends_on = None
 
