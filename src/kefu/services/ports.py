@@ -99,7 +99,10 @@ class ConversationRepository(Protocol):
         queue: str | None = None,
         customer_id: str | None = None,
         agent_id: str | None = None,
-    ) -> list[Conversation]: ...
+        bases: tuple[str, ...] | None = None,
+    ) -> list[Conversation]:
+        """Conversations by id; with ``bases``, only those of these bases (services/shared/bases.py)."""
+        ...
 
 
 class QueueRepository(Protocol):
@@ -174,8 +177,16 @@ class CallbackRepository(Protocol):
         ...
 
     async def page(
-        self, after: str | None, limit: int, state: str | None = None, customer_id: str | None = None
-    ) -> list[CallbackRecord]: ...
+        self,
+        after: str | None,
+        limit: int,
+        state: str | None = None,
+        customer_id: str | None = None,
+        bases: tuple[str, ...] | None = None,
+    ) -> list[CallbackRecord]:
+        """Callbacks by id; with ``bases``, only those whose customer's home base is one of them."""
+        ...
+
     async def claim_due(self, now: datetime, until: datetime, token: str, limit: int) -> list[str]:
         """Lease up to ``limit`` callbacks whose ``wake_at`` has come and that nobody holds."""
         ...
@@ -249,7 +260,16 @@ class CaseRepository(Protocol):
         """The payer's newest open case opened at or after ``opened_since`` (a new stop joins it)."""
         ...
 
-    async def page(self, after: str | None, limit: int, status: CaseStatus | None = None) -> list[Case]: ...
+    async def page(
+        self,
+        after: str | None,
+        limit: int,
+        status: CaseStatus | None = None,
+        bases: tuple[str, ...] | None = None,
+    ) -> list[Case]:
+        """Cases by id; with ``bases``, only those of these bases (services/shared/bases.py)."""
+        ...
+
     async def expired_holds(self, now: datetime, limit: int) -> list[str]: ...
     async def due_contacts(self, now: datetime, limit: int) -> list[tuple[str, datetime]]: ...
     async def claim_contact(self, case_id: str, due_at: datetime) -> bool: ...

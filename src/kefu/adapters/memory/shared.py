@@ -32,6 +32,17 @@ def page(rows: Iterable[T], key: Callable[[T], Any], after: str | None, limit: i
     return [clone(r) for r in chosen[: max(limit, 0)]]
 
 
+def of_bases(
+    session: MemorySession, agent_id: str | None, customer_id: str | None, bases: tuple[str, ...]
+) -> bool:
+    """Work of these bases, by the rule of services/shared/bases.py (as the SQL store's ``of_bases``)."""
+    if agent_id is not None:
+        agent = session.get("agents", agent_id)
+        return agent is not None and agent.site in bases
+    customer = None if customer_id is None else session.get("customers", customer_id)
+    return customer is not None and customer.home_site in bases
+
+
 def matches(row: Any, **filters: Any) -> bool:
     """True when every filter that is not None equals the row's attribute of that name."""
     return all(value is None or getattr(row, name) == value for name, value in filters.items())
@@ -185,11 +196,13 @@ class MemoryConversations:
         queue: str | None = None,
         customer_id: str | None = None,
         agent_id: str | None = None,
+        bases: tuple[str, ...] | None = None,
     ) -> list[Conversation]:
         rows = (
             c
             for c in self._s.scan("conversations")
             if matches(c, status=status, queue=queue, customer_id=customer_id, agent_id=agent_id)
+            and (bases is None or of_bases(self._s, c.agent_id, c.customer_id, bases))
         )
         return page(rows, lambda c: c.id, after, limit)
 
