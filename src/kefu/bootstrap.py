@@ -145,7 +145,12 @@ async def bootstrap(
     if store is not None:
         uow_factory = store
     else:
-        engine = create_engine(settings.database_url, schema=database_schema or settings.database_schema)
+        engine = create_engine(
+            settings.database_url,
+            schema=database_schema or settings.database_schema,
+            timeout_s=settings.dependency_timeout_s,
+            statement_timeout_s=settings.db_statement_timeout_s,
+        )
         closers.append(engine.dispose)
         if migrate:
             await upgrade(engine)
@@ -158,7 +163,12 @@ async def bootstrap(
     closers.append(local.close)
     redis_client: aioredis.Redis | None = None
     if settings.redis_url:
-        redis_client = aioredis.from_url(settings.redis_url)
+        # Bounded waits: a Redis that is down or hung answers the request 503 in about a second.
+        redis_client = aioredis.from_url(
+            settings.redis_url,
+            socket_timeout=settings.dependency_timeout_s,
+            socket_connect_timeout=settings.dependency_timeout_s,
+        )
         closers.append(redis_client.aclose)
     bus = MessageBus(
         uow_factory=uow_factory,

@@ -11,7 +11,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from kefu.domain.errors import KefuError
+from kefu.adapters.outages import OUTAGES, dependency_of
+from kefu.domain.errors import DependencyUnavailable, KefuError
 
 log = structlog.get_logger("kefu.api")
 MEDIA_TYPE = "application/problem+json"
@@ -42,7 +43,7 @@ def problem(request: Request, status: int, code: str, title: str, detail: str, *
         body["request_id"] = request_id
     body.update({k: v for k, v in extra.items() if k not in body})
     headers: dict[str, str] = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
-    if status == 429 and isinstance(extra.get("retry_after_s"), int):
+    if status in (429, 503) and isinstance(extra.get("retry_after_s"), int):
         headers["Retry-After"] = str(extra["retry_after_s"])
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers or None)
 
@@ -104,6 +105,17 @@ def _allowed_methods(request: Request) -> str:
     return ", ".join(methods)
 
 
+async def _outage(request: Request, exc: Exception) -> JSONResponse:
+    """Registered for the exception types an outage raises (``OUTAGES``), so the answer still passes
+    through kefu's middleware (request id, headers, metrics), unlike a handler of last resort."""
+    dependency = dependency_of(exc)
+    if dependency is None:
+        return await _unexpected(request, exc)
+    # An outage, not a bug: say which service and when to come back; no traceback, it is expected.
+    log.warning("dependency unavailable", path=request.url.path, dependency=dependency, error=repr(exc))
+    return await _kefu_error(request, DependencyUnavailable(dependency))
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error", path=request.url.path)
     return problem(
@@ -115,4 +127,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(KefuError, _kefu_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    for kind in OUTAGES:
+        app.add_exception_handler(kind, _outage)
     app.add_exception_handler(Exception, _unexpected)
