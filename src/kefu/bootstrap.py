@@ -46,6 +46,7 @@ from kefu.services.outbox import (
     RelaySettings,
     outbox_lag_s,
 )
+from kefu.services.periodic import AuditCheckpointer
 from kefu.services.ports import (
     Dialer,
     EventPublisher,
@@ -216,10 +217,18 @@ async def bootstrap(
     run_relay = routing if relay is None else relay
     if run_relay:
         kefu.outbox, kefu.nats = await start_outbox(settings, uow_factory, clock, doorbell, outbox_publisher)
-        closers.extend(outbox_closers(kefu.outbox, kefu.nats))
+        closers.extend([*outbox_closers(kefu.outbox, kefu.nats), await start_checkpointer(bus)])
     if payment_webhook is not None:
         kefu.webhooks = await start_webhooks(bus, closers, background=run_relay)
     return kefu
+
+
+async def start_checkpointer(bus: MessageBus) -> Any:
+    """Signed daily audit checkpoints without cron, wherever the relay runs (serve, every worker); returns
+    the closer that stops it."""
+    checkpointer = AuditCheckpointer(bus, bus.settings.audit_checkpoint_check_s)
+    await checkpointer.start()
+    return checkpointer.stop
 
 
 def login_throttle(settings: Settings, redis_client: aioredis.Redis | None) -> LimitsLoginThrottle:

@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     dependency_timeout_s: float = Field(default=1.0, gt=0, le=60)
     # PostgreSQL's statement_timeout for kefu's sessions (a hung query, a lock held too long); 0: none.
     db_statement_timeout_s: float = Field(default=5.0, ge=0, le=3600)
+    # How often a process running the outbox relay checks that yesterday's audit checkpoint exists.
+    audit_checkpoint_check_s: float = Field(default=60, gt=0, le=86_400)
     # Who may read GET /metrics (a bearer token); unset: open in dev, 404 in prod.
     metrics_token: SecretStr | None = None
 

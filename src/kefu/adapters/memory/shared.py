@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Any, TypeVar
 
 from kefu.adapters.memory.store import MemorySession
@@ -264,6 +265,11 @@ class MemoryAuditLog:
     async def head(self) -> tuple[int, str]:
         head = self._s.get("audit_head", "main")
         return (0, GENESIS) if head is None else (head.seq, head.hash)
+
+    async def head_before(self, at: datetime) -> tuple[int, str]:
+        before = [e for e in self._s.scan("audit_log") if e.seq is not None and e.at < at]
+        last = max(before, key=lambda e: e.seq, default=None)
+        return (0, GENESIS) if last is None or last.hash is None else (last.seq, last.hash)
 
     async def add_checkpoint(self, checkpoint: Checkpoint) -> None:
         self._s.insert("audit_checkpoints", checkpoint.seq, checkpoint)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, func, or_, select, update
@@ -309,6 +310,18 @@ class SqlAuditLog:
     async def head(self) -> tuple[int, str]:
         row = await self._s.get(AuditHeadRow, CHAIN)
         return (0, GENESIS) if row is None else (row.seq, row.hash)
+
+    async def head_before(self, at: datetime) -> tuple[int, str]:
+        stmt = (
+            select(AuditRow.seq, AuditRow.hash)
+            .where(AuditRow.seq.is_not(None), AuditRow.at < at)
+            .order_by(AuditRow.seq.desc())
+            .limit(1)
+        )
+        row = (await self._s.execute(stmt)).first()
+        if row is None or row[0] is None or row[1] is None:
+            return (0, GENESIS)
+        return (int(row[0]), str(row[1]))
 
     async def add_checkpoint(self, checkpoint: Checkpoint) -> None:
         self._s.add(
