@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from kefu.bootstrap import Kefu, bootstrap
 from kefu.config import Settings
 from kefu.entrypoints import web
-from kefu.entrypoints.api import problems, stream
+from kefu.entrypoints.api import openapi, problems, stream
 from kefu.entrypoints.api.care import callbacks, kb
 from kefu.entrypoints.api.middleware import InputLimits, MetricsTiming, RequestContext, SecurityHeaders
 from kefu.entrypoints.api.quality import routes as quality
@@ -63,6 +63,7 @@ def create_app(settings: Settings | None = None, kefu: Kefu | None = None) -> Fa
     if kefu is not None:
         app.state.kefu = kefu
     problems.install(app)
+    openapi.install(app)
     # Jobs' routers in one list; the order fixes the order of paths in the OpenAPI document.
     for router in (
         *(m.router for m in (health, auth, sites, customers, agents, conversations, audit)),

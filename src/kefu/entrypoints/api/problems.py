@@ -96,11 +96,20 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 
 def _allowed_methods(request: Request) -> str:
     """Every method some route takes at this path (the router names only the first route it found)."""
-    routes = request.app.routes
+    routes = [
+        route
+        for route in request.app.routes
+        if route.matches({**request.scope, "method": "GET"})[0] != Match.NONE
+    ]
+    # A literal path (/payments/screen) is its own resource, not an instance of a templated one
+    # (/payments/{payment_id}) that happens to match it: name only the literal one's methods.
+    literal = [route for route in routes if getattr(route, "path", None) == request.url.path]
     methods = [
         method
         for method in ("DELETE", "GET", "HEAD", "PATCH", "POST", "PUT")
-        if any(route.matches({**request.scope, "method": method})[0] == Match.FULL for route in routes)
+        if any(
+            route.matches({**request.scope, "method": method})[0] == Match.FULL for route in literal or routes
+        )
     ]
     return ", ".join(methods)
 
