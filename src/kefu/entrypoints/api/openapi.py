@@ -4,7 +4,8 @@ FastAPI documents a route's success and a JSON 422; kefu answers every error as 
 operation may meet a bad token, a missing id, a state conflict, a too large body, a throttle or a backing
 service that is down. Rather than repeat that on ~90 routes, the document is completed here: every
 operation declares the problem+json answers it can give, and every free-text string says it refuses the
-control characters kefu refuses (request bodies: C0 and C1 except tab, newline and return; URLs: C0)."""
+control characters kefu refuses (request bodies: C0 and C1 except tab, newline and return; URLs: C0);
+answers carry no such pattern (they echo what was stored or asked)."""
 
 from __future__ import annotations
 
@@ -80,10 +81,35 @@ def complete(doc: dict[str, Any]) -> dict[str, Any]:
                 responses[status] = {"description": description, "content": {PROBLEM: {"schema": ref}}}
             for parameter in operation.get("parameters", []):
                 _text(parameter.get("schema", {}), URL_TEXT)
-    for name, schema in schemas.items():
-        if name != "Problem":
-            _text(schema, BODY_TEXT)
+    for name in _request_schemas(doc):
+        _text(schemas[name], BODY_TEXT)
     return doc
+
+
+def _request_schemas(doc: dict[str, Any]) -> set[str]:
+    """Names of the component schemas a request body uses, directly or nested (answers echo what kefu
+    stored or was asked, so their strings get no pattern)."""
+    found: set[str] = set()
+    todo = [
+        media.get("schema")
+        for operations in doc.get("paths", {}).values()
+        for operation in operations.values()
+        for media in operation.get("requestBody", {}).get("content", {}).values()
+    ]
+    schemas = doc["components"]["schemas"]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
+                name = ref.rsplit("/", 1)[1]
+                if name not in found and name in schemas:
+                    found.add(name)
+                    todo.append(schemas[name])
+            todo.extend(node.values())
+        elif isinstance(node, list):
+            todo.extend(node)
+    return found
 
 
 def _text(schema: Any, pattern: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import structlog
@@ -95,23 +96,26 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 def _allowed_methods(request: Request) -> str:
-    """Every method some route takes at this path (the router names only the first route it found)."""
-    routes = [
-        route
-        for route in request.app.routes
-        if route.matches({**request.scope, "method": "GET"})[0] != Match.NONE
+    """The methods the API document gives this path (a literal path such as /payments/screen before a
+    template that also matches it, /payments/{payment_id}); paths outside it (static files, /metrics):
+    every method some route takes."""
+    path = request.url.path
+    documented = request.app.openapi().get("paths", {})
+    templates = [t for t in documented if t == path] or [
+        t for t in documented if _template(t).fullmatch(path)
     ]
-    # A literal path (/payments/screen) is its own resource, not an instance of a templated one
-    # (/payments/{payment_id}) that happens to match it: name only the literal one's methods.
-    literal = [route for route in routes if getattr(route, "path", None) == request.url.path]
-    methods = [
+    if templates:
+        return ", ".join(sorted({m.upper() for t in templates for m in documented[t]}))
+    routes = request.app.routes
+    return ", ".join(
         method
         for method in ("DELETE", "GET", "HEAD", "PATCH", "POST", "PUT")
-        if any(
-            route.matches({**request.scope, "method": method})[0] == Match.FULL for route in literal or routes
-        )
-    ]
-    return ", ".join(methods)
+        if any(route.matches({**request.scope, "method": method})[0] == Match.FULL for route in routes)
+    )
+
+
+def _template(path: str) -> re.Pattern[str]:
+    return re.compile(re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(path)))
 
 
 async def _outage(request: Request, exc: Exception) -> JSONResponse:
