@@ -46,6 +46,7 @@ from kefu.services.outbox import (
     RelaySettings,
     outbox_lag_s,
 )
+from kefu.services.periodic import AuditCheckpointer
 from kefu.services.ports import (
     Dialer,
     EventPublisher,
@@ -145,7 +146,12 @@ async def bootstrap(
     if store is not None:
         uow_factory = store
     else:
-        engine = create_engine(settings.database_url, schema=database_schema or settings.database_schema)
+        engine = create_engine(
+            settings.database_url,
+            schema=database_schema or settings.database_schema,
+            timeout_s=settings.dependency_timeout_s,
+            statement_timeout_s=settings.db_statement_timeout_s,
+        )
         closers.append(engine.dispose)
         if migrate:
             await upgrade(engine)
@@ -158,7 +164,12 @@ async def bootstrap(
     closers.append(local.close)
     redis_client: aioredis.Redis | None = None
     if settings.redis_url:
-        redis_client = aioredis.from_url(settings.redis_url)
+        # Bounded waits: a Redis that is down or hung answers the request 503 in about a second.
+        redis_client = aioredis.from_url(
+            settings.redis_url,
+            socket_timeout=settings.dependency_timeout_s,
+            socket_connect_timeout=settings.dependency_timeout_s,
+        )
         closers.append(redis_client.aclose)
     bus = MessageBus(
         uow_factory=uow_factory,
@@ -206,10 +217,18 @@ async def bootstrap(
     run_relay = routing if relay is None else relay
     if run_relay:
         kefu.outbox, kefu.nats = await start_outbox(settings, uow_factory, clock, doorbell, outbox_publisher)
-        closers.extend(outbox_closers(kefu.outbox, kefu.nats))
+        closers.extend([*outbox_closers(kefu.outbox, kefu.nats), await start_checkpointer(bus)])
     if payment_webhook is not None:
         kefu.webhooks = await start_webhooks(bus, closers, background=run_relay)
     return kefu
+
+
+async def start_checkpointer(bus: MessageBus) -> Any:
+    """Signed daily audit checkpoints without cron, wherever the relay runs (serve, every worker); returns
+    the closer that stops it."""
+    checkpointer = AuditCheckpointer(bus, bus.settings.audit_checkpoint_check_s)
+    await checkpointer.start()
+    return checkpointer.stop
 
 
 def login_throttle(settings: Settings, redis_client: aioredis.Redis | None) -> LimitsLoginThrottle:

@@ -42,6 +42,15 @@ class Settings(BaseSettings):
     local_timezone: str = "Asia/Shanghai"
     page_size_max: int = Field(default=200, ge=1, le=1000)
     max_body_bytes: int = Field(default=1_048_576, ge=1024, le=100 * 1_048_576)  # larger: 413
+    # Fail fast (docs/operations.md): connecting to PostgreSQL or Redis, checking a connection out of the
+    # pool and each Redis command give up after this long, and the request is answered 503.
+    dependency_timeout_s: float = Field(default=1.0, gt=0, le=60)
+    # PostgreSQL's statement_timeout for kefu's sessions (a hung query, a lock held too long); 0: none.
+    db_statement_timeout_s: float = Field(default=5.0, ge=0, le=3600)
+    # How often a process running the outbox relay checks that yesterday's audit checkpoint exists.
+    audit_checkpoint_check_s: float = Field(default=60, gt=0, le=86_400)
+    # Who may read GET /metrics (a bearer token); unset: open in dev, 404 in prod.
+    metrics_token: SecretStr | None = None
 
     # Routing (see docs/routing.md).
     offer_timeout_s: float = Field(default=20, gt=0, le=600)

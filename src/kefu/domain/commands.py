@@ -58,6 +58,14 @@ class CheckpointAudit(Command[Checkpoint | None]):
 
 
 @dataclass(frozen=True, slots=True)
+class CheckpointAuditDay(Command[Checkpoint | None]):
+    """Sign the chain's head as it stood at the end of ``day`` (the centre's local day), once: None when a
+    checkpoint already covers that day. The periodic checkpointer issues it for each finished day."""
+
+    day: date
+
+
+@dataclass(frozen=True, slots=True)
 class RevokeToken(Command[ApiToken]):
     token_id: str
 

@@ -18,6 +18,7 @@ raises HTTP exceptions.
     ├── TooManyRequests            429  too many attempts; retry after ``retry_after_s`` seconds
     ├── ConfigurationError         500  kefu refuses to start (e.g. default secret in prod)
     └── Unavailable                503  a backing service is down
+        └── DependencyUnavailable  503  the database, Redis or NATS did not answer in time; retry later
 """
 
 from __future__ import annotations
@@ -122,3 +123,18 @@ class Unavailable(KefuError):
     code = "unavailable"
     title = "Service unavailable"
     status = 503
+
+
+class DependencyUnavailable(Unavailable):
+    """A backing service is down or did not answer in time; the HTTP layer sends ``Retry-After``."""
+
+    code = "dependency_unavailable"
+    title = "A backing service is unavailable"
+
+    def __init__(self, dependency: str, retry_after_s: int = 5) -> None:
+        super().__init__(
+            f"the {dependency} is unavailable; try again shortly",
+            dependency=dependency,
+            retry_after_s=retry_after_s,
+        )
+        self.retry_after_s = retry_after_s

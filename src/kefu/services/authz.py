@@ -171,8 +171,22 @@ BASES: dict[Permission, frozenset[Role]] = {
     "customers.read": frozenset({"supervisor"}),
     "agents.read": frozenset({"supervisor"}),
     "agents.presence_any": frozenset({"supervisor"}),
-    # Assigning by hand: to an agent of the supervisor's bases.
+    # Assigning by hand and transferring: a conversation of the supervisor's bases, to an agent of them.
     "conversations.assign": frozenset({"supervisor"}),
+    # Work belongs to a base by the rule in services/shared/bases.py: its agent's site once assigned, the
+    # customer's home base until then (a callback: always its customer's home base).
+    "conversations.read": frozenset({"supervisor"}),
+    "conversations.post_agent": frozenset({"supervisor"}),
+    "conversations.resolve": frozenset({"supervisor"}),
+    "conversations.close": frozenset({"supervisor"}),
+    "conversations.abandon": frozenset({"supervisor"}),
+    "callbacks.read": frozenset({"supervisor"}),
+    "callbacks.write": frozenset({"supervisor"}),
+    "callbacks.attempt": frozenset({"supervisor"}),
+    "cases.read": frozenset({"supervisor"}),
+    "cases.work": frozenset({"supervisor"}),
+    "cases.reveal": frozenset({"supervisor"}),
+    "cases.approve_release": frozenset({"supervisor"}),
 }
 
 

@@ -1,16 +1,24 @@
 """A periodic job: one background task that runs a round, logs a failed round and waits before the next.
 
-The jobs themselves (the hold keeper, the payment-webhook sender) only issue commands on the bus; this base
-gives them the one loop, so a round that raises never stops the job and ``stop`` always ends it.
+The jobs themselves (the hold keeper, the payment-webhook sender, the audit checkpointer) only issue
+commands on the bus; this base gives them the one loop, so a round that raises never stops the job and
+``stop`` always ends it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import structlog
+
+from kefu.domain.audit import Checkpoint
+from kefu.domain.commands import CheckpointAuditDay
+from kefu.domain.users import SYSTEM_ACTOR
+from kefu.services.messagebus import MessageBus
 
 log = structlog.get_logger("kefu.periodic")
 
@@ -45,3 +53,19 @@ class PeriodicJob:
             except Exception:
                 log.exception("periodic round failed", job=self.name)
             await asyncio.sleep(self.interval_s)
+
+
+class AuditCheckpointer(PeriodicJob):
+    """Signs the audit chain once for each finished day (the centre's local calendar), in every process
+    that runs the outbox relay; ``CheckpointAuditDay`` makes sure a day gets one checkpoint however many
+    processes try. ``kefu audit checkpoint`` stays for operators who want one now."""
+
+    name = "kefu-audit-checkpointer"
+
+    def __init__(self, bus: MessageBus, interval_s: float) -> None:
+        super().__init__(interval_s)
+        self.bus = bus
+
+    async def round(self) -> Checkpoint | None:
+        today = self.bus.clock.now().astimezone(ZoneInfo(self.bus.settings.local_timezone)).date()
+        return await self.bus.handle(CheckpointAuditDay(today - timedelta(days=1)), SYSTEM_ACTOR)

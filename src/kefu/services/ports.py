@@ -101,7 +101,10 @@ class ConversationRepository(Protocol):
         queue: str | None = None,
         customer_id: str | None = None,
         agent_id: str | None = None,
-    ) -> list[Conversation]: ...
+        bases: tuple[str, ...] | None = None,
+    ) -> list[Conversation]:
+        """Conversations by id; with ``bases``, only those of these bases (services/shared/bases.py)."""
+        ...
 
 
 class QueueRepository(Protocol):
@@ -156,6 +159,10 @@ class AuditLog(Protocol):
         ...
 
     async def head(self) -> tuple[int, str]: ...
+    async def head_before(self, at: datetime) -> tuple[int, str]:
+        """``seq`` and hash of the last chained entry written before ``at`` ((0, GENESIS): none)."""
+        ...
+
     async def add_checkpoint(self, checkpoint: Checkpoint) -> None: ...
     async def checkpoints(self) -> list[Checkpoint]: ...
 
@@ -185,8 +192,16 @@ class CallbackRepository(Protocol):
         ...
 
     async def page(
-        self, after: str | None, limit: int, state: str | None = None, customer_id: str | None = None
-    ) -> list[CallbackRecord]: ...
+        self,
+        after: str | None,
+        limit: int,
+        state: str | None = None,
+        customer_id: str | None = None,
+        bases: tuple[str, ...] | None = None,
+    ) -> list[CallbackRecord]:
+        """Callbacks by id; with ``bases``, only those whose customer's home base is one of them."""
+        ...
+
     async def claim_due(self, now: datetime, until: datetime, token: str, limit: int) -> list[str]:
         """Lease up to ``limit`` callbacks whose ``wake_at`` has come and that nobody holds."""
         ...
@@ -260,7 +275,16 @@ class CaseRepository(Protocol):
         """The payer's newest open case opened at or after ``opened_since`` (a new stop joins it)."""
         ...
 
-    async def page(self, after: str | None, limit: int, status: CaseStatus | None = None) -> list[Case]: ...
+    async def page(
+        self,
+        after: str | None,
+        limit: int,
+        status: CaseStatus | None = None,
+        bases: tuple[str, ...] | None = None,
+    ) -> list[Case]:
+        """Cases by id; with ``bases``, only those of these bases (services/shared/bases.py)."""
+        ...
+
     async def expired_holds(self, now: datetime, limit: int) -> list[str]: ...
     async def due_contacts(self, now: datetime, limit: int) -> list[tuple[str, datetime]]: ...
     async def claim_contact(self, case_id: str, due_at: datetime) -> bool: ...

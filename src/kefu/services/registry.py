@@ -59,6 +59,7 @@ def register(
         c.IssueToken: users.issue_token,
         c.RevokeToken: users.revoke_token,
         c.CheckpointAudit: audit.checkpoint,
+        c.CheckpointAuditDay: audit.checkpoint_day,
         c.DisableUser: users.disable_user,
         c.EnableUser: users.enable_user,
         c.SetPassword: users.set_password,

@@ -134,6 +134,13 @@ async def _(s: Seed) -> tuple[Command[Any], Actor]:
     return system(c.CheckpointAudit())
 
 
+@example(c.CheckpointAuditDay)
+async def _(s: Seed) -> tuple[Command[Any], Actor]:
+    day = s.centre.clock.now().date()
+    s.centre.clock.advance(2 * 86_400)  # the seed's day is over
+    return system(c.CheckpointAuditDay(day))
+
+
 @example(c.RevokeToken)
 async def _(s: Seed) -> tuple[Command[Any], Actor]:
     issued = await s.centre.handle(c.IssueToken("li", 30, "gateway"))

@@ -116,13 +116,19 @@ class MemoryCallbacks:
         record.version += 1
 
     async def page(
-        self, after: str | None, limit: int, state: str | None = None, customer_id: str | None = None
+        self,
+        after: str | None,
+        limit: int,
+        state: str | None = None,
+        customer_id: str | None = None,
+        bases: tuple[str, ...] | None = None,
     ) -> list[CallbackRecord]:
         rows: list[CallbackRow] = [
             r
             for r in self._s.scan("callbacks")
             if (state is None or str(r.record.callback.state) == state)
             and (customer_id is None or r.record.callback.customer_id == customer_id)
+            and (bases is None or r.record.home_site in bases)
         ]
         return [_record(r) for r in page(rows, lambda r: r.record.id, after, limit)]
 

@@ -8,7 +8,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from kefu.adapters.memory.shared import clone, page
+from kefu.adapters.memory.shared import clone, of_bases, page
 from kefu.adapters.memory.store import MemorySession
 from kefu.domain.cases import Case, CaseStatus, ContactAttempt, FamilyAlert, LedgerEntry
 from kefu.domain.errors import Conflict
@@ -221,8 +221,19 @@ class MemoryCases:
         newest = max(rows, key=lambda c: (c.opened_at, c.id), default=None)
         return None if newest is None else await self.get(newest.id)
 
-    async def page(self, after: str | None, limit: int, status: CaseStatus | None = None) -> list[Case]:
-        rows = (c for c in self._s.scan("cases") if status is None or c.status == status)
+    async def page(
+        self,
+        after: str | None,
+        limit: int,
+        status: CaseStatus | None = None,
+        bases: tuple[str, ...] | None = None,
+    ) -> list[Case]:
+        rows = (
+            c
+            for c in self._s.scan("cases")
+            if (status is None or c.status == status)
+            and (bases is None or of_bases(self._s, c.agent_id, c.customer_id, bases))
+        )
         return page(rows, lambda c: c.id, after, limit)
 
     async def expired_holds(self, now: datetime, limit: int) -> list[str]:

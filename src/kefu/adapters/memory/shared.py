@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Any, TypeVar
 
 from kefu.adapters.memory.store import MemorySession
@@ -30,6 +31,17 @@ def page(rows: Iterable[T], key: Callable[[T], Any], after: str | None, limit: i
     chosen = [r for r in rows if after is None or key(r) > after]
     chosen.sort(key=key)
     return [clone(r) for r in chosen[: max(limit, 0)]]
+
+
+def of_bases(
+    session: MemorySession, agent_id: str | None, customer_id: str | None, bases: tuple[str, ...]
+) -> bool:
+    """Work of these bases, by the rule of services/shared/bases.py (as the SQL store's ``of_bases``)."""
+    if agent_id is not None:
+        agent = session.get("agents", agent_id)
+        return agent is not None and agent.site in bases
+    customer = None if customer_id is None else session.get("customers", customer_id)
+    return customer is not None and customer.home_site in bases
 
 
 def matches(row: Any, **filters: Any) -> bool:
@@ -185,11 +197,13 @@ class MemoryConversations:
         queue: str | None = None,
         customer_id: str | None = None,
         agent_id: str | None = None,
+        bases: tuple[str, ...] | None = None,
     ) -> list[Conversation]:
         rows = (
             c
             for c in self._s.scan("conversations")
             if matches(c, status=status, queue=queue, customer_id=customer_id, agent_id=agent_id)
+            and (bases is None or of_bases(self._s, c.agent_id, c.customer_id, bases))
         )
         return page(rows, lambda c: c.id, after, limit)
 
@@ -251,6 +265,11 @@ class MemoryAuditLog:
     async def head(self) -> tuple[int, str]:
         head = self._s.get("audit_head", "main")
         return (0, GENESIS) if head is None else (head.seq, head.hash)
+
+    async def head_before(self, at: datetime) -> tuple[int, str]:
+        before = [e for e in self._s.scan("audit_log") if e.seq is not None and e.at < at]
+        last = max(before, key=lambda e: e.seq, default=None)
+        return (0, GENESIS) if last is None or last.hash is None else (last.seq, last.hash)
 
     async def add_checkpoint(self, checkpoint: Checkpoint) -> None:
         self._s.insert("audit_checkpoints", checkpoint.seq, checkpoint)

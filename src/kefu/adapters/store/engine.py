@@ -7,6 +7,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -19,8 +20,18 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 _MIGRATION_LOCK = 7_362_001
 
 
-def create_engine(url: str, schema: str | None = None, echo: bool = False) -> AsyncEngine:
-    """An async engine; for SQLite the parent folder is created and WAL + foreign keys are switched on."""
+def create_engine(
+    url: str,
+    schema: str | None = None,
+    echo: bool = False,
+    timeout_s: float | None = None,
+    statement_timeout_s: float = 0,
+) -> AsyncEngine:
+    """An async engine; for SQLite the parent folder is created and WAL + foreign keys are switched on.
+
+    On PostgreSQL, ``timeout_s`` bounds connecting and waiting for a pooled connection, and
+    ``statement_timeout_s`` (0: none) is the server's statement_timeout, with the client giving up a
+    moment later on a connection that stopped answering: a request fails fast instead of hanging."""
     try:
         parsed = make_url(url)
     except Exception as exc:
@@ -36,8 +47,18 @@ def create_engine(url: str, schema: str | None = None, echo: bool = False) -> As
         if parsed.get_driver_name() != "asyncpg":
             raise ConfigurationError("PostgreSQL URLs must use the asyncpg driver: postgresql+asyncpg://…")
         kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
-        if schema:
-            kwargs["connect_args"] = {"server_settings": {"search_path": schema}}
+        server: dict[str, str] = {"search_path": schema} if schema else {}
+        connect: dict[str, Any] = {}
+        if timeout_s is not None:
+            kwargs["pool_timeout"] = timeout_s
+            connect["timeout"] = timeout_s
+        if statement_timeout_s > 0:
+            server["statement_timeout"] = str(int(statement_timeout_s * 1000))
+            connect["command_timeout"] = statement_timeout_s + (timeout_s or 1.0)
+        if server:
+            connect["server_settings"] = server
+        if connect:
+            kwargs["connect_args"] = connect
     else:
         raise ConfigurationError(
             f"unsupported database {backend!r}: use sqlite+aiosqlite or postgresql+asyncpg"
@@ -71,6 +92,13 @@ def _upgrade_sync(conn: Connection, revision: str) -> None:
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["connection"] = conn
     command.upgrade(cfg, revision)
+
+
+def head_revision() -> str | None:
+    """The newest migration this kefu ships (what ``current_revision`` is once migrated)."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return ScriptDirectory.from_config(cfg).get_current_head()
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:

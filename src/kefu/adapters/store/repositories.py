@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import Select, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.adapters.store import mapping as m
@@ -37,6 +38,18 @@ def _after(stmt: Select[Any], column: Any, after: str | None, limit: int) -> Sel
     if after is not None:
         stmt = stmt.where(column > after)
     return stmt.order_by(column).limit(limit)
+
+
+def of_bases(agent_id: Any, customer_id: Any, bases: tuple[str, ...]) -> Any:
+    """Work of these bases (services/shared/bases.py): assigned to an agent of them, or unassigned with a
+    customer whose home base is one of them. Two indexed sub-selects, so a page stays one query."""
+    return or_(
+        agent_id.in_(select(AgentRow.id).where(AgentRow.site.in_(bases))),
+        and_(
+            agent_id.is_(None),
+            customer_id.in_(select(CustomerRow.id).where(CustomerRow.home_site.in_(bases))),
+        ),
+    )
 
 
 class SqlUsers:
@@ -214,8 +227,11 @@ class SqlConversations:
         queue: str | None = None,
         customer_id: str | None = None,
         agent_id: str | None = None,
+        bases: tuple[str, ...] | None = None,
     ) -> list[Conversation]:
         stmt = select(ConversationRow)
+        if bases is not None:
+            stmt = stmt.where(of_bases(ConversationRow.agent_id, ConversationRow.customer_id, bases))
         filters = {
             ConversationRow.status: status,
             ConversationRow.queue: queue,
@@ -294,6 +310,18 @@ class SqlAuditLog:
     async def head(self) -> tuple[int, str]:
         row = await self._s.get(AuditHeadRow, CHAIN)
         return (0, GENESIS) if row is None else (row.seq, row.hash)
+
+    async def head_before(self, at: datetime) -> tuple[int, str]:
+        stmt = (
+            select(AuditRow.seq, AuditRow.hash)
+            .where(AuditRow.seq.is_not(None), AuditRow.at < at)
+            .order_by(AuditRow.seq.desc())
+            .limit(1)
+        )
+        row = (await self._s.execute(stmt)).first()
+        if row is None or row[0] is None or row[1] is None:
+            return (0, GENESIS)
+        return (int(row[0]), str(row[1]))
 
     async def add_checkpoint(self, checkpoint: Checkpoint) -> None:
         self._s.add(

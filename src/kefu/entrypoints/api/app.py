@@ -11,16 +11,26 @@ from fastapi import FastAPI
 from kefu.bootstrap import Kefu, bootstrap
 from kefu.config import Settings
 from kefu.entrypoints import web
-from kefu.entrypoints.api import problems, stream
+from kefu.entrypoints.api import openapi, problems, stream
 from kefu.entrypoints.api.care import callbacks, kb
-from kefu.entrypoints.api.middleware import InputLimits, RequestContext, SecurityHeaders
+from kefu.entrypoints.api.middleware import InputLimits, MetricsTiming, RequestContext, SecurityHeaders
 from kefu.entrypoints.api.quality import routes as quality
 from kefu.entrypoints.api.reports import routes as reports
 from kefu.entrypoints.api.reports import wallboard
 from kefu.entrypoints.api.routing import offers, place, queues, wrap_up
 from kefu.entrypoints.api.routing import rules as routing_rules
 from kefu.entrypoints.api.screening import calls, cases, payees, rules, screenings, stats, watchlist
-from kefu.entrypoints.api.shared import agents, audit, auth, canned, conversations, customers, health, sites
+from kefu.entrypoints.api.shared import (
+    agents,
+    audit,
+    auth,
+    canned,
+    conversations,
+    customers,
+    health,
+    metrics,
+    sites,
+)
 from kefu.entrypoints.web import reports as reports_page
 
 DESCRIPTION = """\
@@ -63,6 +73,7 @@ def create_app(settings: Settings | None = None, kefu: Kefu | None = None) -> Fa
     if kefu is not None:
         app.state.kefu = kefu
     problems.install(app)
+    openapi.install(app)
     # Jobs' routers in one list; the order fixes the order of paths in the OpenAPI document.
     for router in (
         *(m.router for m in (health, auth, sites, customers, agents, conversations, audit)),
@@ -74,11 +85,13 @@ def create_app(settings: Settings | None = None, kefu: Kefu | None = None) -> Fa
         quality.router,
         reports.router,
         reports_page.router,
+        metrics.router,
     ):
         app.include_router(router)
     web.mount(app)
     max_body = (settings or (kefu.settings if kefu is not None else None) or Settings()).max_body_bytes
     app.add_middleware(InputLimits, max_body_bytes=max_body)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(MetricsTiming)
     app.add_middleware(RequestContext)
     return app

@@ -12,6 +12,8 @@ from urllib.parse import unquote_to_bytes
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from kefu.adapters.metrics import METRICS
+
 log = structlog.get_logger("kefu.http")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._\-]{1,64}$")
 
@@ -168,3 +170,34 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class MetricsTiming:
+    """Count and time every request by its route template (``/api/v1/customers/{customer_id}``, never the
+    raw path: ids would make a series per customer); the first request hooks the metrics to kefu's bus."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        kefu = getattr(scope["app"].state, "kefu", None) if "app" in scope else None
+        if kefu is not None:
+            METRICS.attach(kefu.bus)
+        started = time.perf_counter()
+        status = 500
+
+        async def send_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_status)
+        finally:
+            route = scope.get("route")
+            template = getattr(route, "path", None) or "unmatched"
+            METRICS.observe_request(scope.get("method", ""), template, status, time.perf_counter() - started)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import structlog
@@ -11,7 +12,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from kefu.domain.errors import KefuError
+from kefu.adapters.outages import OUTAGES, dependency_of
+from kefu.domain.errors import DependencyUnavailable, KefuError
 
 log = structlog.get_logger("kefu.api")
 MEDIA_TYPE = "application/problem+json"
@@ -42,7 +44,7 @@ def problem(request: Request, status: int, code: str, title: str, detail: str, *
         body["request_id"] = request_id
     body.update({k: v for k, v in extra.items() if k not in body})
     headers: dict[str, str] = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
-    if status == 429 and isinstance(extra.get("retry_after_s"), int):
+    if status in (429, 503) and isinstance(extra.get("retry_after_s"), int):
         headers["Retry-After"] = str(extra["retry_after_s"])
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers or None)
 
@@ -94,14 +96,37 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 def _allowed_methods(request: Request) -> str:
-    """Every method some route takes at this path (the router names only the first route it found)."""
+    """The methods the API document gives this path (a literal path such as /payments/screen before a
+    template that also matches it, /payments/{payment_id}); paths outside it (static files, /metrics):
+    every method some route takes."""
+    path = request.url.path
+    documented = request.app.openapi().get("paths", {})
+    templates = [t for t in documented if t == path] or [
+        t for t in documented if _template(t).fullmatch(path)
+    ]
+    if templates:
+        return ", ".join(sorted({m.upper() for t in templates for m in documented[t]}))
     routes = request.app.routes
-    methods = [
+    return ", ".join(
         method
         for method in ("DELETE", "GET", "HEAD", "PATCH", "POST", "PUT")
         if any(route.matches({**request.scope, "method": method})[0] == Match.FULL for route in routes)
-    ]
-    return ", ".join(methods)
+    )
+
+
+def _template(path: str) -> re.Pattern[str]:
+    return re.compile(re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(path)))
+
+
+async def _outage(request: Request, exc: Exception) -> JSONResponse:
+    """Registered for the exception types an outage raises (``OUTAGES``), so the answer still passes
+    through kefu's middleware (request id, headers, metrics), unlike a handler of last resort."""
+    dependency = dependency_of(exc)
+    if dependency is None:
+        return await _unexpected(request, exc)
+    # An outage, not a bug: say which service and when to come back; no traceback, it is expected.
+    log.warning("dependency unavailable", path=request.url.path, dependency=dependency, error=repr(exc))
+    return await _kefu_error(request, DependencyUnavailable(dependency))
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -115,4 +140,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(KefuError, _kefu_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    for kind in OUTAGES:
+        app.add_exception_handler(kind, _outage)
     app.add_exception_handler(Exception, _unexpected)

@@ -46,11 +46,13 @@ from kefu.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from kefu.domain.ids import new_id
 from kefu.domain.queues import pick_queue
 from kefu.domain.tasks import Task
-from kefu.services.authz import require
+from kefu.services.authz import Permission, require
 from kefu.services.context import Context
 from kefu.services.pagination import Page, page_of
+from kefu.services.shared.bases import check_site
 from kefu.services.shared.customers import check_channel
 from kefu.services.shared.tasks import close_task
+from kefu.services.shared.users import bases_of
 
 _CHANGES: dict[type[Any], str] = {
     care_events.CallbackScheduled: "scheduled",
@@ -123,10 +125,12 @@ async def settle_kept_place(ctx: Context, record: CallbackRecord, now: datetime)
     ctx.uow.emit(events.ConversationAbandoned(conversation.id, now))
 
 
-async def _load(ctx: Context, callback_id: str) -> CallbackRecord:
+async def _load(ctx: Context, callback_id: str, permission: Permission) -> CallbackRecord:
+    """The callback, if the actor's bases hold it: a callback belongs to its customer's home base."""
     record = await ctx.uow.callbacks.get(callback_id)
     if record is None:
         raise NotFound("callback", callback_id)
+    await check_site(ctx, permission, "callback", record.home_site)
     return record
 
 
@@ -201,6 +205,7 @@ async def schedule(cmd: ScheduleCallback, ctx: Context) -> CallbackRecord:
         customer = await ctx.uow.customers.get(cmd.customer_id)
         if customer is None:
             raise InvalidInput(f"no customer {cmd.customer_id!r}", field="customer_id")
+        await check_site(ctx, "callbacks.write", "callback", customer.home_site)
         record = await new_callback(
             ctx,
             customer,
@@ -252,7 +257,7 @@ async def cancel(cmd: CancelCallback, ctx: Context) -> CallbackRecord:
     """Cancelled by the customer's side (integration), a supervisor or admin, or the agent working it."""
     require(ctx.actor, "callbacks.write")
     async with ctx.uow:
-        record = await _load(ctx, cmd.callback_id)
+        record = await _load(ctx, cmd.callback_id, "callbacks.write")
         if ctx.actor.role == "agent":
             task = await ctx.uow.tasks.open_for_subject(record.id)
             agent = await ctx.uow.agents.by_user_id(ctx.actor.user_id)
@@ -276,7 +281,7 @@ async def record_attempt_of(cmd: RecordCallbackAttempt, ctx: Context) -> Callbac
     """How a call went: reached, no_answer, busy or wrong_number. The attempt's task ends either way."""
     require(ctx.actor, "callbacks.attempt")
     async with ctx.uow:
-        record = await _load(ctx, cmd.callback_id)
+        record = await _load(ctx, cmd.callback_id, "callbacks.attempt")
         if ctx.actor.role == "agent":
             task = await ctx.uow.tasks.open_for_subject(record.id)
             agent = await ctx.uow.agents.by_user_id(ctx.actor.user_id)
@@ -324,6 +329,7 @@ async def take_callback_instead(cmd: TakeCallbackInstead, ctx: Context) -> Callb
         customer = await ctx.uow.customers.get(conversation.customer_id)
         if customer is None:  # pragma: no cover - a conversation always has its customer
             raise NotFound("customer", conversation.customer_id)
+        await check_site(ctx, "callbacks.write", "callback", customer.home_site)
         record = await new_callback(
             ctx,
             customer,
@@ -450,7 +456,7 @@ async def start_callback_attempt(cmd: StartCallbackAttempt, ctx: Context) -> Non
 async def get_callback(callback_id: str, ctx: Context) -> CallbackRecord:
     require(ctx.actor, "callbacks.read")
     async with ctx.uow:
-        return await _load(ctx, callback_id)
+        return await _load(ctx, callback_id, "callbacks.read")
 
 
 async def list_callbacks(
@@ -460,5 +466,8 @@ async def list_callbacks(
     if state is not None and state not in {s.value for s in CallbackState}:
         raise InvalidInput(f"unknown status {state!r}", field="status")
     async with ctx.uow:
-        rows = await ctx.uow.callbacks.page(after, limit + 1, state=state, customer_id=customer_id)
+        bases = await bases_of(ctx, "callbacks.read")
+        rows = await ctx.uow.callbacks.page(
+            after, limit + 1, state=state, customer_id=customer_id, bases=bases
+        )
     return page_of(rows, limit)

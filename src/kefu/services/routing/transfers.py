@@ -14,6 +14,7 @@ from kefu.domain.errors import Forbidden, InvalidInput, NotFound
 from kefu.domain.ids import new_id
 from kefu.services.authz import allowed, require
 from kefu.services.context import Context
+from kefu.services.shared.bases import check_site, check_work_base
 from kefu.services.shared.tasks import close_task, open_task
 
 
@@ -30,14 +31,21 @@ async def transfer_conversation(cmd: TransferConversation, ctx: Context) -> Conv
             own = await ctx.uow.agents.by_user_id(ctx.actor.user_id)
             if own is None or conversation.agent_id != own.id:
                 raise Forbidden("agents may transfer only conversations assigned to them")
+        # A supervisor given bases transfers the conversations of those bases, to agents of them.
+        await check_work_base(
+            ctx, "conversations.assign", "conversation", conversation.agent_id, conversation.customer_id
+        )
         queue_id = cmd.to_queue or conversation.queue
         queue = await ctx.uow.queues.get(queue_id)
         if queue is None:
             raise InvalidInput(f"no queue {queue_id!r}", field="to_queue")
         if conversation.channel not in queue.channels:
             raise InvalidInput(f"queue {queue_id!r} does not take {conversation.channel}", field="to_queue")
-        if cmd.to_agent is not None and await ctx.uow.agents.get(cmd.to_agent) is None:
-            raise InvalidInput(f"no agent {cmd.to_agent!r}", field="to_agent")
+        if cmd.to_agent is not None:
+            to_agent = await ctx.uow.agents.get(cmd.to_agent)
+            if to_agent is None:
+                raise InvalidInput(f"no agent {cmd.to_agent!r}", field="to_agent")
+            await check_site(ctx, "conversations.assign", "agent", to_agent.site)
         customer = await ctx.uow.customers.get(conversation.customer_id)
         now = ctx.clock.now()
         before = await ctx.uow.tasks.open_for_subject(conversation.id)

@@ -23,7 +23,7 @@ from kefu.domain.privacy import mask_phone
 from kefu.services.authz import allowed, owned_only, require
 from kefu.services.context import Context
 from kefu.services.ports import Dialer
-from kefu.services.screening.cases import works_on
+from kefu.services.screening.cases import check_case_base, works_on
 
 _FIELD: dict[str, ContactField] = {"payer": "payer_phone", "trusted_contact": "trusted_contact_phone"}
 
@@ -42,6 +42,7 @@ async def _working(ctx: Context, case_id: str) -> tuple[Case, str]:
             "only the specialist the case is offered or assigned to sees its full numbers",
             permission="cases.reveal",
         )
+    await check_case_base(ctx, "cases.reveal", case)
     return case, ctx.actor.username
 
 

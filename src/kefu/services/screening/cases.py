@@ -39,14 +39,16 @@ from kefu.domain.payments import (
     ScreeningRecord,
 )
 from kefu.domain.privacy import mask_phone
-from kefu.services.authz import allowed, owned_only, require
+from kefu.services.authz import Permission, allowed, owned_only, require
 from kefu.services.context import Context
 from kefu.services.pagination import Page, page_of
 from kefu.services.ports import Notifier
 from kefu.services.screening.desk import ScreeningDesk
 from kefu.services.screening.gateway import change_status
 from kefu.services.screening.labels import label_case
+from kefu.services.shared.bases import check_work_base
 from kefu.services.shared.tasks import close_task, route_case
+from kefu.services.shared.users import bases_of
 
 log = structlog.get_logger("kefu.cases")
 
@@ -90,9 +92,16 @@ def may_work_cases(ctx: Context) -> None:
 
 
 async def require_work(ctx: Context, case: Case) -> None:
-    """``cases.work`` from the permission table, with ownership for roles that hold it over their own work."""
+    """``cases.work`` from the permission table, with ownership for roles that hold it over their own work
+    and bases for supervisors given bases."""
     owns = owned_only(ctx.actor, "cases.work") and await works_on(ctx, case)
     require(ctx.actor, "cases.work", owns=owns)
+    await check_case_base(ctx, "cases.work", case)
+
+
+async def check_case_base(ctx: Context, permission: Permission, case: Case) -> None:
+    """A case belongs to its specialist's base, or to its payer's home base until it is assigned."""
+    await check_work_base(ctx, permission, "case", case.agent_id, case.customer_id)
 
 
 async def record_contact_attempt(cmd: RecordContactAttempt, ctx: Context) -> Case:
@@ -165,6 +174,7 @@ async def decide_release(cmd: DecideRelease, ctx: Context, desk: ScreeningDesk) 
     records: list[ScreeningRecord] = []
     async with ctx.uow:
         case = await _load(ctx, cmd.case_id)
+        await check_case_base(ctx, "cases.approve_release", case)
         if case.status != "pending_approval":
             raise IllegalTransition("case", case.id, case.status, "decide a release of")
         if case.release_requested_by == ctx.actor.username:
@@ -567,6 +577,7 @@ async def get_case(case_id: str, ctx: Context) -> tuple[Case, Customer | None, l
     async with ctx.uow:
         await _check_specialist(ctx)
         case = await _load(ctx, case_id)
+        await check_case_base(ctx, "cases.read", case)
         customer = None if case.customer_id is None else await ctx.uow.customers.get(case.customer_id)
         payments = await ctx.uow.screenings.for_case(case.id)
     if customer is not None and not allowed(ctx.actor, "customers.read_unmasked"):
@@ -583,5 +594,6 @@ async def list_cases(
     require(ctx.actor, "cases.read")
     async with ctx.uow:
         await _check_specialist(ctx)
-        rows = await ctx.uow.cases.page(after, limit + 1, status=status)
+        bases = await bases_of(ctx, "cases.read")
+        rows = await ctx.uow.cases.page(after, limit + 1, status=status, bases=bases)
     return page_of(rows, limit)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
 from kefu.domain import events
 from kefu.domain.audit import (
     AuditEntry,
@@ -11,7 +14,8 @@ from kefu.domain.audit import (
     checkpoint_key,
     sign_checkpoint,
 )
-from kefu.domain.commands import CheckpointAudit
+from kefu.domain.commands import CheckpointAudit, CheckpointAuditDay
+from kefu.domain.errors import Conflict, InvalidInput
 from kefu.services.authz import require
 from kefu.services.context import Context
 from kefu.services.pagination import Page, page_of
@@ -34,6 +38,37 @@ async def checkpoint(cmd: CheckpointAudit, ctx: Context) -> Checkpoint | None:
         await ctx.uow.audit.add_checkpoint(made)
         ctx.uow.emit(events.AuditCheckpointed(seq, head_hash, now))
         await ctx.uow.commit()
+    return made
+
+
+def end_of_day(day: date, zone: str) -> datetime:
+    """The first instant after ``day`` on the centre's local calendar, in UTC."""
+    return datetime.combine(day + timedelta(days=1), time(0), ZoneInfo(zone)).astimezone(UTC)
+
+
+async def checkpoint_day(cmd: CheckpointAuditDay, ctx: Context) -> Checkpoint | None:
+    """Sign the head as it stood when ``cmd.day`` ended, dated that instant, unless a checkpoint made then or
+    later already covers it. Every process computes the same checkpoint for a day, so two writing it at
+    once collide on its ``seq`` and the loser's commit changes nothing: one checkpoint per day."""
+    require(ctx.actor, "audit.verify")
+    end = end_of_day(cmd.day, ctx.settings.local_timezone)
+    if ctx.clock.now() < end:
+        raise InvalidInput(f"{cmd.day.isoformat()} has not ended yet", field="day")
+    key = checkpoint_key(ctx.settings.secret.get_secret_value())
+    try:
+        async with ctx.uow:
+            done = await ctx.uow.audit.checkpoints()
+            if any(c.at >= end for c in done):
+                return None  # checked first: the scan below runs until the day's checkpoint exists
+            seq, head_hash = await ctx.uow.audit.head_before(end)
+            if seq == 0 or any(c.seq >= seq for c in done):
+                return None
+            made = Checkpoint(seq, head_hash, end, sign_checkpoint(key, seq, head_hash, end))
+            await ctx.uow.audit.add_checkpoint(made)
+            ctx.uow.emit(events.AuditCheckpointed(seq, head_hash, end))
+            await ctx.uow.commit()
+    except Conflict:
+        return None  # another process wrote this very checkpoint a moment ago
     return made
 
 

@@ -19,15 +19,17 @@ from kefu.domain.ids import new_id
 from kefu.domain.queues import Queue, pick_queue
 from kefu.domain.routing_rules import ContactFacts, rule_for
 from kefu.domain.vocabulary import ConversationStatus
-from kefu.services.authz import allowed, require
+from kefu.services.authz import Permission, allowed, require
 from kefu.services.care import triage as self_service
 from kefu.services.context import Context
 from kefu.services.pagination import Page, page_of
 from kefu.services.screening.report_cases import REPORT_INTENT, open_report_case
 from kefu.services.shared.agents import check_base
+from kefu.services.shared.bases import check_work_base
 from kefu.services.shared.customers import check_channel
 from kefu.services.shared.intake import add_conversation
 from kefu.services.shared.tasks import close_task, hand_assign_task, open_task
+from kefu.services.shared.users import bases_of
 
 
 async def _load(ctx: Context, conversation_id: str, with_messages: bool = False) -> Conversation:
@@ -46,8 +48,15 @@ async def _agent_id_of_actor(ctx: Context) -> str | None:
     return None if agent is None else agent.id
 
 
-async def _check_own(ctx: Context, conversation: Conversation, doing: str) -> None:
-    """Agents act only on conversations assigned to them; supervisors and admins on any."""
+async def _check_base(ctx: Context, permission: Permission, conversation: Conversation) -> None:
+    """A supervisor given bases reads and acts on the conversations of those bases only."""
+    await check_work_base(ctx, permission, "conversation", conversation.agent_id, conversation.customer_id)
+
+
+async def _check_own(ctx: Context, conversation: Conversation, doing: str, permission: Permission) -> None:
+    """Agents act only on conversations assigned to them; supervisors on those of their bases, admins on
+    any."""
+    await _check_base(ctx, permission, conversation)
     if ctx.actor.role != "agent":
         return
     if conversation.agent_id is None or conversation.agent_id != await _agent_id_of_actor(ctx):
@@ -156,7 +165,7 @@ async def post_message(cmd: PostMessage, ctx: Context) -> Message:
     async with ctx.uow:
         conversation = await _load(ctx, cmd.conversation_id)
         if sender == "agent":
-            await _check_own(ctx, conversation, "reply to")
+            await _check_own(ctx, conversation, "reply to", "conversations.post_agent")
         now = ctx.clock.now()
         message = Message(new_id(), conversation.id, sender, cmd.body, now, ctx.actor.user_id)
         conversation.post(message)
@@ -175,6 +184,7 @@ async def assign_conversation(cmd: AssignConversation, ctx: Context) -> Conversa
     require(ctx.actor, "conversations.assign")
     async with ctx.uow:
         conversation = await _load(ctx, cmd.conversation_id)
+        await _check_base(ctx, "conversations.assign", conversation)
         agent = await ctx.uow.agents.get(cmd.agent_id)
         if agent is None:
             raise InvalidInput(f"no agent {cmd.agent_id!r}", field="agent_id")
@@ -195,7 +205,7 @@ async def resolve_conversation(cmd: ResolveConversation, ctx: Context) -> Conver
         raise InvalidInput("disposition must not be blank", field="disposition")
     async with ctx.uow:
         conversation = await _load(ctx, cmd.conversation_id)
-        await _check_own(ctx, conversation, "resolve")
+        await _check_own(ctx, conversation, "resolve", "conversations.resolve")
         now = ctx.clock.now()
         conversation.resolve(cmd.disposition, cmd.note, now)
         await ctx.uow.conversations.save(conversation)
@@ -212,7 +222,7 @@ async def close_conversation(cmd: CloseConversation, ctx: Context) -> Conversati
     require(ctx.actor, "conversations.close")
     async with ctx.uow:
         conversation = await _load(ctx, cmd.conversation_id)
-        await _check_own(ctx, conversation, "close")
+        await _check_own(ctx, conversation, "close", "conversations.close")
         now = ctx.clock.now()
         conversation.close(now)
         await ctx.uow.conversations.save(conversation)
@@ -226,6 +236,7 @@ async def abandon_conversation(cmd: AbandonConversation, ctx: Context) -> Conver
     require(ctx.actor, "conversations.abandon")
     async with ctx.uow:
         conversation = await _load(ctx, cmd.conversation_id)
+        await _check_base(ctx, "conversations.abandon", conversation)
         now = ctx.clock.now()
         conversation.abandon(now)
         await ctx.uow.conversations.save(conversation)
@@ -240,6 +251,7 @@ async def get_conversation(conversation_id: str, ctx: Context) -> Conversation:
     require(ctx.actor, "conversations.read")
     async with ctx.uow:
         conversation = await _load(ctx, conversation_id, with_messages=True)
+        await _check_base(ctx, "conversations.read", conversation)
         if ctx.actor.role == "agent" and conversation.agent_id != await _agent_id_of_actor(ctx):
             raise Forbidden("agents may read only conversations assigned to them")
         await self_service.fill_guidance(ctx, [conversation])
@@ -277,7 +289,13 @@ async def list_conversations(
             if serving:
                 agent_id = None
         rows = await ctx.uow.conversations.page(
-            after, limit + 1, status=status, queue=queue, customer_id=customer_id, agent_id=agent_id
+            after,
+            limit + 1,
+            status=status,
+            queue=queue,
+            customer_id=customer_id,
+            agent_id=agent_id,
+            bases=await bases_of(ctx, "conversations.read"),
         )
         await self_service.fill_guidance(ctx, rows)
     return page_of(rows, limit)

@@ -185,9 +185,16 @@ class SqlCallbacks:
         record.version += 1
 
     async def page(
-        self, after: str | None, limit: int, state: str | None = None, customer_id: str | None = None
+        self,
+        after: str | None,
+        limit: int,
+        state: str | None = None,
+        customer_id: str | None = None,
+        bases: tuple[str, ...] | None = None,
     ) -> list[CallbackRecord]:
         stmt = select(CallbackRow)
+        if bases is not None:
+            stmt = stmt.where(CallbackRow.home_site.in_(bases))
         if state is not None:
             stmt = stmt.where(CallbackRow.state == state)
         if customer_id is not None:

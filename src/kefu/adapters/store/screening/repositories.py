@@ -10,6 +10,7 @@ from sqlalchemy import distinct, func, literal, or_, select, tuple_, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kefu.adapters.store.repositories import of_bases
 from kefu.adapters.store.screening.tables import (
     CaseRow,
     ContactAttemptRow,
@@ -331,8 +332,16 @@ class SqlCases:
     async def add_alert(self, alert: FamilyAlert) -> None:
         self._s.add(FamilyAlertRow(**_alert_values(alert)))
 
-    async def page(self, after: str | None, limit: int, status: CaseStatus | None = None) -> list[Case]:
+    async def page(
+        self,
+        after: str | None,
+        limit: int,
+        status: CaseStatus | None = None,
+        bases: tuple[str, ...] | None = None,
+    ) -> list[Case]:
         stmt = select(CaseRow)
+        if bases is not None:
+            stmt = stmt.where(of_bases(CaseRow.agent_id, CaseRow.customer_id, bases))
         if status is not None:
             stmt = stmt.where(CaseRow.status == status)
         if after is not None:

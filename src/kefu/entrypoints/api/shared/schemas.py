@@ -7,7 +7,15 @@ import re
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Generic, Literal, Self, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from kefu.domain.money import is_currency
 from kefu.domain.vocabulary import Channel, ConversationStatus, Language, Presence, Role
@@ -47,6 +55,17 @@ def check_instant(value: datetime) -> datetime:
         raise ValueError("time is out of range") from exc
     if not EARLIEST <= utc < LATEST:
         raise ValueError("time must be between 1900 and 2200")
+    return value
+
+
+def _iso_only(value: Any) -> Any:
+    """A query time is ISO 8601 text, as documented (``format: date-time``): pydantic alone would also
+    read ``0.5`` as seconds since 1970."""
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError as exc:
+            raise ValueError("expected an ISO 8601 time such as 2026-01-05T10:00:00+08:00") from exc
     return value
 
 
@@ -99,7 +118,7 @@ def _currency(code: str) -> str:
 
 Currency = Annotated[str, AfterValidator(_currency)]
 # A time in a query parameter, held to the same range as times in bodies.
-Instant = Annotated[datetime, AfterValidator(check_instant)]
+Instant = Annotated[datetime, BeforeValidator(_iso_only), AfterValidator(check_instant)]
 
 
 class Out(BaseModel):
