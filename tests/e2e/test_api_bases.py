@@ -229,6 +229,11 @@ async def _conversations_abandon(w: World, base: str) -> httpx.Response:
     return await w.c.post(f"/api/v1/conversations/{await w.conversation(base)}/abandon", headers=w.scoped)
 
 
+async def _conversations_note(w: World, base: str) -> httpx.Response:
+    url = f"/api/v1/conversations/{await w.conversation(base, agent_base=base)}/notes"
+    return await w.c.post(url, json={"body": "客户情绪激动，请注意"}, headers=w.scoped)
+
+
 async def _callbacks_read(w: World, base: str) -> httpx.Response:
     return await w.c.get(f"/api/v1/callbacks/{await w.callback(base)}", headers=w.scoped)
 
@@ -272,6 +277,7 @@ SCENARIOS: dict[str, Scenario] = {
     "conversations.resolve": _conversations_resolve,
     "conversations.close": _conversations_close,
     "conversations.abandon": _conversations_abandon,
+    "conversations.note": _conversations_note,
     "callbacks.read": _callbacks_read,
     "callbacks.write": _callbacks_write,
     "callbacks.attempt": _callbacks_attempt,

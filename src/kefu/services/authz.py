@@ -180,6 +180,7 @@ BASES: dict[Permission, frozenset[Role]] = {
     "conversations.resolve": frozenset({"supervisor"}),
     "conversations.close": frozenset({"supervisor"}),
     "conversations.abandon": frozenset({"supervisor"}),
+    "conversations.note": frozenset({"supervisor"}),
     "callbacks.read": frozenset({"supervisor"}),
     "callbacks.write": frozenset({"supervisor"}),
     "callbacks.attempt": frozenset({"supervisor"}),

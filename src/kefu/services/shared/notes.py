@@ -22,7 +22,7 @@ async def add_internal_note(cmd: AddInternalNote, ctx: Context) -> Message:
         conversation = await ctx.uow.conversations.get(cmd.conversation_id)
         if conversation is None:
             raise NotFound("conversation", cmd.conversation_id)
-        await check_own(ctx, conversation, "add notes to")
+        await check_own(ctx, conversation, "add notes to", "conversations.note")
         note = Message(
             new_id(), conversation.id, "note", cmd.body.strip(), ctx.clock.now(), ctx.actor.user_id
         )
