@@ -34,6 +34,7 @@ from kefu.domain.queues import Queue
 from kefu.domain.routing_rules import RoutingRule
 from kefu.domain.sites import Site
 from kefu.domain.tasks import Offer, OfferStatus, Task
+from kefu.domain.thresholds import Thresholds
 from kefu.domain.users import ApiToken, User
 from kefu.domain.vocabulary import ConversationStatus
 from kefu.services.reports_ports import QualityRecords, ReportStore
@@ -107,6 +108,14 @@ class QueueRepository(Protocol):
     async def get(self, queue_id: str) -> Queue | None: ...
     async def save(self, queue: Queue) -> None: ...
     async def list(self) -> list[Queue]: ...
+
+
+class ThresholdRepository(Protocol):
+    """Wallboard thresholds, one per queue (``kefu.domain.thresholds``)."""
+
+    async def get(self, queue_id: str) -> Thresholds | None: ...
+    async def put(self, thresholds: Thresholds) -> None: ...
+    async def list(self) -> list[Thresholds]: ...
 
 
 class TaskRepository(Protocol):
@@ -399,6 +408,7 @@ class UnitOfWork(Protocol):
     reports: ReportStore
     outbox: OutboxRepository
     webhooks: PaymentWebhookRepository
+    thresholds: ThresholdRepository
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

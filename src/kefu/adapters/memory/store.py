@@ -108,6 +108,7 @@ SCHEMAS: dict[str, Schema] = {
     "outbox": Schema(),
     "payment_webhooks": Schema(),
     "payment_labels": Schema(),
+    "queue_thresholds": Schema(references=((attrgetter("queue_id"), "queues"),)),
 }
 
 

@@ -31,6 +31,7 @@ from kefu.adapters.memory.shared import (
     MemoryUsers,
 )
 from kefu.adapters.memory.store import MemorySession, MemoryStore
+from kefu.adapters.memory.thresholds import MemoryThresholds
 from kefu.domain.clock import Clock
 from kefu.domain.events import Event
 from kefu.domain.ids import new_id
@@ -71,6 +72,7 @@ class MemoryUnitOfWork(UnitOfWork):
         self.reports = MemoryReportStore(session)
         self.outbox = MemoryOutbox(session)
         self.webhooks = MemoryPaymentWebhooks(session)
+        self.thresholds = MemoryThresholds(self._session)
         self._events = []
         return self
 
