@@ -363,6 +363,11 @@ const TEXT = {
 
 const KEY = "kefu.lang";
 
+// Pages add their own strings (e.g. the console's, js/i18n/console.js) without growing this file.
+export function register(more) {
+  for (const code of ["zh", "en"]) Object.assign(TEXT[code], more[code] ?? {});
+}
+
 export function lang() {
   const saved = localStorage.getItem(KEY);
   return saved === "en" || saved === "zh" ? saved : "zh";
