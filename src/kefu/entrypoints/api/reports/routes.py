@@ -26,9 +26,20 @@ from kefu.services.reports import staffing as reports_staffing
 router = APIRouter(prefix="/api/v1", tags=["reports"])
 
 From = Annotated[
-    Instant, Query(alias="from", description="start, ISO 8601 with a zone; rounded down to the hour")
+    Instant | None,
+    Query(
+        alias="from",
+        description="start, ISO 8601 with a zone; rounded down to the hour (default: today's midnight in "
+        "the centre's zone)",
+    ),
 ]
-To = Annotated[Instant, Query(description="end (exclusive), ISO 8601 with a zone; rounded up to the hour")]
+To = Annotated[
+    Instant | None,
+    Query(
+        description="end (exclusive), ISO 8601 with a zone; rounded up to the hour (default: end of that day)"
+    ),
+]
+Lang = Annotated[Literal["zh", "en"], Query(description="language of the chart's labels")]
 Tz = Annotated[str, Query(max_length=64, description="time zone of day buckets, e.g. Asia/Shanghai")]
 Format = Literal["json", "csv"]
 ChartName = Literal[
@@ -72,14 +83,14 @@ def _csv(header: Sequence[str], rows: Iterable[Sequence[Any]], filename: str) ->
 )
 async def service_report(
     ctx: ContextDep,
-    since: From,
-    to: To,
+    since: From = None,
+    to: To = None,
     group_by: svc.GroupBy = "queue",
     interval: svc.Interval = "day",
     tz: Tz = "UTC",
     format: Format = "json",
 ) -> Any:
-    w, rows = await svc.service_report(ctx, since, to, group_by, interval, tz)
+    w, rows = await svc.service_report(ctx, *svc.today_or(ctx, since, to), group_by, interval, tz)
     if format == "csv":
         return _csv(
             ("bucket", group_by, *FIGURES),
@@ -98,11 +109,11 @@ async def service_report(
 async def scorecard(
     agent_id: str,
     ctx: ContextDep,
-    since: From,
-    to: To,
+    since: From = None,
+    to: To = None,
     format: Format = "json",
 ) -> Any:
-    card = ScorecardOut.of(await svc.scorecard(ctx, agent_id, since, to))
+    card = ScorecardOut.of(await svc.scorecard(ctx, agent_id, *svc.today_or(ctx, since, to)))
     if format == "csv":
         body = card.model_dump(by_alias=True, mode="json")
         header = ("agent_id", "name", "site", "from", "to", *FIGURES, "commendations_total")
@@ -133,13 +144,18 @@ async def staffing(
 async def chart(
     name: ChartName,
     ctx: ContextDep,
-    since: From,
-    to: To,
+    since: From = None,
+    to: To = None,
     interval: svc.Interval = "day",
     tz: Tz = "UTC",
+    lang: Lang = "zh",
 ) -> Response:
-    if CHARTS[name][4]:
-        _, rows = await svc.service_report(ctx, since, to, "site", interval, tz)
+    start, end = svc.today_or(ctx, since, to)
+    names = {site: en if lang == "en" else zh for site, (en, zh) in (await svc.site_names(ctx)).items()}
+    if CHARTS[name].over_time:
+        w, rows = await svc.service_report(ctx, start, end, "site", interval, tz)
+        svg = render(name, rows, lang, names, svc.axis(w, interval))
     else:
-        _, rows = await svc.totals(ctx, since, to, "site", tz)
-    return Response(render(name, rows), media_type="image/svg+xml", headers={"Cache-Control": "no-store"})
+        _, rows = await svc.totals(ctx, start, end, "site", tz)
+        svg = render(name, rows, lang, names)
+    return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "no-store"})

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from kefu.entrypoints.api.deps import ContextDep
 from kefu.entrypoints.api.screening.schemas import FraudStatsOut
 from kefu.entrypoints.api.shared.schemas import Instant
+from kefu.services.reports.service import today_or
 from kefu.services.screening.stats import fraud_stats
 
 router = APIRouter(prefix="/api/v1/stats", tags=["screening"])
@@ -22,7 +23,10 @@ router = APIRouter(prefix="/api/v1/stats", tags=["screening"])
 )
 async def stats(
     ctx: ContextDep,
-    start: Annotated[Instant, Query(alias="from", description="ISO 8601 with an offset")],
-    end: Annotated[Instant, Query(alias="to", description="ISO 8601 with an offset")],
+    start: Annotated[
+        Instant | None, Query(alias="from", description="ISO 8601 with an offset (default: today's midnight)")
+    ] = None,
+    end: Annotated[Instant | None, Query(alias="to", description="ISO 8601 with an offset")] = None,
 ) -> FraudStatsOut:
-    return FraudStatsOut.model_validate(await fraud_stats(start, end, ctx))
+    # Default: today in the centre's zone, as every report.
+    return FraudStatsOut.model_validate(await fraud_stats(*today_or(ctx, start, end), ctx))
