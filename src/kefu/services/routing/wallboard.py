@@ -31,8 +31,9 @@ HELD_CASES_READ = 500  # open cases read for the held-money figure
 
 @dataclass(frozen=True, slots=True)
 class Alarm:
-    """One thing a supervisor must act on: ``code`` ``unanswered``, ``no_agent``, ``below_target``,
-    ``threshold`` (``metric`` says which) or ``held_unattended``."""
+    """One thing a supervisor must act on: ``code`` ``unstaffed`` (no agent available in the whole centre),
+    ``unanswered``, ``no_agent``, ``below_target``, ``threshold`` (``metric`` says which) or
+    ``held_unattended``."""
 
     code: str
     level: Level
@@ -174,8 +175,15 @@ def judge(queue_id: str, stats: QueueStats, limits: Thresholds | None, available
 def _alarms(lines: list[QueueLine], held: dict[str, int], held_cases: int, specialists: int) -> list[Alarm]:
     """Centre-wide alarms, worst first: one per queue and rule, then held money nobody can decide on."""
     out: list[Alarm] = []
+    # Nobody available anywhere is one alarm for the centre, not a warning per quiet queue.
+    unstaffed = bool(lines) and all(line.available == 0 for line in lines)
+    if unstaffed:
+        waiting = sum(line.stats.waiting for line in lines)
+        out.append(Alarm("unstaffed", "alarm" if waiting else "warn", count=waiting))
     for line in lines:
         for metric, found in line.breaches.items():
+            if unstaffed and metric == "no_agent" and found == "warn":
+                continue
             code = metric if metric in {"unanswered", "no_agent"} else "threshold"
             if metric == "service_level" and line.below_target:
                 code = "below_target"

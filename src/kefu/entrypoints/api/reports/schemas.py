@@ -66,7 +66,7 @@ class WallboardAgentOut(Out):
 
 
 class WallboardAlarmOut(Out):
-    code: str = Field(description="unanswered, no_agent, below_target, threshold or held_unattended")
+    code: str = Field(description="unstaffed, unanswered, no_agent, below_target, threshold or held_unattended")
     level: str = Field(description="warn or alarm")
     queue_id: str | None = None
     queue_name: str | None = None
