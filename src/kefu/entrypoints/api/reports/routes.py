@@ -13,6 +13,8 @@ from fastapi.responses import Response
 from kefu.domain.reports import FIGURES
 from kefu.entrypoints.api.deps import ContextDep
 from kefu.entrypoints.api.reports.schemas import (
+    FraudLineOut,
+    FraudReportOut,
     QueueStaffingOut,
     ScorecardOut,
     ServiceReportOut,
@@ -20,6 +22,7 @@ from kefu.entrypoints.api.reports.schemas import (
 )
 from kefu.entrypoints.api.shared.schemas import Instant
 from kefu.entrypoints.web.reports.charts import CHARTS, render
+from kefu.services.reports import fraud
 from kefu.services.reports import service as svc
 from kefu.services.reports import staffing as reports_staffing
 
@@ -98,6 +101,67 @@ async def service_report(
             "service-report.csv",
         )
     return ServiceReportOut.of(w, group_by, interval, rows)
+
+
+@router.get(
+    "/reports/fraud",
+    response_model=FraudReportOut,
+    response_model_by_alias=True,
+    summary="Anti-fraud cases per base or specialist: offered, answered, first contact, outcomes, saved",
+    responses={200: {"content": {"text/csv": {}}}},
+)
+async def fraud_report(
+    ctx: ContextDep,
+    since: From = None,
+    to: To = None,
+    group_by: fraud.FraudGroupBy = "site",
+    lang: Lang = "zh",
+    format: Format = "json",
+) -> Any:
+    w, lines, agents = await fraud.fraud_report(ctx, *svc.today_or(ctx, since, to), group_by)
+    sites = await svc.site_names(ctx)
+
+    def site_name(site: str) -> str:
+        en, zh = sites.get(site, (site, site))
+        return en if lang == "en" else zh
+
+    rows = []
+    for line in lines:
+        agent = agents.get(line.key)
+        if group_by == "site":
+            name, site = (site_name(line.key), line.key) if line.key != fraud.NONE else ("—", None)
+        else:
+            name, site = (agent.name, agent.site) if agent is not None else ("—", None)
+        rows.append(
+            FraudLineOut(
+                key=line.key,
+                name=name,
+                site=site,
+                offered=line.offered,
+                answered=line.answered,
+                first_contact_s=line.first_contact_s,
+                dissuaded=line.dissuaded,
+                released=line.released,
+                unreachable=line.unreachable,
+                saved=line.saved,
+            )
+        )
+    if format == "csv":
+        currencies = sorted({c for r in rows for c in r.saved})
+        header = ("key", "name", "site", *FRAUD_FIGURES, *(f"saved_{c}" for c in currencies))
+        return _csv(
+            header,
+            (
+                [r.key, r.name, r.site, *(getattr(r, f) for f in FRAUD_FIGURES)]
+                + [r.saved.get(c, 0) for c in currencies]
+                for r in rows
+            ),
+            f"fraud-report-{group_by}.csv",
+        )
+    return FraudReportOut.model_validate({"from": w.since, "to": w.until, "group_by": group_by, "rows": rows})
+
+
+FRAUD_FIGURES = ("offered", "answered", "first_contact_s", "dissuaded", "released", "unreachable")
 
 
 @router.get(

@@ -66,7 +66,9 @@ class WallboardAgentOut(Out):
 
 
 class WallboardAlarmOut(Out):
-    code: str = Field(description="unstaffed, unanswered, no_agent, below_target, threshold or held_unattended")
+    code: str = Field(
+        description="unstaffed, unanswered, no_agent, below_target, threshold or held_unattended"
+    )
     level: str = Field(description="warn or alarm")
     queue_id: str | None = None
     queue_name: str | None = None
@@ -200,3 +202,23 @@ class StaffingOut(Out):
 
 
 assert set(FIGURES) == set(ReportFigures.model_fields)  # noqa: S101 - the schema lists every figure
+
+
+class FraudLineOut(Out):
+    key: str = Field(description="site id or agent id; none: no specialist took the case")
+    name: str = Field(description="the site's or specialist's name in the asked language")
+    site: str | None = Field(description="the specialist's site (per specialist), or the site itself")
+    offered: int = Field(description="cases opened in the window")
+    answered: int = Field(description="of those, taken by a specialist or reached by phone")
+    first_contact_s: float | None = Field(description="median time from opening to first contact")
+    dissuaded: int
+    released: int
+    unreachable: int
+    saved: dict[str, int] = Field(description="funds saved per currency, minor units, made in the window")
+
+
+class FraudReportOut(Out):
+    from_: datetime = Field(alias="from", serialization_alias="from")
+    to: datetime
+    group_by: str
+    rows: list[FraudLineOut]
