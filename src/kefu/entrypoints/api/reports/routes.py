@@ -185,13 +185,37 @@ async def scorecard(
     return card
 
 
-@router.get("/reports/staffing", response_model=StaffingOut, summary="Erlang C agents needed per queue")
+@router.get(
+    "/reports/staffing",
+    response_model=StaffingOut,
+    summary="Erlang C agents needed per queue; ?format=csv for a spreadsheet",
+    responses={200: {"content": {"text/csv": {}}}},
+)
 async def staffing(
     ctx: ContextDep,
     hours: Annotated[int, Query(ge=1, le=48, description="coming hours to plan")] = 8,
     lookback_days: Annotated[int, Query(ge=1, le=56, description="days of history for the rates")] = 7,
-) -> StaffingOut:
+    format: Format = "json",
+) -> Any:
     planned = await reports_staffing.staffing(ctx, hours, lookback_days)
+    if format == "csv":
+        header = ("queue", "hour", "forecast_contacts", "required_agents", "available_now", "away_now")
+        return _csv(
+            header,
+            (
+                (
+                    q.queue,
+                    h.start.isoformat(),
+                    h.forecast_contacts,
+                    h.required_agents,
+                    q.agents.get("available", 0),
+                    q.agents.get("away", 0),
+                )
+                for q in planned
+                for h in q.hours
+            ),  # fmt: skip
+            "staffing.csv",
+        )
     return StaffingOut(
         at=ctx.clock.now(),
         lookback_days=lookback_days,
