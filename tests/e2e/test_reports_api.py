@@ -387,7 +387,8 @@ async def test_reports_page_and_assets_are_served(built: Built) -> None:
     """/reports is the HTML page with its script; unknown assets are 404 problems."""
     r = await built.c.get("/reports")
     assert r.status_code == 200
-    assert "/reports/assets/reports.js" in r.text
+    assert "/static/js/console/reports.js" in r.text
     assert "script-src 'self'" in r.headers["content-security-policy"]
-    assert (await built.c.get("/reports/assets/reports.js")).status_code == 200
+    assert (await built.c.get("/reports/assets/reports.css")).status_code == 200
+    assert (await built.c.get("/reports/assets/reports.js")).status_code == 404
     assert (await built.c.get("/reports/assets/../../app.py")).status_code == 404

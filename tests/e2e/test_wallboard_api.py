@@ -104,3 +104,27 @@ async def test_thresholds_are_set_checked_listed_and_applied(
     assert games["thresholds"]["wait_alarm_s"] == 300
     audit = (await c.get("/api/v1/audit", params={"action": "queue.thresholds_set"})).json()["items"]
     assert [(e["actor"], e["subject_id"]) for e in audit] == [("wb.sup", "games")]
+
+
+async def test_a_supervisor_sets_an_agents_presence_with_a_reason(
+    client: tuple[httpx.AsyncClient, FakeClock],
+) -> None:
+    """A supervisor sends an agent away with a reason: the wallboard lists the agent away with it, the
+    audit log records who did it and why; back to available clears the reason."""
+    c, _ = client
+    body = {"name": "周杰", "site": "wuhan", "skills": {"games": 3}, "capacity": {"chat": 1}}
+    r = await c.post("/api/v1/agents", json=body)
+    assert r.status_code == 201, r.text
+    agent_id = r.json()["id"]
+    r = await c.put(f"/api/v1/agents/{agent_id}/presence", json={"presence": "away", "reason": "培训"})
+    assert r.status_code == 200, r.text
+    board = (await c.get("/api/v1/wallboard")).json()
+    (line,) = [a for a in board["agents"] if a["id"] == agent_id]
+    assert (line["name"], line["site"], line["state"], line["reason"]) == ("周杰", "wuhan", "away", "培训")
+    audit = (await c.get("/api/v1/audit", params={"action": "agent.presence"})).json()["items"]
+    assert [(e["actor"], e["detail"]["reason"]) for e in audit] == [("wb.sup", "培训")]
+    assert (
+        await c.put(f"/api/v1/agents/{agent_id}/presence", json={"presence": "available"})
+    ).status_code == 200
+    (line,) = [a for a in (await c.get("/api/v1/wallboard")).json()["agents"] if a["id"] == agent_id]
+    assert (line["state"], line["reason"]) == ("available", None)

@@ -121,6 +121,7 @@ class UpdateAgent(Command[Agent]):
 class SetPresence(Command[Agent]):
     agent_id: str
     presence: Presence
+    reason: str | None = None  # why, when a supervisor changes someone else's presence (shown and audited)
 
 
 @dataclass(frozen=True, slots=True)

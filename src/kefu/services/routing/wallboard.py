@@ -62,7 +62,8 @@ class QueueLine:
 
 @dataclass(frozen=True, slots=True)
 class AgentLine:
-    """One agent on the wallboard: where, in which state since when, and why when kefu set them away."""
+    """One agent on the wallboard: where, in which state since when, and why (kefu's ``missed`` or a
+    supervisor's reason)."""
 
     id: str
     name: str
@@ -230,9 +231,10 @@ async def snapshot(ctx: Context, router: Router | None) -> Wallboard:
         counts.setdefault(agent.site, dict.fromkeys(AGENT_STATES, 0))[state] += 1
         person = people.get(agent.agent_id)
         if person is not None:
-            reason = person.presence_reason if state == "away" else None
             agent_lines.append(
-                AgentLine(person.id, person.name, agent.site, state, person.presence_since, reason)
+                AgentLine(
+                    person.id, person.name, agent.site, state, person.presence_since, person.presence_reason
+                )
             )
     names = {s.id: (s.name, s.name_zh) for s in sites}
     site_lines = [

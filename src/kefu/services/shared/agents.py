@@ -89,16 +89,20 @@ async def set_presence(cmd: SetPresence, ctx: Context) -> Agent:
                 raise Forbidden("agents may set only their own presence")
             await check_base(ctx, "agents.presence_any", agent)
         previous = agent.presence
-        if previous == cmd.presence:
+        if previous == cmd.presence and cmd.reason is None:
             return agent
         now = ctx.clock.now()
         agent.presence = cmd.presence
-        agent.presence_since = now
-        agent.presence_reason = None
+        agent.presence_since = now if previous != cmd.presence else agent.presence_since
+        agent.presence_reason = cmd.reason
         agent.updated_at = now
         await ctx.uow.agents.save(agent)
-        await ctx.audit("agent.presence", "agent", agent.id, presence=cmd.presence, previous=previous)
-        ctx.uow.emit(events.AgentPresenceChanged(agent.id, agent.site, cmd.presence, previous, now))
+        reason = {} if cmd.reason is None else {"reason": cmd.reason}
+        await ctx.audit(
+            "agent.presence", "agent", agent.id, presence=cmd.presence, previous=previous, **reason
+        )
+        if previous != cmd.presence:
+            ctx.uow.emit(events.AgentPresenceChanged(agent.id, agent.site, cmd.presence, previous, now))
         await ctx.uow.commit()
     return agent
 

@@ -213,7 +213,7 @@ async def staffing(
                 )
                 for q in planned
                 for h in q.hours
-            ),  # fmt: skip
+            ),
             "staffing.csv",
         )
     return StaffingOut(

@@ -274,6 +274,11 @@ class AgentPatch(In):
 
 class PresenceIn(In):
     presence: Presence
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None = (
+        Field(
+            default=None, description="why (a supervisor changing someone's presence); shown on the wallboard"
+        )
+    )
 
 
 class AgentOut(Out):

@@ -187,6 +187,12 @@ export function Sites({ sites }) {
     </section>`;
 }
 
+function reasonText(reason) {
+  if (!reason) return "";
+  const key = `wb.reason.${reason}`;
+  return t(key) === key ? reason : t(key);
+}
+
 export function Agents({ agents, sites, now }) {
   const names = Object.fromEntries(sites.map((s) => [s.site, siteName(s)]));
   return html`
@@ -206,7 +212,7 @@ export function Agents({ agents, sites, now }) {
                 <td>${names[a.site] ?? a.site}</td>
                 <td><span class=${`state ${a.state}`}>${t(`wb.state.${a.state}`)}</span></td>
                 <td class="since">${a.since ? duration((now - Date.parse(a.since)) / 1000) : "—"}</td>
-                <td class="reason">${a.reason ? t(`wb.reason.${a.reason}`) : ""}</td>
+                <td class="reason">${reasonText(a.reason)}</td>
               </tr>`)}
           </tbody>
         </table>`}
