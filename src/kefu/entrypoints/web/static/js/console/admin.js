@@ -50,7 +50,7 @@ function localTime(iso) {
 }
 
 // == live actions ===============================================================================
-function WaitingRow({ conv, agents, queues, queueName, reload }) {
+function WaitingRow({ conv, agents, queues, queueName, siteName, reload }) {
   const [agent, setAgent] = useState(agents[0]?.id ?? "");
   const [queue, setQueue] = useState(queues.find((q) => q.id !== conv.queue)?.id ?? "");
   const [state, run] = useCall();
@@ -63,7 +63,7 @@ function WaitingRow({ conv, agents, queues, queueName, reload }) {
       <td>${duration((Date.now() - Date.parse(conv.created_at)) / 1000)}</td>
       <td class="act">
         <select aria-label=${t("ad.assign_to")} class="assign-agent" value=${agent} onChange=${(e) => setAgent(e.target.value)}>
-          ${agents.map((a) => html`<option value=${a.id}>${a.name} · ${a.site}</option>`)}
+          ${agents.map((a) => html`<option value=${a.id}>${a.name} · ${siteName(a.site)}</option>`)}
         </select>
         <button type="button" class="primary assign" disabled=${state.busy || !agent} onClick=${assign}>${t("ad.assign")}</button>
       </td>
@@ -77,7 +77,7 @@ function WaitingRow({ conv, agents, queues, queueName, reload }) {
     </tr>`;
 }
 
-function PresenceRow({ agent, reload }) {
+function PresenceRow({ agent, siteName, reload }) {
   const [presence, setPresence] = useState(agent.presence === "available" ? "away" : "available");
   const [reason, setReason] = useState("");
   const [state, run] = useCall();
@@ -85,7 +85,7 @@ function PresenceRow({ agent, reload }) {
     reason.trim() ? { presence, reason: reason.trim() } : { presence }), t("ad.presence_set")).then(reload);
   return html`
     <tr data-agent=${agent.id}>
-      <th scope="row">${agent.name}</th><td>${agent.site}</td>
+      <th scope="row">${agent.name}</th><td>${siteName(agent.site)}</td>
       <td class="presence-now">${t(`wb.state.${agent.presence}`)}</td>
       <td class="act">
         <select aria-label=${t("ad.presence")} class="presence" value=${presence} onChange=${(e) => setPresence(e.target.value)}>
@@ -127,8 +127,13 @@ function Actions() {
     api("GET", "/api/v1/agents?limit=200"),
     api("GET", "/api/v1/queues"),
     api("GET", "/api/v1/cases?status=pending_approval&limit=200").catch(() => ({ items: [] })),
-  ]).then(([waiting, agents, queues, approvals]) => {
-    setData({ waiting: waiting.items, agents: agents.items, queues, approvals: approvals.items });
+    api("GET", "/api/v1/sites"),
+  ]).then(([waiting, agents, queues, approvals, sites]) => {
+    const siteName = (id) => {
+      const site = sites.find((x) => x.id === id);
+      return site ? (lang() === "en" ? site.name : site.name_zh) : id;
+    };
+    setData({ waiting: waiting.items, agents: agents.items, queues, approvals: approvals.items, siteName });
     setError("");
   }).catch((e) => setError(problemText(e)));
   useEffect(() => {
@@ -155,7 +160,7 @@ function Actions() {
           <thead><tr><th scope="col">${t("ad.customer_subject")}</th><th scope="col">${t("ad.queue")}</th>
             <th scope="col">${t("ad.waited")}</th><th scope="col">${t("ad.assign_to")}</th><th scope="col">${t("ad.transfer_to")}</th></tr></thead>
           <tbody>${data.waiting.map((c) => html`<${WaitingRow} key=${c.id} conv=${c} agents=${data.agents}
-            queues=${data.queues} queueName=${queueName} reload=${load} />`)}</tbody>
+            queues=${data.queues} queueName=${queueName} siteName=${data.siteName} reload=${load} />`)}</tbody>
         </table>`}
     </section>
     <section class="card" aria-labelledby="approvals-title">
@@ -172,7 +177,7 @@ function Actions() {
       <table class="data admin" id="presence">
         <thead><tr><th scope="col">${t("wb.agent")}</th><th scope="col">${t("wb.site")}</th>
           <th scope="col">${t("ad.presence")}</th><th scope="col"></th></tr></thead>
-        <tbody>${data.agents.map((a) => html`<${PresenceRow} key=${`${a.id}-${a.presence}`} agent=${a} reload=${load} />`)}</tbody>
+        <tbody>${data.agents.map((a) => html`<${PresenceRow} key=${`${a.id}-${a.presence}`} agent=${a} siteName=${data.siteName} reload=${load} />`)}</tbody>
       </table>
     </section>`;
 }
