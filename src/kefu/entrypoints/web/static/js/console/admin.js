@@ -3,46 +3,16 @@
 // alarm limits, users, and the audit log. Every action is an API call the server authorises and audits;
 // a refused one shows the server's problem (with the offending field) where it was made.
 
-import { api, ApiError } from "../api.js";
+import { api } from "../api.js";
 import { connect } from "../stream.js";
 import { duration, lang, money, t } from "../i18n.js";
 import { html, render, useEffect, useState } from "../ui.js";
 import { Bar, SignIn, useLang, useSession } from "./shell.js";
+import { Outcome, Work, problemText, useCall } from "./work.js";
 
-const TABS = ["actions", "queues", "users", "audit"];
+const TABS = ["actions", "queues", "work", "users", "audit"];
 const LIMITS = ["wait_warn_s", "wait_alarm_s", "sl_warn_pct", "sl_alarm_pct", "waiting_warn", "waiting_alarm", "available_warn", "available_alarm"];
 const ROLES = ["agent", "supervisor", "admin", "integration"];
-
-function problemText(error) {
-  if (!(error instanceof ApiError)) return error?.message ?? String(error);
-  const p = error.problem ?? {};
-  const fields = (p.errors ?? []).map((e) => `${e.field ?? (e.loc ?? []).join(".")}: ${e.message ?? e.msg ?? ""}`);
-  const head = p.detail ?? p.title ?? error.message;
-  return [p.field ? `${head} (${p.field})` : head, ...fields].join(" · ");
-}
-
-// One call with its outcome shown beside the control that made it.
-function useCall() {
-  const [state, setState] = useState({ busy: false, error: "", done: "" });
-  const run = async (fn, done = "") => {
-    setState({ busy: true, error: "", done: "" });
-    try {
-      const out = await fn();
-      setState({ busy: false, error: "", done });
-      return out;
-    } catch (error) {
-      setState({ busy: false, error: problemText(error), done: "" });
-      return undefined;
-    }
-  };
-  return [state, run];
-}
-
-function Outcome({ state, id }) {
-  if (state.error) return html`<p class="problem" role="alert" data-outcome=${id}>${state.error}</p>`;
-  if (state.done) return html`<p class="done" role="status" data-outcome=${id}>${state.done}</p>`;
-  return null;
-}
 
 function localTime(iso) {
   const locale = lang() === "en" ? "en-GB" : "zh-CN";
@@ -327,7 +297,7 @@ function Admin() {
   if (!["supervisor", "admin"].includes(session.me.role)) {
     return html`${bar}<main id="main" class="admin-page"><p id="forbidden" class="center error">${t("ad.forbidden")}</p></main>`;
   }
-  const Tab = { actions: Actions, queues: Queues, users: Users, audit: Audit }[tab];
+  const Tab = { actions: Actions, queues: Queues, work: Work, users: Users, audit: Audit }[tab];
   return html`${bar}
     <main id="main" class="admin-page" tabindex="-1">
       <nav class="tabs" aria-label=${t("ad.title")}>
