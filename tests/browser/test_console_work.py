@@ -70,6 +70,18 @@ def test_complaints_watchlist_and_callbacks_are_worked_from_the_console(
     expect(page.locator(f'#callbacks tr[data-callback="{callback["id"]}"] td.status')).to_have_text(
         "cancelled"
     )
+
+    kb = page.locator("#kb-form")
+    kb.locator('input[name="id"]').fill("console-refund-zh")
+    kb.locator('input[name="title"]').fill("如何申请退款")
+    kb.locator("button[type=submit]").click()
+    expect(page.locator('[data-outcome="kb"]')).to_contain_text("body")  # blank body refused, field named
+    kb.locator('textarea[name="body"]').fill("在订单页点击申请退款，退款三个工作日内原路退回。")
+    kb.locator("button[type=submit]").click()
+    expect(page.locator('#articles tr[data-article="console-refund-zh"]')).to_contain_text("如何申请退款")
+    page.locator('#kb-preview input[name="q"]').fill("怎么申请退款")
+    page.locator("#kb-preview button[type=submit]").click()
+    expect(page.locator("#kb-answer")).to_be_visible()
     shot(page, "work-1440", full_page=True)
     page.set_viewport_size({"width": 1920, "height": 1080})
     shot(page, "work-1920")

@@ -1,5 +1,6 @@
 // The admin console's "work" tab: complaints through their lifecycle (open → investigating → upheld or
-// rejected), the payee watchlist (add, remove with a reason), and callbacks (cancel with a reason).
+// rejected), the payee watchlist (add, remove with a reason), callbacks (cancel with a reason), and
+// knowledge-base articles in Chinese and English with a preview of what self-service would answer.
 
 import { api, ApiError } from "../api.js";
 import { lang, t } from "../i18n.js";
@@ -117,7 +118,7 @@ function Watchlist() {
     </form>
     <${Outcome} state=${state} id="watchlist" />
     <table class="data admin" id="watchlist">
-      <thead><tr><th scope="col">${t("ad.account")}</th><th scope="col">${t("ad.reason")}</th><th scope="col">source</th>
+      <thead><tr><th scope="col">${t("ad.account")}</th><th scope="col">${t("ad.reason")}</th><th scope="col">${t("ad.source")}</th>
         <th scope="col">${t("ad.actor")}</th><th scope="col"></th></tr></thead>
       <tbody>${items.map((w) => html`<${WatchRow} key=${w.account_id} entry=${w} reload=${load} />`)}</tbody>
     </table>
@@ -153,6 +154,52 @@ function Callbacks() {
   </section>`;
 }
 
+function Knowledge() {
+  const [items, setItems] = useState([]);
+  const [form, setForm] = useState({ id: "", title: "", body: "", language: "zh" });
+  const [question, setQuestion] = useState("");
+  const [preview, setPreview] = useState(null);
+  const [state, run] = useCall();
+  const [asked, ask] = useCall();
+  const load = () => api("GET", "/api/v1/kb/articles?limit=200").then((p) => setItems(p.items)).catch(() => {});
+  useEffect(() => { load(); }, []);
+  const save = (event) => {
+    event.preventDefault();
+    run(() => api("POST", "/api/v1/kb/articles", form), t("ad.saved")).then((made) => { if (made) load(); });
+  };
+  // What self-service would answer: the first hit, if the search is confident enough.
+  const test = (event) => {
+    event.preventDefault();
+    ask(() => api("GET", `/api/v1/kb/search?${new URLSearchParams({ q: question, lang: form.language })}`)).then((r) => r && setPreview(r));
+  };
+  return html`<section class="card" aria-labelledby="kb-title">
+    <h2 id="kb-title">${t("ad.kb")}</h2>
+    <form id="kb-form" class="fields-row" onSubmit=${save}>
+      <label>ID<input name="id" value=${form.id} onInput=${(e) => setForm({ ...form, id: e.target.value })} /></label>
+      <label>${t("ad.kb_language")}<select name="language" value=${form.language} onChange=${(e) => setForm({ ...form, language: e.target.value })}>
+        <option value="zh">中文</option><option value="en">English</option></select></label>
+      <label>${t("ad.kb_title")}<input name="title" value=${form.title} onInput=${(e) => setForm({ ...form, title: e.target.value })} /></label>
+      <label class="wide">${t("ad.kb_body")}<textarea name="body" rows="3" value=${form.body} onInput=${(e) => setForm({ ...form, body: e.target.value })}></textarea></label>
+      <button type="submit" class="primary" disabled=${state.busy}>${t("ad.save")}</button>
+    </form>
+    <${Outcome} state=${state} id="kb" />
+    <form id="kb-preview" class="fields-row" onSubmit=${test}>
+      <label>${t("ad.kb_question")}<input name="q" value=${question} onInput=${(e) => setQuestion(e.target.value)} /></label>
+      <button type="submit" class="secondary">${t("ad.kb_preview")}</button>
+    </form>
+    <${Outcome} state=${asked} id="kb-preview" />
+    ${preview ? html`<div id="kb-answer" class=${`kb-answer ${preview.confident ? "confident" : "unsure"}`} data-confident=${String(preview.confident)}>
+      ${preview.confident && preview.hits.length
+        ? html`<p><strong>${t("ad.kb_would_answer")}</strong> ${preview.hits[0].article.title}</p><p class="muted">${preview.hits[0].article.body}</p>`
+        : html`<p>${t("ad.kb_to_agent")}</p>`}
+    </div>` : null}
+    <table class="data admin" id="articles">
+      <thead><tr><th scope="col">ID</th><th scope="col">${t("ad.kb_language")}</th><th scope="col">${t("ad.kb_title")}</th></tr></thead>
+      <tbody>${items.map((a) => html`<tr data-article=${a.id}><th scope="row">${a.id}</th><td>${a.language}</td><td>${a.title}</td></tr>`)}</tbody>
+    </table>
+  </section>`;
+}
+
 export function Work() {
-  return html`<${Complaints} /><${Watchlist} /><${Callbacks} />`;
+  return html`<${Complaints} /><${Watchlist} /><${Callbacks} /><${Knowledge} />`;
 }
