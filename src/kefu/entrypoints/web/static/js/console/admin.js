@@ -8,9 +8,10 @@ import { connect } from "../stream.js";
 import { duration, lang, money, t } from "../i18n.js";
 import { html, render, useEffect, useState } from "../ui.js";
 import { Bar, SignIn, useLang, useSession } from "./shell.js";
+import { Staff } from "./staff.js";
 import { Outcome, Work, problemText, useCall } from "./work.js";
 
-const TABS = ["actions", "queues", "work", "users", "audit"];
+const TABS = ["actions", "queues", "staff", "work", "users", "audit"];
 const LIMITS = ["wait_warn_s", "wait_alarm_s", "sl_warn_pct", "sl_alarm_pct", "waiting_warn", "waiting_alarm", "available_warn", "available_alarm"];
 const ROLES = ["agent", "supervisor", "admin", "integration"];
 
@@ -297,7 +298,7 @@ function Admin() {
   if (!["supervisor", "admin"].includes(session.me.role)) {
     return html`${bar}<main id="main" class="admin-page"><p id="forbidden" class="center error">${t("ad.forbidden")}</p></main>`;
   }
-  const Tab = { actions: Actions, queues: Queues, work: Work, users: Users, audit: Audit }[tab];
+  const Tab = { actions: Actions, queues: Queues, staff: Staff, work: Work, users: Users, audit: Audit }[tab];
   return html`${bar}
     <main id="main" class="admin-page" tabindex="-1">
       <nav class="tabs" aria-label=${t("ad.title")}>
