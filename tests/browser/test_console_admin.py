@@ -11,10 +11,11 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import Centre, sign_in
+from tests.browser.patience import patient_expect  # noqa: F401 - the fixture, used by pytestmark
 from tests.clocks import ELDERLY_BIRTH_DATE, daytime_at_or_before
 from tests.e2e.test_server_process import PASSWORD
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("patient_expect")]
 
 
 def _login(centre: Centre, username: str) -> None:

@@ -9,8 +9,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import Centre, sign_in
+from tests.browser.patience import patient_expect  # noqa: F401 - the fixture, used by pytestmark
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("patient_expect")]
 
 
 def test_complaints_watchlist_and_callbacks_are_worked_from_the_console(

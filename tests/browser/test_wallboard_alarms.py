@@ -9,8 +9,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import Centre, sign_in
+from tests.browser.patience import patient_expect  # noqa: F401 - the fixture, used by pytestmark
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("patient_expect")]
 RETRY_DEADLINE_MS = 45_000  # the stream's reconnect backs off up to 30 s
 
 

@@ -64,7 +64,7 @@ function Agents({ sites, siteName }) {
     <table class="data admin" id="staff">
       <thead><tr><th scope="col">${t("wb.agent")}</th><th scope="col">${t("wb.site")}</th><th scope="col">${t("ad.skills")}</th>
         <th scope="col">${t("ad.capacity")}</th><th scope="col"></th></tr></thead>
-      <tbody>${items.map((a) => html`<${AgentRow} key=${`${a.id}-${a.updated_at}`} agent=${a} sites=${sites} siteName=${siteName} reload=${load} />`)}</tbody>
+      <tbody>${items.map((a) => html`<${AgentRow} key=${a.id} agent=${a} sites=${sites} siteName=${siteName} reload=${load} />`)}</tbody>
     </table>
   </section>`;
 }
