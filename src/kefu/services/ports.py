@@ -35,6 +35,7 @@ from kefu.domain.queues import Queue
 from kefu.domain.routing_rules import RoutingRule
 from kefu.domain.sites import Site
 from kefu.domain.tasks import Offer, OfferStatus, Task
+from kefu.domain.thresholds import Thresholds
 from kefu.domain.users import ApiToken, User
 from kefu.domain.vocabulary import ConversationStatus
 from kefu.screening.model_records import ModelDecision, ModelStatus, StoredModel
@@ -112,6 +113,14 @@ class QueueRepository(Protocol):
     async def get(self, queue_id: str) -> Queue | None: ...
     async def save(self, queue: Queue) -> None: ...
     async def list(self) -> list[Queue]: ...
+
+
+class ThresholdRepository(Protocol):
+    """Wallboard thresholds, one per queue (``kefu.domain.thresholds``)."""
+
+    async def get(self, queue_id: str) -> Thresholds | None: ...
+    async def put(self, thresholds: Thresholds) -> None: ...
+    async def list(self) -> list[Thresholds]: ...
 
 
 class TaskRepository(Protocol):
@@ -283,6 +292,8 @@ class CaseRepository(Protocol):
         bases: tuple[str, ...] | None = None,
     ) -> list[Case]:
         """Cases by id; with ``bases``, only those of these bases (services/shared/bases.py)."""
+    async def opened_between(self, since: datetime, until: datetime, limit: int) -> list[Case]:
+        """Cases opened in ``[since, until)``, oldest first, without their history (for reports)."""
         ...
 
     async def expired_holds(self, now: datetime, limit: int) -> list[str]: ...
@@ -298,6 +309,10 @@ class FraudRecords(Protocol):
 
     async def add_saving(self, entry: LedgerEntry) -> None: ...
     async def saved(self, since: datetime, until: datetime) -> dict[tuple[str, str], int]: ...
+    async def savings(self, since: datetime, until: datetime, limit: int) -> list[LedgerEntry]:
+        """Ledger entries made in ``[since, until)``, oldest first (for reports per base and specialist)."""
+        ...
+
     async def add_report(
         self,
         report_id: str,
@@ -456,6 +471,7 @@ class UnitOfWork(Protocol):
     outbox: OutboxRepository
     webhooks: PaymentWebhookRepository
     models: ScreeningModelRepository
+    thresholds: ThresholdRepository
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

@@ -23,6 +23,7 @@ from kefu.domain.cases import CaseContactAttempted, CaseResolved
 from kefu.domain.commands import Command
 from kefu.domain.events import Event
 from kefu.domain.labels import LabelPayment
+from kefu.domain.thresholds import SetQueueThresholds
 from kefu.domain.users import SYSTEM_ACTOR
 from kefu.screening.commands import LoadRuleSet
 from kefu.screening.model_records import PromoteModel, RetrainModel, StoreModel
@@ -31,7 +32,7 @@ from kefu.services.messagebus import MessageBus
 from kefu.services.ports import Dialer, LoginThrottle, Notifier, PaymentWebhook
 from kefu.services.quality import handlers as quality
 from kefu.services.reports import service as reports
-from kefu.services.routing import queues, rules, transfers
+from kefu.services.routing import queues, rules, thresholds, transfers
 from kefu.services.screening import calls, cases, gateway, labels, payees, specialist
 from kefu.services.screening import model as models
 from kefu.services.screening import screen as screening
@@ -80,6 +81,7 @@ def register(
         c.DeleteRoutingRule: rules.delete_rule,
         c.CreateQueue: queues.create_queue,
         c.UpdateQueue: queues.update_queue,
+        SetQueueThresholds: thresholds.set_thresholds,
         care.PutArticle: kb.put_article,
         cr.CreateCannedResponse: canned.create_canned_response,
         cr.UpdateCannedResponse: canned.update_canned_response,

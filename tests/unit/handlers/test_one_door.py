@@ -33,6 +33,7 @@ from kefu.domain.conversations import Conversation
 from kefu.domain.customers import Customer, TrustedContact
 from kefu.domain.events import Event
 from kefu.domain.labels import LabelPayment
+from kefu.domain.thresholds import SetQueueThresholds
 from kefu.domain.users import SYSTEM_ACTOR, Actor
 from kefu.screening.commands import LoadRuleSet
 from kefu.screening.model_records import PromoteModel, RetrainModel, StoreModel
@@ -236,6 +237,11 @@ async def _(s: Seed) -> tuple[Command[Any], Actor]:
 @example(c.UpdateQueue)
 async def _(s: Seed) -> tuple[Command[Any], Actor]:
     return system(c.UpdateQueue("games", {"priority": 5}))
+
+
+@example(SetQueueThresholds)
+async def _(s: Seed) -> tuple[Command[Any], Actor]:
+    return system(SetQueueThresholds("games", wait_warn_s=30, wait_alarm_s=90, waiting_alarm=10))
 
 
 # -- routing --------------------------------------------------------------------------------------------

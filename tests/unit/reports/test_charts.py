@@ -75,3 +75,15 @@ def test_every_named_chart_renders_from_report_rows() -> None:
 
 
 CHARTS_VALUE = {"contacts": "1", "service_level_pct": "100", "csat_avg": "5"}
+
+
+def test_an_axis_keeps_empty_buckets_and_sites_show_by_name() -> None:
+    """Contacts on days 0 and 3 of a five-day axis: five points, zeros between; the legend names the site
+    in the reader's language while data-series keeps its id; the title is in that language only."""
+    rows = [_row(0, "shenzhen", contacts=4), _row(3, "shenzhen", contacts=2)]
+    axis = [T0 + timedelta(days=d) for d in range(5)]
+    svg = render("volume", rows, "zh", {"shenzhen": "深圳"}, axis)
+    assert _series(svg) == {"shenzhen": ["4", "0", "0", "2", "0"]}
+    assert "深圳" in svg and "各基地进线量" in svg and "Contacts" not in svg
+    bars = render("volume_by_site", [_row(0, "wuhan", contacts=1)], "en", {"wuhan": "Wuhan"})
+    assert ">Wuhan<" in bars and "Contacts per site" in bars

@@ -221,6 +221,10 @@ class MemoryCases:
         newest = max(rows, key=lambda c: (c.opened_at, c.id), default=None)
         return None if newest is None else await self.get(newest.id)
 
+    async def opened_between(self, since: datetime, until: datetime, limit: int) -> list[Case]:
+        found = [c for c in self._s.scan("cases") if _within(c.opened_at, since, until)]
+        return [clone(c) for c in sorted(found, key=lambda c: (c.opened_at, c.id))[: max(limit, 0)]]
+
     async def page(
         self,
         after: str | None,
@@ -370,6 +374,10 @@ class MemoryFraudRecords:
     # -- funds saved ---------------------------------------------------------------------------------
     async def add_saving(self, entry: LedgerEntry) -> None:
         self._s.insert("funds_saved", entry.id, clone(entry))
+
+    async def savings(self, since: datetime, until: datetime, limit: int) -> list[LedgerEntry]:
+        found = [clone(e) for e in self._s.scan("funds_saved") if _within(e.at, since, until)]
+        return sorted(found, key=lambda e: (e.at, e.id))[: max(limit, 0)]
 
     async def saved(self, since: datetime, until: datetime) -> dict[tuple[str, str], int]:
         """Sums by (typology or ``unknown``, currency)."""

@@ -110,6 +110,7 @@ SCHEMAS: dict[str, Schema] = {
     "payment_webhooks": Schema(),
     "payment_labels": Schema(),
     "screening_models": Schema(),
+    "queue_thresholds": Schema(references=((attrgetter("queue_id"), "queues"),)),
 }
 
 

@@ -32,6 +32,7 @@ from kefu.adapters.memory.shared import (
     MemoryUsers,
 )
 from kefu.adapters.memory.store import MemorySession, MemoryStore
+from kefu.adapters.memory.thresholds import MemoryThresholds
 from kefu.adapters.memory.workspace import MemoryCannedResponses
 from kefu.domain.clock import Clock
 from kefu.domain.events import Event
@@ -75,6 +76,7 @@ class MemoryUnitOfWork(UnitOfWork):
         self.outbox = MemoryOutbox(session)
         self.models = MemoryScreeningModels(session)
         self.webhooks = MemoryPaymentWebhooks(session)
+        self.thresholds = MemoryThresholds(self._session)
         self._events = []
         return self
 

@@ -17,6 +17,7 @@ from kefu.adapters.store.care.repositories import SqlCallbacks, SqlKnowledge
 from kefu.adapters.store.outbox import SqlOutbox
 from kefu.adapters.store.quality.repositories import SqlQualityRecords
 from kefu.adapters.store.reports.queries import SqlReportStore
+from kefu.adapters.store.reports.thresholds import SqlThresholds
 from kefu.adapters.store.repositories import (
     SqlAgents,
     SqlApiTokens,
@@ -75,6 +76,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.outbox = SqlOutbox(self._session)
         self.models = SqlScreeningModels(self._session)
         self.webhooks = SqlPaymentWebhooks(self._session)
+        self.thresholds = SqlThresholds(self._session)
         self._events = []
         return self
 

@@ -1,7 +1,8 @@
 """The browser UI: static HTML, CSS and JavaScript modules shipped in the package and served by kefu.
 
 No build step and no CDN: ``/`` is the agent workspace (with its sign-in form), ``/wallboard`` the supervisor
-wallboard, ``/static/...`` their assets. The pages talk only to the public API and its event stream.
+wallboard, ``/admin`` the supervisor's console (live actions, queue limits, users, audit log),
+``/static/...`` their assets. The pages talk only to the public API and its event stream.
 """
 
 from __future__ import annotations
@@ -41,5 +42,9 @@ def mount(app: FastAPI) -> None:
     @app.get("/wallboard", include_in_schema=False)
     async def wallboard() -> FileResponse:
         return _page("wallboard.html")
+
+    @app.get("/admin", include_in_schema=False)
+    async def admin() -> FileResponse:
+        return _page("admin.html")
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -8,7 +8,7 @@ down and ``to`` up to the hour. Days are calendar days in the requested time zon
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -63,6 +63,52 @@ def window(since: datetime, until: datetime, tz: str = "UTC", max_span: timedelt
     if end != end.replace(minute=0, second=0, microsecond=0):
         end = end.replace(minute=0, second=0, microsecond=0) + HOUR
     return Window(start, end, _zone(tz))
+
+
+def today_or(ctx: Context, since: datetime | None, until: datetime | None) -> tuple[datetime, datetime]:
+    """The window asked for, a missing end filled in: by default today in the centre's zone (by the injected
+    clock, midnight to midnight); ``from`` alone runs to the end of its local day, ``to`` alone from the
+    start of the local day it ends in."""
+    zone = ZoneInfo(ctx.settings.local_timezone)
+
+    def midnight(at: datetime) -> datetime:
+        local = at.astimezone(zone)
+        return datetime.combine(local.date(), time(0), tzinfo=zone).astimezone(UTC)
+
+    def next_midnight(at: datetime) -> datetime:
+        local = at.astimezone(zone)
+        return datetime.combine(local.date() + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC)
+
+    if since is None and until is None:
+        now = ctx.clock.now()
+        return midnight(now), next_midnight(now)
+    if since is None:
+        assert until is not None  # noqa: S101  # narrowed for mypy: both None returned above
+        return midnight(until - timedelta(microseconds=1)), until
+    return since, until if until is not None else next_midnight(since)
+
+
+def axis(w: Window, interval: Interval) -> list[datetime]:
+    """Every bucket of the window in order, empty ones included: a continuous time axis."""
+    out: list[datetime] = []
+    if interval == "hour":
+        at = w.since
+        while at < w.until:
+            out.append(at.astimezone(w.tz))
+            at += HOUR
+        return out
+    day = w.since.astimezone(w.tz).date()
+    while (start := datetime.combine(day, time(0), tzinfo=w.tz)) < w.until:
+        out.append(start)
+        day += timedelta(days=1)
+    return out
+
+
+async def site_names(ctx: Context) -> dict[str, tuple[str, str]]:
+    """Each site's (English, Chinese) name by id, for reports that speak the reader's language."""
+    require(ctx.actor, "reports.read")
+    async with ctx.uow:
+        return {s.id: (s.name, s.name_zh) for s in await ctx.uow.sites.list()}
 
 
 def _bucket(hour: datetime, interval: Interval, tz: ZoneInfo) -> datetime:

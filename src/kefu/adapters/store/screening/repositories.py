@@ -332,6 +332,11 @@ class SqlCases:
     async def add_alert(self, alert: FamilyAlert) -> None:
         self._s.add(FamilyAlertRow(**_alert_values(alert)))
 
+    async def opened_between(self, since: datetime, until: datetime, limit: int) -> list[Case]:
+        stmt = _window(select(CaseRow), CaseRow.opened_at, since, until)
+        stmt = stmt.order_by(CaseRow.opened_at, CaseRow.id).limit(limit)
+        return [_case_from_row(r) for r in (await self._s.execute(stmt)).scalars()]
+
     async def page(
         self,
         after: str | None,
@@ -426,6 +431,13 @@ class SqlFraudRecords:
                 at=entry.at,
             )
         )
+
+    async def savings(self, since: datetime, until: datetime, limit: int) -> list[LedgerEntry]:
+        stmt = _window(select(LedgerRow), LedgerRow.at, since, until).order_by(LedgerRow.at, LedgerRow.id)
+        return [
+            LedgerEntry(r.id, r.case_id, r.payment_id, r.customer_id, r.amount, r.currency, r.typology, r.at)
+            for r in (await self._s.execute(stmt.limit(limit))).scalars()
+        ]
 
     async def saved(self, since: datetime, until: datetime) -> dict[tuple[str, str], int]:
         """Sums by (typology or ``unknown``, currency)."""

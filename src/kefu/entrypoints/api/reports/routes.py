@@ -13,6 +13,8 @@ from fastapi.responses import Response
 from kefu.domain.reports import FIGURES
 from kefu.entrypoints.api.deps import ContextDep
 from kefu.entrypoints.api.reports.schemas import (
+    FraudLineOut,
+    FraudReportOut,
     QueueStaffingOut,
     ScorecardOut,
     ServiceReportOut,
@@ -20,15 +22,27 @@ from kefu.entrypoints.api.reports.schemas import (
 )
 from kefu.entrypoints.api.shared.schemas import Instant
 from kefu.entrypoints.web.reports.charts import CHARTS, render
+from kefu.services.reports import fraud
 from kefu.services.reports import service as svc
 from kefu.services.reports import staffing as reports_staffing
 
 router = APIRouter(prefix="/api/v1", tags=["reports"])
 
 From = Annotated[
-    Instant, Query(alias="from", description="start, ISO 8601 with a zone; rounded down to the hour")
+    Instant | None,
+    Query(
+        alias="from",
+        description="start, ISO 8601 with a zone; rounded down to the hour (default: today's midnight in "
+        "the centre's zone)",
+    ),
 ]
-To = Annotated[Instant, Query(description="end (exclusive), ISO 8601 with a zone; rounded up to the hour")]
+To = Annotated[
+    Instant | None,
+    Query(
+        description="end (exclusive), ISO 8601 with a zone; rounded up to the hour (default: end of that day)"
+    ),
+]
+Lang = Annotated[Literal["zh", "en"], Query(description="language of the chart's labels")]
 Tz = Annotated[str, Query(max_length=64, description="time zone of day buckets, e.g. Asia/Shanghai")]
 Format = Literal["json", "csv"]
 ChartName = Literal[
@@ -72,14 +86,14 @@ def _csv(header: Sequence[str], rows: Iterable[Sequence[Any]], filename: str) ->
 )
 async def service_report(
     ctx: ContextDep,
-    since: From,
-    to: To,
+    since: From = None,
+    to: To = None,
     group_by: svc.GroupBy = "queue",
     interval: svc.Interval = "day",
     tz: Tz = "UTC",
     format: Format = "json",
 ) -> Any:
-    w, rows = await svc.service_report(ctx, since, to, group_by, interval, tz)
+    w, rows = await svc.service_report(ctx, *svc.today_or(ctx, since, to), group_by, interval, tz)
     if format == "csv":
         return _csv(
             ("bucket", group_by, *FIGURES),
@@ -87,6 +101,67 @@ async def service_report(
             "service-report.csv",
         )
     return ServiceReportOut.of(w, group_by, interval, rows)
+
+
+@router.get(
+    "/reports/fraud",
+    response_model=FraudReportOut,
+    response_model_by_alias=True,
+    summary="Anti-fraud cases per base or specialist: offered, answered, first contact, outcomes, saved",
+    responses={200: {"content": {"text/csv": {}}}},
+)
+async def fraud_report(
+    ctx: ContextDep,
+    since: From = None,
+    to: To = None,
+    group_by: fraud.FraudGroupBy = "site",
+    lang: Lang = "zh",
+    format: Format = "json",
+) -> Any:
+    w, lines, agents = await fraud.fraud_report(ctx, *svc.today_or(ctx, since, to), group_by)
+    sites = await svc.site_names(ctx)
+
+    def site_name(site: str) -> str:
+        en, zh = sites.get(site, (site, site))
+        return en if lang == "en" else zh
+
+    rows = []
+    for line in lines:
+        agent = agents.get(line.key)
+        if group_by == "site":
+            name, site = (site_name(line.key), line.key) if line.key != fraud.NONE else ("—", None)
+        else:
+            name, site = (agent.name, agent.site) if agent is not None else ("—", None)
+        rows.append(
+            FraudLineOut(
+                key=line.key,
+                name=name,
+                site=site,
+                offered=line.offered,
+                answered=line.answered,
+                first_contact_s=line.first_contact_s,
+                dissuaded=line.dissuaded,
+                released=line.released,
+                unreachable=line.unreachable,
+                saved=line.saved,
+            )
+        )
+    if format == "csv":
+        currencies = sorted({c for r in rows for c in r.saved})
+        header = ("key", "name", "site", *FRAUD_FIGURES, *(f"saved_{c}" for c in currencies))
+        return _csv(
+            header,
+            (
+                [r.key, r.name, r.site, *(getattr(r, f) for f in FRAUD_FIGURES)]
+                + [r.saved.get(c, 0) for c in currencies]
+                for r in rows
+            ),
+            f"fraud-report-{group_by}.csv",
+        )
+    return FraudReportOut.model_validate({"from": w.since, "to": w.until, "group_by": group_by, "rows": rows})
+
+
+FRAUD_FIGURES = ("offered", "answered", "first_contact_s", "dissuaded", "released", "unreachable")
 
 
 @router.get(
@@ -98,11 +173,11 @@ async def service_report(
 async def scorecard(
     agent_id: str,
     ctx: ContextDep,
-    since: From,
-    to: To,
+    since: From = None,
+    to: To = None,
     format: Format = "json",
 ) -> Any:
-    card = ScorecardOut.of(await svc.scorecard(ctx, agent_id, since, to))
+    card = ScorecardOut.of(await svc.scorecard(ctx, agent_id, *svc.today_or(ctx, since, to)))
     if format == "csv":
         body = card.model_dump(by_alias=True, mode="json")
         header = ("agent_id", "name", "site", "from", "to", *FIGURES, "commendations_total")
@@ -110,13 +185,37 @@ async def scorecard(
     return card
 
 
-@router.get("/reports/staffing", response_model=StaffingOut, summary="Erlang C agents needed per queue")
+@router.get(
+    "/reports/staffing",
+    response_model=StaffingOut,
+    summary="Erlang C agents needed per queue; ?format=csv for a spreadsheet",
+    responses={200: {"content": {"text/csv": {}}}},
+)
 async def staffing(
     ctx: ContextDep,
     hours: Annotated[int, Query(ge=1, le=48, description="coming hours to plan")] = 8,
     lookback_days: Annotated[int, Query(ge=1, le=56, description="days of history for the rates")] = 7,
-) -> StaffingOut:
+    format: Format = "json",
+) -> Any:
     planned = await reports_staffing.staffing(ctx, hours, lookback_days)
+    if format == "csv":
+        header = ("queue", "hour", "forecast_contacts", "required_agents", "available_now", "away_now")
+        return _csv(
+            header,
+            (
+                (
+                    q.queue,
+                    h.start.isoformat(),
+                    h.forecast_contacts,
+                    h.required_agents,
+                    q.agents.get("available", 0),
+                    q.agents.get("away", 0),
+                )
+                for q in planned
+                for h in q.hours
+            ),
+            "staffing.csv",
+        )
     return StaffingOut(
         at=ctx.clock.now(),
         lookback_days=lookback_days,
@@ -133,13 +232,18 @@ async def staffing(
 async def chart(
     name: ChartName,
     ctx: ContextDep,
-    since: From,
-    to: To,
+    since: From = None,
+    to: To = None,
     interval: svc.Interval = "day",
     tz: Tz = "UTC",
+    lang: Lang = "zh",
 ) -> Response:
-    if CHARTS[name][4]:
-        _, rows = await svc.service_report(ctx, since, to, "site", interval, tz)
+    start, end = svc.today_or(ctx, since, to)
+    names = {site: en if lang == "en" else zh for site, (en, zh) in (await svc.site_names(ctx)).items()}
+    if CHARTS[name].over_time:
+        w, rows = await svc.service_report(ctx, start, end, "site", interval, tz)
+        svg = render(name, rows, lang, names, svc.axis(w, interval))
     else:
-        _, rows = await svc.totals(ctx, since, to, "site", tz)
-    return Response(render(name, rows), media_type="image/svg+xml", headers={"Cache-Control": "no-store"})
+        _, rows = await svc.totals(ctx, start, end, "site", tz)
+        svg = render(name, rows, lang, names)
+    return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "no-store"})

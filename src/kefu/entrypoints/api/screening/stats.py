@@ -11,6 +11,7 @@ from kefu.entrypoints.api.deps import ContextDep
 from kefu.entrypoints.api.screening.schemas import FraudStatsOut
 from kefu.entrypoints.api.shared.schemas import Instant
 from kefu.services.screening.model import model_drift
+from kefu.services.reports.service import today_or
 from kefu.services.screening.stats import fraud_stats
 
 router = APIRouter(prefix="/api/v1/stats", tags=["screening"])
@@ -24,8 +25,12 @@ router = APIRouter(prefix="/api/v1/stats", tags=["screening"])
 )
 async def stats(
     ctx: ContextDep,
-    start: Annotated[Instant, Query(alias="from", description="ISO 8601 with an offset")],
-    end: Annotated[Instant, Query(alias="to", description="ISO 8601 with an offset")],
+    start: Annotated[
+        Instant | None, Query(alias="from", description="ISO 8601 with an offset (default: today's midnight)")
+    ] = None,
+    end: Annotated[Instant | None, Query(alias="to", description="ISO 8601 with an offset")] = None,
 ) -> FraudStatsOut:
+    # Default: today in the centre's zone, as every report.
+    start, end = today_or(ctx, start, end)
     figures = asdict(await fraud_stats(start, end, ctx))
     return FraudStatsOut.model_validate({**figures, "models": await model_drift(start, end, ctx)})

@@ -1,7 +1,8 @@
 """The reports page: ``/reports`` with charts of service level, volume and CSAT, and the staffing view.
 
-The page and its two assets live in this folder and are served from ``/reports`` and ``/reports/assets/…``;
-its script fetches the SVG charts and JSON from the public API with the signed-in user's token.
+The page and its stylesheet live in this folder and are served from ``/reports`` and ``/reports/assets/…``;
+its script (static/js/console/reports.js) fetches the SVG charts and JSON from the public API with the
+signed-in user's token.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from fastapi.responses import FileResponse
 from kefu.domain.errors import NotFound
 
 HERE = Path(__file__).parent
-ASSETS = {"reports.js": "text/javascript; charset=utf-8", "reports.css": "text/css; charset=utf-8"}
+ASSETS = {"reports.css": "text/css; charset=utf-8"}
 HEADERS = {
     "Content-Security-Policy": (
         "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import NamedTuple
 from xml.sax.saxutils import escape, quoteattr
 
 from kefu.services.reports.service import ReportRow
@@ -55,11 +56,22 @@ def _frame(title: str, y_max: float, unit: str) -> list[str]:
     return out
 
 
+def _empty(text: str) -> str:
+    return f'<text x="{WIDTH / 2}" y="{HEIGHT / 2}" text-anchor="middle" class="empty">{escape(text)}</text>'
+
+
 def line_chart(
-    title: str, series: Mapping[str, Sequence[Point]], unit: str = "", y_max: float | None = None
+    title: str,
+    series: Mapping[str, Sequence[Point]],
+    unit: str = "",
+    y_max: float | None = None,
+    names: Mapping[str, str] | None = None,
+    empty: str = "no data",
+    axis: Sequence[datetime] = (),
 ) -> str:
-    """Lines over time, one per series; a missing value (``None``) breaks the line."""
-    xs = sorted({x for points in series.values() for x, _ in points})
+    """Lines over time, one per series; a missing value (``None``) breaks the line. The x axis holds every
+    time in ``axis`` as well as the series' own, evenly spaced."""
+    xs = sorted({x for points in series.values() for x, _ in points} | set(axis))
     values = [y for points in series.values() for _, y in points if y is not None]
     top = y_max if y_max is not None else _nice_max(max(values, default=0.0))
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
@@ -78,10 +90,8 @@ def line_chart(
         out.append(
             f'<text x="{px(x):.1f}" y="{HEIGHT - BOTTOM + 16}" text-anchor="middle">{escape(label)}</text>'
         )
-    if not xs:
-        out.append(
-            f'<text x="{WIDTH / 2}" y="{HEIGHT / 2}" text-anchor="middle" class="empty">no data</text>'
-        )
+    if not series:
+        out.append(_empty(empty))
     for n, (name, points) in enumerate(sorted(series.items())):
         colour = PALETTE[n % len(PALETTE)]
         out.append(f'<g class="series" data-series={quoteattr(name)}>')
@@ -106,14 +116,20 @@ def line_chart(
                 )
         legend_y = TOP + 14 * n
         out.append(f'<rect x="{WIDTH - RIGHT + 10}" y="{legend_y}" width="10" height="10" fill="{colour}"/>')
-        out.append(f'<text x="{WIDTH - RIGHT + 24}" y="{legend_y + 9}">{escape(name)}</text>')
+        shown = (names or {}).get(name, name)
+        out.append(f'<text x="{WIDTH - RIGHT + 24}" y="{legend_y + 9}">{escape(shown)}</text>')
         out.append("</g>")
     out.append("</svg>")
     return "\n".join(out)
 
 
 def bar_chart(
-    title: str, bars: Sequence[tuple[str, float | None]], unit: str = "", y_max: float | None = None
+    title: str,
+    bars: Sequence[tuple[str, float | None]],
+    unit: str = "",
+    y_max: float | None = None,
+    names: Mapping[str, str] | None = None,
+    empty: str = "no data",
 ) -> str:
     """One bar per group; a group without a value gets an empty slot."""
     values = [v for _, v in bars if v is not None]
@@ -122,9 +138,7 @@ def bar_chart(
     out = _frame(title, top, unit)
     slot = plot_w / max(1, len(bars))
     if not bars:
-        out.append(
-            f'<text x="{WIDTH / 2}" y="{HEIGHT / 2}" text-anchor="middle" class="empty">no data</text>'
-        )
+        out.append(_empty(empty))
     for n, (name, value) in enumerate(bars):
         x = LEFT + slot * n + slot * 0.15
         out.append(f'<g class="series" data-series={quoteattr(name)}>')
@@ -140,39 +154,58 @@ def bar_chart(
             )
         out.append(
             f'<text x="{x + slot * 0.35:.1f}" y="{HEIGHT - BOTTOM + 16}" '
-            f'text-anchor="middle">{escape(name)}</text>'
+            f'text-anchor="middle">{escape((names or {}).get(name, name))}</text>'
         )
         out.append("</g>")
     out.append("</svg>")
     return "\n".join(out)
 
 
-# name -> (title, figure, unit, fixed top of the axis, over time rather than per site)
-CHARTS: dict[str, tuple[str, str, str, float | None, bool]] = {
-    "service_level": ("Service level % by site · 服务水平", "service_level_pct", "%", 100.0, True),
-    "volume": ("Contacts by site · 进线量", "contacts", "", None, True),
-    "csat": ("CSAT by site · 满意度", "csat_avg", "", 5.0, True),
-    "service_level_by_site": (
-        "Service level % per site · 各基地服务水平",
-        "service_level_pct",
-        "%",
-        100.0,
-        False,
+class Chart(NamedTuple):
+    title_en: str
+    figure: str
+    unit: str
+    top: float | None  # a fixed top of the axis
+    over_time: bool  # lines over time rather than one bar per site
+    title_zh: str
+
+
+CHARTS: dict[str, Chart] = {
+    "service_level": Chart(
+        "Service level % by site", "service_level_pct", "%", 100.0, True, "各基地服务水平 %"
     ),
-    "volume_by_site": ("Contacts per site · 各基地进线量", "contacts", "", None, False),
-    "csat_by_site": ("CSAT per site · 各基地满意度", "csat_avg", "", 5.0, False),
+    "volume": Chart("Contacts by site", "contacts", "", None, True, "各基地进线量"),
+    "csat": Chart("CSAT by site", "csat_avg", "", 5.0, True, "各基地满意度"),
+    "service_level_by_site": Chart(
+        "Service level % per site", "service_level_pct", "%", 100.0, False, "各基地服务水平 %（合计）"
+    ),
+    "volume_by_site": Chart("Contacts per site", "contacts", "", None, False, "各基地进线量（合计）"),
+    "csat_by_site": Chart("CSAT per site", "csat_avg", "", 5.0, False, "各基地满意度（合计）"),
 }
+NO_DATA = {"zh": "暂无数据", "en": "no data"}
 
 
-def render(name: str, rows: Sequence[ReportRow]) -> str:
-    """The chart ``name`` of report rows grouped by site (over time, or one row per site)."""
-    title, figure, unit, top, over_time = CHARTS[name]
-    if not over_time:
-        return bar_chart(title, [(r.key, r.figures[figure]) for r in rows], unit, top)
+def render(
+    name: str,
+    rows: Sequence[ReportRow],
+    lang: str = "en",
+    names: Mapping[str, str] | None = None,
+    axis: Sequence[datetime] | None = None,
+) -> str:
+    """The chart ``name`` of report rows grouped by site (over time, or one row per site), titled in
+    ``lang``, sites labelled by ``names`` (their ids stay in ``data-series``). Over time, ``axis`` lists
+    every bucket of the window, so empty hours and days keep their place on a continuous axis."""
+    chart = CHARTS[name]
+    title = chart.title_zh if lang == "zh" else chart.title_en
+    label = dict(names or {})
+    empty = NO_DATA.get(lang, NO_DATA["en"])
+    if not chart.over_time:
+        bars = [(r.key, r.figures[chart.figure]) for r in rows]
+        return bar_chart(title, bars, chart.unit, chart.top, label, empty)
     series: dict[str, list[Point]] = {}
-    buckets = sorted({r.bucket for r in rows})
+    buckets = sorted({r.bucket for r in rows} | set(axis or ()))
     for key in sorted({r.key for r in rows}):
-        have = {r.bucket: r.figures[figure] for r in rows if r.key == key}
+        have = {r.bucket: r.figures[chart.figure] for r in rows if r.key == key}
         # A bucket without contacts at a site is a zero for volume and a gap for ratios.
-        series[key] = [(b, have.get(b, 0 if figure == "contacts" else None)) for b in buckets]
-    return line_chart(title, series, unit, top)
+        series[key] = [(b, have.get(b, 0 if chart.figure == "contacts" else None)) for b in buckets]
+    return line_chart(title, series, chart.unit, chart.top, label, empty, buckets)

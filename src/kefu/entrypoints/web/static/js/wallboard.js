@@ -1,71 +1,18 @@
 // The supervisor wallboard. The server pushes a full snapshot over the event stream after every burst of
-// events (and every 15 s when quiet); waits tick on locally between pushes. The anti-fraud panel appears when
-// the case and fraud-stats APIs answer, refreshed on case events and at most every 30 s.
+// events (and every 15 s when quiet); waits tick on locally between pushes, once a second. When the stream
+// drops the figures are greyed and marked out of date (and stop ticking); when the session has ended the page
+// says so and offers to sign in again. Filters (site, business line) and the wall-display mode live in the
+// address (?site=wuhan&line=games&wall=1) so a wall screen can be set up once.
 
-import { api, ApiError, optional, token } from "./api.js";
-import { $, fill, h, toast } from "./dom.js";
-import { apply, clock, duration, lang, money, setLang, t } from "./i18n.js";
+import { api, ApiError, optional } from "./api.js";
+import { clock, t } from "./i18n.js";
 import { connect } from "./stream.js";
+import { html, render, useEffect, useRef, useState } from "./ui.js";
+import { Agents, Alarms, CentreLine, Fraud, Sites, Tile, lineName, siteName, updatedAt } from "./console/board.js";
+import { Bar, SignIn, useLang, useSession } from "./console/shell.js";
 
 const FRAUD_REFRESH_MS = 30000;
-const STATES = ["available", "busy", "away", "offline"];
-let board = null;
-let receivedAt = 0;
-let live = false;
-
-function pct(value) {
-  return value === null || value === undefined ? "—" : `${value.toFixed(1)}%`;
-}
-
-function figure(key, value, cls, wide = false) {
-  return h("div", { class: wide ? "wide" : null }, h("dt", { text: t(key) }), h("dd", { class: cls, text: value }));
-}
-
-function render() {
-  if (!board) return;
-  const elapsed = (Date.now() - receivedAt) / 1000;
-  const below = board.queues.filter((q) => q.below_target);
-  // Only touch the alert when it changes: role="alert" is announced on every change.
-  const alert = below.length ? t("wb.alerts", { n: below.length }) : "";
-  if ($("alerts").textContent !== alert) $("alerts").textContent = alert;
-  $("alerts").hidden = below.length === 0;
-  $("updated").textContent = t("wb.updated", { t: clock(board.at) });
-  $("queues").replaceChildren(
-    ...board.queues.map((q) => {
-      const s = q.stats;
-      const idle = s.service_level_pct === null;
-      const wait = s.waiting > 0 ? s.longest_wait_s + elapsed : 0;
-      return h("li", { class: `tile${q.below_target ? " below" : ""}${idle ? " idle" : ""}`, dataset: { queue: q.id } },
-        h("h3", {}, h("span", { text: q.name }),
-          h("span", {
-            class: `badge ${q.below_target ? "alert" : idle ? "neutral" : "ok"}`,
-            text: t(q.below_target ? "wb.below" : idle ? "wb.no_data" : "wb.ok"),
-          })),
-        h("dl", { class: "figures" },
-          figure("wb.waiting", String(s.waiting), "waiting"),
-          figure("wb.longest", duration(wait), "longest"),
-          figure("wb.sl", pct(s.service_level_pct), "sl"),
-          figure("wb.target", t("wb.target_value", { p: pct(s.target_pct), s: duration(s.answer_within_s) }), "small"),
-          figure("wb.today",
-            `${pct(s.today.service_level_pct)} · ${s.today.answered} ${t("wb.answered")} · ${s.today.abandoned} ${t("wb.abandoned")}`,
-            "small", true)));
-    }),
-  );
-  const en = lang() === "en";
-  $("sites").replaceChildren(
-    ...board.sites.map((site) =>
-      h("tr", { dataset: { site: site.site } },
-        h("th", { scope: "row", text: en ? site.name : site.name_zh }),
-        ...STATES.map((state) => h("td", { class: state, text: String(site.agents[state] ?? 0) })))),
-  );
-}
-
-// == anti-fraud (when the case APIs exist) =======================================================
-function perCurrency(amounts) {
-  // {CNY: 120000, USD: 500} (minor units) -> "¥1,200.00 · US$5.00"
-  const pairs = Object.entries(amounts ?? {}).filter(([, minor]) => minor);
-  return pairs.length ? pairs.map(([cur, minor]) => money(minor, cur)).join(" · ") : money(0, "CNY");
-}
+const QUIET_PUSH_S = 15; // the server pushes at least this often; twice that without a push is stale
 
 function localMidnight() {
   // Midnight today in Asia/Shanghai (UTC+8, no daylight saving), as an ISO instant.
@@ -74,95 +21,158 @@ function localMidnight() {
   return new Date(shanghai.getTime() - 8 * 3600 * 1000).toISOString();
 }
 
-let fraud = null; // the last anti-fraud figures, kept raw so that a language switch re-renders at once
-
 async function loadFraud() {
   const to = new Date(Date.now() + 60 * 1000).toISOString();
   const [cases, stats] = await Promise.all([
     optional("/api/v1/cases?status=open&limit=200"),
     optional(`/api/v1/stats/fraud?from=${encodeURIComponent(localMidnight())}&to=${encodeURIComponent(to)}`),
   ]);
-  fraud = { cases, stats };
-  renderFraud();
+  return { cases, stats };
 }
 
-function renderFraud() {
-  if (!fraud) return;
-  const { cases, stats } = fraud;
-  $("fraud-panel").hidden = !cases.present && !stats.present;
-  const tiles = [];
-  if (cases.present) {
-    const held = {};
-    // Money waiting on a decision: decide cases (a protect case's payment is already refused).
-    for (const c of cases.data.items.filter((x) => (x.kind ?? "decide") === "decide")) {
-      held[c.currency] = (held[c.currency] ?? 0) + c.amount;
-    }
-    const more = cases.data.next_cursor ? "+" : "";
-    tiles.push(["wb.open_cases", `${cases.data.items.length}${more}`, "open-cases"]);
-    tiles.push(["wb.held", perCurrency(held), "held"]);
-  }
-  if (stats.present) tiles.push(["wb.saved_today", perCurrency(stats.data.saved), "saved"]);
-  fill($("fraud"),
-    tiles.map(([key, value, cls]) =>
-      h("div", { class: cls }, h("div", { class: "muted", text: t(key) }), h("div", { class: "figure", text: value }))),
-  );
+function fromAddress() {
+  const params = new URLSearchParams(location.search);
+  return { site: params.get("site") ?? "", line: params.get("line") ?? "", wall: params.get("wall") === "1" };
 }
 
-// == start =======================================================================================
-function setLive(on) {
-  live = on;
-  $("live").hidden = false;
-  $("live").classList.toggle("on", on);
-  $("live").textContent = t(on ? "live.on" : "live.off");
+function toAddress(view) {
+  const params = new URLSearchParams();
+  if (view.site) params.set("site", view.site);
+  if (view.line) params.set("line", view.line);
+  if (view.wall) params.set("wall", "1");
+  const query = params.toString();
+  history.replaceState(null, "", query ? `?${query}` : location.pathname);
 }
 
-function toggleLang() {
-  setLang(lang() === "zh" ? "en" : "zh");
-  render();
-  renderFraud();
-  setLive(live);
+function Filters({ board, view, setView }) {
+  const lines = [...new Set(board.queues.map((q) => q.business_line))];
+  return html`
+    <form class="filters" onSubmit=${(e) => e.preventDefault()}>
+      <label>${t("wb.filter.site")}
+        <select id="filter-site" value=${view.site} onChange=${(e) => setView({ ...view, site: e.target.value })}>
+          <option value="">${t("wb.filter.all")}</option>
+          ${board.sites.map((s) => html`<option value=${s.site}>${siteName(s)}</option>`)}
+        </select>
+      </label>
+      <label>${t("wb.filter.line")}
+        <select id="filter-line" value=${view.line} onChange=${(e) => setView({ ...view, line: e.target.value })}>
+          <option value="">${t("wb.filter.all")}</option>
+          ${lines.map((line) => html`<option value=${line}>${lineName(line)}</option>`)}
+        </select>
+      </label>
+    </form>`;
 }
 
-$("lang").addEventListener("click", toggleLang);
-document.addEventListener("keydown", (event) => {
-  if (event.key.toLowerCase() === "l" && !event.ctrlKey && !event.metaKey && !event.altKey) toggleLang();
-});
+function Wallboard() {
+  useLang();
+  const [session] = useSession();
+  const [board, setBoard] = useState(null);
+  const [live, setLive] = useState(false);
+  const [expired, setExpired] = useState(false);
+  const [forbidden, setForbidden] = useState(false);
+  const [fraud, setFraud] = useState(null);
+  const [view, setViewState] = useState(fromAddress());
+  const [now, setNow] = useState(Date.now());
+  const received = useRef(0);
+  const droppedAt = useRef(null);
 
-async function start() {
-  apply(document);
-  if (!token()) {
-    $("signin").hidden = false;
-    return;
-  }
-  try {
-    const me = await api("GET", "/api/v1/auth/me");
-    $("who").textContent = me.username;
-    board = await api("GET", "/api/v1/wallboard");
-    receivedAt = Date.now();
-  } catch (error) {
-    if (error instanceof ApiError && error.status === 401) $("signin").hidden = false;
-    else if (error instanceof ApiError && error.status === 403) $("forbidden").hidden = false;
-    else toast(error.message, true);
-    return;
-  }
-  $("board").hidden = false;
-  render();
-  await loadFraud().catch(() => {});
-  connect({
-    wallboard: true,
-    onState: setLive,
-    onEvent: (name, data) => {
-      if (name === "wallboard") {
-        board = data;
-        receivedAt = Date.now();
-        render();
-      } else if (name.startsWith("case.") || name.startsWith("payment.")) {
-        loadFraud().catch(() => {});
-      }
-    },
-  });
-  setInterval(render, 1000); // local clock only: waits keep counting between pushes
-  setInterval(() => loadFraud().catch(() => {}), FRAUD_REFRESH_MS);
+  const setView = (next) => {
+    setViewState(next);
+    toAddress(next);
+  };
+
+  useEffect(() => {
+    document.body.classList.toggle("wall", view.wall);
+  }, [view.wall]);
+
+  useEffect(() => {
+    if (session.status !== "ready") return undefined;
+    let stop = () => {};
+    let timers = [];
+    const refreshFraud = () => loadFraud().then(setFraud).catch(() => {});
+    api("GET", "/api/v1/wallboard")
+      .then((first) => {
+        received.current = Date.now();
+        setBoard(first);
+        refreshFraud();
+        stop = connect({
+          wallboard: true,
+          onState: (on, error) => {
+            setLive(on);
+            if (on) droppedAt.current = null;
+            else droppedAt.current ??= Date.now();
+            if (error instanceof ApiError && error.status === 401) {
+              setExpired(true);
+              stop(); // a new ticket needs a new session: stop asking
+            }
+          },
+          onEvent: (name, data) => {
+            if (name === "wallboard") {
+              received.current = Date.now();
+              droppedAt.current = null;
+              setBoard(data);
+            } else if (name.startsWith("case.") || name.startsWith("payment.")) {
+              refreshFraud();
+            }
+          },
+        });
+        timers = [setInterval(refreshFraud, FRAUD_REFRESH_MS)];
+      })
+      .catch((error) => {
+        if (error instanceof ApiError && error.status === 401) setExpired(true);
+        else if (error instanceof ApiError && error.status === 403) setForbidden(true);
+      });
+    const tick = setInterval(() => setNow(Date.now()), 1000);
+    return () => {
+      stop();
+      clearInterval(tick);
+      timers.forEach(clearInterval);
+    };
+  }, [session.status]);
+
+  const bar = html`<${Bar} title=${t("wb.title")} page="wallboard" me=${session.me} live=${board ? live : undefined}>
+    <button type="button" id="wall-toggle" class="ghost" aria-pressed=${view.wall ? "true" : "false"}
+      onClick=${() => setView({ ...view, wall: !view.wall })}>${t(view.wall ? "wb.wall_exit" : "wb.wall")}</button>
+  <//>`;
+
+  if (session.status === "signin") return html`${bar}<main id="main" class="board"><${SignIn} expired=${false} /></main>`;
+  if (forbidden) return html`${bar}<main id="main" class="board"><p id="forbidden" class="center error">${t("wb.forbidden")}</p></main>`;
+  if (!board) return html`${bar}<main id="main" class="board">${expired ? html`<${SignIn} expired=${true} />` : null}</main>`;
+
+  // Stale: the stream dropped, or nothing arrived for twice the quiet interval (a connection that hangs).
+  const silent = (now - received.current) / 1000 > 2 * QUIET_PUSH_S;
+  const stale = expired || droppedAt.current !== null || silent;
+  const frozenAt = stale ? (droppedAt.current ?? now) : now;
+  const elapsed = Math.max(0, (frozenAt - received.current) / 1000);
+  const queues = board.queues.filter((q) => !view.line || q.business_line === view.line);
+  const shown = new Set(queues.map((q) => q.id));
+  const alarms = board.alarms.filter((a) => !a.queue_id || shown.has(a.queue_id));
+  const sites = board.sites.filter((s) => !view.site || s.site === view.site);
+  const agents = (board.agents ?? []).filter((a) => !view.site || a.site === view.site);
+
+  return html`${bar}
+    <main id="main" class="board" tabindex="-1">
+      ${expired ? html`<${SignIn} expired=${true} />` : null}
+      ${stale ? html`<p id="stale" class="stale-banner" role="alert"><strong>${t("wb.stale")}</strong>${" "}
+        ${t("wb.stale_detail", { t: clock(board.at) })}</p>` : null}
+      <div id="board" class=${stale ? "stale" : ""} data-stale=${stale ? "true" : "false"}>
+        <div class="board-head">
+          <h2 id="queues-title">${t("wb.queues")}</h2>
+          <${Filters} board=${board} view=${view} setView=${setView} />
+          <p id="updated" class="muted">${updatedAt(board)}</p>
+        </div>
+        <${Alarms} alarms=${alarms} />
+        <ul id="queues" class="tiles" aria-labelledby="queues-title">
+          ${queues.map((q) => html`<${Tile} key=${q.id} queue=${q} elapsed=${elapsed} site=${view.site} />`)}
+        </ul>
+        <${CentreLine} centre=${board.centre} />
+        <div class="board-columns">
+          <${Sites} sites=${sites} />
+          <${Fraud} board=${board} fraud=${fraud} />
+        </div>
+        <${Agents} agents=${agents} sites=${board.sites} now=${now} />
+      </div>
+    </main>`;
 }
 
-start();
+render(html`<${Wallboard} />`, document.getElementById("app"));
