@@ -120,7 +120,12 @@ async def test_a_supervisor_sets_an_agents_presence_with_a_reason(
     assert r.status_code == 200, r.text
     board = (await c.get("/api/v1/wallboard")).json()
     (line,) = [a for a in board["agents"] if a["id"] == agent_id]
-    assert (line["name"], line["site"], line["state"], line["reason"]) == ("周杰", "wuhan", "away", "training")
+    assert (line["name"], line["site"], line["state"], line["reason"]) == (
+        "周杰",
+        "wuhan",
+        "away",
+        "training",
+    )
     audit = (await c.get("/api/v1/audit", params={"action": "agent.presence"})).json()["items"]
     assert [(e["actor"], e["detail"]["reason"]) for e in audit] == [("wb.sup", "training")]
     assert (

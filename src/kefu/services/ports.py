@@ -292,6 +292,7 @@ class CaseRepository(Protocol):
         bases: tuple[str, ...] | None = None,
     ) -> list[Case]:
         """Cases by id; with ``bases``, only those of these bases (services/shared/bases.py)."""
+
     async def opened_between(self, since: datetime, until: datetime, limit: int) -> list[Case]:
         """Cases opened in ``[since, until)``, oldest first, without their history (for reports)."""
         ...

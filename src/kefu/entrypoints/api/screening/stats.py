@@ -10,8 +10,8 @@ from fastapi import APIRouter, Query
 from kefu.entrypoints.api.deps import ContextDep
 from kefu.entrypoints.api.screening.schemas import FraudStatsOut
 from kefu.entrypoints.api.shared.schemas import Instant
-from kefu.services.screening.model import model_drift
 from kefu.services.reports.service import today_or
+from kefu.services.screening.model import model_drift
 from kefu.services.screening.stats import fraud_stats
 
 router = APIRouter(prefix="/api/v1/stats", tags=["screening"])
