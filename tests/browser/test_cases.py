@@ -26,7 +26,11 @@ def test_specialist_dissuades_a_scam_and_the_wallboard_shows_funds_saved(
     try:
         board = board_context.new_page()
         sign_in(board, centre.url, "ui.supervisor")
-        board.goto(f"{centre.url}/wallboard")
+        # A supervisor's workspace links the console's pages.
+        expect(board.locator("#to-reports")).to_have_attribute("href", "/reports")
+        expect(board.locator("#to-admin")).to_have_attribute("href", "/admin")
+        board.locator("#to-wallboard").click()
+        board.wait_for_url("**/wallboard")
         expect(board.locator("#live")).to_have_text("实时")
         expect(board.locator("#fraud-panel")).to_be_visible()
         expect(board.locator("#fraud .open-cases .figure")).to_have_text("0")

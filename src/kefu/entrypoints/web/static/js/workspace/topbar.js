@@ -55,7 +55,9 @@ export function TopBar({ me, agent, live, online, onPresence, presenceBusy, onHe
         ${me && html`<${LiveBadge} live=${live} online=${online} />`}
         ${me?.agent_id && html`<${Presence} agent=${agent} onChange=${onPresence} busy=${presenceBusy} />`}
         ${me && ["supervisor", "admin"].includes(me.role) &&
-          html`<a id="to-wallboard" class="link" href="/wallboard">${t("app.wallboard")}</a>`}
+          html`<a id="to-wallboard" class="link" href="/wallboard">${t("app.wallboard")}</a>
+            <a id="to-reports" class="link" href="/reports">${t("app.reports")}</a>
+            <a id="to-admin" class="link" href="/admin">${t("app.admin")}</a>`}
         ${me && html`<span id="who" class="who">${me.username}</span>`}
         ${me && html`<button type="button" id="help-open" class="ghost" aria-label=${t("help.open")}
           title=${t("help.open")} aria-keyshortcuts="?" onClick=${onHelp}>?</button>`}
