@@ -3,12 +3,11 @@ and within ``KEFU_AUTH_CACHE_S`` on every other process."""
 
 from __future__ import annotations
 
-from tests.clocks import MORNING
-from tests.conftest import TEST_PASSWORD, Database, asgi_client, make_user, running_kefu, settings_for
-
 from kefu.domain.clock import FakeClock
 from kefu.domain.commands import CreateUser, IssueToken, RevokeToken
 from kefu.domain.users import SYSTEM_ACTOR
+from tests.clocks import MORNING
+from tests.conftest import TEST_PASSWORD, Database, asgi_client, make_user, running_kefu, settings_for
 
 TTL_S = 5.0
 

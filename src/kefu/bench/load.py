@@ -188,34 +188,70 @@ async def run_load(
     idle0, total0 = _machine_idle()
     workers = [asyncio.create_task(worker()) for _ in range(connections)]
     start = time.perf_counter()
-    late = 0
-    if rate is None:
-        # Closed loop: every request is queued at once; a connection takes the next when it is free.
-        for i in range(len(requests)):
-            queue.put_nowait((i, 0.0))
-    else:
+    late = await _dispatch(queue, len(requests), rate, start)
+    if rate is not None:
         start += 0.05
-        for i in range(len(requests)):
-            due = start + i / rate
-            delay = due - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            elif delay < -0.005:
-                late += 1
-            queue.put_nowait((i, due))
     for _ in workers:
         queue.put_nowait(None)
     await asyncio.gather(*workers)
     elapsed = time.perf_counter() - start
+    cpu = _cpu_used(own_cpu, server_pid, server_cpu, idle0, total0, elapsed)
+    result = _report(tally, elapsed, connections, len(requests), rate is None, cpu)
+    if rate is not None:
+        result["target_rate_per_s"] = rate
+        result["dispatched_late_over_5ms"] = late
+    if keep_bodies:
+        result["_bodies"] = tally.bodies
+    return result
+
+
+async def _dispatch(
+    queue: asyncio.Queue[tuple[int, float] | None], count: int, rate: float | None, start: float
+) -> int:
+    """Queue every request: all at once (closed loop: a connection takes the next when it is free), or
+    each at its due time (open loop); the number dispatched more than 5 ms late."""
+    if rate is None:
+        for i in range(count):
+            queue.put_nowait((i, 0.0))
+        return 0
+    late = 0
+    start += 0.05
+    for i in range(count):
+        due = start + i / rate
+        delay = due - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        elif delay < -0.005:
+            late += 1
+        queue.put_nowait((i, due))
+    return late
+
+
+def _cpu_used(
+    own_cpu: float, server_pid: int | None, server_cpu: float, idle0: float, total0: float, elapsed: float
+) -> dict[str, float | None]:
+    """Cores used by the generator and the server over ``elapsed`` seconds, and cores left idle."""
     idle1, total1 = _machine_idle()
     own = time.process_time() - own_cpu
     server = (process_tree_cpu_s(server_pid) - server_cpu) if server_pid else None
-    tally.latencies.sort()
     machine = total1 - total0
-    result: dict[str, Any] = {
-        "shape": "closed loop" if rate is None else "open loop",
+    return {
+        "generator_cores": round(own / elapsed, 2),
+        "server_cores": None if server is None else round(server / elapsed, 2),
+        "machine_idle_cores": round((idle1 - idle0) / machine * (os.cpu_count() or 1), 2)
+        if machine
+        else None,
+    }
+
+
+def _report(
+    tally: _Tally, elapsed: float, connections: int, requests: int, closed: bool, cpu: dict[str, float | None]
+) -> dict[str, Any]:
+    tally.latencies.sort()
+    return {
+        "shape": "closed loop" if closed else "open loop",
         "connections": connections,
-        "requests": len(requests),
+        "requests": requests,
         "seconds": round(elapsed, 2),
         "throughput_per_s": round(tally.done / elapsed, 1),
         "latency_ms": {
@@ -226,20 +262,8 @@ async def run_load(
         },
         "statuses": {str(k): v for k, v in sorted(tally.statuses.items())},
         "errors": tally.errors,
-        "cpu": {
-            "generator_cores": round(own / elapsed, 2),
-            "server_cores": None if server is None else round(server / elapsed, 2),
-            "machine_idle_cores": round((idle1 - idle0) / machine * (os.cpu_count() or 1), 2)
-            if machine
-            else None,
-        },
+        "cpu": cpu,
     }
-    if rate is not None:
-        result["target_rate_per_s"] = rate
-        result["dispatched_late_over_5ms"] = late
-    if keep_bodies:
-        result["_bodies"] = tally.bodies
-    return result
 
 
 __all__ = ["Connection", "Request", "process_tree_cpu_s", "quantile", "run_load"]

@@ -28,7 +28,7 @@ from kefu.adapters.security.passwords import Argon2Hasher
 from kefu.bootstrap import bootstrap
 from kefu.config import load_settings
 from kefu.domain.commands import CreateUser, IssueToken
-from kefu.domain.users import SYSTEM_ACTOR
+from kefu.domain.users import SYSTEM_ACTOR, check_role
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +64,7 @@ async def make_token(database_url: str, schema: str | None, role: str) -> str:
     settings = load_settings(database_url=database_url, database_schema=schema)
     kefu = await bootstrap(settings, hasher=Argon2Hasher(fast=True), publisher=InProcessBus(), routing=False)
     try:
-        await kefu.bus.handle(CreateUser("bench-caller", "bench-password", role), SYSTEM_ACTOR)
+        await kefu.bus.handle(CreateUser("bench-caller", "bench-password", check_role(role)), SYSTEM_ACTOR)
         issued = await kefu.bus.handle(IssueToken("bench-caller", 1), SYSTEM_ACTOR)
         return str(issued.access_token)
     finally:
@@ -87,7 +87,7 @@ async def _wait_ready(port: int, process: asyncio.subprocess.Process, deadline_s
 
 
 async def _schema(database_url: str, name: str, create: bool) -> None:
-    import asyncpg  # noqa: PLC0415 - only PostgreSQL runs need it
+    import asyncpg  # type: ignore[import-untyped]  # noqa: PLC0415 - no type information; PostgreSQL only
 
     dsn = database_url.replace("postgresql+asyncpg://", "postgresql://")
     conn = await asyncpg.connect(dsn)

@@ -47,7 +47,7 @@ Builds = Annotated[
     list[str] | None,
     typer.Option(
         "--build",
-        help="LABEL=PATH of a kefu executable to measure beside this one (e.g. before=/tmp/old/.venv/bin/kefu).",
+        help="LABEL=PATH of another kefu executable to measure beside this one (before=/old/.venv/bin/kefu).",
     ),
 ]
 
@@ -65,7 +65,7 @@ def _builds(extra: list[str] | None) -> dict[str, str]:
 
 
 @bench_app.command("screening")
-def bench_screening(  # noqa: PLR0913 - one option per knob of the load
+def bench_screening(
     quick: Quick = False,
     rate: Annotated[
         list[float] | None, typer.Option(help="Open loop: requests per second, steady (repeatable).")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import weakref
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Protocol
 
 from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -55,6 +55,11 @@ def get_bus(kefu: KefuDep) -> MessageBus:
 BusDep = Annotated[MessageBus, Depends(get_bus)]
 
 
+class _UserChange(Protocol):
+    @property
+    def user_id(self) -> str: ...
+
+
 @dataclass(frozen=True, slots=True)
 class _Known:
     actor: Actor
@@ -72,8 +77,9 @@ class ActorCache:
         self.bus = bus
         self.ttl = timedelta(seconds=ttl_s)
         self._known: dict[str, _Known] = {}
-        for event_type in (UserDisabled, UserEnabled, PasswordChanged):
-            bus.subscribe(event_type, self._user_changed)
+        bus.subscribe(UserDisabled, self._user_changed)
+        bus.subscribe(UserEnabled, self._user_changed)
+        bus.subscribe(PasswordChanged, self._user_changed)
         bus.subscribe(TokenRevoked, self._token_revoked)
 
     async def actor(self, token: str) -> Actor:
@@ -96,7 +102,7 @@ class ActorCache:
             if known.actor.user_id != user_id and (token_id is None or known.token_id != token_id)
         }
 
-    async def _user_changed(self, event: UserDisabled | UserEnabled | PasswordChanged) -> None:
+    async def _user_changed(self, event: _UserChange) -> None:
         self.forget(user_id=event.user_id)
 
     async def _token_revoked(self, event: TokenRevoked) -> None:
