@@ -90,9 +90,7 @@ def test_two_workers_on_postgresql_answer_screenings(
                 stored = client.get(f"/api/v1/payments/{payment_id}")
                 assert stored.status_code == 200
                 assert stored.json()["decision"] == decision
-            children = subprocess.run(
-                ["pgrep", "-P", str(process.pid)], capture_output=True, text=True, check=False
-            ).stdout.split()
+            children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
             assert len(children) >= 2, "uvicorn should run two worker processes"
     finally:
         process.terminate()
