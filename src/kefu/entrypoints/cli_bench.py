@@ -20,29 +20,6 @@ def _emit(figures: dict[str, Any]) -> None:
     print(json.dumps(figures, ensure_ascii=False, indent=2))  # noqa: T201 - the figures are the output
 
 
-@bench_app.command("api")
-def bench_api(
-    quick: Quick = False,
-    database_url: Annotated[
-        str | None, typer.Option(help="Measure on this database instead of SQLite.")
-    ] = None,
-    schema: Annotated[str | None, typer.Option(help="PostgreSQL schema to use (must exist, empty).")] = None,
-) -> None:
-    """HTTP latency of create/read/list, at 1k, 10k and 100k conversations."""
-    from kefu.bench.api import run_api_bench  # noqa: PLC0415 - load only the benchmark asked for
-
-    configure_logging(json_logs=False, level="WARNING")
-    _emit(run_api_bench(quick=quick, database_url=database_url, schema=schema))
-
-
-@bench_app.command("routing")
-def bench_routing(quick: Quick = False, seed: int = 0) -> None:
-    """Routing decisions per second with 1k-100k waiting tasks and 100-10k agents."""
-    from kefu.bench.routing import run_routing_bench  # noqa: PLC0415
-
-    _emit(run_routing_bench(quick=quick, seed=seed))
-
-
 Builds = Annotated[
     list[str] | None,
     typer.Option(
@@ -62,6 +39,56 @@ def _builds(extra: list[str] | None) -> dict[str, str]:
             raise typer.BadParameter(f"--build takes LABEL=PATH, not {item!r}")
         builds[label] = path
     return builds
+
+
+@bench_app.command("api")
+def bench_api(
+    quick: Quick = False,
+    database_url: Annotated[
+        str | None, typer.Option(help="Measure on this database instead of SQLite.")
+    ] = None,
+    schema: Annotated[str | None, typer.Option(help="PostgreSQL schema to use (must exist, empty).")] = None,
+    http: Annotated[
+        bool, typer.Option(help="Instead: open conversations over HTTP against real `kefu serve` processes.")
+    ] = False,
+    connections: Annotated[
+        list[int] | None, typer.Option(help="--http: concurrent connections (repeatable).")
+    ] = None,
+    creates: Annotated[int, typer.Option(help="--http: conversations opened per concurrency.")] = 2000,
+    reads: Annotated[int, typer.Option(help="--http: single reads afterwards.")] = 500,
+    rounds: Annotated[int, typer.Option(min=1, help="--http: rounds (the summary gives medians).")] = 1,
+    workers: Annotated[int, typer.Option(min=1, help="--http: `kefu serve --workers N`.")] = 1,
+    build: Builds = None,
+) -> None:
+    """HTTP latency of create/read/list, at 1k, 10k and 100k conversations (in process); with --http,
+    conversations opened per second over real connections, beside other builds if asked."""
+    configure_logging(json_logs=False, level="WARNING")
+    if http:
+        from kefu.bench.api_http import run_api_http_bench  # noqa: PLC0415 - load only what is asked for
+
+        _emit(
+            run_api_http_bench(
+                _builds(build),
+                connections=connections if connections is not None else [1, 16],
+                creates=min(creates, 200) if quick else creates,
+                reads=min(reads, 100) if quick else reads,
+                rounds=rounds,
+                database_url=database_url,
+                workers=workers,
+            )
+        )
+        return
+    from kefu.bench.api import run_api_bench  # noqa: PLC0415 - load only the benchmark asked for
+
+    _emit(run_api_bench(quick=quick, database_url=database_url, schema=schema))
+
+
+@bench_app.command("routing")
+def bench_routing(quick: Quick = False, seed: int = 0) -> None:
+    """Routing decisions per second with 1k-100k waiting tasks and 100-10k agents."""
+    from kefu.bench.routing import run_routing_bench  # noqa: PLC0415
+
+    _emit(run_routing_bench(quick=quick, seed=seed))
 
 
 @bench_app.command("screening")
