@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -16,8 +17,8 @@ pytestmark = pytest.mark.browser
 def test_specialist_dissuades_a_scam_and_the_wallboard_shows_funds_saved(
     centre: Centre, browser: Browser, shot
 ) -> None:
-    """A hold opens a case; the specialist accepts, reveals and dials the payer's number, records the call,
-    dissuades; the wallboard moves without reload."""
+    """A hold opens a case; the specialist accepts, sees every decision input, reveals and dials the payer's
+    number, records the call with a note, dissuades; the wallboard moves without reload."""
     centre.agent("ui.supervisor", site="chengdu", role="supervisor")
     centre.agent("ui.specialist")
     board_context = browser.new_context(viewport={"width": 1280, "height": 800})
@@ -65,19 +66,35 @@ def test_specialist_dissuades_a_scam_and_the_wallboard_shows_funds_saved(
         expect(desk.locator("#case-title")).to_contain_text("干预案件")
         expect(desk.locator("#case-view .amount")).to_contain_text("100,000.00")
         expect(desk.locator("#case-view .playbook li").first).to_be_visible()
-        expect(desk.locator("#cases button.item")).to_have_count(1)
+        expect(desk.locator("#worklist button.item[data-kind=case]")).to_have_count(1)
         expect(desk.locator("#customer-name")).to_have_text("王秀英")
         expect(desk.locator("#risk-cases")).to_contain_text("100,000.00")
 
-        expect(desk.locator("#case-view")).not_to_contain_text("13812345678")  # masked until revealed
-        desk.locator("#case-view").get_by_role("button", name="呼叫付款人").click()
+        # Every decision input beside the amount: score and rule set, the hold's date and time left, the
+        # payment's time, channel and memo, the payee's account, kind and age, the device signals.
+        view = desk.locator("#case-view")
+        expect(desk.locator("#case-score")).to_have_text(re.compile(r"^\d+$"))
+        expect(desk.locator("#case-rules")).not_to_be_empty()
+        expect(desk.locator("#case-hold")).to_contain_text(re.compile(r"\d{4}/\d{2}/\d{2} \d{2}:\d{2}"))
+        expect(desk.locator("#case-hold")).to_contain_text("剩余")
+        payment_facts = desk.locator("#case-payments")
+        for shown in ("给边防战士的捐款", "acct-ui-bianfang", "转账", "个人", "首次出现", "持有中", "无异常"):
+            expect(payment_facts).to_contain_text(shown)
+        expect(desk.locator("#case-alerts")).to_be_visible()
+        expect(desk.locator("#case-next-due")).not_to_be_empty()
+
+        expect(view).not_to_contain_text("13812345678")  # masked until revealed
+        view.locator("[data-target=payer]").get_by_role("button", name="显示完整号码").click()
+        expect(view.locator("[data-target=payer] .phone")).to_have_text("13812345678")
+        view.get_by_role("button", name="呼叫付款人").click()
         expect(desk.locator("#case-call-result a.call-link")).to_have_attribute("href", "tel:13812345678")
+        desk.get_by_label("联系备注").fill("本人接听，已说明冒充军人诈骗")
         desk.locator("#case-view").get_by_role("button", name="已接通").click()
-        expect(desk.locator("#case-view ul.compact")).to_contain_text("已接通")
+        expect(desk.locator("#case-attempt-list")).to_contain_text("已接通 · 本人接听，已说明冒充军人诈骗")
+        expect(desk.locator("#case-attempt-list")).to_contain_text(re.compile(r"\d{4}/\d{2}/\d{2}"))
         shot(desk, "case-view", full_page=True)
         desk.locator("#case-view").get_by_role("button", name="劝阻成功（止付）").click()
-        expect(desk.locator("#case-view .badge.ok")).to_have_text("劝阻成功（止付）")
-        expect(desk.locator("#cases-empty")).to_be_visible()
+        expect(desk.locator("#case-status")).to_have_text("劝阻成功（止付）")
 
         expect(board.locator("#fraud .saved .figure")).to_contain_text("100,000.00")
         expect(board.locator("#fraud .open-cases .figure")).to_have_text("0")

@@ -291,3 +291,26 @@ async def test_an_expired_police_impersonation_hold_stays_blocked(centre: Centre
         "blocked",
     )
     assert [p["status"] for p in detail["payments"]] == ["blocked"]
+
+
+async def test_a_case_shows_each_payments_decision_inputs(centre: Centre) -> None:
+    """The case detail carries what the specialist weighs: payment time, channel, memo, payee kind and age,
+    device signals; an agent without the case never sees it, the supervisor does."""
+    agent_id, specialist = await centre.specialist("wu.fang")
+    customer = await centre.customer("u-inputs")
+    device = {"new_device": True, "remote_access_app": False, "on_call": True, "screen_sharing": False}
+    held = await centre.screen("inputs-1", customer, 4_900_000, device=device)
+    assert held["decision"] in {"hold", "block"}  # either stop opens a case
+    case_id = await centre.accept(agent_id, specialist)
+    r = await centre.c.get(f"/api/v1/cases/{case_id}", headers=specialist)
+    assert r.status_code == 200, r.text
+    (payment,) = r.json()["payments"]
+    assert payment["channel"] == "transfer"
+    assert payment["memo"] == "给边防战士的捐款"
+    assert (payment["payee_name"], payment["payee_kind"]) == (SOLDIER["name"], "individual")
+    assert payment["payee_age_s"] == 0  # first seen with this payment
+    assert payment["device"] == device
+    assert payment["paid_at"] is not None
+    assert r.json()["rule_set_version"]
+    assert (await centre.c.get(f"/api/v1/cases/{case_id}", headers=centre.sup)).status_code == 200
+    assert (await centre.c.get(f"/api/v1/cases/{case_id}", headers=centre.gw)).status_code == 403

@@ -28,7 +28,12 @@ class Agent:
     presence: Presence = "offline"
     presence_since: datetime | None = None
     user_id: str | None = None
-    presence_reason: str | None = None  # why the agent is away when kefu set it (``missed``)
+    # Why the agent is away: kefu's ``missed`` (an unanswered offer), or the agent's own break reason.
+    presence_reason: str | None = None
+
+
+# The reasons an agent gives for a break (小休): 用餐, 培训, 会议.
+AWAY_REASONS: tuple[str, ...] = ("meal", "training", "meeting")
 
 
 def check_skills(skills: Mapping[str, int], known: frozenset[str]) -> dict[str, int]:

@@ -121,6 +121,7 @@ class UpdateAgent(Command[Agent]):
 class SetPresence(Command[Agent]):
     agent_id: str
     presence: Presence
+    reason: str | None = None  # with "away" only: one of ``agents.AWAY_REASONS``
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +137,14 @@ class OpenConversation(Command[Conversation]):
 
 @dataclass(frozen=True, slots=True)
 class PostMessage(Command[Message]):
+    conversation_id: str
+    body: str
+
+
+@dataclass(frozen=True, slots=True)
+class AddInternalNote(Command[Message]):
+    """A note for staff in the conversation's thread (sender ``note``), never shown to the customer."""
+
     conversation_id: str
     body: str
 

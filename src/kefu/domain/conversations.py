@@ -24,7 +24,8 @@ from typing import Literal
 from kefu.domain.errors import IllegalTransition
 from kefu.domain.vocabulary import Channel, ConversationStatus
 
-Sender = Literal["customer", "agent", "system"]
+# "note": an internal note between staff in the thread; never sent to, nor read by, the customer's side.
+Sender = Literal["customer", "agent", "system", "note"]
 Action = Literal["assign", "resolve", "close", "abandon", "post", "escalate", "solve", "transfer"]
 
 _TRANSITIONS: dict[tuple[ConversationStatus, Action], ConversationStatus] = {

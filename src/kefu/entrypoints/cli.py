@@ -29,6 +29,7 @@ from kefu.domain.errors import ConfigurationError, KefuError
 from kefu.domain.users import API_TOKEN_DAYS, API_TOKEN_MAX_DAYS, SYSTEM_ACTOR, ApiToken, User, check_role
 from kefu.entrypoints.cli_bench import bench_app
 from kefu.entrypoints.cli_care import worker_app
+from kefu.entrypoints.cli_model import model_app
 from kefu.entrypoints.cli_reports import reports_app
 from kefu.entrypoints.cli_routing import sim_app, staffing_app
 from kefu.entrypoints.cli_screening import labels_app, rules_app, screen_stream, sim_payments
@@ -59,6 +60,7 @@ app.add_typer(sim_app, name="sim")
 app.add_typer(reports_app, name="reports")
 app.add_typer(rules_app, name="rules")
 app.add_typer(labels_app, name="labels")
+app.add_typer(model_app, name="model")
 sim_app.command("payments")(sim_payments)
 app.command("screen-stream")(screen_stream)
 app.add_typer(worker_app, name="worker")

@@ -114,6 +114,9 @@ def bench_screening(
     http: Annotated[bool, typer.Option(help="Measure HTTP against real `kefu serve` processes.")] = True,
     in_process: Annotated[bool, typer.Option(help="Measure the in-process core (minutes).")] = True,
     storm: Annotated[bool, typer.Option(help="Measure /healthz under 24 concurrent logins.")] = True,
+    model_lane: Annotated[
+        bool, typer.Option(help="Also measure in process with the model lane off and on.")
+    ] = True,
 ) -> None:
     """In-process decisions per second and cost growth; over HTTP, closed loop at N connections and open
     loop at a steady rate against `kefu serve` (optionally beside other builds), with a login storm."""
@@ -125,6 +128,10 @@ def bench_screening(
 
     configure_logging(json_logs=False, level="WARNING")
     figures: dict[str, Any] = {"in_process": run_screening_bench(quick=quick)} if in_process else {}
+    if model_lane:
+        from kefu.bench.efficacy import run_model_lane_speed  # noqa: PLC0415
+
+        figures["model_lane"] = run_model_lane_speed(quick=quick)
     redis = redis_url or os.environ.get("KEFU_REDIS_URL")
     if redis and in_process:
         count = 4_000 if quick else 20_000
@@ -142,6 +149,32 @@ def bench_screening(
             workers=workers,
             storm=storm,
         )
+    _emit(figures)
+
+
+@bench_app.command("efficacy")
+def bench_efficacy(
+    quick: Quick = False,
+    payments: Annotated[
+        int, typer.Option(min=1_000, help="Payments of the unseen stream (the test seed).")
+    ] = 200_000,
+    train: Annotated[int, typer.Option(min=1_000, help="Labelled payments to train on.")] = 1_000_000,
+    train_seed: int = 1,
+    test_seed: int = 2,
+) -> None:
+    """Scam value and count stopped, legitimate payments stopped and warned, per typology and cases per
+    10,000 payments: rules alone, model alone and both, on a hard stream the model never saw."""
+    import sys  # noqa: PLC0415
+
+    from kefu.bench.efficacy import run_efficacy_bench  # noqa: PLC0415
+
+    if quick:
+        payments, train = min(payments, 20_000), min(train, 50_000)
+    if train_seed == test_seed:
+        raise typer.BadParameter("train and test seeds must differ: efficacy is measured on an unseen seed")
+    configure_logging(json_logs=False, level="WARNING")
+    with typer.progressbar(length=train + 4 * payments, label="efficacy", file=sys.stderr) as bar:
+        figures = run_efficacy_bench(payments, train, train_seed, test_seed, progress=bar.update)
     _emit(figures)
 
 

@@ -22,6 +22,10 @@ def worker(
     name: Annotated[str | None, typer.Option(help="Worker name in the audit log.")] = None,
     poll_s: Annotated[float | None, typer.Option(help="Overrides KEFU_SCHEDULER_POLL_S.")] = None,
     batch: Annotated[int | None, typer.Option(help="Overrides KEFU_SCHEDULER_BATCH.")] = None,
+    retrain_every_h: Annotated[
+        float,
+        typer.Option(min=0.0, help="Retrain a shadow screening model on labels this often (0: never)."),
+    ] = 0.0,
 ) -> None:
     """Claim due callbacks from the database and hand them to routing, and publish the outbox to NATS,
     until stopped (SIGTERM/SIGINT). ``--once`` delivers due callbacks only."""
@@ -48,8 +52,16 @@ def worker(
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(sig, stop.set)
             await scheduler.start()
+            retrainer = None
+            if retrain_every_h > 0:
+                from kefu.services.screening.model_retrain import ModelRetrainer  # noqa: PLC0415
+
+                retrainer = ModelRetrainer(kefu.bus, retrain_every_h * 3600)
+                await retrainer.start()
             _emit(f"kefu worker {scheduler.name} ready")
             await stop.wait()
+            if retrainer is not None:
+                await retrainer.stop()
             await scheduler.stop()
             return scheduler.delivered
         finally:

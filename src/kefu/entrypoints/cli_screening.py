@@ -155,15 +155,21 @@ def sim_payments(
     out: Annotated[Path, typer.Option(help="Where to write JSON lines.")],
     seed: int = 0,
     scam_rate: Annotated[float, typer.Option(min=0.0, max=0.5, help="Share of scam payments.")] = 0.01,
+    difficulty: Annotated[
+        str, typer.Option(help="easy, or hard: scams that hide and honest payments that look like scams.")
+    ] = "easy",
 ) -> None:
     """A labelled stream of ordinary payments and scams of every typology, as JSON lines."""
-    from kefu.sim.payments import generate_payments  # noqa: PLC0415
+    from kefu.sim.payments_hard import generate_payments  # noqa: PLC0415
+
+    if difficulty not in {"easy", "hard"}:
+        raise InvalidInput("difficulty must be easy or hard", field="difficulty")
 
     written = 0
     scams = 0
     try:
         with out.open("w", encoding="utf-8") as f:
-            for record in generate_payments(count, seed=seed, scam_rate=scam_rate):
+            for record in generate_payments(count, seed, scam_rate, difficulty):
                 f.write(json.dumps(record, ensure_ascii=False) + "\n")
                 written += 1
                 scams += bool(record.get("label", {}).get("scam"))

@@ -7,7 +7,9 @@ Order of evaluation:
    set's ``allow`` conditions;
 2. every deciding rule whose condition holds adds its weight; the score is that sum clamped to 0..100 and
    the thresholds turn it into a decision;
-3. shadow rules are evaluated and reported with the score they *would* give, but never change the decision.
+3. the model lane, when a live model is given: its probability ``p`` adds ``round(weight × p)`` points
+   (``kefu.screening.model``); a shadow model is scored and reported beside, never deciding;
+4. shadow rules are evaluated and reported with the score they *would* give, but never change the decision.
 
 The typology is the one whose matched rules carry the most weight, falling back to what the memo speaks of.
 """
@@ -19,6 +21,7 @@ from typing import Any, Literal
 
 from kefu.screening.counters import CounterFeatures, InMemoryCounterStore
 from kefu.screening.features import FeatureBuilder
+from kefu.screening.model import ScoringModel, model_inputs, model_points
 from kefu.screening.payment import PayerProfile, Payment
 from kefu.screening.rules import Reason, Rule, RuleSet, Thresholds
 from kefu.screening.typologies import TYPOLOGIES
@@ -42,6 +45,12 @@ class Decision:
     shadow: tuple[Reason, ...] = ()
     shadow_score: int = 0
     shadow_decision: Outcome = "allow"
+    model_version: str | None = None
+    model_probability: float | None = None
+    model_points: int = 0
+    shadow_model_version: str | None = None
+    shadow_model_probability: float | None = None
+    shadow_model_decision: Outcome | None = None
 
     @property
     def stops_payment(self) -> bool:
@@ -63,6 +72,20 @@ class Decision:
                 "decision": self.shadow_decision,
                 "reasons": [r.to_dict() for r in self.shadow],
             },
+            "model": None
+            if self.model_version is None
+            else {
+                "version": self.model_version,
+                "probability": self.model_probability,
+                "points": self.model_points,
+            },
+            "model_shadow": None
+            if self.shadow_model_version is None
+            else {
+                "version": self.shadow_model_version,
+                "probability": self.shadow_model_probability,
+                "decision": self.shadow_model_decision,
+            },
         }
 
 
@@ -76,8 +99,11 @@ def screen(
     counters: CounterFeatures,
     thresholds: Thresholds | None = None,
     builder: FeatureBuilder | None = None,
+    model: ScoringModel | None = None,
+    shadow_model: ScoringModel | None = None,
 ) -> Decision:
-    """Decide on one payment. ``thresholds`` overrides the rule set's own (e.g. from settings)."""
+    """Decide on one payment. ``thresholds`` overrides the rule set's own (e.g. from settings); ``model`` is
+    the live model (its points count), ``shadow_model`` a candidate scored beside it (never deciding)."""
     limits = thresholds or rule_set.thresholds
     version = rule_set.version
     # A trusted payee is allowed at once, unless it is watchlisted: the watchlist always wins.
@@ -85,18 +111,52 @@ def screen(
         reason = Reason(
             TRUSTED_PAYEE_CODE, 0, "收款人在付款人的可信名单中", "the payee is on the payer's trusted list"
         )
-        return Decision(payment.payment_id, "allow", 0, (reason,), None, version, "trusted_payee")
+        return Decision(
+            payment.payment_id,
+            "allow",
+            0,
+            (reason,),
+            None,
+            version,
+            "trusted_payee",
+            model_version=None if model is None else model.version,
+        )
 
     features = (builder or _DEFAULT_BUILDER).build(payment, profile, counters)
     for allow in rule_set.allow:
         if allow.predicate(features):
             reason = Reason(allow.code, 0, allow.message_zh, allow.message_en)
-            return Decision(payment.payment_id, "allow", 0, (reason,), None, version, "allow_rule")
+            return Decision(
+                payment.payment_id,
+                "allow",
+                0,
+                (reason,),
+                None,
+                version,
+                "allow_rule",
+                # the live model is named though not asked: the allow lane decides before it
+                model_version=None if model is None else model.version,
+            )
 
     matched = rule_set.deciding_index.matches(features)
     total = 0
     for rule in matched:
         total += rule.weight
+    rules_total = total
+    probability: float | None = None
+    points = 0
+    shadow_probability: float | None = None
+    shadow_model_decision: Outcome | None = None
+    if model is not None or shadow_model is not None:
+        x = model_inputs(features)
+        if model is not None:
+            probability = model.probability(x)
+            points = model_points(probability, model.weight)
+            total += points
+        if shadow_model is not None:
+            shadow_probability = shadow_model.probability(x)
+            alt = rules_total + model_points(shadow_probability, shadow_model.weight)
+            shadow_model_decision = _outcome(limits, 0 if alt < 0 else 100 if alt > 100 else alt)
     score = 0 if total < 0 else 100 if total > 100 else total
     decision = _outcome(limits, score)
 
@@ -123,6 +183,12 @@ def screen(
         shadow,
         shadow_score,
         decision if shadow_score == score else _outcome(limits, shadow_score),
+        None if model is None else model.version,
+        None if probability is None else round(probability, 4),
+        points,
+        None if shadow_model is None else shadow_model.version,
+        None if shadow_probability is None else round(shadow_probability, 4),
+        shadow_model_decision,
     )
 
 
@@ -134,15 +200,19 @@ class Screener:
         rule_set: RuleSet,
         counters: InMemoryCounterStore | None = None,
         thresholds: Thresholds | None = None,
+        model: ScoringModel | None = None,
     ) -> None:
         self.rule_set = rule_set
+        self.model = model
         self.counters = counters or InMemoryCounterStore()
         self.thresholds = thresholds
         self.builder = FeatureBuilder()
 
     def screen(self, payment: Payment, profile: PayerProfile) -> Decision:
         features = self.counters.record(payment)
-        decision = screen(self.rule_set, payment, profile, features, self.thresholds, self.builder)
+        decision = screen(
+            self.rule_set, payment, profile, features, self.thresholds, self.builder, self.model
+        )
         if decision.stops_payment:
             self.counters.stop(payment)
         return decision

@@ -5,7 +5,8 @@ CLI prints them on one line::
 
     InvalidInput (422)
     ├── InvalidRuleSet     code "invalid_rule_set": a rule set that does not parse or validate
-    └── InvalidPayment     code "invalid_payment": a screening request that cannot be a payment
+    ├── InvalidPayment     code "invalid_payment": a screening request that cannot be a payment
+    └── InvalidModel       code "invalid_model": model parameters that do not load or do not fit the inputs
 """
 
 from __future__ import annotations
@@ -33,3 +34,10 @@ class InvalidPayment(InvalidInput):
     def __init__(self, detail: str, field: str | None = None) -> None:
         super().__init__(detail, field=field)
         self.field = field
+
+
+class InvalidModel(InvalidInput):
+    """Exported model parameters are malformed or were made for other inputs."""
+
+    code = "invalid_model"
+    title = "Invalid model"

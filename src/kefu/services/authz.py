@@ -26,6 +26,8 @@ Permission = Literal[
     "conversations.post_customer",
     "conversations.post_agent",
     "conversations.assign",
+    "conversations.note",
+    "conversations.read_notes",
     "conversations.resolve",
     "conversations.close",
     "conversations.abandon",
@@ -51,6 +53,8 @@ Permission = Literal[
     "watchlist.manage",
     "fraud.stats",
     "kb.read",
+    "canned.read",
+    "canned.write",
     "kb.write",
     "callbacks.read",
     "callbacks.write",
@@ -84,6 +88,10 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     "conversations.post_customer": frozenset({"integration"}),
     "conversations.post_agent": frozenset({"supervisor", "agent"}),
     "conversations.assign": MANAGERS,
+    # Internal notes in the thread: written by the staff who work conversations, read by staff only (the
+    # customer's side never sees them).
+    "conversations.note": frozenset({"supervisor", "agent"}),
+    "conversations.read_notes": STAFF,
     "conversations.resolve": frozenset({"admin", "supervisor", "agent"}),
     "conversations.close": frozenset({"admin", "supervisor", "agent", "integration"}),
     "conversations.abandon": frozenset({"admin", "supervisor", "integration"}),
@@ -126,6 +134,9 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     # (integration) and staff schedule callbacks; only staff make the calls.
     "kb.read": ALL,
     "kb.write": MANAGERS,
+    # Canned responses: staff insert them into replies; supervisors and admins keep the list.
+    "canned.read": STAFF,
+    "canned.write": MANAGERS,
     "callbacks.read": ALL,
     "callbacks.write": ALL,
     "callbacks.attempt": STAFF,

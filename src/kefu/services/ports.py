@@ -16,6 +16,7 @@ from kefu.care import Article
 from kefu.care.records import CallbackRecord
 from kefu.domain.agents import Agent
 from kefu.domain.audit import AuditEntry, Checkpoint
+from kefu.domain.canned import CannedResponse
 from kefu.domain.cases import Case, CaseStatus, ContactAttempt, FamilyAlert, LedgerEntry
 from kefu.domain.conversations import Conversation, Message
 from kefu.domain.customers import Customer
@@ -36,6 +37,7 @@ from kefu.domain.sites import Site
 from kefu.domain.tasks import Offer, OfferStatus, Task
 from kefu.domain.users import ApiToken, User
 from kefu.domain.vocabulary import ConversationStatus
+from kefu.screening.model_records import ModelDecision, ModelStatus, StoredModel
 from kefu.services.reports_ports import QualityRecords, ReportStore
 
 
@@ -164,6 +166,15 @@ class KnowledgeRepository(Protocol):
     async def all(self) -> list[Article]: ...
     async def page(self, after: str | None, limit: int, language: str | None = None) -> list[Article]: ...
     async def fingerprint(self) -> tuple[int, datetime | None]: ...  # count and latest change
+
+
+class CannedResponseRepository(Protocol):
+    async def add(self, response: CannedResponse) -> None: ...  # Conflict: the shortcut is taken
+    async def get(self, response_id: str) -> CannedResponse | None: ...
+    async def save(self, response: CannedResponse) -> None: ...
+    async def delete(self, response_id: str) -> None: ...
+    async def by_shortcut(self, language: str, shortcut: str) -> CannedResponse | None: ...
+    async def all(self, language: str | None = None) -> list[CannedResponse]: ...  # by language, shortcut
 
 
 class CallbackRepository(Protocol):
@@ -301,6 +312,26 @@ class FraudRecords(Protocol):
     async def add_rule_set(self, version: str, source: str, at: datetime, by: str) -> int: ...
 
 
+class ScreeningModelRepository(Protocol):
+    """Model versions of the screening model lane (at most one ``live``)."""
+
+    async def add(self, model: StoredModel) -> None: ...
+    async def get(self, version: str) -> StoredModel | None: ...
+    async def all(self) -> list[StoredModel]:
+        """Every stored model, newest trained first (ties by version)."""
+        ...
+
+    async def in_force(self) -> tuple[str | None, str | None]:
+        """The live model's version and the newest shadow's (None where there is none)."""
+        ...
+
+    async def set_status(self, version: str, status: ModelStatus, promoted_at: datetime | None) -> None: ...
+    async def decisions(self, start: datetime, end: datetime) -> list[ModelDecision]:
+        """Each screening in [start, end): the live model's version it recorded (None: rules alone), its
+        time, decision and current label (None: unlabelled)."""
+        ...
+
+
 class PaymentWebhookRepository(Protocol):
     """Status changes to POST to the payments gateway, written with the change, claimed under a lease."""
 
@@ -394,11 +425,13 @@ class UnitOfWork(Protocol):
     cases: CaseRepository
     fraud: FraudRecords
     knowledge: KnowledgeRepository
+    canned: CannedResponseRepository
     callbacks: CallbackRepository
     quality: QualityRecords
     reports: ReportStore
     outbox: OutboxRepository
     webhooks: PaymentWebhookRepository
+    models: ScreeningModelRepository
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from kefu.care import FollowUpRules
 from kefu.care import commands as care
+from kefu.domain import canned as cr
 from kefu.domain import commands as c
 from kefu.domain import events as ev
 from kefu.domain import payments as p
@@ -24,6 +25,7 @@ from kefu.domain.events import Event
 from kefu.domain.labels import LabelPayment
 from kefu.domain.users import SYSTEM_ACTOR
 from kefu.screening.commands import LoadRuleSet
+from kefu.screening.model_records import PromoteModel, RetrainModel, StoreModel
 from kefu.services.care import callbacks, followups, kb
 from kefu.services.messagebus import MessageBus
 from kefu.services.ports import Dialer, LoginThrottle, Notifier, PaymentWebhook
@@ -31,9 +33,10 @@ from kefu.services.quality import handlers as quality
 from kefu.services.reports import service as reports
 from kefu.services.routing import queues, rules, transfers
 from kefu.services.screening import calls, cases, gateway, labels, payees, specialist
+from kefu.services.screening import model as models
 from kefu.services.screening import screen as screening
 from kefu.services.screening.desk import ScreeningDesk
-from kefu.services.shared import agents, audit, conversations, customers, users
+from kefu.services.shared import agents, audit, canned, conversations, customers, notes, users
 
 E = TypeVar("E", bound=Event)
 
@@ -66,6 +69,7 @@ def register(
         c.SetPresence: agents.set_presence,
         c.OpenConversation: conversations.open_conversation,
         c.PostMessage: conversations.post_message,
+        c.AddInternalNote: notes.add_internal_note,
         c.AssignConversation: conversations.assign_conversation,
         c.ResolveConversation: conversations.resolve_conversation,
         c.CloseConversation: conversations.close_conversation,
@@ -76,6 +80,9 @@ def register(
         c.CreateQueue: queues.create_queue,
         c.UpdateQueue: queues.update_queue,
         care.PutArticle: kb.put_article,
+        cr.CreateCannedResponse: canned.create_canned_response,
+        cr.UpdateCannedResponse: canned.update_canned_response,
+        cr.DeleteCannedResponse: canned.delete_canned_response,
         care.ScheduleCallback: callbacks.schedule,
         care.CancelCallback: callbacks.cancel,
         care.RecordCallbackAttempt: callbacks.record_attempt_of,
@@ -91,6 +98,9 @@ def register(
         reports.RollUpReports: reports.roll_up,
         p.ScreenPayment: partial(screening.screen_payment, desk=desk),
         LoadRuleSet: partial(screening.load_rules, desk=desk),
+        StoreModel: partial(models.store_model, desk=desk),
+        PromoteModel: partial(models.promote_model, desk=desk),
+        RetrainModel: partial(models.retrain_model, desk=desk),
         p.RecordContactAttempt: cases.record_contact_attempt,
         p.ResolveCase: partial(cases.resolve_case, desk=desk),
         cases.SettleExpiredHold: partial(cases.settle_expired_hold, desk=desk),

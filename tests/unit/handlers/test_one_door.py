@@ -23,6 +23,7 @@ import kefu
 from kefu.adapters.memory.testing import FakeWorld
 from kefu.care import commands as care
 from kefu.care.records import CallbackRecord
+from kefu.domain import canned as cr
 from kefu.domain import commands as c
 from kefu.domain import payments as p
 from kefu.domain import quality as q
@@ -34,6 +35,7 @@ from kefu.domain.events import Event
 from kefu.domain.labels import LabelPayment
 from kefu.domain.users import SYSTEM_ACTOR, Actor
 from kefu.screening.commands import LoadRuleSet
+from kefu.screening.model_records import PromoteModel, RetrainModel, StoreModel
 from kefu.services.care import callbacks, followups
 from kefu.services.messagebus import MessageBus
 from kefu.services.ports import UnitOfWork
@@ -41,6 +43,7 @@ from kefu.services.reports import service as reports
 from kefu.services.routing import router as routing
 from kefu.services.screening import cases, gateway
 from tests.unit.handlers.conftest import PASSWORD, START, Centre, running_centre
+from tests.unit.handlers.test_models import constant_params, labelled_history
 from tests.unit.handlers.test_screening import default_rule_set_source, payment
 
 # Commands that answer without changing state, so they commit nothing.
@@ -190,6 +193,12 @@ async def _(s: Seed) -> tuple[Command[Any], Actor]:
     return c.PostMessage(s.conversation.id, "还在吗"), gateway
 
 
+@example(c.AddInternalNote)
+async def _(s: Seed) -> tuple[Command[Any], Actor]:
+    supervisor = await s.centre.actor("zhou", "supervisor")
+    return c.AddInternalNote(s.conversation.id, "客户情绪激动，请耐心"), supervisor
+
+
 @example(c.AssignConversation)
 async def _(s: Seed) -> tuple[Command[Any], Actor]:
     return system(c.AssignConversation(s.conversation.id, s.agent.id))
@@ -306,6 +315,27 @@ async def _(s: Seed) -> tuple[Command[Any], Actor]:
     return system(routing.SyncQueue("social"))
 
 
+# -- workspace ------------------------------------------------------------------------------------------
+async def _canned_id(s: Seed) -> str:
+    made = await s.centre.handle(cr.CreateCannedResponse("wait", "请稍候", "{customer_name}，请稍候。", "zh"))
+    return made.id
+
+
+@example(cr.CreateCannedResponse)
+async def _(s: Seed) -> tuple[Command[Any], Actor]:
+    return system(cr.CreateCannedResponse("greet", "问候", "您好，{customer_name}，我是{agent_name}。", "zh"))
+
+
+@example(cr.UpdateCannedResponse)
+async def _(s: Seed) -> tuple[Command[Any], Actor]:
+    return system(cr.UpdateCannedResponse(await _canned_id(s), "wait", "请稍候", "请稍等片刻。", "zh"))
+
+
+@example(cr.DeleteCannedResponse)
+async def _(s: Seed) -> tuple[Command[Any], Actor]:
+    return system(cr.DeleteCannedResponse(await _canned_id(s)))
+
+
 # -- care -----------------------------------------------------------------------------------------------
 @example(care.PutArticle)
 async def _(s: Seed) -> tuple[Command[Any], Actor]:
@@ -407,6 +437,23 @@ async def _(s: Seed) -> tuple[Command[Any], Actor]:
 @example(LoadRuleSet)
 async def _(s: Seed) -> tuple[Command[Any], Actor]:
     return system(LoadRuleSet(default_rule_set_source().replace("version:", "version: v-2 #", 1)))
+
+
+@example(StoreModel)
+async def _(s: Seed) -> tuple[Command[Any], Actor]:
+    return system(StoreModel(constant_params(0.3, "m-1")))
+
+
+@example(PromoteModel)
+async def _(s: Seed) -> tuple[Command[Any], Actor]:
+    await s.centre.handle(StoreModel(constant_params(0.3, "m-1")))
+    return system(PromoteModel("m-1"))
+
+
+@example(RetrainModel)
+async def _(s: Seed) -> tuple[Command[Any], Actor]:
+    await labelled_history(s.centre)
+    return system(RetrainModel("m-labels"))
 
 
 @example(p.RecordContactAttempt)

@@ -87,6 +87,7 @@ SCHEMAS: dict[str, Schema] = {
     "tasks": Schema(references=((attrgetter("queue_id"), "queues"),), versioned=True),
     "offers": Schema(references=((attrgetter("task_id"), "tasks"),)),
     "kb_articles": Schema(),
+    "canned_responses": Schema(unique=(_pair("language", "shortcut"),)),
     "callbacks": Schema(unique=(attrgetter("record.follow_up_key"),)),
     "screenings": Schema(),
     "cases": Schema(unique=(attrgetter("payment_id"),)),
@@ -108,6 +109,7 @@ SCHEMAS: dict[str, Schema] = {
     "outbox": Schema(),
     "payment_webhooks": Schema(),
     "payment_labels": Schema(),
+    "screening_models": Schema(),
 }
 
 

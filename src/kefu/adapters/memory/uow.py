@@ -21,6 +21,7 @@ from kefu.adapters.memory.screening import (
     MemoryPaymentWebhooks,
     MemoryScreenings,
 )
+from kefu.adapters.memory.screening_models import MemoryScreeningModels
 from kefu.adapters.memory.shared import (
     MemoryAgents,
     MemoryApiTokens,
@@ -31,6 +32,7 @@ from kefu.adapters.memory.shared import (
     MemoryUsers,
 )
 from kefu.adapters.memory.store import MemorySession, MemoryStore
+from kefu.adapters.memory.workspace import MemoryCannedResponses
 from kefu.domain.clock import Clock
 from kefu.domain.events import Event
 from kefu.domain.ids import new_id
@@ -66,10 +68,12 @@ class MemoryUnitOfWork(UnitOfWork):
         self.cases = MemoryCases(session)
         self.fraud = MemoryFraudRecords(session)
         self.knowledge = MemoryKnowledge(session)
+        self.canned = MemoryCannedResponses(session)
         self.callbacks = MemoryCallbacks(session)
         self.quality = MemoryQualityRecords(session)
         self.reports = MemoryReportStore(session)
         self.outbox = MemoryOutbox(session)
+        self.models = MemoryScreeningModels(session)
         self.webhooks = MemoryPaymentWebhooks(session)
         self._events = []
         return self

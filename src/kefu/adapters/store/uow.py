@@ -27,12 +27,14 @@ from kefu.adapters.store.repositories import (
     SqlUsers,
 )
 from kefu.adapters.store.routing.repositories import SqlOffers, SqlQueues, SqlRoutingRules, SqlTasks
+from kefu.adapters.store.screening.models import SqlScreeningModels
 from kefu.adapters.store.screening.repositories import (
     SqlCases,
     SqlFraudRecords,
     SqlPaymentWebhooks,
     SqlScreenings,
 )
+from kefu.adapters.store.workspace.repositories import SqlCannedResponses
 from kefu.domain.clock import Clock
 from kefu.domain.errors import Conflict
 from kefu.domain.events import Event
@@ -66,10 +68,12 @@ class SqlUnitOfWork(UnitOfWork):
         self.cases = SqlCases(self._session)
         self.fraud = SqlFraudRecords(self._session)
         self.knowledge = SqlKnowledge(self._session)
+        self.canned = SqlCannedResponses(self._session)
         self.callbacks = SqlCallbacks(self._session)
         self.quality = SqlQualityRecords(self._session)
         self.reports = SqlReportStore(self._session)
         self.outbox = SqlOutbox(self._session)
+        self.models = SqlScreeningModels(self._session)
         self.webhooks = SqlPaymentWebhooks(self._session)
         self._events = []
         return self

@@ -20,7 +20,7 @@ from kefu.entrypoints.api.reports import wallboard
 from kefu.entrypoints.api.routing import offers, place, queues, wrap_up
 from kefu.entrypoints.api.routing import rules as routing_rules
 from kefu.entrypoints.api.screening import calls, cases, payees, rules, screenings, stats, watchlist
-from kefu.entrypoints.api.shared import agents, audit, auth, conversations, customers, health, sites
+from kefu.entrypoints.api.shared import agents, audit, auth, canned, conversations, customers, health, sites
 from kefu.entrypoints.web import reports as reports_page
 
 DESCRIPTION = """\
@@ -71,6 +71,7 @@ def create_app(settings: Settings | None = None, kefu: Kefu | None = None, routi
         place.router,  # the customer's place in line, under /conversations
         *(m.router for m in (queues, routing_rules, offers, wrap_up, wallboard, stream, kb, callbacks)),
         *(m.router for m in (screenings, payees, watchlist, cases, calls, rules, stats)),
+        canned.router,
         quality.router,
         reports.router,
         reports_page.router,

@@ -16,6 +16,7 @@ from kefu.domain.errors import Conflict
 from kefu.screening import CounterStore, RuleSet, Thresholds, default_rule_set, load_rule_set
 from kefu.screening.commands import ActiveRuleSet
 from kefu.services.ports import Notifier, UnitOfWork
+from kefu.services.screening.model_cache import ModelCache
 
 
 def effective_thresholds(rule_set: RuleSet, settings: Any) -> Thresholds:
@@ -32,6 +33,7 @@ def effective_thresholds(rule_set: RuleSet, settings: Any) -> Thresholds:
 class ScreeningDesk:
     counters: CounterStore
     notifier: Notifier
+    models: ModelCache = field(default_factory=ModelCache)
     _active: ActiveRuleSet | None = field(default=None, repr=False)
     _checked_at: float = field(default=0.0, repr=False)
 

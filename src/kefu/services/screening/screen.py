@@ -189,7 +189,10 @@ async def screen_payment(cmd: ScreenPayment, ctx: Context, desk: ScreeningDesk) 
             customer = await _payer(ctx, cmd.request)
             profile = await payer_profile(ctx, customer)
             features = await desk.counters.observe(payment)
-            decision = screen(active.rule_set, payment, profile, features, active.thresholds)
+            live, shadow = await desk.models.current(ctx.uow, ctx.settings)
+            decision = screen(
+                active.rule_set, payment, profile, features, active.thresholds, None, live, shadow
+            )
             record = await _store(ctx, payment, decision, customer, profile, features)
             await ctx.uow.commit()
             stops = decision.stops_payment

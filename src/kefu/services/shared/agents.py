@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kefu.domain import events
-from kefu.domain.agents import Agent, check_capacity, check_skills
+from kefu.domain.agents import AWAY_REASONS, Agent, check_capacity, check_skills
 from kefu.domain.commands import CreateAgent, SetPresence, UpdateAgent
 from kefu.domain.errors import AlreadyExists, Forbidden, InvalidInput, NotFound
 from kefu.domain.ids import new_id
@@ -88,17 +88,24 @@ async def set_presence(cmd: SetPresence, ctx: Context) -> Agent:
             if not allowed(ctx.actor, "agents.presence_any"):
                 raise Forbidden("agents may set only their own presence")
             await check_base(ctx, "agents.presence_any", agent)
+        if cmd.reason is not None and (cmd.presence != "away" or cmd.reason not in AWAY_REASONS):
+            raise InvalidInput(
+                f"reason goes with away only, one of {', '.join(AWAY_REASONS)}", field="reason"
+            )
         previous = agent.presence
-        if previous == cmd.presence:
+        if previous == cmd.presence and agent.presence_reason == cmd.reason:
             return agent
         now = ctx.clock.now()
-        agent.presence = cmd.presence
-        agent.presence_since = now
-        agent.presence_reason = None
+        agent.presence_reason = cmd.reason
         agent.updated_at = now
+        if previous != cmd.presence:
+            agent.presence = cmd.presence
+            agent.presence_since = now
+            ctx.uow.emit(events.AgentPresenceChanged(agent.id, agent.site, cmd.presence, previous, now))
         await ctx.uow.agents.save(agent)
-        await ctx.audit("agent.presence", "agent", agent.id, presence=cmd.presence, previous=previous)
-        ctx.uow.emit(events.AgentPresenceChanged(agent.id, agent.site, cmd.presence, previous, now))
+        await ctx.audit(
+            "agent.presence", "agent", agent.id, presence=cmd.presence, previous=previous, reason=cmd.reason
+        )
         await ctx.uow.commit()
     return agent
 

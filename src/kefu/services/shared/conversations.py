@@ -54,6 +54,10 @@ async def _check_own(ctx: Context, conversation: Conversation, doing: str) -> No
         raise Forbidden(f"agents may {doing} only conversations assigned to them")
 
 
+# Internal notes (services.shared.notes) follow the same ownership rule as replies.
+check_own = _check_own
+
+
 async def _choose_queue(ctx: Context, named: str | None, facts: ContactFacts) -> Queue:
     """The queue the integration named, else the first routing rule that matches, else the line's queue."""
     queues = {q.id: q for q in await ctx.uow.queues.list()}
@@ -239,6 +243,8 @@ async def get_conversation(conversation_id: str, ctx: Context) -> Conversation:
         if ctx.actor.role == "agent" and conversation.agent_id != await _agent_id_of_actor(ctx):
             raise Forbidden("agents may read only conversations assigned to them")
         await self_service.fill_guidance(ctx, [conversation])
+    if not allowed(ctx.actor, "conversations.read_notes"):
+        conversation.messages = [m for m in conversation.messages if m.sender != "note"]
     return conversation
 
 

@@ -197,6 +197,20 @@ class RuleSetRow(Base):
     loaded_by: Mapped[str] = mapped_column(String(64))
 
 
+class ScreeningModelRow(Base):
+    """A version of the screening model lane: exported parameters and its backtest (migration 0016)."""
+
+    __tablename__ = "screening_models"
+    version: Mapped[str] = mapped_column(String(64), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    params: Mapped[dict[str, Any]] = mapped_column(JSON)
+    backtest: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    trained_at: Mapped[datetime]
+    trained_by: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(16))
+    promoted_at: Mapped[datetime | None]
+
+
 class PaymentWebhookRow(Base):
     """A status change waiting to be POSTed to the payments gateway (migration 0009)."""
 

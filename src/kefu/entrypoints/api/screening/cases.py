@@ -27,18 +27,40 @@ from kefu.entrypoints.api.screening.schemas import (
     ResolveCaseIn,
 )
 from kefu.entrypoints.api.shared.schemas import Page
+from kefu.screening.counters import CounterFeatures
 from kefu.services.screening import cases as svc
 from kefu.services.screening.screen import case_playbook
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
 
 
+# The position of payee_age_s in the kept counters (kefu.screening.counters.CounterFeatures).
+_PAYEE_AGE = CounterFeatures._fields.index("payee_age_s")
+
+
+def _payment(record: ScreeningRecord) -> dict[str, Any]:
+    """One payment of the episode with the decision inputs a specialist needs, read from the kept request."""
+    out: dict[str, Any] = {name: getattr(record, name) for name in ScreeningRecord.__dataclass_fields__}
+    kept = record.request or {}
+    payment = kept.get("payment") or {}
+    payee = payment.get("payee") or {}
+    counters = kept.get("counters") or []
+    out.update(
+        paid_at=payment.get("created_at") or record.paid_at,
+        channel=payment.get("channel"),
+        memo=payment.get("memo"),
+        payee_name=payee.get("name"),
+        payee_kind=payee.get("kind"),
+        payee_age_s=int(counters[_PAYEE_AGE]) if len(counters) > _PAYEE_AGE else None,
+        device=payment.get("device"),
+    )
+    return out
+
+
 def _detail(case: Case, customer: Customer | None, payments: list[ScreeningRecord]) -> CaseDetailOut:
     fields: dict[str, Any] = {name: getattr(case, name) for name in Case.__dataclass_fields__}
     fields["playbook"] = case_playbook(case)
-    fields["payments"] = [
-        {name: getattr(p, name) for name in ScreeningRecord.__dataclass_fields__} for p in payments
-    ]
+    fields["payments"] = [_payment(p) for p in payments]
     fields["payer"] = (
         None
         if customer is None

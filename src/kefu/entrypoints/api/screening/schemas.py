@@ -86,6 +86,21 @@ class ReasonOut(Out):
     message_en: str
 
 
+class ModelScoreOut(Out):
+    version: str
+    probability: float | None = Field(
+        description="the model's calibrated probability that the payment is a scam (null: the allow lane "
+        "decided before the model was asked)"
+    )
+    points: int = Field(description="what it added to the rules' weights: round(weight × probability)")
+
+
+class ShadowModelOut(Out):
+    version: str
+    probability: float
+    decision: Literal["allow", "warn", "hold", "block"] = Field(description="what it would have decided")
+
+
 class ScreeningOut(Out):
     payment_id: str
     decision: Literal["allow", "warn", "hold", "block"]
@@ -97,6 +112,10 @@ class ScreeningOut(Out):
     rule_set_version: str
     lane: str
     shadow: dict[str, Any]
+    model: ModelScoreOut | None = Field(default=None, description="the live model's score, when one is live")
+    model_shadow: ShadowModelOut | None = Field(
+        default=None, description="a shadow model's score: recorded, never deciding"
+    )
     status: PaymentStatusName = Field(description="the payment's status now (a replay shows the current one)")
 
 
@@ -186,6 +205,15 @@ class CasePaymentOut(Out):
     payee_account: str
     score: int
     screened_at: datetime
+    # What the specialist weighs, from the payment as screened (None for payments screened before it was
+    # kept): the payment's own time, its channel and memo, the payee and the device signals.
+    paid_at: datetime | None = Field(default=None, description="when the payer pressed pay")
+    channel: str | None = None
+    memo: str | None = None
+    payee_name: str | None = None
+    payee_kind: str | None = None
+    payee_age_s: int | None = Field(default=None, description="how long kefu has known the payee account")
+    device: dict[str, bool] | None = None
 
 
 class CaseOut(Out):
@@ -333,6 +361,16 @@ class TrustedPayeesOut(Out):
     payees: list[TrustedPayeeOut]
 
 
+class ModelWeekOut(Out):
+    model_version: str | None
+    week: str = Field(description="the Monday starting the week, in the centre's timezone")
+    screened: int
+    hold_rate: float
+    stop_rate: float = Field(description="held or blocked over screened")
+    labelled_stops: int
+    precision: float | None = Field(description="scam-labelled over labelled stops; null without labels")
+
+
 class FraudStatsOut(Out):
     start: datetime = Field(serialization_alias="from")
     end: datetime = Field(serialization_alias="to")
@@ -347,6 +385,9 @@ class FraudStatsOut(Out):
     false_positive_rate: float | None
     median_time_to_first_contact_s: float | None
     by_typology: dict[str, dict[str, Any]]
+    models: list[ModelWeekOut] = Field(
+        default_factory=list, description="drift: per model version (null: rules alone) and local week"
+    )
 
 
 class RevealIn(In):

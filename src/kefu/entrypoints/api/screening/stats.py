@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -9,6 +10,7 @@ from fastapi import APIRouter, Query
 from kefu.entrypoints.api.deps import ContextDep
 from kefu.entrypoints.api.screening.schemas import FraudStatsOut
 from kefu.entrypoints.api.shared.schemas import Instant
+from kefu.services.screening.model import model_drift
 from kefu.services.screening.stats import fraud_stats
 
 router = APIRouter(prefix="/api/v1/stats", tags=["screening"])
@@ -25,4 +27,5 @@ async def stats(
     start: Annotated[Instant, Query(alias="from", description="ISO 8601 with an offset")],
     end: Annotated[Instant, Query(alias="to", description="ISO 8601 with an offset")],
 ) -> FraudStatsOut:
-    return FraudStatsOut.model_validate(await fraud_stats(start, end, ctx))
+    figures = asdict(await fraud_stats(start, end, ctx))
+    return FraudStatsOut.model_validate({**figures, "models": await model_drift(start, end, ctx)})

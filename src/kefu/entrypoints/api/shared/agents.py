@@ -45,4 +45,4 @@ async def update_agent(agent_id: str, body: AgentPatch, bus: BusDep, actor: Acto
 
 @router.put("/{agent_id}/presence", response_model=AgentOut, summary="Go available, away or offline")
 async def set_presence(agent_id: str, body: PresenceIn, bus: BusDep, actor: ActorDep) -> AgentOut:
-    return AgentOut.model_validate(await bus.handle(SetPresence(agent_id, body.presence), actor))
+    return AgentOut.model_validate(await bus.handle(SetPresence(agent_id, body.presence, body.reason), actor))

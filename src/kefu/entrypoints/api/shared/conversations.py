@@ -63,6 +63,16 @@ async def post_message(conversation_id: str, body: MessageIn, bus: BusDep, actor
 
 
 @router.post(
+    "/{conversation_id}/notes",
+    response_model=MessageOut,
+    status_code=201,
+    summary="Add an internal note for staff (never shown to the customer)",
+)
+async def add_note(conversation_id: str, body: MessageIn, bus: BusDep, actor: ActorDep) -> MessageOut:
+    return MessageOut.model_validate(await bus.handle(c.AddInternalNote(conversation_id, body.body), actor))
+
+
+@router.post(
     "/{conversation_id}/assign", response_model=ConversationOut, summary="Assign to an agent by hand"
 )
 async def assign(conversation_id: str, body: AssignIn, bus: BusDep, actor: ActorDep) -> ConversationOut:

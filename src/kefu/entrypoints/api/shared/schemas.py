@@ -274,6 +274,9 @@ class AgentPatch(In):
 
 class PresenceIn(In):
     presence: Presence
+    reason: Literal["meal", "training", "meeting"] | None = Field(
+        default=None, description="with away only: the break's reason (用餐, 培训, 会议)"
+    )
 
 
 class AgentOut(Out):
@@ -285,7 +288,9 @@ class AgentOut(Out):
     presence: Presence
     presence_since: datetime | None
     presence_reason: str | None = Field(
-        default=None, description="set by kefu: `missed` when an unanswered offer set the agent away"
+        default=None,
+        description="why the agent is away: `missed` (set by kefu after an unanswered offer), or the "
+        "agent's own `meal`, `training` or `meeting`",
     )
     user_id: str | None
     created_at: datetime
@@ -324,7 +329,9 @@ class ResolveIn(In):
 class MessageOut(Out):
     id: str
     conversation_id: str
-    sender: Literal["customer", "agent", "system"]
+    sender: Literal["customer", "agent", "system", "note"] = Field(
+        description="note: an internal note between staff, never shown to the customer's side"
+    )
     author_id: str | None
     body: str
     created_at: datetime

@@ -37,7 +37,13 @@ export async function api(method, path, body) {
   const date = Date.parse(response.headers.get("Date") || "");
   if (!Number.isNaN(date)) skewMs = date - Date.now();
   const text = await response.text();
-  const data = text ? JSON.parse(text) : null;
+  let data = null;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    // A proxy's HTML error page: keep the status, so the caller still tells 5xx from 4xx.
+    if (response.ok) throw new ApiError(response.status, { detail: "not JSON" });
+  }
   if (!response.ok) throw new ApiError(response.status, data);
   return data;
 }

@@ -363,6 +363,12 @@ const TEXT = {
 
 const KEY = "kefu.lang";
 
+// A page adds its own texts (e.g. js/i18n/workspace.js) before it renders; a key it gives replaces the
+// shared one on that page only.
+export function register(texts) {
+  for (const code of Object.keys(texts)) Object.assign(TEXT[code] ??= {}, texts[code]);
+}
+
 export function lang() {
   const saved = localStorage.getItem(KEY);
   return saved === "en" || saved === "zh" ? saved : "zh";

@@ -29,6 +29,9 @@ export function connect({ wallboard = false, onEvent, onState }) {
       onState(false, error);
       return retry();
     }
+    // Stopped while the ticket was on its way (signed out, session expired): open nothing, or a second
+    // stream would run beside the next session's.
+    if (stopped) return;
     const params = new URLSearchParams({ ticket });
     if (wallboard) params.set("wallboard", "true");
     source = new EventSource(`/api/v1/stream?${params}`);
@@ -46,6 +49,7 @@ export function connect({ wallboard = false, onEvent, onState }) {
     source.onmessage = handle;
     source.addEventListener("bye", () => {
       source.close();
+      onState(false);
       open();
     });
   }
