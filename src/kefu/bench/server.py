@@ -143,7 +143,8 @@ async def serving(
                 await _wait_ready(port, process)
                 yield Served(port, process.pid, token, url, schema)
             finally:
-                process.terminate()
+                if process.returncode is None:
+                    process.terminate()
                 try:
                     await asyncio.wait_for(process.wait(), timeout=15)
                 except TimeoutError:
