@@ -119,7 +119,6 @@ async def serving(
             await _schema(url, schema, create=True)
         prefix = f"bench:scr:{uuid.uuid4().hex}"
         try:
-            token = await make_token(url, schema, role)
             port = free_port()
             env = {
                 **os.environ,
@@ -135,6 +134,7 @@ async def serving(
             if redis_url:
                 env["KEFU_REDIS_URL"] = redis_url
                 env["KEFU_COUNTERS_PREFIX"] = prefix
+            token = await _cli_token(kefu, env, role)
             args = [kefu, "serve"] + (["--workers", str(workers)] if workers > 1 else [])
             process = await asyncio.create_subprocess_exec(
                 *args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
@@ -155,6 +155,23 @@ async def serving(
                 await _schema(url, schema, create=False)
             if redis_url:
                 await drop_prefix(redis_url, prefix)
+
+
+async def _cli_token(kefu: str, env: dict[str, str], role: str) -> str:
+    """Migrate with the build's own ``kefu`` (builds may differ in schema) and issue a token through its
+    CLI; the password is hashed with the production parameters, as a login storm should find it."""
+
+    async def cli(*args: str, stdin: bytes = b"") -> bytes:
+        process = await asyncio.create_subprocess_exec(
+            kefu, *args, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        out, err = await process.communicate(stdin)
+        if process.returncode != 0:
+            raise RuntimeError(f"kefu {' '.join(args)} failed: {err.decode(errors='replace')[-500:]}")
+        return out
+
+    await cli("user", "create", "bench-caller", "--role", role, stdin=b"bench-password\n")
+    return (await cli("token", "create", "bench-caller")).decode().strip()
 
 
 async def drop_prefix(redis_url: str, prefix: str) -> None:
