@@ -91,6 +91,7 @@ class Settings(BaseSettings):
     notify_webhook_url: str | None = None  # family alerts go here (JSON POST); None: logged and recorded
     counters_prefix: str = "kefu:scr"  # Redis key prefix of the screening counters
     rules_check_s: float = Field(default=1.0, ge=0, le=300)  # how stale the active rule set may be
+    auth_cache_s: float = Field(default=5.0, ge=0, le=300)  # how long a process trusts a token's user
 
     # The payments gateway loop and the specialist's phone (see docs/screening.md).
     payment_webhook_url: str | None = None  # status changes are POSTed here, signed; None: not sent

@@ -1,256 +1,200 @@
-"""Screening over HTTP against a real ``kefu serve`` process, at a steady request rate.
+"""Screening over HTTP against real ``kefu serve`` processes: closed loop at N connections and open loop at
+a steady rate, each request a fresh payment from the labelled generator (payers by external id, so every
+screening also looks the customer up) with a unique ``payment_id``; every answer is stored with its audit
+entry, as in production. A login storm (24 concurrent logins) measures ``/healthz`` beside it.
 
-The load is open-loop: request *i* is due at ``start + i / rate`` whatever happened before, and its latency
-is measured from that due time, so a slow server cannot hide its queueing by slowing the client down
-(coordinated omission). Each request is a fresh payment from the labelled generator (payers by external id,
-so every screening also looks the customer up), and every answer is stored with its audit entry, as in
-production. The server runs in its own process on a fresh SQLite file; with ``redis_url`` its counters live
-in Redis under a throw-away prefix.
+Several builds can be measured in one run (``builds``: label → ``kefu`` executable): each round starts every
+build in turn on a fresh database, with the same load; the rounds alternate the order, and the summary
+gives the median of each figure over the rounds.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import tempfile
-import time
+import statistics
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-import httpx
-
-from kefu.adapters.bus.memory import InProcessBus
-from kefu.adapters.security.passwords import Argon2Hasher
-from kefu.bootstrap import bootstrap
-from kefu.config import load_settings
-from kefu.domain.commands import CreateUser, IssueToken
-from kefu.domain.users import SYSTEM_ACTOR
+from kefu.bench.load import Request, run_load
+from kefu.bench.server import serving
 from kefu.sim.payments import generate_payments
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+PATH = "/api/v1/payments/screen"
 
 
-def _requests(count: int, seed: int) -> list[dict[str, Any]]:
-    # Payment times run with the wall clock so counters and hold expiry behave as in production.
+def payment_requests(count: int, seed: int) -> list[Request]:
+    """``count`` screen requests with unique payment ids; payment times run with the wall clock so counters
+    and hold expiry behave as in production."""
     now = datetime.now(UTC)
     out = []
     records = list(generate_payments(count, seed=seed, scam_rate=0.02))
     first = datetime.fromisoformat(records[0]["created_at"])
+    run = uuid.uuid4().hex[:8]
     for r in records:
         body = {k: v for k, v in r.items() if k not in {"payer_profile", "label"}}
-        body["payment_id"] = f"b-{uuid.uuid4().hex[:8]}-{r['payment_id']}"
+        body["payment_id"] = f"b-{run}-{r['payment_id']}"
         body["payer"] = {"external_id": r["payer"]["customer_id"]}
         shifted = now + (datetime.fromisoformat(r["created_at"]) - first) / 1000
         body["created_at"] = shifted.isoformat()
-        out.append(body)
+        out.append(Request("POST", PATH, json.dumps(body, ensure_ascii=False).encode()))
     return out
 
 
-async def _token(database_url: str) -> str:
-    settings = load_settings(database_url=database_url)
-    kefu = await bootstrap(settings, hasher=Argon2Hasher(fast=True), publisher=InProcessBus(), routing=False)
-    try:
-        await kefu.bus.handle(CreateUser("bench-gateway", "bench-password", "integration"), SYSTEM_ACTOR)
-        issued = await kefu.bus.handle(IssueToken("bench-gateway", 1), SYSTEM_ACTOR)
-        return str(issued.access_token)
-    finally:
-        await kefu.close()
+def _decided(status: int, payload: bytes) -> bool:
+    return b'"decision"' in payload
 
 
-def _kefu_command() -> list[str]:
-    script = Path(sys.executable).parent / "kefu"
-    if script.exists():
-        return [str(script)]
-    found = shutil.which("kefu")
-    return [found] if found else [sys.executable, "-c", "from kefu.entrypoints.cli import main; main()"]
+async def _login_storm(port: int, seconds: float, logins: int = 24) -> dict[str, Any]:
+    """``logins`` connections signing in back to back while /healthz is asked 50 times a second."""
+    body = json.dumps({"username": "bench-caller", "password": "bench-password"}).encode()
+    count = max(logins, int(seconds * 20))
+    storm = asyncio.create_task(
+        run_load(
+            port,
+            None,
+            [Request("POST", "/api/v1/auth/login", body)] * count,
+            connections=logins,
+            progress=False,
+        )
+    )
+    await asyncio.sleep(0.2)
+    probes = [Request("GET", "/healthz")] * int(seconds * 50)
+    health = await run_load(port, None, probes, connections=4, rate=50.0, progress=False)
+    logins_done = await storm
+    return {"healthz": health, "logins": logins_done}
 
 
-async def _wait_ready(client: httpx.AsyncClient, deadline_s: float = 30.0) -> None:
-    until = time.monotonic() + deadline_s
-    while time.monotonic() < until:
-        try:
-            if (await client.get("/healthz")).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        await asyncio.sleep(0.2)
-    raise RuntimeError("kefu serve did not become healthy in time")
-
-
-def _quantile(sorted_ms: list[float], q: float) -> float:
-    return round(sorted_ms[min(len(sorted_ms) - 1, int(len(sorted_ms) * q))], 2)
-
-
-class _Connection:
-    """One keep-alive HTTP/1.1 connection with the bare minimum of parsing: the load generator must cost
-    far less than the server it measures (a general-purpose client pool does not at 500 requests/s)."""
-
-    def __init__(self, port: int, token: str) -> None:
-        self.port = port
-        self.head = (
-            "POST /api/v1/payments/screen HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-            f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
-        ).encode()
-        self.reader: asyncio.StreamReader | None = None
-        self.writer: asyncio.StreamWriter | None = None
-
-    async def post(self, body: bytes) -> tuple[int, bytes]:
-        if self.writer is None or self.reader is None:
-            self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
-        self.writer.write(self.head + b"Content-Length: %d\r\n\r\n" % len(body) + body)
-        head = await self.reader.readuntil(b"\r\n\r\n")
-        status = int(head[9:12])
-        length = 0
-        for line in head.split(b"\r\n"):
-            if line[:15].lower() == b"content-length:":
-                length = int(line[15:])
-        return status, await self.reader.readexactly(length)
-
-    async def close(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
-            with contextlib.suppress(OSError):
-                await self.writer.wait_closed()
-
-
-async def _steady_load(
-    port: int, token: str, bodies: list[dict[str, Any]], rate: float, connections: int = 64
+async def _one_build(
+    kefu: str,
+    *,
+    closed: list[int],
+    closed_requests: int,
+    rates: list[float],
+    seconds: float,
+    warmup: int,
+    seed: int,
+    database_url: str | None,
+    redis_url: str | None,
+    workers: int,
+    storm: bool,
 ) -> dict[str, Any]:
-    """Open loop: a dispatcher releases request i at its due time; a pool of connections sends them."""
-    encoded = [json.dumps(b, ensure_ascii=False).encode() for b in bodies]
-    latencies: list[float] = []
-    statuses: dict[int, int] = {}
-    decisions: dict[str, int] = {}
-    due_queue: asyncio.Queue[tuple[int, float] | None] = asyncio.Queue()
+    out: dict[str, Any] = {}
+    async with serving(kefu, database_url=database_url, redis_url=redis_url, workers=workers) as served:
+        total = warmup + len(closed) * closed_requests + sum(int(r * seconds) for r in rates)
+        # requests=0 or seconds=0 leaves that shape out (e.g. to measure the login storm alone).
+        bodies = payment_requests(total, seed)
+        await run_load(served.port, served.token, bodies[:warmup], connections=8, progress=False)
+        at = warmup
+        for connections in closed if closed_requests else []:
+            chunk = bodies[at : at + closed_requests]
+            at += closed_requests
+            out[f"closed_{connections}"] = await run_load(
+                served.port,
+                served.token,
+                chunk,
+                connections=connections,
+                server_pid=served.pid,
+                label=f"closed loop, {connections} connections",
+                check=_decided,
+            )
+        for rate in rates if seconds else []:
+            count = int(rate * seconds)
+            chunk = bodies[at : at + count]
+            at += count
+            out[f"open_{rate:g}"] = await run_load(
+                served.port,
+                served.token,
+                chunk,
+                connections=64,
+                rate=rate,
+                server_pid=served.pid,
+                label=f"open loop, {rate:g}/s",
+                check=_decided,
+            )
+        if storm:
+            out["login_storm"] = await _login_storm(served.port, 10.0)
+    return out
 
-    async def worker() -> None:
-        conn = _Connection(port, token)
-        try:
-            while (item := await due_queue.get()) is not None:
-                i, due = item
-                status, payload = await conn.post(encoded[i])
-                latencies.append((time.perf_counter() - due) * 1000)
-                statuses[status] = statuses.get(status, 0) + 1
-                if status == 200:
-                    d = json.loads(payload)["decision"]
-                    decisions[d] = decisions.get(d, 0) + 1
-        finally:
-            await conn.close()
 
-    workers = [asyncio.create_task(worker()) for _ in range(connections)]
-    start = time.perf_counter() + 0.05
-    late = 0
-    for i in range(len(encoded)):
-        due = start + i / rate
-        delay = due - time.perf_counter()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        elif delay < -0.005:
-            late += 1
-        due_queue.put_nowait((i, due))
-    for _ in workers:
-        due_queue.put_nowait(None)
-    await asyncio.gather(*workers)
-    elapsed = time.perf_counter() - start
-    latencies.sort()
-    return {
-        "requests": len(encoded),
-        "target_rate_per_s": rate,
-        "achieved_rate_per_s": round(len(encoded) / elapsed, 1),
-        "latency_ms": {
-            "p50": _quantile(latencies, 0.50),
-            "p90": _quantile(latencies, 0.90),
-            "p99": _quantile(latencies, 0.99),
-            "max": round(latencies[-1], 2),
-        },
-        "statuses": {str(k): v for k, v in sorted(statuses.items())},
-        "decisions": dict(sorted(decisions.items())),
-        "dispatched_late_over_5ms": late,
-        "connections": connections,
-    }
+def _medians(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The median over rounds of each shape's throughput, latencies, errors and CPU."""
+    summary: dict[str, Any] = {}
+    for shape in runs[0]:
+        if shape == "login_storm":
+            values = [r[shape]["healthz"]["latency_ms"] for r in runs]
+            summary[shape] = {
+                "healthz_p50_ms": statistics.median(v["p50"] for v in values),
+                "healthz_p99_ms": statistics.median(v["p99"] for v in values),
+                "healthz_max_ms": statistics.median(v["max"] for v in values),
+                "logins_per_s": statistics.median(r[shape]["logins"]["throughput_per_s"] for r in runs),
+            }
+            continue
+        rs = [r[shape] for r in runs]
+        summary[shape] = {
+            "throughput_per_s": statistics.median(x["throughput_per_s"] for x in rs),
+            **{
+                f"{q}_ms": statistics.median(x["latency_ms"][q] for x in rs)
+                for q in ("p50", "p90", "p99", "max")
+            },
+            "errors": max(x["errors"] for x in rs),
+            "server_cores": statistics.median(x["cpu"]["server_cores"] or 0.0 for x in rs),
+            "generator_cores": statistics.median(x["cpu"]["generator_cores"] for x in rs),
+            "machine_idle_cores": statistics.median(x["cpu"]["machine_idle_cores"] or 0.0 for x in rs),
+        }
+    return summary
 
 
 async def run_http_bench_async(
-    rate: float, seconds: float, redis_url: str | None, warmup: int, seed: int
-) -> dict[str, Any]:
-    count = int(rate * seconds)
-    with tempfile.TemporaryDirectory(prefix="kefu-bench-screen-") as tmp:
-        url = f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
-        token = await _token(url)
-        port = _free_port()
-        env = {
-            **os.environ,
-            "KEFU_DATABASE_URL": url,
-            "KEFU_HOST": "127.0.0.1",
-            "KEFU_PORT": str(port),
-            "KEFU_LOG_JSON": "true",
-        }
-        env.pop("KEFU_NATS_URL", None)
-        env.pop("KEFU_REDIS_URL", None)
-        prefix = f"bench:scr:{uuid.uuid4().hex}"
-        if redis_url:
-            env["KEFU_REDIS_URL"] = redis_url
-            env["KEFU_COUNTERS_PREFIX"] = prefix
-        server = await asyncio.create_subprocess_exec(
-            *_kefu_command(), "serve", env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        try:
-            limits = httpx.Limits(max_connections=256, max_keepalive_connections=256)
-            async with httpx.AsyncClient(
-                base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=30.0
-            ) as client:
-                await _wait_ready(client)
-                bodies = _requests(warmup + count, seed)
-                await _steady_load(port, token, bodies[:warmup], min(rate, 200.0))
-                result = await _steady_load(port, token, bodies[warmup:], rate)
-        finally:
-            server.terminate()
-            try:
-                await asyncio.wait_for(server.wait(), timeout=10)
-            except TimeoutError:
-                server.kill()
-                await server.wait()
-            if redis_url:
-                await _drop_prefix(redis_url, prefix)
-    result["server"] = "kefu serve (uvicorn, one process), SQLite, " + (
-        "Redis counters" if redis_url else "in-memory counters"
-    )
-    result["warmup_requests"] = warmup
-    return result
-
-
-async def _drop_prefix(redis_url: str, prefix: str) -> None:
-    from redis.asyncio import Redis  # noqa: PLC0415 - only when Redis was used
-
-    client = Redis.from_url(redis_url)
-    try:
-        keys = [k async for k in client.scan_iter(match=f"{prefix}:*", count=1000)]
-        for i in range(0, len(keys), 1000):
-            await client.delete(*keys[i : i + 1000])
-    finally:
-        await client.aclose()
-
-
-def run_http_bench(
-    rate: float = 500.0,
-    seconds: float = 20.0,
-    redis_url: str | None = None,
-    warmup: int = 500,
+    builds: Mapping[str, str],
+    *,
+    closed: list[int],
+    closed_requests: int,
+    rates: list[float],
+    seconds: float,
+    rounds: int,
+    warmup: int = 300,
     seed: int = 11,
+    database_url: str | None = None,
+    redis_url: str | None = None,
+    workers: int = 1,
+    storm: bool = True,
 ) -> dict[str, Any]:
-    return asyncio.run(run_http_bench_async(rate, seconds, redis_url, warmup, seed))
+    runs: dict[str, list[dict[str, Any]]] = {label: [] for label in builds}
+    order = list(builds)
+    for n in range(rounds):
+        for label in order if n % 2 == 0 else order[::-1]:
+            runs[label].append(
+                await _one_build(
+                    builds[label],
+                    closed=closed,
+                    closed_requests=closed_requests,
+                    rates=rates,
+                    seconds=seconds,
+                    warmup=warmup,
+                    seed=seed + n,
+                    database_url=database_url,
+                    redis_url=redis_url,
+                    workers=workers,
+                    storm=storm,
+                )
+            )
+    return {
+        "server": {
+            "database": "PostgreSQL" if database_url else "SQLite (embedded default)",
+            "counters": "Redis" if redis_url else "in memory",
+            "workers": workers,
+        },
+        "rounds": rounds,
+        "median": {label: _medians(r) for label, r in runs.items()},
+        "runs": runs,
+    }
 
 
-__all__ = ["run_http_bench"]
+def run_http_bench(builds: Mapping[str, str], **options: Any) -> dict[str, Any]:
+    return asyncio.run(run_http_bench_async(builds, **options))
+
+
+__all__ = ["payment_requests", "run_http_bench"]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import getpass
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, TypeVar
@@ -107,6 +108,15 @@ def serve(
     ctx: typer.Context,
     host: Annotated[str | None, typer.Option(help="Interface to listen on.")] = None,
     port: Annotated[int | None, typer.Option(help="TCP port.")] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=64,
+            help="API processes sharing the port (PostgreSQL and Redis only). With more than one, none runs "
+            "the routing engine: run it with `kefu router`.",
+        ),
+    ] = 1,
 ) -> None:
     """Apply migrations and serve the API, the workspace and the wallboard."""
     import uvicorn  # noqa: PLC0415 - only the server needs it; keeps other commands quick to start
@@ -114,12 +124,57 @@ def serve(
     from kefu.entrypoints.api.app import create_app  # noqa: PLC0415 - same reason
 
     settings = _settings(ctx, host=host, port=port)
+    if workers > 1:
+        _serve_workers(ctx, settings, workers)
+        return
     configure_logging(settings.json_logs)
     print(f"kefu serving on http://{settings.host}:{settings.port}  (API docs at /docs)", flush=True)
     uvicorn.run(
         create_app(settings),
         host=settings.host,
         port=settings.port,
+        loop="uvloop",
+        http="httptools",
+        access_log=False,
+        log_level="warning",
+        timeout_graceful_shutdown=5,
+    )
+
+
+def _serve_workers(ctx: typer.Context, settings: Settings, workers: int) -> None:
+    """N API processes on one port. The screening counters must be shared (Redis) and the database must
+    take writers from several processes (PostgreSQL); none of them routes, so two engines never run."""
+    import uvicorn  # noqa: PLC0415 - only the server needs it
+
+    if not settings.database_url.startswith("postgresql"):
+        print("kefu serve: --workers > 1 needs PostgreSQL (KEFU_DATABASE_URL)", file=sys.stderr)
+        raise typer.Exit(2)
+    if not settings.redis_url:
+        print("kefu serve: --workers > 1 needs Redis for shared counters (KEFU_REDIS_URL)", file=sys.stderr)
+        raise typer.Exit(2)
+    # Each worker builds its settings from the environment: hand it the command line's choices.
+    overrides: Overrides = ctx.obj
+    chosen = {**overrides.values, "host": settings.host, "port": settings.port}
+    for name, value in chosen.items():
+        if value is not None:
+            os.environ[f"KEFU_{name.upper()}"] = str(value)
+    configure_logging(settings.json_logs)
+    print(
+        f"kefu serving on http://{settings.host}:{settings.port} with {workers} API processes "
+        "(no routing engine here: run `kefu router`)",
+        flush=True,
+    )
+    uvicorn.run(
+        "kefu.entrypoints.api.app:api_worker_app",
+        factory=True,
+        workers=workers,
+        # A worker imports kefu and migrates before it is ready; on a busy machine that takes more than
+        # uvicorn's 5 s, and a worker killed for it would be restarted for ever.
+        timeout_worker_healthcheck=120,
+        host=settings.host,
+        port=settings.port,
+        loop="uvloop",
+        http="httptools",
         access_log=False,
         log_level="warning",
         timeout_graceful_shutdown=5,

@@ -20,6 +20,27 @@ def _emit(figures: dict[str, Any]) -> None:
     print(json.dumps(figures, ensure_ascii=False, indent=2))  # noqa: T201 - the figures are the output
 
 
+Builds = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--build",
+        help="LABEL=PATH of another kefu executable to measure beside this one (before=/old/.venv/bin/kefu).",
+    ),
+]
+
+
+def _builds(extra: list[str] | None) -> dict[str, str]:
+    from kefu.bench.server import this_kefu  # noqa: PLC0415
+
+    builds = {"this": this_kefu()}
+    for item in extra or []:
+        label, _, path = item.partition("=")
+        if not label or not path:
+            raise typer.BadParameter(f"--build takes LABEL=PATH, not {item!r}")
+        builds[label] = path
+    return builds
+
+
 @bench_app.command("api")
 def bench_api(
     quick: Quick = False,
@@ -27,11 +48,38 @@ def bench_api(
         str | None, typer.Option(help="Measure on this database instead of SQLite.")
     ] = None,
     schema: Annotated[str | None, typer.Option(help="PostgreSQL schema to use (must exist, empty).")] = None,
+    http: Annotated[
+        bool, typer.Option(help="Instead: open conversations over HTTP against real `kefu serve` processes.")
+    ] = False,
+    connections: Annotated[
+        list[int] | None, typer.Option(help="--http: concurrent connections (repeatable).")
+    ] = None,
+    creates: Annotated[int, typer.Option(help="--http: conversations opened per concurrency.")] = 2000,
+    reads: Annotated[int, typer.Option(help="--http: single reads afterwards.")] = 500,
+    rounds: Annotated[int, typer.Option(min=1, help="--http: rounds (the summary gives medians).")] = 1,
+    workers: Annotated[int, typer.Option(min=1, help="--http: `kefu serve --workers N`.")] = 1,
+    build: Builds = None,
 ) -> None:
-    """HTTP latency of create/read/list, at 1k, 10k and 100k conversations."""
+    """HTTP latency of create/read/list, at 1k, 10k and 100k conversations (in process); with --http,
+    conversations opened per second over real connections, beside other builds if asked."""
+    configure_logging(json_logs=False, level="WARNING")
+    if http:
+        from kefu.bench.api_http import run_api_http_bench  # noqa: PLC0415 - load only what is asked for
+
+        _emit(
+            run_api_http_bench(
+                _builds(build),
+                connections=connections if connections is not None else [1, 16],
+                creates=min(creates, 200) if quick else creates,
+                reads=min(reads, 100) if quick else reads,
+                rounds=rounds,
+                database_url=database_url,
+                workers=workers,
+            )
+        )
+        return
     from kefu.bench.api import run_api_bench  # noqa: PLC0415 - load only the benchmark asked for
 
-    configure_logging(json_logs=False, level="WARNING")
     _emit(run_api_bench(quick=quick, database_url=database_url, schema=schema))
 
 
@@ -46,19 +94,32 @@ def bench_routing(quick: Quick = False, seed: int = 0) -> None:
 @bench_app.command("screening")
 def bench_screening(
     quick: Quick = False,
-    rate: Annotated[float, typer.Option(help="HTTP requests per second, steady (open loop).")] = 500.0,
-    seconds: Annotated[float, typer.Option(help="Seconds of HTTP load per run.")] = 20.0,
-    redis_url: Annotated[
-        str | None, typer.Option(help="Also measure HTTP with counters in this Redis (else KEFU_REDIS_URL).")
+    rate: Annotated[
+        list[float] | None, typer.Option(help="Open loop: requests per second, steady (repeatable).")
     ] = None,
-    http: Annotated[bool, typer.Option(help="Measure HTTP against a real `kefu serve`.")] = True,
+    connections: Annotated[
+        list[int] | None, typer.Option(help="Closed loop: concurrent connections (repeatable).")
+    ] = None,
+    requests: Annotated[int, typer.Option(help="Requests per closed-loop run.")] = 6000,
+    seconds: Annotated[float, typer.Option(help="Seconds of each open-loop run.")] = 20.0,
+    rounds: Annotated[int, typer.Option(min=1, help="Rounds (the summary gives medians).")] = 1,
+    redis_url: Annotated[
+        str | None, typer.Option(help="Counters in this Redis (else KEFU_REDIS_URL, else in memory).")
+    ] = None,
+    database_url: Annotated[
+        str | None, typer.Option(help="PostgreSQL URL (a fresh schema per run); SQLite if omitted.")
+    ] = None,
+    workers: Annotated[int, typer.Option(min=1, help="`kefu serve --workers N` (PostgreSQL only).")] = 1,
+    build: Builds = None,
+    http: Annotated[bool, typer.Option(help="Measure HTTP against real `kefu serve` processes.")] = True,
     in_process: Annotated[bool, typer.Option(help="Measure the in-process core (minutes).")] = True,
+    storm: Annotated[bool, typer.Option(help="Measure /healthz under 24 concurrent logins.")] = True,
     model_lane: Annotated[
         bool, typer.Option(help="Also measure in process with the model lane off and on.")
     ] = True,
 ) -> None:
-    """In-process decisions per second and cost growth; HTTP p50/p99 at a steady rate against `kefu serve`,
-    with in-memory and with Redis counters."""
+    """In-process decisions per second and cost growth; over HTTP, closed loop at N connections and open
+    loop at a steady rate against `kefu serve` (optionally beside other builds), with a login storm."""
     import asyncio  # noqa: PLC0415
     import os  # noqa: PLC0415
 
@@ -76,10 +137,18 @@ def bench_screening(
         count = 4_000 if quick else 20_000
         figures["redis_counters"] = asyncio.run(run_redis_counters_bench(redis, count=count))
     if http:
-        span = min(seconds, 4.0) if quick else seconds
-        figures["http_memory_counters"] = run_http_bench(rate=rate, seconds=span)
-        if redis:
-            figures["http_redis_counters"] = run_http_bench(rate=rate, seconds=span, redis_url=redis)
+        figures["http"] = run_http_bench(
+            _builds(build),
+            closed=connections if connections is not None else [16],
+            closed_requests=min(requests, 1000) if quick else requests,
+            rates=rate if rate is not None else [300.0],
+            seconds=min(seconds, 4.0) if quick else seconds,
+            rounds=rounds,
+            database_url=database_url,
+            redis_url=redis,
+            workers=workers,
+            storm=storm,
+        )
     _emit(figures)
 
 

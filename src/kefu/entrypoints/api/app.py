@@ -9,7 +9,7 @@ from importlib.metadata import version
 from fastapi import FastAPI
 
 from kefu.bootstrap import Kefu, bootstrap
-from kefu.config import Settings
+from kefu.config import Settings, load_settings
 from kefu.entrypoints import web
 from kefu.entrypoints.api import openapi, problems, stream
 from kefu.entrypoints.api.care import callbacks, kb
@@ -43,8 +43,9 @@ Errors are RFC 9457 `application/problem+json` with a stable `code`.
 """
 
 
-def create_app(settings: Settings | None = None, kefu: Kefu | None = None) -> FastAPI:
-    """The app. Give ``kefu`` to serve an already bootstrapped instance (tests), else it starts its own."""
+def create_app(settings: Settings | None = None, kefu: Kefu | None = None, routing: bool = True) -> FastAPI:
+    """The app. Give ``kefu`` to serve an already bootstrapped instance (tests), else it starts its own
+    (with ``routing=False``: an API process without a routing engine, relaying its own outbox)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -54,7 +55,7 @@ def create_app(settings: Settings | None = None, kefu: Kefu | None = None) -> Fa
             return
         if settings is None:
             raise RuntimeError("create_app needs settings or a bootstrapped kefu")
-        own = await bootstrap(settings)
+        own = await bootstrap(settings) if routing else await bootstrap(settings, routing=False, relay=True)
         app.state.kefu = own
         try:
             yield
@@ -95,3 +96,9 @@ def create_app(settings: Settings | None = None, kefu: Kefu | None = None) -> Fa
     app.add_middleware(MetricsTiming)
     app.add_middleware(RequestContext)
     return app
+
+
+def api_worker_app() -> FastAPI:
+    """One of ``kefu serve --workers N``'s API processes: settings from the environment, no routing engine
+    (it runs in ``kefu router``), its own outbox relay (relays claim rows, so several are safe)."""
+    return create_app(load_settings(), routing=False)

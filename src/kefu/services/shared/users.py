@@ -5,7 +5,10 @@ from __future__ import annotations
 import asyncio
 import math
 import re
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from typing import TypeVar
 
 from kefu.domain import events
 from kefu.domain.audit import AuditEntry
@@ -42,7 +45,16 @@ from kefu.services.context import Context
 from kefu.services.pagination import Page, page_of
 from kefu.services.ports import LoginThrottle, TokenIssuer, UnitOfWork
 
+T = TypeVar("T")
 _LOGGABLE_NAME = re.compile(r"^[a-z0-9][a-z0-9_.\-]{1,62}$")
+# One password hash at a time per process: Argon2 is built to use all the CPU and memory it is given, and
+# several at once (the default executor runs up to six) starve the event loop of the CPU it needs to answer
+# every other request. Sign-ins queue for the hasher instead.
+_HASHER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kefu-argon2")
+
+
+async def _off_loop(work: Callable[..., T], *args: object) -> T:
+    return await asyncio.get_running_loop().run_in_executor(_HASHER, work, *args)
 
 
 class Unthrottled:
@@ -78,7 +90,7 @@ async def create_user(cmd: CreateUser, ctx: Context) -> User:
             raise AlreadyExists(f"user {username!r} already exists", field="username")
         sites = await _check_sites(ctx, role, cmd.sites)
         now = ctx.clock.now()
-        user = User(new_id(), username, await asyncio.to_thread(ctx.hasher.hash, password), role, now)
+        user = User(new_id(), username, await _off_loop(ctx.hasher.hash, password), role, now)
         user.sites = sites
         await ctx.uow.users.add(user)
         await ctx.audit("user.created", "user", user.id, username=username, role=role)
@@ -100,7 +112,7 @@ async def authenticate(cmd: Authenticate, ctx: Context, throttle: LoginThrottle 
     async with ctx.uow:
         user = await ctx.uow.users.by_username(cmd.username)
     stored = None if user is None else user.password_hash
-    matches = await asyncio.to_thread(ctx.hasher.verify, stored, cmd.password)
+    matches = await _off_loop(ctx.hasher.verify, stored, cmd.password)
     ok = matches and user is not None and user.active
     locked_for_s = await throttle.settle(account, cmd.client, ok)
     async with ctx.uow:
@@ -223,7 +235,7 @@ async def enable_user(cmd: EnableUser, ctx: Context) -> User:
 async def set_password(cmd: SetPassword, ctx: Context) -> User:
     """A new password; every token issued before it stops working at once."""
     password = check_password(cmd.password, strict=ctx.settings.env == "prod", username=cmd.username)
-    new_hash = await asyncio.to_thread(ctx.hasher.hash, password)
+    new_hash = await _off_loop(ctx.hasher.hash, password)
     async with ctx.uow:
         user = await _managed_user(ctx, cmd.username)
         now = ctx.clock.now()
