@@ -108,6 +108,7 @@ SCHEMAS: dict[str, Schema] = {
     "outbox": Schema(),
     "payment_webhooks": Schema(),
     "payment_labels": Schema(),
+    "router_leases": Schema(),
 }
 
 
