@@ -28,6 +28,7 @@ from kefu.domain.errors import ConfigurationError, KefuError
 from kefu.domain.users import API_TOKEN_DAYS, API_TOKEN_MAX_DAYS, SYSTEM_ACTOR, ApiToken, User, check_role
 from kefu.entrypoints.cli_bench import bench_app
 from kefu.entrypoints.cli_care import worker_app
+from kefu.entrypoints.cli_cluster import dev_app, router_command
 from kefu.entrypoints.cli_reports import reports_app
 from kefu.entrypoints.cli_routing import sim_app, staffing_app
 from kefu.entrypoints.cli_screening import labels_app, rules_app, screen_stream, sim_payments
@@ -61,6 +62,8 @@ app.add_typer(labels_app, name="labels")
 sim_app.command("payments")(sim_payments)
 app.command("screen-stream")(screen_stream)
 app.add_typer(worker_app, name="worker")
+app.command("router")(router_command)
+app.add_typer(dev_app, name="dev")
 
 
 class Overrides:
@@ -105,6 +108,12 @@ def serve(
     ctx: typer.Context,
     host: Annotated[str | None, typer.Option(help="Interface to listen on.")] = None,
     port: Annotated[int | None, typer.Option(help="TCP port.")] = None,
+    roles: Annotated[
+        str | None,
+        typer.Option(
+            help="`api`: a stateless API node of a cluster (docs/operations.md); default: everything."
+        ),
+    ] = None,
 ) -> None:
     """Apply migrations and serve the API, the workspace and the wallboard."""
     import uvicorn  # noqa: PLC0415 - only the server needs it; keeps other commands quick to start
@@ -113,9 +122,13 @@ def serve(
 
     settings = _settings(ctx, host=host, port=port)
     configure_logging(settings.json_logs)
+    if roles not in (None, "api"):
+        raise ConfigurationError(
+            "kefu serve --roles takes `api`; routers and workers are `kefu router` and `kefu worker`"
+        )
     print(f"kefu serving on http://{settings.host}:{settings.port}  (API docs at /docs)", flush=True)
     uvicorn.run(
-        create_app(settings),
+        create_app(settings, role=roles),
         host=settings.host,
         port=settings.port,
         access_log=False,

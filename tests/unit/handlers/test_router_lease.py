@@ -115,7 +115,9 @@ async def test_a_missed_command_is_caught_up_at_the_next_turn(world: FakeWorld) 
             await node_b.turn()
             opened = await _open(b, 1)  # committed in b's process, which stands by; a never hears of it
             assert a.pending_offers() == [] and a.router.known_tasks() == set()
-            await node_a.turn()
+            await node_a.catch_up()  # seen once: the command may still be on its way
+            assert a.router.known_tasks() == set()
+            await node_a.catch_up()
             (task,) = [t for t in a.store.rows("tasks") if t.subject_id == opened]
             assert a.router.known_tasks() == {task.id}
             assert [o.task_id for o in a.pending_offers(agent.id)] == [task.id]

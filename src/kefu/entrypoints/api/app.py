@@ -8,7 +8,7 @@ from importlib.metadata import version
 
 from fastapi import FastAPI
 
-from kefu.bootstrap import Kefu, bootstrap
+from kefu.bootstrap import Kefu, bootstrap, bootstrap_role
 from kefu.config import Settings
 from kefu.entrypoints import web
 from kefu.entrypoints.api import problems, stream
@@ -33,8 +33,11 @@ Errors are RFC 9457 `application/problem+json` with a stable `code`.
 """
 
 
-def create_app(settings: Settings | None = None, kefu: Kefu | None = None) -> FastAPI:
-    """The app. Give ``kefu`` to serve an already bootstrapped instance (tests), else it starts its own."""
+def create_app(
+    settings: Settings | None = None, kefu: Kefu | None = None, role: str | None = None
+) -> FastAPI:
+    """The app. Give ``kefu`` to serve an already bootstrapped instance (tests), else it starts its own;
+    ``role="api"`` makes it a stateless API node of a cluster (``kefu serve --roles api``)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -44,7 +47,7 @@ def create_app(settings: Settings | None = None, kefu: Kefu | None = None) -> Fa
             return
         if settings is None:
             raise RuntimeError("create_app needs settings or a bootstrapped kefu")
-        own = await bootstrap(settings)
+        own = await (bootstrap(settings) if role is None else bootstrap_role(settings, role))
         app.state.kefu = own
         try:
             yield

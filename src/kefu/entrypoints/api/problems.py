@@ -42,7 +42,7 @@ def problem(request: Request, status: int, code: str, title: str, detail: str, *
         body["request_id"] = request_id
     body.update({k: v for k, v in extra.items() if k not in body})
     headers: dict[str, str] = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
-    if status == 429 and isinstance(extra.get("retry_after_s"), int):
+    if status in (429, 503) and isinstance(extra.get("retry_after_s"), int):
         headers["Retry-After"] = str(extra["retry_after_s"])
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers or None)
 

@@ -47,21 +47,26 @@ class RouterNode:
         self.on_loss = on_loss
         self.lease: Lease | None = None
         self.gained_at: datetime | None = None  # when this node last became active
-        self._loop: asyncio.Task[None] | None = None
+        self._loops: list[asyncio.Task[None]] = []
+        self._missing: set[str] = set()  # out of step at the last check (a command may still be on its way)
 
     @property
     def active(self) -> bool:
         return self.router.fence is not None
 
     async def start(self) -> None:
-        self._loop = asyncio.create_task(self._run(), name="kefu-router-lease")
+        # Renewal has a loop of its own: a catch-up waiting for the engine's lock never delays it.
+        self._loops = [
+            asyncio.create_task(self._run(), name="kefu-router-lease"),
+            asyncio.create_task(self._catch_up_forever(), name="kefu-router-catch-up"),
+        ]
 
     async def stop(self) -> None:
-        if self._loop is not None:
-            self._loop.cancel()
+        for loop in self._loops:
+            loop.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self._loop
-            self._loop = None
+                await loop
+        self._loops = []
         fence = self.router.fence
         await self._step_down("stopping")
         if fence is not None:
@@ -78,8 +83,17 @@ class RouterNode:
                 log.exception("router lease turn failed", partition=self.partition)
             await asyncio.sleep(self.lease_s / 3)
 
+    async def _catch_up_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.lease_s)
+            if self.active:
+                try:
+                    await self.catch_up()
+                except Exception:
+                    log.exception("routing catch-up failed", partition=self.partition)
+
     async def turn(self) -> None:
-        """One round: renew or acquire the lease, start or stop the engine, catch up on missed commands."""
+        """One round: renew or acquire the lease, start or stop the engine."""
         now = self.bus.clock.now()
         try:
             lease = await self.bus.handle(
@@ -103,8 +117,6 @@ class RouterNode:
             await self.on_gain()
             self.gained_at = self.bus.clock.now()
             log.warning("router active", partition=self.partition, holder=self.holder, token=lease.token)
-            return
-        await self._catch_up()
 
     async def _step_down(self, why: str) -> None:
         if self.router.fence is None:
@@ -114,11 +126,16 @@ class RouterNode:
         await self.on_loss()
         await self.router.stop()
 
-    async def _catch_up(self) -> None:
-        """Rebuild if the database's live tasks of this partition differ from the engine's (a command
-        that never arrived: sent while no router held the lease, or lost with a connection)."""
+    async def catch_up(self) -> None:
+        """Rebuild if the database's live tasks of this partition differ from the engine's in the same way
+        at two checks in a row (a command that never arrived: sent while no router held the lease, or lost
+        with a connection); a difference seen once may be a command still on its way."""
         async with self.bus.uow_factory() as uow:
             live = {t.id for t in await uow.tasks.live() if self.router.routes(t.queue_id)}
-        if live != self.router.known_tasks():
-            log.info("routing engine out of step with the database; rebuilding", partition=self.partition)
+        missing = live ^ self.router.known_tasks()
+        lasting, self._missing = missing & self._missing, missing
+        if lasting:
+            log.warning("routing engine out of step with the database; rebuilding", partition=self.partition,
+                        tasks=len(lasting))  # fmt: skip
+            self._missing = set()
             await self.bus.handle(RebuildRouting(), SYSTEM_ACTOR)

@@ -309,7 +309,9 @@ class Router:
         self._owns = owns
         # Set while this router holds its partition's lease (``kefu router``); every write checks it.
         self.fence: Fence | None = None
-        self.leased = False  # run under a lease (``RouterNode``): without a fence it stands by, writing nothing
+        self.leased = (
+            False  # run under a lease (``RouterNode``): without a fence it stands by, writing nothing
+        )
         self.config = config
         self.care_home_s = care_home_s
         self._home_first: dict[str, dict[str, int]] = {}  # queue id -> its home-site-first times by class
