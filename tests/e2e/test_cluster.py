@@ -67,6 +67,7 @@ def query(database: Database, sql: str, *args: Any) -> list[Any]:
 
 @pytest.fixture
 def cluster_env(database: Database) -> dict[str, str]:
+    """The environment of a cluster on the test's database and a NATS prefix of its own (short lease)."""
     require_service("NATS", "127.0.0.1", 4222)
     require_service("Redis", "127.0.0.1", 6379)
     prefix = f"t{uuid.uuid4().hex[:12]}"
@@ -156,8 +157,8 @@ def api_token(client: httpx.Client, admin: str, username: str) -> str:
     return token
 
 
-def go_available(clients: list[httpx.Client], people: People) -> None:
-    for i, (agent_id, token) in enumerate(people.agents.items()):
+def go_available(clients: list[httpx.Client], agents: dict[str, str]) -> None:
+    for i, (agent_id, token) in enumerate(agents.items()):
         for _ in range(50):  # a 503 while no router holds the lease yet is retried
             r = clients[i % 2].put(f"/api/v1/agents/{agent_id}/presence", json={"presence": "available"},
                                    headers=bearer(token))  # fmt: skip
@@ -336,7 +337,7 @@ def test_two_api_nodes_two_routers_survive_killing_the_active_router(
         stream.start()
         assert stream.open.wait(30)
         wait_for_lease(database)
-        go_available([a, b], people)
+        go_available([a, b], people.agents)
         ledger, working = Ledger(), {}
         opened, turn, killed = 0, 0, False
         first_conv = ""

@@ -61,24 +61,6 @@ def router_command(
     asyncio.run(main())
 
 
-def _create_database(admin_url: str, name: str) -> str:
-    """Create database ``name`` beside ``admin_url``'s and return its URL."""
-    from sqlalchemy import text  # noqa: PLC0415
-    from sqlalchemy.engine import make_url  # noqa: PLC0415
-    from sqlalchemy.ext.asyncio import create_async_engine  # noqa: PLC0415
-
-    async def create() -> None:
-        engine = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
-        try:
-            async with engine.connect() as conn:
-                await conn.execute(text(f'CREATE DATABASE "{name}"'))
-        finally:
-            await engine.dispose()
-
-    asyncio.run(create())
-    return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-
-
 @dev_app.command("cluster")
 def dev_cluster(
     api: Annotated[int, typer.Option(help="API nodes (kefu serve --roles api).", min=1, max=8)] = 2,
@@ -93,12 +75,13 @@ def dev_cluster(
     database and under a NATS prefix of its own; print where each listens; stop them all on Ctrl-C.
 
     KEFU_PARTITIONS, when set, is passed on, and each partition gets ``--routers`` routers."""
+    from kefu.bench.processes import create_database  # noqa: PLC0415
     from kefu.config import load_settings  # noqa: PLC0415
     from kefu.services.routing.partitions import parse_partitions  # noqa: PLC0415
 
     name = prefix or f"kefu_dev_{uuid.uuid4().hex[:8]}"
     admin = os.environ.get("KEFU_DATABASE_URL", DEV_PG)
-    database_url = _create_database(admin, name)
+    database_url = create_database(admin, name)
     env = {
         **os.environ,
         "KEFU_DATABASE_URL": database_url,

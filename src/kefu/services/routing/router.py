@@ -349,11 +349,16 @@ class Router:
         self._ticker = asyncio.create_task(self._tick_forever(), name="kefu-router-ticker")
 
     async def stop(self) -> None:
-        if self._ticker is not None:
-            self._ticker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._ticker
-            self._ticker = None
+        """Stop ticking; a tick under way finishes first (its write is saved or refused, never cut short)."""
+        ticker, self._ticker = self._ticker, None
+        if ticker is not None:
+            self._wake.set()
+            try:
+                await asyncio.wait_for(asyncio.shield(ticker), timeout=5.0)
+            except TimeoutError:
+                ticker.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await ticker
 
     async def rebuild(self) -> None:
         await self.bus.handle(RebuildRouting(), SYSTEM_ACTOR)
@@ -421,12 +426,15 @@ class Router:
         return engine.rebalance(_ts(now))
 
     async def _tick_forever(self) -> None:
-        while True:
+        me = asyncio.current_task()
+        while self._ticker is me:
             deadline = self.engine.next_deadline()
             timeout = None if deadline is None else max(0.0, deadline - _ts(self.bus.clock.now()))
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=min(timeout, 5.0) if timeout else 5.0)
+            if self._ticker is not me:
+                return
             try:
                 await self.tick()
             except Exception:
@@ -770,6 +778,7 @@ class Router:
         in the write's own transaction, so a router that lost its lease meanwhile writes nothing."""
         fence = self.fence
         if fence is None and self.leased:
+            log.warning("routing write refused: lease lost", partition=None, token=None)
             raise LeaseLost("this router stands by: another router holds the routing lease")
         if fence is not None and not await uow.leases.fence(fence):
             log.warning("routing write refused: lease lost", partition=fence.partition, token=fence.token)
