@@ -83,9 +83,10 @@ def test_a_paused_router_resumed_after_a_takeover_writes_nothing(
         offers_before = query(database, "SELECT id, status FROM offers ORDER BY created_at")
         paused.signal(signal.SIGCONT)
         deadline = time.monotonic() + WAIT_S
-        # Its stale engine acts at once (the offer it knew is long due) and its write is refused: by the token
-        # in the write's transaction, or, if its lease turn came first, because it already stands by.
-        while not all(line in paused.log() for line in ("router standing by", "routing write refused")):
+        # Its stale engine acts at once (the offer it knew is long due) and its write is refused by its token,
+        # checked against the lease row in the write's own transaction.
+        refused = f"routing write refused: lease lost partition=all token={token}"
+        while not all(line in paused.log() for line in ("router standing by", refused)):
             assert time.monotonic() < deadline, f"the resumed router did not stand by:\n{paused.log()}"
             time.sleep(0.1)
         (lease,) = query(database, "SELECT holder, token FROM router_leases")

@@ -85,7 +85,7 @@ async def test_a_standby_takes_over_after_expiry_and_rebuilds_from_the_store(wor
             (task,) = [t for t in b.store.rows("tasks") if t.subject_id == opened]
             assert offer.task_id == task.id
             await node_a.turn()
-            assert not node_a.active and a.router.fence is None
+            assert not node_a.active and a.router.fence == Fence("all", "a", 1)  # a stale token: refused
             assert (switch_a.log, switch_b.log) == (["gain", "loss"], ["gain"])
         finally:
             await node_a.stop()

@@ -4,7 +4,8 @@ Every third of the lease time the node asks for the lease (``AcquireRouterLease`
 router's fencing token, rebuilds the engine from the database (which picks up everything committed while no
 router ran: tasks opened, offers that expired) and opens its side of the routing link. When the lease is lost
 (another router took it after this one was paused or cut off, or renewals failed until it ran out) it closes
-the link and stops the engine; writes it still attempts are refused by the token. Between turns it compares
+the link and stops the engine; it keeps its old token, so a write it still attempts (a tick under way when
+it resumed from a pause) is refused by the token in the write's own transaction. Between turns it compares
 the live tasks in the database with the engine's and rebuilds if a command was missed.
 """
 
@@ -47,12 +48,13 @@ class RouterNode:
         self.on_loss = on_loss
         self.lease: Lease | None = None
         self.gained_at: datetime | None = None  # when this node last became active
+        self._active = False
         self._loops: list[asyncio.Task[None]] = []
         self._missing: set[str] = set()  # out of step at the last check (a command may still be on its way)
 
     @property
     def active(self) -> bool:
-        return self.router.fence is not None
+        return self._active
 
     async def start(self) -> None:
         # Renewal has a loop of its own: a catch-up waiting for the engine's lock never delays it.
@@ -67,7 +69,7 @@ class RouterNode:
             with contextlib.suppress(asyncio.CancelledError):
                 await loop
         self._loops = []
-        fence = self.router.fence
+        fence = self.router.fence if self._active else None
         await self._step_down("stopping")
         if fence is not None:
             with contextlib.suppress(Exception):
@@ -110,19 +112,21 @@ class RouterNode:
             return
         fence = self.router.fence
         self.lease = lease
-        if fence is None or fence.token != lease.token:
+        if not self._active or fence is None or fence.token != lease.token:
             await self._step_down("new term")
             self.router.fence = Fence(self.partition, self.holder, lease.token)
+            self._active = True
             await self.router.start()
             await self.on_gain()
             self.gained_at = self.bus.clock.now()
             log.warning("router active", partition=self.partition, holder=self.holder, token=lease.token)
 
     async def _step_down(self, why: str) -> None:
-        if self.router.fence is None:
+        if not self._active:
             return
         log.warning("router standing by", partition=self.partition, holder=self.holder, reason=why)
-        self.router.fence = None
+        # The router keeps its last token: whatever it still tries to write is refused by the token.
+        self._active = False
         await self.on_loss()
         await self.router.stop()
 
