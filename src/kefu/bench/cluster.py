@@ -26,6 +26,7 @@ from typing import Any
 import httpx
 
 from kefu.bench.processes import Cluster, create_database, drop_database
+from kefu.services.routing.partitions import parse_partitions
 
 PASSWORD = "bench-password-1"  # noqa: S105 - a throwaway user of a throwaway database
 LEASE_S = 2.0
@@ -207,8 +208,7 @@ def _throughput(
     scenario = Scenario(admin_url, nats_url, partitions, workdir)
     try:
         nodes = [scenario.cluster.add_api(_free_port()) for _ in range(apis)]
-        names = [p.split("=")[0] for p in partitions.split(";") if p] or ["all"]
-        for name in names:
+        for name in parse_partitions(partitions).names:
             scenario.cluster.add_router(name)
         scenario.cluster.start()
         urls = [n.url or "" for n in nodes]
