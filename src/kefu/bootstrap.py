@@ -6,6 +6,7 @@ same function instead of building their own wiring.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,6 +15,12 @@ import structlog
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from kefu.adapters.bus.cluster import (
+    NatsConnection,
+    NatsEventFeed,
+    NatsRoutingLink,
+    NatsRoutingServer,
+)
 from kefu.adapters.bus.memory import InProcessBus
 from kefu.adapters.bus.nats import NatsOutboxPublisher
 from kefu.adapters.counters import RedisCounterStore
@@ -33,6 +40,7 @@ from kefu.adapters.store.engine import create_engine, upgrade
 from kefu.adapters.store.uow import SqlUnitOfWork
 from kefu.config import Settings
 from kefu.domain.clock import Clock, SystemClock
+from kefu.domain.errors import ConfigurationError
 from kefu.screening import CounterStore, InMemoryCounterStore
 from kefu.services import registry
 from kefu.services.care.followups import rules_from_settings
@@ -56,6 +64,9 @@ from kefu.services.ports import (
     UnitOfWork,
     UnitOfWorkFactory,
 )
+from kefu.services.routing.node import RouterNode
+from kefu.services.routing.partitions import ALL, parse_partitions
+from kefu.services.routing.remote import RemoteRouting, RoutingView, answer
 from kefu.services.routing.router import Router, engine_config
 from kefu.services.screening.desk import ScreeningDesk
 from kefu.services.screening.gateway import WebhookDispatcher
@@ -84,6 +95,9 @@ class Kefu:
     nats: NatsOutboxPublisher | None = None  # the relay's NATS connection, when KEFU_NATS_URL is set
     webhooks: WebhookDispatcher | None = None  # sends payment status webhooks (where the relay runs)
     used_tickets: UsedTickets = field(default_factory=UsedTickets)  # stream tickets already spent
+    # What the API asks about routing: this process's router, or (an API node) the partitions' routers.
+    routing: RoutingView | None = None
+    node: RouterNode | None = None  # ``kefu router``: the lease and the engine it guards
 
     async def health(self) -> dict[str, str]:
         """State of each backing service: ``ok`` or a short reason."""
@@ -213,7 +227,7 @@ async def bootstrap(
         settings, engine, bus, local, local, redis_client, router, scheduler, closers,
         used_tickets=UsedTickets(redis_client),
     )  # fmt: skip
-    kefu.screening, kefu.holds = desk, keeper
+    kefu.screening, kefu.holds, kefu.routing = desk, keeper, router
     run_relay = routing if relay is None else relay
     if run_relay:
         kefu.outbox, kefu.nats = await start_outbox(settings, uow_factory, clock, doorbell, outbox_publisher)
@@ -229,6 +243,71 @@ async def start_checkpointer(bus: MessageBus) -> Any:
     checkpointer = AuditCheckpointer(bus, bus.settings.audit_checkpoint_check_s)
     await checkpointer.start()
     return checkpointer.stop
+
+
+ROLES = ("api", "router", "worker")
+
+
+async def bootstrap_role(
+    settings: Settings, role: str, *, partition: str = ALL, holder: str | None = None
+) -> Kefu:
+    """A kefu for one role of a cluster (docs/operations.md, "Cluster"), on PostgreSQL and NATS.
+
+    ``api``: no engine; routing commands and questions go to the partitions' routers over NATS, and the
+    live streams show the events every process committed (from NATS, not this process's own). ``router``:
+    the engine of ``partition``, active only while this process holds the partition's lease. ``worker``:
+    the scheduler's process, whose commits reach the routers like an API node's."""
+    if role not in ROLES:
+        raise ConfigurationError(f"unknown role {role!r}; choose from {', '.join(ROLES)}")
+    if not settings.nats_url:
+        raise ConfigurationError(f"the {role} role needs KEFU_NATS_URL: the roles talk over NATS")
+    partitions = parse_partitions(settings.partitions)
+    partitions.queues(partition)  # refuses an unknown partition before anything starts
+    kefu = await bootstrap(settings, routing=False, relay=True)
+    connection = NatsConnection(settings.nats_url, f"kefu-{role}")
+    await connection.start()
+    kefu._closers.append(connection.close)
+    prefix = settings.nats_prefix
+    if role in ("api", "worker"):
+        link = NatsRoutingLink(connection, prefix)
+        kefu.routing = RemoteRouting(kefu.bus, link, partitions, settings.router_request_timeout_s)
+    if role == "api":
+        async with kefu.bus.uow_factory() as uow:
+            await kefu.bus.knowledge.rebuild(uow)
+        # The streams hear every process's events from NATS, this node's own included, so not twice.
+        kefu.bus.listeners = _Unheard()
+        feed = NatsEventFeed(connection, prefix, kefu.local_bus)
+        await feed.start()
+        kefu._closers.append(feed.close)
+    if role == "router":
+        router = Router(
+            kefu.bus,
+            engine_config(settings),
+            care_home_s=settings.care_home_s,
+            owns=lambda queue_id: partitions.of(queue_id) == partition,
+        )
+        server = NatsRoutingServer(connection, prefix, partition)
+
+        async def gain() -> None:
+            await server.open(lambda payload: answer(router, kefu.bus, payload))
+
+        node = RouterNode(router, partition, holder or _holder(), settings.router_lease_s, gain, server.close)
+        kefu.router, kefu.routing, kefu.node = router, router, node
+        await node.start()
+        kefu._closers.append(node.stop)
+    return kefu
+
+
+def _holder() -> str:
+    import os  # noqa: PLC0415 - only routers name themselves
+    import socket  # noqa: PLC0415
+
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class _Unheard:
+    async def publish(self, events: Any) -> None:
+        del events
 
 
 def login_throttle(settings: Settings, redis_client: aioredis.Redis | None) -> LimitsLoginThrottle:
@@ -274,6 +353,8 @@ async def start_outbox(
     if publisher is None and settings.nats_url:
         nats_publisher = NatsOutboxPublisher(
             settings.nats_url,
+            stream=events_stream(settings.nats_prefix),
+            subject_prefix=f"{settings.nats_prefix}.events",
             publish_timeout_s=settings.outbox_publish_timeout_s,
             duplicate_window_s=settings.outbox_dedupe_window_s,
         )
@@ -294,6 +375,11 @@ async def start_outbox(
     )
     await relay.start()
     return relay, nats_publisher
+
+
+def events_stream(prefix: str) -> str:
+    """The JetStream stream of a NATS prefix's events: ``KEFU_EVENTS`` for the default prefix ``kefu``."""
+    return re.sub(r"[^A-Z0-9_]", "_", prefix.upper()) + "_EVENTS"
 
 
 def outbox_closers(relay: OutboxRelay, nats_publisher: NatsOutboxPublisher | None) -> list[Any]:

@@ -110,6 +110,14 @@ class Settings(BaseSettings):
     outbox_publish_timeout_s: float = Field(default=2.0, gt=0, le=60)  # wait for one JetStream ack
     # JetStream drops a repeated Nats-Msg-Id within this window; longer than any claim/retry gap.
     outbox_dedupe_window_s: int = Field(default=3600, ge=60, le=7 * 86_400)
+    # The cluster (see docs/operations.md, "Cluster"): NATS subjects and the JetStream stream carry this
+    # prefix, so several kefu installations (or test runs) share one NATS server.
+    nats_prefix: str = Field(default="kefu", pattern=r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$", max_length=64)
+    # Named groups of queues, each routed by its own `kefu router --partition NAME`:
+    # "anti_fraud=anti_fraud;payments=payments,elderly_care". Queues named nowhere are in partition `all`.
+    partitions: str = Field(default="", max_length=4000)
+    router_lease_s: float = Field(default=10, ge=0.5, le=600)  # a dead router's standby waits this long
+    router_request_timeout_s: float = Field(default=5, gt=0, le=60)  # an API node's wait for the router
 
     @model_validator(mode="after")
     def _webhooks_are_signed(self) -> Settings:

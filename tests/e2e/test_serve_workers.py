@@ -1,5 +1,5 @@
-"""``kefu serve --workers N``: several API processes on one port, on PostgreSQL with Redis counters only;
-the embedded default refuses more than one."""
+"""``kefu serve --workers N``: several API processes on one port (each a cluster's API node), on PostgreSQL
+with Redis counters and NATS only; the embedded default refuses more than one."""
 
 from __future__ import annotations
 
@@ -40,12 +40,27 @@ def test_more_than_one_worker_needs_redis(database: Database, tmp_path: Path) ->
 
 
 @pytest.mark.parametrize("database", ["postgresql"], indirect=True)
+def test_more_than_one_worker_needs_nats(database: Database, redis_url: str, tmp_path: Path) -> None:
+    """The API processes route nothing themselves: without NATS to reach `kefu router`, --workers 2 is
+    refused."""
+    done = run_cli(["serve", "--workers", "2"], hermetic_env(database, KEFU_REDIS_URL=redis_url), tmp_path)
+    assert done.returncode != 0
+    assert "needs NATS" in done.stderr
+
+
+@pytest.mark.parametrize("database", ["postgresql"], indirect=True)
 def test_two_workers_on_postgresql_answer_screenings(
-    database: Database, redis_url: str, tmp_path: Path
+    database: Database, redis_url: str, nats_url: str, tmp_path: Path
 ) -> None:
     """Two API processes share the port and the counters: every payment is answered and stored once, and
     the repeated payment gets the stored answer whichever process takes it."""
-    env = hermetic_env(database, KEFU_REDIS_URL=redis_url, KEFU_COUNTERS_PREFIX=f"t:{uuid.uuid4().hex}")
+    env = hermetic_env(
+        database,
+        KEFU_REDIS_URL=redis_url,
+        KEFU_COUNTERS_PREFIX=f"t:{uuid.uuid4().hex}",
+        KEFU_NATS_URL=nats_url,
+        KEFU_NATS_PREFIX=f"t{uuid.uuid4().hex[:12]}",
+    )
     token = create_user_token("gateway", "integration", env, tmp_path)
     port = free_port()
     log = (tmp_path / "serve.log").open("wb")

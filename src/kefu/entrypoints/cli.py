@@ -29,6 +29,7 @@ from kefu.domain.errors import ConfigurationError, KefuError
 from kefu.domain.users import API_TOKEN_DAYS, API_TOKEN_MAX_DAYS, SYSTEM_ACTOR, ApiToken, User, check_role
 from kefu.entrypoints.cli_bench import bench_app
 from kefu.entrypoints.cli_care import worker_app
+from kefu.entrypoints.cli_cluster import dev_app, router_command
 from kefu.entrypoints.cli_model import model_app
 from kefu.entrypoints.cli_reports import reports_app
 from kefu.entrypoints.cli_routing import sim_app, staffing_app
@@ -64,6 +65,8 @@ app.add_typer(model_app, name="model")
 sim_app.command("payments")(sim_payments)
 app.command("screen-stream")(screen_stream)
 app.add_typer(worker_app, name="worker")
+app.command("router")(router_command)
+app.add_typer(dev_app, name="dev")
 
 
 class Overrides:
@@ -113,10 +116,16 @@ def serve(
         typer.Option(
             min=1,
             max=64,
-            help="API processes sharing the port (PostgreSQL and Redis only). With more than one, none runs "
-            "the routing engine: run it with `kefu router`.",
+            help="API processes sharing the port (PostgreSQL, Redis and NATS only). With more than one, each "
+            "is an API node (as --roles api) and the routing engine runs in `kefu router`.",
         ),
     ] = 1,
+    roles: Annotated[
+        str | None,
+        typer.Option(
+            help="`api`: a stateless API node of a cluster (docs/operations.md); default: everything."
+        ),
+    ] = None,
 ) -> None:
     """Apply migrations and serve the API, the workspace and the wallboard."""
     import uvicorn  # noqa: PLC0415 - only the server needs it; keeps other commands quick to start
@@ -128,9 +137,13 @@ def serve(
         _serve_workers(ctx, settings, workers)
         return
     configure_logging(settings.json_logs)
+    if roles not in (None, "api"):
+        raise ConfigurationError(
+            "kefu serve --roles takes `api`; routers and workers are `kefu router` and `kefu worker`"
+        )
     print(f"kefu serving on http://{settings.host}:{settings.port}  (API docs at /docs)", flush=True)
     uvicorn.run(
-        create_app(settings),
+        create_app(settings, role=roles),
         host=settings.host,
         port=settings.port,
         loop="uvloop",
@@ -142,8 +155,9 @@ def serve(
 
 
 def _serve_workers(ctx: typer.Context, settings: Settings, workers: int) -> None:
-    """N API processes on one port. The screening counters must be shared (Redis) and the database must
-    take writers from several processes (PostgreSQL); none of them routes, so two engines never run."""
+    """N API processes on one port, each a cluster's API node. The screening counters must be shared
+    (Redis), the database must take writers from several processes (PostgreSQL), and routing commands go
+    over NATS to `kefu router`; none of them routes, so two engines never run."""
     import uvicorn  # noqa: PLC0415 - only the server needs it
 
     if not settings.database_url.startswith("postgresql"):
@@ -151,6 +165,9 @@ def _serve_workers(ctx: typer.Context, settings: Settings, workers: int) -> None
         raise typer.Exit(2)
     if not settings.redis_url:
         print("kefu serve: --workers > 1 needs Redis for shared counters (KEFU_REDIS_URL)", file=sys.stderr)
+        raise typer.Exit(2)
+    if not settings.nats_url:
+        print("kefu serve: --workers > 1 needs NATS to reach `kefu router` (KEFU_NATS_URL)", file=sys.stderr)
         raise typer.Exit(2)
     # Each worker builds its settings from the environment: hand it the command line's choices.
     overrides: Overrides = ctx.obj
@@ -161,7 +178,7 @@ def _serve_workers(ctx: typer.Context, settings: Settings, workers: int) -> None
     configure_logging(settings.json_logs)
     print(
         f"kefu serving on http://{settings.host}:{settings.port} with {workers} API processes "
-        "(no routing engine here: run `kefu router`)",
+        "(API nodes: the routing engine runs in `kefu router`)",
         flush=True,
     )
     uvicorn.run(

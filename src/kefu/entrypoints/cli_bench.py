@@ -231,3 +231,23 @@ def bench_all(quick: Quick = False) -> None:
             "screening": run_screening_bench(quick=quick),
         }
     )
+
+
+@bench_app.command("cluster")
+def bench_cluster(
+    kills: Annotated[int, typer.Option(help="Router kills to time the takeover over.", min=1)] = 10,
+    chats: Annotated[int, typer.Option(help="Chats per throughput run.", min=10)] = 300,
+    agents: Annotated[int, typer.Option(help="Agents (one client each).", min=2)] = 20,
+    database_url: Annotated[
+        str, typer.Option(help="A PostgreSQL database to create the bench databases beside.")
+    ] = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres",
+    nats_url: Annotated[str, typer.Option(help="NATS with JetStream.")] = "nats://127.0.0.1:4222",
+) -> None:
+    """Routing decisions/s over HTTP through 2 API nodes with 1 and 2 partitions and through 3; router
+    takeover time over N kills (real processes on the local PostgreSQL and NATS)."""
+    from kefu.bench.cluster import run_cluster_bench  # noqa: PLC0415
+
+    configure_logging(json_logs=False, level="WARNING")
+    _emit(
+        run_cluster_bench(admin_url=database_url, nats_url=nats_url, kills=kills, chats=chats, agents=agents)
+    )

@@ -29,10 +29,11 @@ def worker(
 ) -> None:
     """Claim due callbacks from the database and hand them to routing, and publish the outbox to NATS,
     until stopped (SIGTERM/SIGINT). ``--once`` delivers due callbacks only."""
-    from kefu.bootstrap import bootstrap  # noqa: PLC0415 - load the app only when running
+    from kefu.bootstrap import bootstrap, bootstrap_role  # noqa: PLC0415 - load the app only when running
     from kefu.config import load_settings  # noqa: PLC0415
     from kefu.entrypoints.logging import configure_logging  # noqa: PLC0415
     from kefu.services.care.scheduler import Scheduler  # noqa: PLC0415
+    from kefu.services.screening.holds import HoldKeeper  # noqa: PLC0415
 
     overrides: Any = ctx.obj
     settings = load_settings(
@@ -41,9 +42,14 @@ def worker(
     configure_logging(settings.json_logs, level="WARNING")
 
     async def main() -> int:
-        # No routing engine here (serve routes the tasks); the outbox relay runs unless this is one pass.
-        kefu = await bootstrap(settings, routing=False, relay=not once)
+        # No routing engine here (serve or the routers route the tasks); the outbox relay runs unless this
+        # is one pass. With NATS, the tasks it opens reach the routers at once (the worker role).
+        if settings.nats_url and not once:
+            kefu = await bootstrap_role(settings, "worker")
+        else:
+            kefu = await bootstrap(settings, routing=False, relay=not once)
         scheduler = Scheduler(kefu.bus, name=name)
+        keeper = HoldKeeper(kefu.bus, settings.hold_check_s)
         try:
             if once:
                 return await scheduler.drain()
@@ -52,6 +58,7 @@ def worker(
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(sig, stop.set)
             await scheduler.start()
+            await keeper.start()
             retrainer = None
             if retrain_every_h > 0:
                 from kefu.services.screening.model_retrain import ModelRetrainer  # noqa: PLC0415
@@ -62,6 +69,7 @@ def worker(
             await stop.wait()
             if retrainer is not None:
                 await retrainer.stop()
+            await keeper.stop()
             await scheduler.stop()
             return scheduler.delivered
         finally:

@@ -38,6 +38,7 @@ from kefu.domain.tasks import Offer, OfferStatus, Task
 from kefu.domain.thresholds import Thresholds
 from kefu.domain.users import ApiToken, User
 from kefu.domain.vocabulary import ConversationStatus
+from kefu.routing.lease import Fence, Lease
 from kefu.screening.model_records import ModelDecision, ModelStatus, StoredModel
 from kefu.services.reports_ports import QualityRecords, ReportStore
 
@@ -139,6 +140,15 @@ class OfferRepository(Protocol):
     async def get(self, offer_id: str) -> Offer | None: ...
     async def decide(self, offer_id: str, status: OfferStatus, at: datetime) -> None: ...
     async def pending(self, agent_id: str | None = None) -> list[Offer]: ...
+
+
+class LeaseRepository(Protocol):
+    """Routing leases (``kefu.routing.lease``): take or renew one, end it, and fence a routing write."""
+
+    async def get(self, partition: str) -> Lease | None: ...
+    async def acquire(self, partition: str, holder: str, now: datetime, until: datetime) -> Lease | None: ...
+    async def release(self, fence: Fence, now: datetime) -> None: ...
+    async def fence(self, fence: Fence) -> bool: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -460,6 +470,7 @@ class UnitOfWork(Protocol):
     routing_rules: RoutingRuleRepository
     tasks: TaskRepository
     offers: OfferRepository
+    leases: LeaseRepository
     audit: AuditLog
     screenings: ScreeningRepository
     cases: CaseRepository

@@ -42,6 +42,7 @@ from kefu.services.messagebus import MessageBus
 from kefu.services.ports import UnitOfWork
 from kefu.services.reports import service as reports
 from kefu.services.routing import router as routing
+from kefu.services.routing.lease import AcquireRouterLease, ReleaseRouterLease
 from kefu.services.screening import cases, gateway
 from tests.unit.handlers.conftest import PASSWORD, START, Centre, running_centre
 from tests.unit.handlers.test_models import constant_params, labelled_history
@@ -321,6 +322,18 @@ async def _(s: Seed) -> tuple[Command[Any], Actor]:
 @example(routing.SyncAgent)
 async def _(s: Seed) -> tuple[Command[Any], Actor]:
     return system(routing.SyncAgent(s.agent.id))
+
+
+@example(AcquireRouterLease)
+async def _(s: Seed) -> tuple[Command[Any], Actor]:
+    return system(AcquireRouterLease("all", "router-1", 10))
+
+
+@example(ReleaseRouterLease)
+async def _(s: Seed) -> tuple[Command[Any], Actor]:
+    lease = await s.centre.handle(AcquireRouterLease("all", "router-1", 10))
+    assert lease is not None
+    return system(ReleaseRouterLease("all", "router-1", lease.token))
 
 
 @example(routing.SyncQueue)

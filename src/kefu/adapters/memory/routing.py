@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 
 from kefu.adapters.memory.shared import clone, matches
 from kefu.adapters.memory.store import MemorySession
+from kefu.domain.errors import Conflict
 from kefu.domain.queues import Queue
 from kefu.domain.routing_rules import RoutingRule
 from kefu.domain.tasks import Offer, OfferStatus, Task
+from kefu.routing.lease import Fence, Lease, LeaseLost, grant
 
 
 class MemoryQueues:
@@ -143,3 +146,49 @@ class MemoryOffers:
             if o.status == "pending" and matches(o, agent_id=agent_id)
         ]
         return sorted(rows, key=lambda o: (o.created_at, o.id))
+
+
+class MemoryLeases:
+    """The routing leases; the fence is re-checked at commit against leases others committed meanwhile."""
+
+    def __init__(self, session: MemorySession) -> None:
+        self._s = session
+
+    async def get(self, partition: str) -> Lease | None:
+        row: Lease | None = self._s.get("router_leases", partition)
+        return row
+
+    async def acquire(self, partition: str, holder: str, now: datetime, until: datetime) -> Lease | None:
+        current = self._s.get("router_leases", partition)
+        granted = grant(current, holder, now, until)
+        if granted is None:
+            return None
+        lease = Lease(partition, holder, granted.token, until, granted.acquired_at)
+        if current is None:
+            self._s.insert("router_leases", partition, lease)
+        else:
+            self._s.update("router_leases", partition, lease)
+            self._s.require(
+                "router_leases",
+                partition,
+                lambda row: row == current,
+                lambda: Conflict("lease taken meanwhile"),
+            )
+        return lease
+
+    async def release(self, fence: Fence, now: datetime) -> None:
+        current: Lease | None = self._s.get("router_leases", fence.partition)
+        if current is not None and (current.holder, current.token) == (fence.holder, fence.token):
+            self._s.update("router_leases", fence.partition, dataclasses.replace(current, expires_at=now))
+
+    async def fence(self, fence: Fence) -> bool:
+        current: Lease | None = self._s.get("router_leases", fence.partition)
+        if current is None or (current.holder, current.token) != (fence.holder, fence.token):
+            return False
+        self._s.require(
+            "router_leases",
+            fence.partition,
+            lambda row: row is not None and (row.holder, row.token) == (fence.holder, fence.token),
+            lambda: LeaseLost(f"the routing lease of {fence.partition!r} was taken over"),
+        )
+        return True

@@ -111,6 +111,7 @@ SCHEMAS: dict[str, Schema] = {
     "payment_labels": Schema(),
     "screening_models": Schema(),
     "queue_thresholds": Schema(references=((attrgetter("queue_id"), "queues"),)),
+    "router_leases": Schema(),
 }
 
 

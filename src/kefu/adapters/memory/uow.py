@@ -14,7 +14,13 @@ from kefu.adapters.memory.care import MemoryCallbacks, MemoryKnowledge
 from kefu.adapters.memory.outbox import MemoryOutbox
 from kefu.adapters.memory.quality import MemoryQualityRecords
 from kefu.adapters.memory.reports import MemoryReportStore
-from kefu.adapters.memory.routing import MemoryOffers, MemoryQueues, MemoryRoutingRules, MemoryTasks
+from kefu.adapters.memory.routing import (
+    MemoryLeases,
+    MemoryOffers,
+    MemoryQueues,
+    MemoryRoutingRules,
+    MemoryTasks,
+)
 from kefu.adapters.memory.screening import (
     MemoryCases,
     MemoryFraudRecords,
@@ -64,6 +70,7 @@ class MemoryUnitOfWork(UnitOfWork):
         self.routing_rules = MemoryRoutingRules(session)
         self.tasks = MemoryTasks(session)
         self.offers = MemoryOffers(session)
+        self.leases = MemoryLeases(session)
         self.audit = MemoryAuditLog(session)
         self.screenings = MemoryScreenings(session)
         self.cases = MemoryCases(session)

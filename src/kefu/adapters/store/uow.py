@@ -27,6 +27,7 @@ from kefu.adapters.store.repositories import (
     SqlSites,
     SqlUsers,
 )
+from kefu.adapters.store.routing.leases import SqlLeases
 from kefu.adapters.store.routing.repositories import SqlOffers, SqlQueues, SqlRoutingRules, SqlTasks
 from kefu.adapters.store.screening.models import SqlScreeningModels
 from kefu.adapters.store.screening.repositories import (
@@ -64,6 +65,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.routing_rules = SqlRoutingRules(self._session)
         self.tasks = SqlTasks(self._session)
         self.offers = SqlOffers(self._session)
+        self.leases = SqlLeases(self._session)
         self.audit = SqlAuditLog(self._session)
         self.screenings = SqlScreenings(self._session)
         self.cases = SqlCases(self._session)

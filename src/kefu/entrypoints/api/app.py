@@ -8,7 +8,7 @@ from importlib.metadata import version
 
 from fastapi import FastAPI
 
-from kefu.bootstrap import Kefu, bootstrap
+from kefu.bootstrap import Kefu, bootstrap, bootstrap_role
 from kefu.config import Settings, load_settings
 from kefu.entrypoints import web
 from kefu.entrypoints.api import openapi, problems, stream
@@ -43,9 +43,12 @@ Errors are RFC 9457 `application/problem+json` with a stable `code`.
 """
 
 
-def create_app(settings: Settings | None = None, kefu: Kefu | None = None, routing: bool = True) -> FastAPI:
-    """The app. Give ``kefu`` to serve an already bootstrapped instance (tests), else it starts its own
-    (with ``routing=False``: an API process without a routing engine, relaying its own outbox)."""
+def create_app(
+    settings: Settings | None = None, kefu: Kefu | None = None, role: str | None = None
+) -> FastAPI:
+    """The app. Give ``kefu`` to serve an already bootstrapped instance (tests), else it starts its own;
+    ``role="api"`` makes it a stateless API node of a cluster (``kefu serve --roles api``, and each of
+    ``kefu serve --workers N``'s processes): no routing engine, routing commands sent to the routers."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -55,7 +58,7 @@ def create_app(settings: Settings | None = None, kefu: Kefu | None = None, routi
             return
         if settings is None:
             raise RuntimeError("create_app needs settings or a bootstrapped kefu")
-        own = await bootstrap(settings) if routing else await bootstrap(settings, routing=False, relay=True)
+        own = await (bootstrap(settings) if role is None else bootstrap_role(settings, role))
         app.state.kefu = own
         try:
             yield
@@ -99,6 +102,6 @@ def create_app(settings: Settings | None = None, kefu: Kefu | None = None, routi
 
 
 def api_worker_app() -> FastAPI:
-    """One of ``kefu serve --workers N``'s API processes: settings from the environment, no routing engine
-    (it runs in ``kefu router``), its own outbox relay (relays claim rows, so several are safe)."""
-    return create_app(load_settings(), routing=False)
+    """One of ``kefu serve --workers N``'s API processes: settings from the environment, a cluster's API
+    node (the engine runs in ``kefu router``), with its own outbox relay (relays claim rows)."""
+    return create_app(load_settings(), role="api")

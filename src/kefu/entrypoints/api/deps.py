@@ -24,7 +24,7 @@ from kefu.domain.users import Actor
 from kefu.services.context import Context
 from kefu.services.messagebus import MessageBus
 from kefu.services.pagination import decode_cursor
-from kefu.services.routing.router import Router
+from kefu.services.routing.remote import RoutingView
 from kefu.services.shared.users import actor_for_token
 
 _bearer = HTTPBearer(auto_error=False, description="A token from /api/v1/auth/login or `kefu token create`")
@@ -38,14 +38,15 @@ def get_kefu(request: Request) -> Kefu:
 KefuDep = Annotated[Kefu, Depends(get_kefu)]
 
 
-def get_router(kefu: KefuDep) -> Router:
-    """This process's routing engine; a process started without routing answers 503."""
-    if kefu.router is None:
+def get_router(kefu: KefuDep) -> RoutingView:
+    """The routing engine: this process's, or (an API node) the partitions' routers; else 503."""
+    routing = kefu.routing or kefu.router
+    if routing is None:
         raise Unavailable("routing is not running in this process")
-    return kefu.router
+    return routing
 
 
-RouterDep = Annotated[Router, Depends(get_router)]
+RouterDep = Annotated[RoutingView, Depends(get_router)]
 
 
 def get_bus(kefu: KefuDep) -> MessageBus:

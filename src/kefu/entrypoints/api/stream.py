@@ -1,4 +1,5 @@
-"""Live updates over Server-Sent Events, fed by the in-process event bus.
+"""Live updates over Server-Sent Events, fed by the in-process event bus (on an API node of a cluster, by
+the events every process committed, heard from NATS: see ``kefu.adapters.bus.cluster``).
 
 Why a ticket: the browser's ``EventSource`` cannot send an ``Authorization`` header, and putting the session
 token in the URL would leave a 12-hour credential in access logs and browser history. So a signed-in client
@@ -86,6 +87,12 @@ def _frame(name: str, data: Any) -> str:
     return f"event: {name}\ndata: {json.dumps(data, ensure_ascii=False, separators=(',', ':'))}\n\n"
 
 
+def _name(event: Event) -> str:
+    """The event's name; one committed by another process (fed from NATS) carries it as ``event_name``."""
+    relayed = getattr(event, "event_name", None)
+    return relayed if isinstance(relayed, str) else event.name
+
+
 def _concerns_other_agent(event: Event, agent_id: str | None) -> bool:
     owner = event.payload().get("agent_id")
     return owner is not None and owner != agent_id
@@ -143,7 +150,7 @@ async def stream(
                             burst.append(await asyncio.wait_for(queue.get(), timeout=left))
                 for e in burst:
                     if not (filtered and _concerns_other_agent(e, agent_id)):
-                        yield _frame(e.name, e.payload())
+                        yield _frame(_name(e), e.payload())
                 if wallboard:
                     yield await snapshot()
             yield _frame("bye", {"reason": "stream lifetime reached; reconnect with a new ticket"})

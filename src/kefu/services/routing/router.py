@@ -60,10 +60,12 @@ from kefu.routing import (
 )
 from kefu.routing.errors import NotQueuedError
 from kefu.routing.estimate import HandleTimes, estimate_wait_s
+from kefu.routing.lease import Fence, LeaseLost
 from kefu.services.authz import allowed, require
 from kefu.services.context import Context
 from kefu.services.messagebus import MessageBus
 from kefu.services.ports import UnitOfWork
+from kefu.services.routing.lease import AcquireRouterLease, ReleaseRouterLease, acquire_lease, release_lease
 
 log = structlog.get_logger("kefu.router")
 
@@ -251,11 +253,65 @@ class SyncQueue(Command[None]):
 Change = Callable[[float], list[RoutingEvent]]
 
 
+def react(bus: MessageBus) -> None:
+    """Turn the committed events the engine follows into routing commands, wherever the engine runs (a
+    ``Router`` in this process, or ``RemoteRouting`` that sends them to the partition's router)."""
+
+    async def task_opened(e: ev.TaskOpened) -> None:
+        cmd = RouteTask(
+            e.task_id,
+            e.kind,
+            e.subject_id,
+            e.queue_id,
+            e.channel,
+            e.enqueued_at,
+            e.priority,
+            e.care,
+            e.home_site,
+            e.preferred_agent_id,
+        )
+        await bus.handle(cmd, SYSTEM_ACTOR)
+
+    async def task_assigned(e: ev.TaskAssigned) -> None:
+        await bus.handle(AssignRoutingTask(e.task_id, e.agent_id), SYSTEM_ACTOR)
+
+    async def task_closed(e: ev.TaskClosed) -> None:
+        await bus.handle(EndRoutingTask(e.task_id, e.reason), SYSTEM_ACTOR)
+
+    async def agent_changed(e: ev.AgentCreated | ev.AgentUpdated | ev.AgentPresenceChanged) -> None:
+        await bus.handle(SyncAgent(e.agent_id), SYSTEM_ACTOR)
+
+    async def queue_changed(e: ev.QueueChanged) -> None:
+        await bus.handle(SyncQueue(e.queue_id), SYSTEM_ACTOR)
+
+    bus.subscribe(ev.TaskOpened, task_opened)
+    bus.subscribe(ev.TaskAssigned, task_assigned)
+    bus.subscribe(ev.TaskClosed, task_closed)
+    bus.subscribe(ev.AgentCreated, agent_changed)
+    bus.subscribe(ev.AgentUpdated, agent_changed)
+    bus.subscribe(ev.AgentPresenceChanged, agent_changed)
+    bus.subscribe(ev.QueueChanged, queue_changed)
+
+
 class Router:
     """This process's routing engine. Its state changes only inside command handlers (``apply``)."""
 
-    def __init__(self, bus: MessageBus, config: EngineConfig, care_home_s: float = 10.0) -> None:
+    def __init__(
+        self,
+        bus: MessageBus,
+        config: EngineConfig,
+        care_home_s: float = 10.0,
+        *,
+        owns: Callable[[str], bool] | None = None,
+    ) -> None:
         self.bus = bus
+        # Whether a queue is in this router's partition (None: every queue, the embedded default).
+        self._owns = owns
+        # Set while this router holds its partition's lease (``kefu router``); every write checks it.
+        self.fence: Fence | None = None
+        self.leased = (
+            False  # run under a lease (``RouterNode``): without a fence it stands by, writing nothing
+        )
         self.config = config
         self.care_home_s = care_home_s
         self._home_first: dict[str, dict[str, int]] = {}  # queue id -> its home-site-first times by class
@@ -282,41 +338,10 @@ class Router:
         bus.register(SyncQueue, self._handle_sync_queue)
         bus.register(AcceptOffer, self._handle_accept)
         bus.register(DeclineOffer, self._handle_decline)
+        bus.register(AcquireRouterLease, acquire_lease)
+        bus.register(ReleaseRouterLease, release_lease)
 
-        async def task_opened(e: ev.TaskOpened) -> None:
-            cmd = RouteTask(
-                e.task_id,
-                e.kind,
-                e.subject_id,
-                e.queue_id,
-                e.channel,
-                e.enqueued_at,
-                e.priority,
-                e.care,
-                e.home_site,
-                e.preferred_agent_id,
-            )
-            await bus.handle(cmd, SYSTEM_ACTOR)
-
-        async def task_assigned(e: ev.TaskAssigned) -> None:
-            await bus.handle(AssignRoutingTask(e.task_id, e.agent_id), SYSTEM_ACTOR)
-
-        async def task_closed(e: ev.TaskClosed) -> None:
-            await bus.handle(EndRoutingTask(e.task_id, e.reason), SYSTEM_ACTOR)
-
-        async def agent_changed(e: ev.AgentCreated | ev.AgentUpdated | ev.AgentPresenceChanged) -> None:
-            await bus.handle(SyncAgent(e.agent_id), SYSTEM_ACTOR)
-
-        async def queue_changed(e: ev.QueueChanged) -> None:
-            await bus.handle(SyncQueue(e.queue_id), SYSTEM_ACTOR)
-
-        bus.subscribe(ev.TaskOpened, task_opened)
-        bus.subscribe(ev.TaskAssigned, task_assigned)
-        bus.subscribe(ev.TaskClosed, task_closed)
-        bus.subscribe(ev.AgentCreated, agent_changed)
-        bus.subscribe(ev.AgentUpdated, agent_changed)
-        bus.subscribe(ev.AgentPresenceChanged, agent_changed)
-        bus.subscribe(ev.QueueChanged, queue_changed)
+        react(bus)
 
     # == lifecycle =================================================================================
     async def start(self) -> None:
@@ -324,11 +349,16 @@ class Router:
         self._ticker = asyncio.create_task(self._tick_forever(), name="kefu-router-ticker")
 
     async def stop(self) -> None:
-        if self._ticker is not None:
-            self._ticker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._ticker
-            self._ticker = None
+        """Stop ticking; a tick under way finishes first (its write is saved or refused, never cut short)."""
+        ticker, self._ticker = self._ticker, None
+        if ticker is not None:
+            self._wake.set()
+            try:
+                await asyncio.wait_for(asyncio.shield(ticker), timeout=5.0)
+            except TimeoutError:
+                ticker.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await ticker
 
     async def rebuild(self) -> None:
         await self.bus.handle(RebuildRouting(), SYSTEM_ACTOR)
@@ -339,6 +369,7 @@ class Router:
                 async with ctx.uow:
                     decided = await self._rebuild(ctx.uow)
                     await self._persist(ctx, decided)
+                    await self._fenced(ctx.uow)
                     await ctx.uow.commit()
             except Exception:
                 self._stale = True
@@ -351,6 +382,8 @@ class Router:
         now = self.bus.clock.now()
         subjects: dict[str, tuple[str, str]] = {}
         for queue in await uow.queues.list():
+            if not self.routes(queue.id):
+                continue
             engine.set_queue(queue_spec(queue), _ts(now))
             self._home_first[queue.id] = dict(queue.home_first_s)
         after: str | None = None
@@ -360,6 +393,9 @@ class Router:
             after = page[-1].id
         live = await uow.tasks.live()
         pending = {o.task_id: o for o in await uow.offers.pending()}
+        live = [t for t in live if self.routes(t.queue_id)]
+        live_ids = {t.id for t in live}
+        pending = {k: o for k, o in pending.items() if k in live_ids}
         for task in live:
             subjects[task.id] = (task.kind, task.subject_id)
             spec = TaskSpec(
@@ -390,12 +426,15 @@ class Router:
         return engine.rebalance(_ts(now))
 
     async def _tick_forever(self) -> None:
-        while True:
+        me = asyncio.current_task()
+        while self._ticker is me:
             deadline = self.engine.next_deadline()
             timeout = None if deadline is None else max(0.0, deadline - _ts(self.bus.clock.now()))
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=min(timeout, 5.0) if timeout else 5.0)
+            if self._ticker is not me:
+                return
             try:
                 await self.tick()
             except Exception:
@@ -419,6 +458,8 @@ class Router:
         return None if case is None else case.agent_id
 
     async def _handle_route_task(self, cmd: RouteTask, ctx: Context) -> None:
+        if not self.routes(cmd.queue_id) or self.knows(cmd.task_id):
+            return  # another partition's, or known already (a rebuild read it, a command came twice)
         self._subjects[cmd.task_id] = (cmd.kind, cmd.subject_id)
         preferred = cmd.preferred_agent_id
         if preferred is None:
@@ -472,6 +513,11 @@ class Router:
         if agent.user_id != ctx.actor.user_id and not allowed(ctx.actor, "agents.presence_any"):
             raise Forbidden("agents may change only their own wrap-up")
 
+    async def wrap_up_until(self, agent_id: str, ctx: Context) -> dict[str, datetime]:
+        """``wrap_up`` as the API asks it (``RoutingView``), the same for a router in another process."""
+        del ctx
+        return self.wrap_up(agent_id)
+
     def wrap_up(self, agent_id: str) -> dict[str, datetime]:
         """When each of the agent's running wrap-ups ends (channel → time); empty when none."""
         try:
@@ -509,7 +555,7 @@ class Router:
     async def _handle_sync_queue(self, cmd: SyncQueue, ctx: Context) -> None:
         async with ctx.uow:
             queue = await ctx.uow.queues.get(cmd.queue_id)
-        if queue is not None:
+        if queue is not None and self.routes(queue.id):
             self._home_first[queue.id] = dict(queue.home_first_s)
             spec = queue_spec(queue)
             await self.apply(ctx, lambda now: self.engine.set_queue(spec, now))
@@ -537,6 +583,17 @@ class Router:
     async def _handle_decline(self, cmd: DeclineOffer, ctx: Context) -> None:
         await self._offer_for_actor(cmd.offer_id, ctx)
         await self.apply(ctx, lambda now: self.engine.decline(cmd.offer_id, now))
+
+    def known_tasks(self) -> set[str]:
+        """The tasks the engine holds (waiting, offered or assigned)."""
+        return set(self._subjects)
+
+    def knows(self, task_id: str) -> bool:
+        try:
+            self.engine.task(task_id)
+        except UnknownRoutingId:
+            return False
+        return True
 
     def _subject_of(self, task_id: str) -> str:
         return self._subjects.get(task_id, ("", task_id))[1]
@@ -703,6 +760,7 @@ class Router:
                     decided.extend(change(_ts(ctx.clock.now())))
                     changed = True
                     await self._persist(ctx, decided)
+                    await self._fenced(ctx.uow)
                     await ctx.uow.commit()
                     self._stale = False
             except Exception as exc:
@@ -710,10 +768,25 @@ class Router:
                     raise
                 self._stale = True
                 log.warning("routing decision not saved; the engine is rebuilt", error=type(exc).__name__)
-                if isinstance(exc, Conflict):
+                if isinstance(exc, Conflict | LeaseLost):
                     raise
                 raise Conflict("routing state changed at the same moment; retry") from exc
         self._wake.set()
+
+    async def _fenced(self, uow: UnitOfWork) -> None:
+        """Refuse the routing write unless this router's fencing token is still the partition's: checked
+        in the write's own transaction, so a router that lost its lease meanwhile writes nothing."""
+        fence = self.fence
+        if fence is None and self.leased:
+            log.warning("routing write refused: lease lost", partition=None, token=None)
+            raise LeaseLost("this router stands by: another router holds the routing lease")
+        if fence is not None and not await uow.leases.fence(fence):
+            log.warning("routing write refused: lease lost", partition=fence.partition, token=fence.token)
+            raise LeaseLost(f"this router no longer holds the routing lease of {fence.partition!r}")
+
+    def routes(self, queue_id: str) -> bool:
+        """Whether this router's partition holds the queue."""
+        return self._owns is None or self._owns(queue_id)
 
     async def _persist(self, ctx: Context, decided: Sequence[RoutingEvent]) -> None:
         """Write what the engine decided into the current transaction, with the events it implies."""

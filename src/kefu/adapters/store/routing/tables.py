@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kefu.adapters.store.tables import ID, Base
@@ -92,3 +92,14 @@ class OfferRow(Base):
         Index("ix_offers_agent_status", "agent_id", "status"),
         Index("ix_offers_task", "task_id"),
     )
+
+
+class RouterLeaseRow(Base):
+    """Created by migration 0016: one routing lease per partition, with its fencing token."""
+
+    __tablename__ = "router_leases"
+    partition: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    token: Mapped[int] = mapped_column(BigInteger)
+    expires_at: Mapped[datetime]
+    acquired_at: Mapped[datetime]

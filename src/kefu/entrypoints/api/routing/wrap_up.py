@@ -28,7 +28,7 @@ class ExtendIn(In):
 @router.get("/{agent_id}/wrap-up", response_model=WrapUpOut, summary="The agent's running wrap-up")
 async def get_wrap_up(agent_id: str, ctx: ContextDep, routing: RouterDep) -> WrapUpOut:
     require(ctx.actor, "agents.read")
-    return WrapUpOut(agent_id=agent_id, wrap_up_until=routing.wrap_up(agent_id))
+    return WrapUpOut(agent_id=agent_id, wrap_up_until=await routing.wrap_up_until(agent_id, ctx))
 
 
 @router.post("/{agent_id}/wrap-up/end", response_model=WrapUpOut, summary="Ready now: end the wrap-up")
