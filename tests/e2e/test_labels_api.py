@@ -100,6 +100,7 @@ async def test_labels_over_http_and_the_export(
             assert (r.status_code, r.headers["content-type"]) == (422, "application/problem+json"), bad
     # The command would point logging at the runner's captured stream, closed once it returns.
     monkeypatch.setattr("kefu.entrypoints.cli_screening.configure_logging", lambda *a, **k: None)
+    monkeypatch.setattr("kefu.entrypoints.cli_run.configure_logging", lambda *a, **k: None)
     out = tmp_path / "labels.jsonl"
     env = {"KEFU_DATABASE_URL": database.url, "KEFU_DATABASE_SCHEMA": database.schema or ""}
     result = await _cli(["labels", "export", "--out", str(out)], env)

@@ -68,7 +68,7 @@ async def test_a_promoted_model_holds_what_the_rules_allow(
 ) -> None:
     """Train on seed 21, promote, screen seed 22 over HTTP: every decision equals an in-process replay
     with the same model, payments the rules alone allow are held or blocked, and they name the model."""
-    monkeypatch.setattr("kefu.entrypoints.cli_model.configure_logging", lambda *a, **k: None)
+    monkeypatch.setattr("kefu.entrypoints.cli_run.configure_logging", lambda *a, **k: None)
     env = {"KEFU_DATABASE_URL": sqlite_database.url}
     data = tmp_path / "seed21.jsonl"
     lines = (json.dumps(r, ensure_ascii=False) for r in generate_payments(8000, 21, 0.05, "hard"))

@@ -222,6 +222,7 @@ async def test_rules_load_through_cli_is_used_by_the_running_server(
         monkeypatch.setenv(key, value)
     # The CLI would point logging at the runner's stream, which is closed once it returns.
     monkeypatch.setattr("kefu.entrypoints.cli_screening.configure_logging", lambda *a, **k: None)
+    monkeypatch.setattr("kefu.entrypoints.cli_run.configure_logging", lambda *a, **k: None)
     result = await asyncio.to_thread(CliRunner().invoke, cli_app, ["rules", "load", str(strict)])
     assert result.exit_code == 0, result.output
     assert "strict-1" in result.output

@@ -9,12 +9,11 @@ import asyncio
 import getpass
 import os
 import sys
-from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
 
-from kefu.bootstrap import Kefu, bootstrap
+from kefu.bootstrap import Kefu
 from kefu.config import Settings, load_settings
 from kefu.domain.commands import (
     CheckpointAudit,
@@ -33,13 +32,13 @@ from kefu.entrypoints.cli_cluster import dev_app, router_command
 from kefu.entrypoints.cli_model import model_app
 from kefu.entrypoints.cli_reports import reports_app
 from kefu.entrypoints.cli_routing import sim_app, staffing_app
+from kefu.entrypoints.cli_run import command_settings as _settings
+from kefu.entrypoints.cli_run import run_work as _run
 from kefu.entrypoints.cli_screening import labels_app, rules_app, screen_stream, sim_payments
 from kefu.entrypoints.logging import configure_logging
 from kefu.services.pagination import decode_cursor
 from kefu.services.shared.audit import verify as verify_audit
 from kefu.services.shared.users import list_tokens, list_users
-
-T = TypeVar("T")
 
 app = typer.Typer(
     help="kefu (客服): customer service with routing, scam interdiction and elderly care.",
@@ -86,24 +85,6 @@ def root(
     env: Annotated[str | None, typer.Option(help="dev or prod; overrides KEFU_ENV.")] = None,
 ) -> None:
     ctx.obj = Overrides(database_url=database_url, redis_url=redis_url, nats_url=nats_url, env=env)
-
-
-def _settings(ctx: typer.Context, **more: Any) -> Settings:
-    overrides: Overrides = ctx.obj
-    settings = overrides.settings(**more)
-    configure_logging(settings.json_logs, level="WARNING")
-    return settings
-
-
-def _run(settings: Settings, work: Callable[[Kefu], Awaitable[T]]) -> T:
-    async def main() -> T:
-        kefu = await bootstrap(settings, routing=False)
-        try:
-            return await work(kefu)
-        finally:
-            await kefu.close()
-
-    return asyncio.run(main())
 
 
 @app.command()

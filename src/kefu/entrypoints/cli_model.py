@@ -7,43 +7,23 @@ history through ``RetrainModel``. Promotion is ``PromoteModel``. Every state cha
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
 
-from kefu.bootstrap import Kefu, bootstrap
-from kefu.config import Settings
+from kefu.bootstrap import Kefu
 from kefu.domain.errors import InvalidInput, NotFound
 from kefu.domain.users import SYSTEM_ACTOR
-from kefu.entrypoints.logging import configure_logging
+from kefu.entrypoints.cli_run import command_settings as _settings
+from kefu.entrypoints.cli_run import run_work as _run
 from kefu.screening.model import ScoringModel
 from kefu.screening.model_records import PromoteModel, RetrainModel, StoredModel, StoreModel
 
-T = TypeVar("T")
 model_app = typer.Typer(
     help="The screening model lane: train, backtest, promote, list.", no_args_is_help=True
 )
-
-
-def _settings(ctx: typer.Context) -> Settings:
-    settings: Settings = ctx.obj.settings()
-    configure_logging(settings.json_logs, level="WARNING")
-    return settings
-
-
-def _run(settings: Settings, work: Callable[[Kefu], Awaitable[T]]) -> T:
-    async def main() -> T:
-        kefu = await bootstrap(settings, routing=False)
-        try:
-            return await work(kefu)
-        finally:
-            await kefu.close()
-
-    return asyncio.run(main())
 
 
 def _labelled(path: Path) -> list[Any]:

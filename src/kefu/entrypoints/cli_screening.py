@@ -13,10 +13,9 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import nats
 import nats.errors
@@ -25,15 +24,15 @@ import typer
 from nats.js.api import AckPolicy, ConsumerConfig, StreamConfig
 from nats.js.errors import BadRequestError
 
-from kefu.bootstrap import Kefu, bootstrap
-from kefu.config import Settings
+from kefu.bootstrap import Kefu
 from kefu.domain.errors import IdempotencyMismatch, InvalidInput, KefuError, Unavailable
 from kefu.domain.payments import ScreenPayment
 from kefu.domain.users import SYSTEM_ACTOR, Actor
+from kefu.entrypoints.cli_run import command_settings as _settings
+from kefu.entrypoints.cli_run import run_work as _run
 from kefu.entrypoints.logging import configure_logging
 from kefu.screening.commands import LoadRuleSet
 
-T = TypeVar("T")
 log = structlog.get_logger("kefu.screen_stream")
 
 rules_app = typer.Typer(help="Screening rule sets: load a new version, backtest.", no_args_is_help=True)
@@ -44,23 +43,6 @@ PAYMENTS_PREFIX = "kefu.payments"
 DECISIONS_STREAM = "KEFU_DECISIONS"
 DECISIONS_PREFIX = "kefu.decisions"
 STREAM_ACTOR = Actor(user_id="screen-stream", username="screen-stream", role="integration")
-
-
-def _settings(ctx: typer.Context, **more: Any) -> Settings:
-    settings: Settings = ctx.obj.settings(**more)
-    configure_logging(settings.json_logs, level="WARNING")
-    return settings
-
-
-def _run(settings: Settings, work: Callable[[Kefu], Awaitable[T]]) -> T:
-    async def main() -> T:
-        kefu = await bootstrap(settings, routing=False)
-        try:
-            return await work(kefu)
-        finally:
-            await kefu.close()
-
-    return asyncio.run(main())
 
 
 def _read(path: Path, what: str) -> str:
