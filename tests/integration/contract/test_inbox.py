@@ -32,7 +32,7 @@ async def _world(stores: Stores) -> None:
 async def test_the_waiting_line_is_queued_unassigned_work_of_these_queues_oldest_first(
     stores: Stores,
 ) -> None:
-    """Only queued, unassigned conversations of the named queues, oldest first, within bases, at most limit."""
+    """Only queued, unassigned conversations of the named queues, oldest first, within bases, to a limit."""
     await _world(stores)
     async with stores.uow() as uow:
         waiting = uow.conversations.waiting
