@@ -360,6 +360,10 @@ function Workspace({ me, onLang, onLogout }) {
     view = html`<${CaseView} key=${active} id=${id} focus=${focus}
       onLoaded=${(c) => setCustomer({ key: `case:${c.id}`, customerId: c.customer_id, care: c.elderly, currentId: null })}
       onChanged=${() => loadCases().catch(() => {})} />`;
+  } else if (kind === "customer") {
+    // A customer found by the inbox's search: their card and their contacts, read only.
+    view = html`<${CustomerPanel} key=${active} customerId=${id}
+      onOpenConversation=${(cid, subject) => open({ kind: "conversation", id: cid, title: subject || t("conv.subject_none") })} />`;
   } else if (kind === "callback") {
     view = html`<${CallbackView} key=${active} id=${id} focus=${focus}
       onLoaded=${(cb) => {
