@@ -286,7 +286,8 @@ def test_a_chat_agents_full_day(centre: Centre, page: Page, shot: Any) -> None:
     """Available, three chats in tabs, unread counts, a transfer with a note, a canned response with the
     customer's and agent's names, an internal note the customer's side never sees, resolve, the visible
     wrap-up ended by the agent, the resolved conversation found again in the inbox and by its search, a
-    customer found by a phone's last four digits, and, off the phones, the waiting line of the agent's queues."""
+    customer found by a phone's last four digits, and, off the phones, the waiting line of the agent's
+    queues."""
     agent = chat_agent(centre, "day.full")
     greet = {
         "shortcut": "greet",
@@ -377,7 +378,7 @@ def test_a_chat_agents_full_day(centre: Centre, page: Page, shot: Any) -> None:
 
         # The inbox's search finds the day's conversation by a word of its subject and a customer of the
         # agent's base by the last four digits of a phone shown masked; each opens in a tab.
-        search = page.get_by_label("查找客户或会话")
+        search = page.get_by_role("searchbox", name="查找客户或会话")
         search.fill("绑定")
         page.get_by_role("button", name="查找", exact=True).click()
         found = page.locator("#search-results button", has_text=subjects[0])

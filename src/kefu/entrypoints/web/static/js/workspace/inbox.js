@@ -61,7 +61,7 @@ function Search({ onOpen }) {
       <button type="submit">${t("inbox.search_go")}</button>
     </form>
     ${failed && html`<p class="load-failed" role="alert">${failed}</p>`}
-    ${found && html`<ul id="search-results" class="list compact" aria-label=${t("inbox.search")}>
+    ${found && html`<ul id="search-results" class="list compact" aria-label=${t("inbox.search_results")}>
       ${found.customers.map((c) => html`<li><button type="button" class="link-button"
         onClick=${() => onOpen({ kind: "customer", id: c.id, title: c.name })}>
         ${stamp(c.created_at)} · ${c.name}</button>
