@@ -382,7 +382,7 @@ function Workspace({ me, onLang, onLogout }) {
             onDecline=${decline} busy=${offerBusy} noAgent=${!me.agent_id} />
           <${WrapUp} agentId=${me.agent_id} until=${wrapUp} onChange=${setWrapUp} />
           <${WorkList} items=${items} active=${active} onOpen=${open} onClose=${close} />
-          <${Inbox} me=${me} onOpen=${open} />
+          <${Inbox} me=${me} onOpen=${open} queueName=${queueName} />
         </div>
         <section id="work" class="col col-main card" aria-label=${t("app.workspace")}>${view}</section>
         <${CustomerPanel} key=${who?.customerId ?? "none"} customerId=${who?.customerId} care=${who?.care}

@@ -28,12 +28,12 @@ function minutes(seconds) {
   return Math.floor(seconds / 60);
 }
 
-function Waiting({ c }) {
+function Waiting({ c, queueName }) {
   // Read only: the place in line and the wait, no button to take it.
   return html`<li class="waiting-item" data-id=${c.id}>
     <span class="badge neutral">${t("inbox.position", { n: c.position })}</span>
     ${" "}${c.subject || t("conv.subject_none")}
-    <span class="muted"> · ${c.queue} · ${t("inbox.waited", { m: minutes(c.waiting_s) })}</span></li>`;
+    <span class="muted"> · ${queueName(c.queue)} · ${t("inbox.waited", { m: minutes(c.waiting_s) })}</span></li>`;
 }
 
 function Search({ onOpen }) {
@@ -75,7 +75,7 @@ function Search({ onOpen }) {
     ${none && html`<p class="muted">${t("inbox.search_none")}</p>`}`;
 }
 
-export function Inbox({ me, onOpen }) {
+export function Inbox({ me, onOpen, queueName = (id) => id }) {
   const views = ["waiting", "resolved", ...(["supervisor", "admin"].includes(me.role) ? ["all"] : [])];
   const [view, setView] = useState(null);
   const [items, setItems] = useState([]);
@@ -98,7 +98,7 @@ export function Inbox({ me, onOpen }) {
       </div>
       ${failed && html`<p class="load-failed" role="alert">${failed}</p>`}
       ${view && html`<ul id="inbox-list" class="list compact">
-        ${view === "waiting" ? items.map((c) => html`<${Waiting} c=${c} />`)
+        ${view === "waiting" ? items.map((c) => html`<${Waiting} c=${c} queueName=${queueName} />`)
           : items.map((c) => html`<li><button type="button" class="link-button"
           onClick=${() => onOpen({ kind: "conversation", id: c.id, title: c.subject || t("conv.subject_none") })}>
           ${stamp(c.resolved_at ?? c.updated_at)} · ${c.subject || t("conv.subject_none")}</button>
