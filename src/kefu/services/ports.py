@@ -121,7 +121,7 @@ class ConversationRepository(Protocol):
     async def waiting(
         self, queues: tuple[str, ...], limit: int, bases: tuple[str, ...] | None = None
     ) -> list[Conversation]:
-        """Queued, unassigned conversations of these queues, oldest first (then by id)."""
+        """Queued, unassigned conversations of these queues: higher priority first, then oldest, then id."""
         ...
 
     async def search(

@@ -25,6 +25,7 @@ async def _world(stores: Stores) -> None:
         await add(mk.conversation(3, queue="games", created_at=T0 + timedelta(minutes=1)))
         await add(mk.conversation(4, status="assigned", agent_id="a-001", subject="refund again"))
         await add(mk.conversation(5, customer_id="c-003", created_at=T0 + timedelta(minutes=2)))
+        await add(mk.conversation(7, customer_id="c-003", created_at=T0 + timedelta(minutes=9), priority=5))
         await add(mk.conversation(6, status="abandoned", subject="refund gone"))
         await uow.commit()
 
@@ -32,14 +33,21 @@ async def _world(stores: Stores) -> None:
 async def test_the_waiting_line_is_queued_unassigned_work_of_these_queues_oldest_first(
     stores: Stores,
 ) -> None:
-    """Only queued, unassigned conversations of the named queues, oldest first, within bases, to a limit."""
+    """Queued, unassigned conversations of the named queues, higher priority first, then oldest; within bases;
+    to a limit."""
     await _world(stores)
     async with stores.uow() as uow:
         waiting = uow.conversations.waiting
-        assert [c.id for c in await waiting(("social",), 10)] == ["v-002", "v-005", "v-001"]
-        assert [c.id for c in await waiting(("social", "games"), 10)] == ["v-002", "v-003", "v-005", "v-001"]
-        assert [c.id for c in await waiting(("social",), 10, bases=("wuhan",))] == ["v-005", "v-001"]
-        assert [c.id for c in await waiting(("social",), 1)] == ["v-002"]
+        assert [c.id for c in await waiting(("social",), 10)] == ["v-007", "v-002", "v-005", "v-001"]
+        assert [c.id for c in await waiting(("social", "games"), 10)] == [
+            "v-007",
+            "v-002",
+            "v-003",
+            "v-005",
+            "v-001",
+        ]
+        assert [c.id for c in await waiting(("social",), 10, bases=("wuhan",))] == ["v-007", "v-005", "v-001"]
+        assert [c.id for c in await waiting(("social",), 1)] == ["v-007"]
         assert await waiting(("voice-only",), 10) == []
 
 

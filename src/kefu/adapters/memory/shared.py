@@ -245,7 +245,7 @@ class MemoryConversations:
             and c.queue in queues
             and (bases is None or of_bases(self._s, c.agent_id, c.customer_id, bases))
         ]
-        rows.sort(key=lambda c: (c.created_at, c.id))
+        rows.sort(key=lambda c: (-c.priority, c.created_at, c.id))
         return [clone(c) for c in rows[: max(limit, 0)]]
 
     async def search(

@@ -283,7 +283,9 @@ class SqlConversations:
         )
         if bases is not None:
             stmt = stmt.where(of_bases(ConversationRow.agent_id, ConversationRow.customer_id, bases))
-        stmt = stmt.order_by(ConversationRow.created_at, ConversationRow.id).limit(limit)
+        stmt = stmt.order_by(
+            ConversationRow.priority.desc(), ConversationRow.created_at, ConversationRow.id
+        ).limit(limit)
         return [m.conversation_from_row(r) for r in (await self._s.execute(stmt)).scalars()]
 
     async def search(

@@ -309,8 +309,9 @@ WAITING_LIMIT = 100
 
 @dataclass(frozen=True, slots=True)
 class Waiting:
-    """A conversation waiting in a queue: its place in that queue's line (by arrival) and how long it has
-    waited, for reading only; routing offers the work."""
+    """A conversation waiting in a queue: its place in that queue's line (priority, then arrival; the
+    router's own view is ``GET /conversations/{id}/queue``) and how long it has waited, for reading only:
+    routing offers the work."""
 
     conversation: Conversation
     position: int

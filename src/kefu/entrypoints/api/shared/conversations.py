@@ -51,7 +51,7 @@ async def list_conversations(
 
 
 class WaitingOut(ConversationOut):
-    position: int = Field(description="place in its queue's line, by arrival (1: next)")
+    position: int = Field(description="place in its queue's line, by priority then arrival (1: next)")
     waiting_s: int = Field(description="seconds since the conversation opened")
 
 
