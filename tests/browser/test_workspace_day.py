@@ -285,7 +285,9 @@ def test_a_case_offer_comes_first_in_red_and_accepting_keeps_other_work(
 def test_a_chat_agents_full_day(centre: Centre, page: Page, shot: Any) -> None:
     """Available, three chats in tabs, unread counts, a transfer with a note, a canned response with the
     customer's and agent's names, an internal note the customer's side never sees, resolve, the visible
-    wrap-up ended by the agent, and the resolved conversation found again in the inbox."""
+    wrap-up ended by the agent, the resolved conversation found again in the inbox and by its search, a
+    customer found by a phone's last four digits, and, off the phones, the waiting line of the agent's
+    queues."""
     agent = chat_agent(centre, "day.full")
     greet = {
         "shortcut": "greet",
@@ -373,6 +375,36 @@ def test_a_chat_agents_full_day(centre: Centre, page: Page, shot: Any) -> None:
         expect(page.locator("#messages li.msg.note")).to_have_count(1)
         expect(page.locator("#reply")).to_have_count(0)
         shots(page, shot, "inbox-resolved")
+
+        # The inbox's search finds the day's conversation by a word of its subject and a customer of the
+        # agent's base by the last four digits of a phone shown masked; each opens in a tab.
+        search = page.get_by_role("searchbox", name="查找客户或会话")
+        search.fill("绑定")
+        page.get_by_role("button", name="查找", exact=True).click()
+        found = page.locator("#search-results button", has_text=subjects[0])
+        expect(found).to_contain_text(re.compile(r"\d{4}/\d{2}/\d{2}"))
+        body = {"external_id": "ui-day-zxm", "name": "周晓梅", "phone": "13700002468", "home_site": "wuhan"}
+        neighbour = centre.call("admin", "POST", "/api/v1/customers", body, expect=201)["id"]
+        search.fill("2468")
+        page.get_by_role("button", name="查找", exact=True).click()
+        person = page.locator("#search-results li", has_text="周晓梅")
+        expect(person).to_contain_text("137****2468")
+        shots(page, shot, "inbox-search")
+        person.get_by_role("button").click()
+        expect(page.locator("#work")).to_contain_text("周晓梅")
+        expect(page.locator("#worklist button.item[data-kind=customer]")).to_have_count(1)
+
+        # Off the phones, the agent still sees what waits in the queues of their skills: place in line and
+        # wait, read only (routing offers the work).
+        offline(centre, agent)
+        waiting = centre.contact(neighbour, "social", "发票开具", "请帮我开发票")
+        page.get_by_role("button", name="我的队列中等待").click()
+        line = page.locator("#inbox-list li.waiting-item", has_text="发票开具")
+        expect(line).to_contain_text(re.compile(r"第 \d+ 位"))
+        expect(line).to_contain_text(re.compile(r"已等 \d+ 分"))
+        expect(page.locator("#inbox-list button")).to_have_count(0)
+        shots(page, shot, "inbox-waiting")
+        assert centre.call("admin", "GET", f"/api/v1/conversations/{waiting}")["agent_id"] is None
         assert (
             centre.call("admin", "GET", f"/api/v1/conversations/{conversations[0]}")["status"] == "resolved"
         )

@@ -79,6 +79,17 @@ class CustomerRepository(Protocol):
         and staff-registered)."""
         ...
 
+    async def search(
+        self,
+        text: str,
+        limit: int,
+        home_site: str | None = None,
+        home_sites: tuple[str, ...] | None = None,
+    ) -> list[Customer]:
+        """Customers whose name or external id contains ``text`` (case-insensitive, wildcards literal), or
+        whose phone ends with it when it is four digits; newest first, of one base or of ``home_sites``."""
+        ...
+
 
 class AgentRepository(Protocol):
     async def add(self, agent: Agent) -> None: ...
@@ -106,6 +117,23 @@ class ConversationRepository(Protocol):
         bases: tuple[str, ...] | None = None,
     ) -> list[Conversation]:
         """Conversations by id; with ``bases``, only those of these bases (services/shared/bases.py)."""
+        ...
+
+    async def waiting(
+        self, queues: tuple[str, ...], limit: int, bases: tuple[str, ...] | None = None
+    ) -> list[Conversation]:
+        """Queued, unassigned conversations of these queues: higher priority first, then oldest, then id."""
+        ...
+
+    async def search(
+        self,
+        text: str,
+        limit: int,
+        agent_id: str | None = None,
+        bases: tuple[str, ...] | None = None,
+    ) -> list[Conversation]:
+        """Conversations whose subject contains ``text`` (case-insensitive, wildcards literal), newest
+        first; of one agent, or of ``bases``."""
         ...
 
 

@@ -131,6 +131,33 @@ class MemoryCustomers:
         )
         return page(rows, lambda c: c.id, after, limit)
 
+    async def search(
+        self,
+        text: str,
+        limit: int,
+        home_site: str | None = None,
+        home_sites: tuple[str, ...] | None = None,
+    ) -> list[Customer]:
+        needle = text.lower()
+        rows = [
+            c
+            for c in self._s.scan("customers")
+            if matches(c, home_site=home_site)
+            and (home_sites is None or c.home_site in home_sites)
+            and (
+                needle in c.name.lower()
+                or needle in c.external_id.lower()
+                or (last_four(text) and (c.phone or "").endswith(text))
+            )
+        ]
+        rows.sort(key=lambda c: c.id, reverse=True)
+        return [clone(c) for c in rows[: max(limit, 0)]]
+
+
+def last_four(text: str) -> bool:
+    """A search for the last four digits of a phone (all a masked phone shows)."""
+    return len(text) == 4 and text.isascii() and text.isdigit()
+
 
 class MemoryAgents:
     def __init__(self, session: MemorySession) -> None:
@@ -206,6 +233,38 @@ class MemoryConversations:
             and (bases is None or of_bases(self._s, c.agent_id, c.customer_id, bases))
         )
         return page(rows, lambda c: c.id, after, limit)
+
+    async def waiting(
+        self, queues: tuple[str, ...], limit: int, bases: tuple[str, ...] | None = None
+    ) -> list[Conversation]:
+        rows = [
+            c
+            for c in self._s.scan("conversations")
+            if c.status == "queued"
+            and c.agent_id is None
+            and c.queue in queues
+            and (bases is None or of_bases(self._s, c.agent_id, c.customer_id, bases))
+        ]
+        rows.sort(key=lambda c: (-c.priority, c.created_at, c.id))
+        return [clone(c) for c in rows[: max(limit, 0)]]
+
+    async def search(
+        self,
+        text: str,
+        limit: int,
+        agent_id: str | None = None,
+        bases: tuple[str, ...] | None = None,
+    ) -> list[Conversation]:
+        needle = text.lower()
+        rows = [
+            c
+            for c in self._s.scan("conversations")
+            if needle in (c.subject or "").lower()
+            and matches(c, agent_id=agent_id)
+            and (bases is None or of_bases(self._s, c.agent_id, c.customer_id, bases))
+        ]
+        rows.sort(key=lambda c: c.id, reverse=True)
+        return [clone(c) for c in rows[: max(limit, 0)]]
 
 
 @dataclasses.dataclass(slots=True)

@@ -40,6 +40,17 @@ def _after(stmt: Select[Any], column: Any, after: str | None, limit: int) -> Sel
     return stmt.order_by(column).limit(limit)
 
 
+def contains(column: Any, text: str) -> Any:
+    """``column`` contains ``text``, case-insensitive, with LIKE's wildcards taken literally."""
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return func.lower(column).like(f"%{escaped}%", escape="\\")
+
+
+def last_four(text: str) -> bool:
+    """A search for the last four digits of a phone (all a masked phone shows)."""
+    return len(text) == 4 and text.isascii() and text.isdigit()
+
+
 def of_bases(agent_id: Any, customer_id: Any, bases: tuple[str, ...]) -> Any:
     """Work of these bases (services/shared/bases.py): assigned to an agent of them, or unassigned with a
     customer whose home base is one of them. Two indexed sub-selects, so a page stays one query."""
@@ -150,6 +161,24 @@ class SqlCustomers:
         stmt = _after(base, CustomerRow.id, after, limit)
         return [m.customer_from_row(r) for r in (await self._s.execute(stmt)).scalars()]
 
+    async def search(
+        self,
+        text: str,
+        limit: int,
+        home_site: str | None = None,
+        home_sites: tuple[str, ...] | None = None,
+    ) -> list[Customer]:
+        found = [contains(CustomerRow.name, text), contains(CustomerRow.external_id, text)]
+        if last_four(text):
+            found.append(CustomerRow.phone.like(f"%{text}"))
+        stmt = select(CustomerRow).where(or_(*found))
+        if home_site is not None:
+            stmt = stmt.where(CustomerRow.home_site == home_site)
+        if home_sites is not None:
+            stmt = stmt.where(CustomerRow.home_site.in_(home_sites))
+        stmt = stmt.order_by(CustomerRow.id.desc()).limit(limit)
+        return [m.customer_from_row(r) for r in (await self._s.execute(stmt)).scalars()]
+
 
 class SqlAgents:
     def __init__(self, session: AsyncSession) -> None:
@@ -242,6 +271,36 @@ class SqlConversations:
             if value is not None:
                 stmt = stmt.where(column == value)
         stmt = _after(stmt, ConversationRow.id, after, limit)
+        return [m.conversation_from_row(r) for r in (await self._s.execute(stmt)).scalars()]
+
+    async def waiting(
+        self, queues: tuple[str, ...], limit: int, bases: tuple[str, ...] | None = None
+    ) -> list[Conversation]:
+        stmt = select(ConversationRow).where(
+            ConversationRow.status == "queued",
+            ConversationRow.agent_id.is_(None),
+            ConversationRow.queue.in_(queues),
+        )
+        if bases is not None:
+            stmt = stmt.where(of_bases(ConversationRow.agent_id, ConversationRow.customer_id, bases))
+        stmt = stmt.order_by(
+            ConversationRow.priority.desc(), ConversationRow.created_at, ConversationRow.id
+        ).limit(limit)
+        return [m.conversation_from_row(r) for r in (await self._s.execute(stmt)).scalars()]
+
+    async def search(
+        self,
+        text: str,
+        limit: int,
+        agent_id: str | None = None,
+        bases: tuple[str, ...] | None = None,
+    ) -> list[Conversation]:
+        stmt = select(ConversationRow).where(contains(ConversationRow.subject, text))
+        if agent_id is not None:
+            stmt = stmt.where(ConversationRow.agent_id == agent_id)
+        if bases is not None:
+            stmt = stmt.where(of_bases(ConversationRow.agent_id, ConversationRow.customer_id, bases))
+        stmt = stmt.order_by(ConversationRow.id.desc()).limit(limit)
         return [m.conversation_from_row(r) for r in (await self._s.execute(stmt)).scalars()]
 
 

@@ -29,6 +29,7 @@ from kefu.entrypoints.api.shared import (
     customers,
     health,
     metrics,
+    search_work,
     sites,
 )
 from kefu.entrypoints.web import reports as reports_page
@@ -86,6 +87,7 @@ def create_app(
         *(m.router for m in (queues, routing_rules, offers, wrap_up, wallboard, stream, kb, callbacks)),
         *(m.router for m in (screenings, payees, watchlist, cases, calls, rules, stats)),
         canned.router,
+        search_work.router,
         quality.router,
         reports.router,
         reports_page.router,

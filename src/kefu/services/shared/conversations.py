@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from kefu.care import triage
 from kefu.domain import events
+from kefu.domain.agents import Agent
 from kefu.domain.cases import CASE_QUEUE, REPORT_PRIORITY
 from kefu.domain.commands import (
     AbandonConversation,
@@ -299,3 +302,49 @@ async def list_conversations(
         )
         await self_service.fill_guidance(ctx, rows)
     return page_of(rows, limit)
+
+
+WAITING_LIMIT = 100
+
+
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    """A conversation waiting in a queue: its place in that queue's line (priority, then arrival; the
+    router's own view is ``GET /conversations/{id}/queue``) and how long it has waited, for reading only:
+    routing offers the work."""
+
+    conversation: Conversation
+    position: int
+    waiting_s: int
+
+
+def _serves(agent: Agent, queue: Queue) -> bool:
+    """The agent holds every skill the queue requires, at its level or above."""
+    return all(agent.skills.get(name, 0) >= level for name, level in queue.skills.items())
+
+
+async def list_waiting(ctx: Context, limit: int = WAITING_LIMIT) -> list[Waiting]:
+    """The queued, unassigned conversations of the queues whose skills the agent holds; a supervisor's of
+    every queue, of their bases. Integrations have no waiting view."""
+    require(ctx.actor, "conversations.read")
+    if ctx.actor.role == "integration":
+        raise Forbidden("integrations have no waiting view", permission="conversations.read")
+    async with ctx.uow:
+        queues = await ctx.uow.queues.list()
+        if ctx.actor.role == "agent":
+            agent = await ctx.uow.agents.by_user_id(ctx.actor.user_id)
+            if agent is None:
+                return []
+            queues = [q for q in queues if _serves(agent, q)]
+        if not queues:
+            return []
+        rows = await ctx.uow.conversations.waiting(
+            tuple(q.id for q in queues), limit, bases=await bases_of(ctx, "conversations.read")
+        )
+    now = ctx.clock.now()
+    seen: dict[str, int] = {}
+    out: list[Waiting] = []
+    for row in rows:
+        seen[row.queue] = seen.get(row.queue, 0) + 1
+        out.append(Waiting(row, seen[row.queue], max(0, int((now - row.created_at).total_seconds()))))
+    return out

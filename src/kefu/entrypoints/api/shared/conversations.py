@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from pydantic import Field
 
 from kefu.domain import commands as c
 from kefu.domain.vocabulary import ConversationStatus
@@ -16,6 +17,7 @@ from kefu.entrypoints.api.shared.schemas import (
     ConversationOut,
     MessageIn,
     MessageOut,
+    Out,
     Page,
     ResolveIn,
 )
@@ -46,6 +48,35 @@ async def list_conversations(
     return Page[ConversationOut](
         items=[ConversationOut.model_validate(x) for x in result.items], next_cursor=result.next_cursor
     )
+
+
+class WaitingOut(ConversationOut):
+    position: int = Field(description="place in its queue's line, by priority then arrival (1: next)")
+    waiting_s: int = Field(description="seconds since the conversation opened")
+
+
+class WaitingPage(Out):
+    items: list[WaitingOut]
+
+
+@router.get(
+    "/waiting",
+    response_model=WaitingPage,
+    summary="Conversations waiting in my queues (an agent: the queues whose skills they hold), read only",
+)
+async def list_waiting(ctx: ContextDep) -> WaitingPage:
+    rows = await svc.list_waiting(ctx)
+    items = [
+        WaitingOut.model_validate(
+            {
+                **ConversationOut.model_validate(w.conversation).model_dump(),
+                "position": w.position,
+                "waiting_s": w.waiting_s,
+            }
+        )
+        for w in rows
+    ]
+    return WaitingPage(items=items)
 
 
 @router.get(

@@ -360,6 +360,10 @@ function Workspace({ me, onLang, onLogout }) {
     view = html`<${CaseView} key=${active} id=${id} focus=${focus}
       onLoaded=${(c) => setCustomer({ key: `case:${c.id}`, customerId: c.customer_id, care: c.elderly, currentId: null })}
       onChanged=${() => loadCases().catch(() => {})} />`;
+  } else if (kind === "customer") {
+    // A customer found by the inbox's search: their card and their contacts, read only.
+    view = html`<${CustomerPanel} key=${active} customerId=${id}
+      onOpenConversation=${(cid, subject) => open({ kind: "conversation", id: cid, title: subject || t("conv.subject_none") })} />`;
   } else if (kind === "callback") {
     view = html`<${CallbackView} key=${active} id=${id} focus=${focus}
       onLoaded=${(cb) => {
@@ -378,7 +382,7 @@ function Workspace({ me, onLang, onLogout }) {
             onDecline=${decline} busy=${offerBusy} noAgent=${!me.agent_id} />
           <${WrapUp} agentId=${me.agent_id} until=${wrapUp} onChange=${setWrapUp} />
           <${WorkList} items=${items} active=${active} onOpen=${open} onClose=${close} />
-          <${Inbox} me=${me} onOpen=${open} />
+          <${Inbox} me=${me} onOpen=${open} queueName=${queueName} />
         </div>
         <section id="work" class="col col-main card" aria-label=${t("app.workspace")}>${view}</section>
         <${CustomerPanel} key=${who?.customerId ?? "none"} customerId=${who?.customerId} care=${who?.care}
